@@ -1,0 +1,75 @@
+"""Every study setting, declared once: name, default, bounds and help.
+
+The study form, the CLI options and README's settings table are all made from this
+list, and tests/unit/test_settings.py checks that README documents every one.
+Help texts are translation keys (see research/i18n.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from research.errors import InvalidSettingError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    kind: type
+    minimum: float | None
+    maximum: float | None
+    help_key: str
+
+    def parse(self, value: Any) -> Any:
+        """Convert and check ``value``; raises InvalidSettingError if out of range."""
+        try:
+            converted = self.kind(value)
+        except (TypeError, ValueError) as e:
+            raise InvalidSettingError(f"{self.name} must be a {self.kind.__name__}, not {value!r}.") from e
+        if self.minimum is not None and converted < self.minimum:
+            raise InvalidSettingError(f"{self.name} must be at least {self.minimum}, not {converted}.")
+        if self.maximum is not None and converted > self.maximum:
+            raise InvalidSettingError(f"{self.name} must be at most {self.maximum}, not {converted}.")
+        return converted
+
+
+STUDY_SETTINGS: tuple[Setting, ...] = (
+    Setting("window_months", 6, int, 1, 60, "setting.window_months"),
+    Setting("drop_threshold", 0.5, float, 0.01, 1.0, "setting.drop_threshold"),
+    Setting("gap_multiple", 3.0, float, 1.0, 50.0, "setting.gap_multiple"),
+    Setting("best_core_pct", 0.10, float, 0.0, 1.0, "setting.best_core_pct"),
+    Setting("other_core_pct", 0.20, float, 0.0, 1.0, "setting.other_core_pct"),
+    Setting("general_pct", 0.50, float, 0.0, 1.0, "setting.general_pct"),
+    Setting("target_sample_size", 40, int, 1, 100_000, "setting.target_sample_size"),
+    Setting("weight_best_core", 0.40, float, 0.0, 1.0, "setting.weight_best_core"),
+    Setting("weight_other_core", 0.35, float, 0.0, 1.0, "setting.weight_other_core"),
+    Setting("weight_general", 0.25, float, 0.0, 1.0, "setting.weight_general"),
+    Setting("weight_expendable", 0.0, float, 0.0, 1.0, "setting.weight_expendable"),
+    Setting("sample_seed", 20_240_601, int, 0, 2**31 - 1, "setting.sample_seed"),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in STUDY_SETTINGS}
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in STUDY_SETTINGS}
+
+
+def validate(values: dict[str, Any]) -> dict[str, Any]:
+    """Parse every known setting in ``values`` and check they fit together.
+
+    Raises InvalidSettingError naming the first problem.
+    """
+    unknown = set(values) - set(SETTINGS_BY_NAME)
+    if unknown:
+        raise InvalidSettingError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+    parsed = {name: SETTINGS_BY_NAME[name].parse(v) for name, v in values.items()}
+    merged = defaults() | parsed
+    if merged["best_core_pct"] + merged["other_core_pct"] + merged["general_pct"] > 1.0 + 1e-9:
+        raise InvalidSettingError(
+            "The segment shares (best core + other core + general) add up to more than 100%; "
+            "expendable is what remains."
+        )
+    return parsed
