@@ -272,7 +272,7 @@ def mark_former_customer(store: Store, study: Study, customer_id: str, reason: s
     Raises ResearchError if the reason is blank.
     """
     if not reason or not reason.strip():
-        raise ResearchError("Say why they are a former customer (closed, moved, left the category).")
+        raise ResearchError("error.former_reason_required")
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(

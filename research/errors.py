@@ -1,8 +1,9 @@
 """One error family for everything a user can cause or fix.
 
-Each error carries a short ``title`` for the screen and a ``message`` that says what
-went wrong and what to do next. Pages show both; the CLI prints both and exits 1.
-Driver errors are wrapped with ``raise ... from e`` so the cause stays in the log.
+An error carries a message key and its values, so the screen and the CLI show it in
+the user's language (``error.render(t)``, ``error.heading(t)``); ``str(error)`` is the
+English text, for logs. The message says what went wrong and what to do next. Driver
+errors are wrapped with ``raise ... from e`` so the cause stays in the log.
 """
 
 from __future__ import annotations
@@ -11,44 +12,74 @@ from __future__ import annotations
 class ResearchError(Exception):
     """Base class: a problem the user can understand and act on."""
 
-    title = "Something went wrong"
+    title_key = "error.title.generic"
 
-    def __init__(self, message: str, *, title: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if title is not None:
-            self.title = title
+    def __init__(self, key: str, **values):
+        self.key = key
+        self.values = values
+        super().__init__(self.render())
+
+    def render(self, t=None) -> str:
+        return _translator(t)(self.key, **self.values)
+
+    def heading(self, t=None) -> str:
+        return _translator(t)(self.title_key)
+
+
+def _translator(t):
+    if t is not None:
+        return t
+    from research.i18n import Translator  # late: i18n reads catalogs, errors must stay light
+
+    return Translator("en")
 
 
 class DatabaseLockedError(ResearchError):
-    title = "Database in use"
+    title_key = "error.title.locked"
 
 
 class StudyNotFoundError(ResearchError):
-    title = "No such study"
+    title_key = "error.title.no_study"
 
 
 class StudyExistsError(ResearchError):
-    title = "Study already exists"
+    title_key = "error.title.study_exists"
 
 
 class InvalidSettingError(ResearchError):
-    title = "Invalid setting"
+    title_key = "error.title.invalid_setting"
 
 
 class WriteConflictError(ResearchError):
-    title = "Edited by someone else"
+    title_key = "error.title.conflict"
+
+
+class NothingToDoError(ResearchError):
+    title_key = "error.title.nothing_to_do"
 
 
 class ImportRejectedError(ResearchError):
-    """A file failed validation; nothing of it was written.
+    """A file failed validation or could not be read; nothing of it was written.
 
-    ``problems`` holds every row problem found (row, column, value, reason);
-    ``message`` lists the first fifty and counts the rest.
+    ``problems`` holds every row problem found (row, column, value, reason key).
     """
 
-    title = "File rejected"
+    title_key = "error.title.rejected"
 
-    def __init__(self, message: str, problems: list | None = None):
-        super().__init__(message)
+    def __init__(self, key: str, problems: list | None = None, **values):
         self.problems = problems or []
+        super().__init__(key, **values)
+
+    def render(self, t=None) -> str:
+        t = _translator(t)
+        text = t(self.key, **self.values)
+        if not self.problems:
+            return text
+        from research.ingest import MAX_PROBLEMS_SHOWN
+
+        lines = [text]
+        lines += ["  " + p.render(t) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        rest = len(self.problems) - MAX_PROBLEMS_SHOWN
+        if rest > 0:
+            lines.append("  " + t("import.more_problems", count=rest))
+        return "\n".join(lines)

@@ -31,6 +31,7 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from research.errors import ImportRejectedError
+from research.i18n import Message, Translator
 from research.store import Store, audit, now
 from research.studies import Study
 
@@ -117,10 +118,14 @@ class Problem:
     row: int  # as the user sees it in the file: the header is row 1
     column: str
     value: str
-    reason: str
+    reason: Message
 
-    def __str__(self) -> str:
-        return f"row {self.row}, column {self.column!r} ({self.value!r}): {self.reason}"
+    def render(self, t: Translator | None = None) -> str:
+        t = t or Translator()
+        return t("problem.line", row=self.row, column=self.column, value=self.value,
+                 reason=self.reason.render(t))
+
+    __str__ = render
 
 
 @dataclass
@@ -131,7 +136,7 @@ class Prepared:
     frame: pd.DataFrame  # normalised, one column per field (+ attributes for customers)
     problems: list[Problem]
     duplicate_rows: list[int]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,7 @@ class ImportResult:
     rows_updated: int
     duplicate_rows: tuple[int, ...]
     encoding: str | None
-    warnings: tuple[str, ...]
+    warnings: tuple[Message, ...]
 
 
 # ---------------------------------------------------------------- reading
@@ -164,14 +169,14 @@ def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawT
         file_name = file_name or "upload.csv"
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
-        raise ImportRejectedError(f"{file_name} is empty.")
+        raise ImportRejectedError("import.empty", file=file_name)
     is_excel = data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm", ".xls"))
     if is_excel:
         try:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine",
                                   keep_default_na=False)
         except Exception as e:  # calamine raises its own error types
-            raise ImportRejectedError(f"{file_name} is not a readable Excel file: {e}") from e
+            raise ImportRejectedError("import.bad_excel", file=file_name, detail=str(e)) from e
         encoding = None
     else:
         text, encoding = decode(data)
@@ -180,11 +185,11 @@ def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawT
             frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                                 sep=delimiter, skipinitialspace=True, engine="python")
         except (pd.errors.ParserError, csv.Error) as e:
-            raise ImportRejectedError(f"{file_name} is not a readable CSV file: {e}") from e
+            raise ImportRejectedError("import.bad_csv", file=file_name, detail=str(e)) from e
     frame = frame.fillna("").astype(object)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     if frame.empty:
-        raise ImportRejectedError(f"{file_name} has a header but no rows.")
+        raise ImportRejectedError("import.no_rows", file=file_name)
     return RawTable(frame, file_name, digest, encoding, is_excel)
 
 
@@ -198,9 +203,7 @@ def decode(data: bytes) -> tuple[str, str]:
         pass
     best = from_bytes(data).best()
     if best is None:
-        raise ImportRejectedError(
-            "The file's text encoding could not be recognised. Save it as UTF-8 CSV or .xlsx."
-        )
+        raise ImportRejectedError("import.unknown_encoding")
     encoding = best.encoding
     if encoding.lower().replace("-", "").replace("_", "") in {"gbk", "gb2312", "gb18030", "cp936",
                                                                "hz"}:
@@ -245,14 +248,14 @@ def parse_map_options(options: list[str] | tuple[str, ...]) -> dict[str, str]:
     for option in options:
         source, sep, target = option.rpartition("=")
         if not sep or not source or not target:
-            raise ImportRejectedError(f"--map takes source_column=field, not {option!r}.")
+            raise ImportRejectedError("import.bad_map", option=option)
         mapping[target.strip()] = source.strip()
     return mapping
 
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ImportRejectedError(f"Unknown import kind {kind!r}; use one of {', '.join(KINDS)}.")
+        raise ImportRejectedError("import.unknown_kind", kind=kind, kinds=", ".join(KINDS))
 
 
 def _resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | None) -> dict[str, str]:
@@ -260,13 +263,11 @@ def _resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | 
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     for target, source in overrides.items():
         if target not in known:
-            raise ImportRejectedError(
-                f"{target!r} is not a {kind} field. Fields: {', '.join(sorted(known))}."
-            )
+            raise ImportRejectedError("import.unknown_field", field=target, kind=kind,
+                                      fields=", ".join(sorted(known)))
         if source not in columns:
-            raise ImportRejectedError(
-                f"The file has no column {source!r}. Columns: {', '.join(columns)}."
-            )
+            raise ImportRejectedError("import.no_column", column=source,
+                                      columns=", ".join(columns))
     mapping = suggest_mapping(kind, columns)
     # an explicit choice wins, and frees the column from any guessed field
     for target, source in overrides.items():
@@ -274,10 +275,8 @@ def _resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | 
         mapping[target] = source
     missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapping]
     if missing:
-        raise ImportRejectedError(
-            f"No column found for {', '.join(missing)}. Columns in the file: "
-            f"{', '.join(columns)}. Map them explicitly (CLI: --map column=field)."
-        )
+        raise ImportRejectedError("import.missing_fields", fields=", ".join(missing),
+                                  columns=", ".join(columns))
     return mapping
 
 
@@ -312,14 +311,15 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, ~ok
 
 
-def parse_dates(values: pd.Series, *, excel: bool = False) -> tuple[pd.Series, pd.Series, list[str]]:
+def parse_dates(values: pd.Series, *, excel: bool = False
+                ) -> tuple[pd.Series, pd.Series, list[Message]]:
     """Parse dates written as 2024-03-05, 2024/3/5, 2024.3.5, 20240305, 2024年3月5日,
     05/03/2024 or 03/05/2024 (day or month first, decided per column), 5 Mar 2024, with or
     without a time, and Excel serial numbers in .xlsx files.
 
     Returns (dates, mask of unparseable values, warnings).
     """
-    warnings: list[str] = []
+    warnings: list[Message] = []
     text = values.astype(str).str.strip()
     text = text.str.replace(r"(\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", r"\1-\2-\3", regex=True)
     text = text.str.replace(_TIME_SUFFIX, "", regex=True)
@@ -344,14 +344,14 @@ def parse_dates(values: pd.Series, *, excel: bool = False) -> tuple[pd.Series, p
         dotted = text[is_other].str.contains(".", regex=False)
         if (first > 12).any() and (second > 12).any():
             dayfirst = True  # mixed in one column: each value that does not fit is reported
-            warnings.append("dates: day-first and month-first both appear; read as day first")
+            warnings.append(Message("warning.dates_mixed"))
         elif (first > 12).any() or dotted.all():
             dayfirst = True
         elif (second > 12).any():
             dayfirst = False
         else:
             dayfirst = True
-            warnings.append("dates: every dd/mm/yyyy value fits both orders; read as day first")
+            warnings.append(Message("warning.dates_ambiguous"))
         day, month = (first, second) if dayfirst else (second, first)
         result[is_other] = pd.to_datetime(
             other[2][is_other] + "-" + month.astype(str) + "-" + day.astype(str),
@@ -428,9 +428,9 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     rows = pd.Series(range(2, len(src) + 2), index=src.index)  # header is row 1
     out = pd.DataFrame(index=src.index)
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Message] = []
 
-    def report(mask: pd.Series, column: str, reason: str) -> None:
+    def report(mask: pd.Series, column: str, reason: Message) -> None:
         for idx in mask[mask].index:
             problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
 
@@ -442,23 +442,23 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
         text = src[column].astype(str).str.strip()
         blank = text == ""
         if fld.required:
-            report(blank, column, "missing")
+            report(blank, column, Message("problem.missing"))
         if fld.kind == "text":
             if fld.name == "customer_id" and raw.is_excel:
                 text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
             out[fld.name] = text.where(~blank, None)
         elif fld.kind in ("money", "number"):
             numbers, bad = parse_money(text)
-            report(bad & ~blank, column, "not a number")
+            report(bad & ~blank, column, Message("problem.not_number"))
             out[fld.name] = numbers.where(~blank)
         elif fld.kind == "date":
             dates, bad, notes = parse_dates(text, excel=raw.is_excel)
-            report(bad & ~blank, column, "not a date (use e.g. 2024-03-05)")
+            report(bad & ~blank, column, Message("problem.not_date"))
             warnings.extend(notes)
             out[fld.name] = dates.dt.date.where(~bad & ~blank, None)
         elif fld.kind == "period":
             spans = text.map(lambda v: parse_period(v) if v else None)
-            report(spans.isna() & ~blank, column, "not a period (use 2025, 2025-Q3, 2025H1 or 2025-06)")
+            report(spans.isna() & ~blank, column, Message("problem.not_period"))
             out["period"] = text
             out["period_start"] = spans.map(lambda s: s[0].date() if s else None)
             out["period_end"] = spans.map(lambda s: s[1].date() if s else None)
@@ -472,11 +472,11 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     duplicate_rows, key_conflicts = _duplicates(kind, out, rows, valid)
     for row, other_row, value in key_conflicts:
         problems.append(Problem(row, mapping["customer_id"], value,
-                                f"the same customer id is in row {other_row} with other details"))
+                                Message("problem.id_conflict", other_row=other_row)))
     problems.sort(key=lambda p: (p.row, p.column))
     if duplicate_rows:
-        warnings.append(f"{len(duplicate_rows)} duplicate row(s) skipped: rows "
-                        + _row_list(duplicate_rows))
+        warnings.append(Message("warning.duplicates", count=len(duplicate_rows),
+                                rows=_row_list(duplicate_rows)))
     keep = ~rows.isin(set(duplicate_rows))
     return Prepared(kind, raw, mapping, out[keep].reset_index(drop=True), problems,
                     duplicate_rows, warnings)
@@ -517,17 +517,7 @@ def _duplicates(kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
 
 def _row_list(rows: list[int], limit: int = 20) -> str:
     shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
-def rejection_message(prepared: Prepared) -> str:
-    problems = prepared.problems
-    lines = [f"{prepared.raw.file_name}: {len(problems)} problem(s); nothing was imported. "
-             "Fix the rows below and import the whole file again."]
-    lines += [f"  {p}" for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"  … and {len(problems) - MAX_PROBLEMS_SHOWN} more.")
-    return "\n".join(lines)
+    return shown + (", …" if len(rows) > limit else "")
 
 
 # ---------------------------------------------------------------- loading
@@ -539,7 +529,8 @@ def load(store: Store, study: Study, prepared: Prepared, *, actor: str,
     Raises ImportRejectedError (nothing written) if the file had any problem.
     """
     if prepared.problems:
-        raise ImportRejectedError(rejection_message(prepared), prepared.problems)
+        raise ImportRejectedError("import.rejected", prepared.problems,
+                                  file=prepared.raw.file_name, count=len(prepared.problems))
     frame = prepared.frame
     stamp = now()
     writer = {"customers": _load_customers, "transactions": _load_transactions,
@@ -674,3 +665,15 @@ def import_file(store: Store, study: Study, kind: str, source: str | Path | byte
     raw = read_table(source, file_name)
     prepared = prepare(kind, raw, mapping)
     return load(store, study, prepared, actor=actor, progress=progress)
+
+
+IMPORT_HISTORY = """
+SELECT created_at, kind, file_name, rows_in_file, rows_new, rows_updated, duplicates, created_by
+FROM imports WHERE study_id = ? ORDER BY created_at DESC, id DESC
+"""
+
+
+def import_history(store: Store, study: Study) -> pd.DataFrame:
+    """Every import into the study, newest first, with who ran it."""
+    with store.cursor() as cur:
+        return cur.execute(IMPORT_HISTORY, [study.id]).df()

@@ -27,11 +27,13 @@ class Setting:
         try:
             converted = self.kind(value)
         except (TypeError, ValueError) as e:
-            raise InvalidSettingError(f"{self.name} must be a {self.kind.__name__}, not {value!r}.") from e
+            raise InvalidSettingError("error.setting_type", name=self.name, value=value) from e
         if self.minimum is not None and converted < self.minimum:
-            raise InvalidSettingError(f"{self.name} must be at least {self.minimum}, not {converted}.")
+            raise InvalidSettingError("error.setting_min", name=self.name, minimum=self.minimum,
+                                      value=converted)
         if self.maximum is not None and converted > self.maximum:
-            raise InvalidSettingError(f"{self.name} must be at most {self.maximum}, not {converted}.")
+            raise InvalidSettingError("error.setting_max", name=self.name, maximum=self.maximum,
+                                      value=converted)
         return converted
 
 
@@ -64,12 +66,9 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     """
     unknown = set(values) - set(SETTINGS_BY_NAME)
     if unknown:
-        raise InvalidSettingError(f"Unknown setting(s): {', '.join(sorted(unknown))}.")
+        raise InvalidSettingError("error.setting_unknown", names=", ".join(sorted(unknown)))
     parsed = {name: SETTINGS_BY_NAME[name].parse(v) for name, v in values.items()}
     merged = defaults() | parsed
     if merged["best_core_pct"] + merged["other_core_pct"] + merged["general_pct"] > 1.0 + 1e-9:
-        raise InvalidSettingError(
-            "The segment shares (best core + other core + general) add up to more than 100%; "
-            "expendable is what remains."
-        )
+        raise InvalidSettingError("error.segment_shares")
     return parsed

@@ -120,10 +120,7 @@ class Store:
                 except duckdb.TransactionException as e:
                     _rollback(cur)
                     if attempt == attempts:
-                        raise WriteConflictError(
-                            "Someone else changed the same records at the same time. "
-                            "Reload the page and try again."
-                        ) from e
+                        raise WriteConflictError("error.conflict") from e
                 except BaseException:
                     _rollback(cur)
                     raise
@@ -161,12 +158,8 @@ def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None =
         con = duckdb.connect(target, config=config)
     except duckdb.IOException as e:
         if "lock" in str(e).lower():
-            raise DatabaseLockedError(
-                f"The database {target} is open in another program (probably the app). "
-                "Close that program first, or do this from the app's pages, or work on a "
-                "copy with --db."
-            ) from e
-        raise ResearchError(f"Cannot open the database {target}: {e}") from e
+            raise DatabaseLockedError("error.locked", path=target) from e
+        raise ResearchError("error.open_failed", path=target, detail=str(e)) from e
     store = Store(con, target)
     _migrate(store)
     return store

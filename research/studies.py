@@ -75,8 +75,8 @@ def get_study(store: Store, name: str) -> Study:
         rows = cur.execute(f"{_SELECT} WHERE name = ?", [name]).fetchall()
     if not rows:
         names = [s.name for s in list_studies(store)]
-        known = ", ".join(names) if names else "none yet"
-        raise StudyNotFoundError(f"There is no study called {name!r}. Studies: {known}.")
+        known = ", ".join(names) if names else "–"
+        raise StudyNotFoundError("error.study_not_found", name=name, known=known)
     return _row_to_study(rows[0])
 
 
@@ -84,7 +84,7 @@ def get_study_by_id(store: Store, study_id: int) -> Study:
     with store.cursor() as cur:
         rows = cur.execute(f"{_SELECT} WHERE id = ?", [study_id]).fetchall()
     if not rows:
-        raise StudyNotFoundError(f"There is no study with id {study_id}.")
+        raise StudyNotFoundError("error.study_id_not_found", id=study_id)
     return _row_to_study(rows[0])
 
 
@@ -104,14 +104,14 @@ def create_study(
     """
     name = (name or "").strip()
     if not name:
-        raise InvalidSettingError("A study needs a name.")
+        raise InvalidSettingError("error.study_name_required")
     _check_status(status)
     values = settings_mod.defaults() | settings_mod.validate(settings)
     stamp = now()
 
     def insert(cur: duckdb.DuckDBPyConnection) -> None:
         if cur.execute("SELECT 1 FROM studies WHERE name = ?", [name]).fetchall():
-            raise StudyExistsError(f"A study called {name!r} exists already. Pick another name.")
+            raise StudyExistsError("error.study_exists", name=name)
         cols = ["name", "description", "as_of", "status", *values, "created_by", "created_at",
                 "updated_by", "updated_at"]
         params = [name, description, as_of, status, *values.values(), actor, stamp, actor, stamp]
@@ -139,7 +139,7 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     if "status" in plain:
         _check_status(plain["status"])
     if "name" in plain and not str(plain["name"]).strip():
-        raise InvalidSettingError("A study needs a name.")
+        raise InvalidSettingError("error.study_name_required")
     updates = plain | parsed
     if not updates:
         return study
@@ -173,4 +173,5 @@ def delete_study(store: Store, study: Study, *, actor: str) -> None:
 
 def _check_status(status: str) -> None:
     if status not in STATUSES:
-        raise InvalidSettingError(f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
+        raise InvalidSettingError("error.status_invalid", status=status,
+                                  allowed=", ".join(STATUSES))

@@ -1,0 +1,176 @@
+"""Defectors: who left, how valuable they were, and whom to interview."""
+
+import streamlit as st
+
+import ui
+from research import charts, detection, sampling
+from research.errors import ResearchError
+
+t = ui.translator()
+store = ui.store()
+study = ui.require_study()
+
+st.title(t("defectors.title"))
+with st.spinner(t("defectors.detecting")):
+    detection.ensure_current(store, study, actor=ui.actor())
+frame = detection.results(store, study)
+p = detection.periods(study.as_of, study.window_months)
+st.caption(t("defectors.periods", baseline_start=t.date(p.baseline_start),
+             recent_start=t.date(p.recent_start), as_of=t.date(p.as_of),
+             drop=t.percent(study.drop_threshold)))
+
+if frame.empty:
+    st.info(t("study.no_data"))
+    st.stop()
+
+if msg := st.session_state.pop("defectors_flash", None):
+    st.success(msg)
+
+# ---- filters
+st.session_state.setdefault("defectors_status", list(detection.DEFECTOR_STATUSES))
+c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
+statuses = c1.multiselect(t("field.status"), detection.STATUSES, key="defectors_status",
+                          format_func=t.status)
+segments = c2.multiselect(t("field.segment"), [*detection.SEGMENTS, "none"],
+                          key="defectors_segment",
+                          format_func=lambda s: t.segment(None if s == "none" else s))
+owners = c3.multiselect(t("field.owner"), sorted(frame["owner"].dropna().unique()),
+                        key="defectors_owner")
+search = c4.text_input(t("defectors.search"), key="defectors_search")
+silent_only = st.checkbox(t("defectors.long_silence_only", k=study.gap_multiple),
+                          key="defectors_silent")
+
+shown = frame
+if statuses:
+    shown = shown[shown["status"].isin(statuses)]
+if segments:
+    shown = shown[shown["segment"].fillna("none").isin(segments)]
+if owners:
+    shown = shown[shown["owner"].isin(owners)]
+if search:
+    needle = search.strip().lower()
+    shown = shown[shown["customer_id"].str.lower().str.contains(needle, regex=False)
+                  | shown["name"].fillna("").str.lower().str.contains(needle, regex=False)]
+if silent_only:
+    shown = shown[shown["long_silence"]]
+
+m = st.columns(4)
+m[0].metric(t("defectors.shown"), t.number(len(shown)))
+m[1].metric(t("metric.full"), t.number((shown["status"] == "full").sum()))
+m[2].metric(t("metric.partial"), t.number((shown["status"] == "partial").sum()))
+m[3].metric(t("metric.spend_lost"), t.money(shown["spend_lost"].astype(float).sum()))
+
+table = shown.assign(
+    status=shown["status"].map(t.status),
+    segment=shown["segment"].map(t.segment),
+    baseline_spend=shown["baseline_spend"].astype(float),
+    recent_spend=shown["recent_spend"].astype(float),
+    spend_lost=shown["spend_lost"].astype(float),
+)[["customer_id", "name", "status", "segment", "baseline_spend", "recent_spend",
+   "baseline_share", "recent_share", "spend_lost", "first_purchase", "last_purchase",
+   "days_silent", "long_silence", "owner", "region", "industry"]]
+money = st.column_config.NumberColumn
+st.dataframe(
+    table, width="stretch", hide_index=True, height=420,
+    column_config={
+        "customer_id": t("field.customer_id"), "name": t("field.name"),
+        "status": t("field.status"), "segment": t("field.segment"),
+        "baseline_spend": money(t("field.baseline_spend"), format="localized"),
+        "recent_spend": money(t("field.recent_spend"), format="localized"),
+        "baseline_share": money(t("field.baseline_share"), format="percent"),
+        "recent_share": money(t("field.recent_share"), format="percent"),
+        "spend_lost": money(t("field.spend_lost"), format="localized"),
+        "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
+        "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
+        "days_silent": t("field.days_silent"), "long_silence": t("field.long_silence"),
+        "owner": t("field.owner"), "region": t("field.region"), "industry": t("field.industry"),
+    })
+st.download_button(t("defectors.download"), sampling.export_csv(shown),
+                   file_name=f"{study.name}-defectors.csv", mime="text/csv")
+
+# ---- counts and chart
+left, right = st.columns([2, 3])
+with left:
+    st.subheader(t("defectors.counts_title"))
+    counts = detection.counts_by_status_segment(frame)
+    counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
+    counts.columns = [t("common.total") if s == "total" else t.segment(None if s == "none" else s)
+                      for s in counts.columns]
+    st.dataframe(counts, width="stretch")
+with right:
+    st.plotly_chart(charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t),
+                    width="stretch")
+
+# ---- target list
+st.divider()
+st.subheader(t("targets.title"))
+st.caption(t("targets.intro", size=study.target_sample_size, seed=study.sample_seed,
+             best=t.percent(study.weight_best_core), other=t.percent(study.weight_other_core),
+             general=t.percent(study.weight_general),
+             expendable=t.percent(study.weight_expendable)))
+if st.button(t("targets.draw"), key="targets_draw"):
+    try:
+        draws = sampling.draw_sample(store, study, actor=ui.actor())
+        st.session_state["defectors_flash"] = t("targets.drawn", count=sum(d.drawn for d in draws))
+        st.rerun()
+    except ResearchError as e:
+        ui.show_error(e)
+
+targets = sampling.target_list(store, study, include_removed=True)
+on_list = targets[targets["included"]]
+st.dataframe(
+    on_list.assign(segment=on_list["segment"].map(t.segment),
+                   status=on_list["status"].map(t.status),
+                   source=on_list["source"].map(lambda s: t(f"targets.source.{s}")),
+                   spend_lost=on_list["spend_lost"].astype(float))[
+        ["customer_id", "name", "segment", "status", "spend_lost", "contact_person", "phone",
+         "owner", "source", "reason"]],
+    width="stretch", hide_index=True,
+    column_config={"customer_id": t("field.customer_id"), "name": t("field.name"),
+                   "segment": t("field.segment"), "status": t("field.status"),
+                   "spend_lost": money(t("field.spend_lost"), format="localized"),
+                   "contact_person": t("field.contact_person"), "phone": t("field.phone"),
+                   "owner": t("field.owner"), "source": t("targets.source"),
+                   "reason": t("targets.reason")})
+st.download_button(t("targets.download"), sampling.export_csv(on_list),
+                   file_name=f"{study.name}-targets.csv", mime="text/csv", key="targets_download")
+
+names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
+label = lambda cid: f"{cid} {names.get(cid, '')}".strip()  # noqa: E731
+add_col, remove_col = st.columns(2)
+with add_col, st.form("targets_add_form", clear_on_submit=True):
+    st.markdown("**" + t("targets.add_title") + "**")
+    candidates = frame.loc[frame["status"].isin(detection.DEFECTOR_STATUSES)
+                           & ~frame["customer_id"].isin(on_list["customer_id"]), "customer_id"]
+    to_add = st.selectbox(t("field.customer_id"), candidates.tolist(), format_func=label,
+                          index=None, key="targets_add_customer")
+    add_reason = st.text_input(t("targets.reason"), key="targets_add_reason")
+    if st.form_submit_button(t("targets.add")):
+        try:
+            if to_add is None:
+                raise ResearchError("error.pick_customer")
+            sampling.add_target(store, study, to_add, add_reason, actor=ui.actor())
+            st.session_state["defectors_flash"] = t("cli.target_added", customer_id=to_add)
+            st.rerun()
+        except ResearchError as e:
+            ui.show_error(e)
+with remove_col, st.form("targets_remove_form", clear_on_submit=True):
+    st.markdown("**" + t("targets.remove_title") + "**")
+    to_remove = st.selectbox(t("field.customer_id"), on_list["customer_id"].tolist(),
+                             format_func=label, index=None, key="targets_remove_customer")
+    remove_reason = st.text_input(t("targets.reason"), key="targets_remove_reason")
+    if st.form_submit_button(t("targets.remove")):
+        try:
+            if to_remove is None:
+                raise ResearchError("error.pick_customer")
+            sampling.remove_target(store, study, to_remove, remove_reason, actor=ui.actor())
+            st.session_state["defectors_flash"] = t("cli.target_removed", customer_id=to_remove)
+            st.rerun()
+        except ResearchError as e:
+            ui.show_error(e)
+
+removed = targets[~targets["included"]]
+if not removed.empty:
+    with st.expander(t("targets.removed_title", count=len(removed))):
+        st.dataframe(removed[["customer_id", "name", "reason", "updated_by", "updated_at"]],
+                     width="stretch", hide_index=True)

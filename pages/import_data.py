@@ -1,0 +1,101 @@
+"""Import: bring customers, transactions and wallet estimates in from CSV or Excel."""
+
+import pandas as pd
+import streamlit as st
+
+import ui
+from research import detection, ingest
+from research.errors import ImportRejectedError, ResearchError
+
+t = ui.translator()
+store = ui.store()
+study = ui.require_study()
+
+st.title(t("import.title"))
+st.caption(t("import.intro", study=study.name))
+
+tabs = st.tabs([t(f"import.kind.{kind}") for kind in ingest.KINDS])
+NONE = "—"
+
+for kind, tab in zip(ingest.KINDS, tabs, strict=True):
+    with tab:
+        st.markdown(t(f"import.help.{kind}"))
+        upload = st.file_uploader(t("import.choose_file"), type=["csv", "txt", "xlsx"],
+                                  key=f"import_file_{kind}")
+        if upload is None:
+            continue
+        try:
+            raw = ingest.read_table(upload.getvalue(), upload.name)
+        except ResearchError as e:
+            ui.show_error(e)
+            continue
+        st.caption(t("import.file_info", rows=t.number(len(raw.frame)),
+                     columns=len(raw.frame.columns),
+                     encoding=raw.encoding or "Excel"))
+        st.markdown("**" + t("import.preview") + "**")
+        st.dataframe(raw.frame.head(10), width="stretch", hide_index=True)
+
+        st.markdown("**" + t("import.mapping") + "**")
+        columns = list(raw.frame.columns)
+        suggested = ingest.suggest_mapping(kind, columns)
+        mapping = {}
+        grid = st.columns(3)
+        for i, fld in enumerate(ingest.FIELDS[kind]):
+            default = suggested.get(fld.name)
+            options = [NONE, *columns]
+            label = t(f"field.{fld.name}") + (" *" if fld.required else "")
+            choice = grid[i % 3].selectbox(
+                label, options, index=options.index(default) if default else 0,
+                key=f"import_map_{kind}_{fld.name}_{raw.sha256[:8]}")
+            if choice != NONE:
+                mapping[fld.name] = choice
+
+        try:
+            sample = ingest.prepare(kind, ingest.RawTable(raw.frame.head(20), raw.file_name,
+                                                          raw.sha256, raw.encoding, raw.is_excel),
+                                    mapping)
+            st.markdown("**" + t("import.mapped_preview") + "**")
+            st.dataframe(sample.frame.head(10), width="stretch", hide_index=True)
+        except ResearchError as e:
+            ui.show_error(e)
+            continue
+
+        if st.button(t("import.run", rows=t.number(len(raw.frame))), type="primary",
+                     key=f"import_run_{kind}"):
+            bar = st.progress(0.0, text=t("import.checking"))
+            try:
+                prepared = ingest.prepare(kind, raw, mapping)
+                if prepared.problems:
+                    raise ImportRejectedError("import.rejected", prepared.problems,
+                                              file=raw.file_name, count=len(prepared.problems))
+                result = ingest.load(
+                    store, study, prepared, actor=ui.actor(),
+                    progress=lambda f, m: bar.progress(f, text=t("import.writing", detail=m)))
+            except ImportRejectedError as e:
+                bar.empty()
+                st.error(f"**{e.heading(t)}**\n\n{t(e.key, **e.values)}")
+                if e.problems:
+                    st.dataframe(pd.DataFrame([{
+                        t("import.col.row"): p.row, t("import.col.column"): p.column,
+                        t("import.col.value"): p.value, t("import.col.reason"): p.reason.render(t),
+                    } for p in e.problems]), width="stretch", hide_index=True)
+                continue
+            except ResearchError as e:
+                bar.empty()
+                ui.show_error(e)
+                continue
+            bar.progress(1.0, text=t("import.detecting"))
+            detection.ensure_current(store, study, actor=ui.actor())
+            bar.empty()
+            st.success(t("import.done", file=result.file_name, rows=t.number(result.rows_in_file),
+                         new=t.number(result.rows_new), updated=t.number(result.rows_updated),
+                         duplicates=t.number(len(result.duplicate_rows))))
+            for warning in result.warnings:
+                st.warning(warning.render(t))
+
+st.divider()
+st.subheader(t("import.history"))
+history = ingest.import_history(store, study)
+history["kind"] = history["kind"].map(lambda k: t(f"import.kind.{k}"))
+history.columns = [t(f"import.history.{c}") for c in history.columns]
+st.dataframe(history, width="stretch", hide_index=True)

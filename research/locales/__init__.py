@@ -1,0 +1,1 @@
+"""Message catalogs: en.po and zh.po (gettext format, keyed ids)."""

@@ -1,0 +1,81 @@
+"""What every page shares: the store, the language, the current study, error display.
+
+Kept beside app.py because it is screen code; the domain lives in ``research``.
+Session-state keys are prefixed with the page they belong to (``app_`` here).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from research import demo, studies
+from research.errors import ResearchError
+from research.i18n import LANGUAGES, Translator
+from research.store import Store, connect, current_user, resolve_db_path
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    store = connect(path)
+    if not studies.list_studies(store):
+        demo.build_demo(store, actor=current_user())
+    return store
+
+
+def store() -> Store:
+    """The process's one store for the configured database (built with the demo if empty)."""
+    return _open_store(str(resolve_db_path()))
+
+
+def translator() -> Translator:
+    return Translator(st.session_state.get("app_lang", "en"))
+
+
+def actor() -> str:
+    return current_user()
+
+
+def current_study() -> studies.Study | None:
+    name = st.session_state.get("app_study")
+    if not name:
+        return None
+    try:
+        return studies.get_study(store(), name)
+    except ResearchError:
+        return None
+
+
+def show_error(error: ResearchError) -> None:
+    t = translator()
+    st.error(f"**{error.heading(t)}**\n\n" + error.render(t).replace("\n", "  \n"))
+
+
+def sidebar() -> None:
+    """Language switch and study picker; the page links come from app.py."""
+    st.session_state.setdefault("app_lang", "en")
+    with st.sidebar:
+        st.selectbox("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="app_lang")
+        t = translator()
+        names = [s.name for s in studies.list_studies(store())]
+        pending = st.session_state.pop("app_study_pending", None)
+        if pending in names:
+            st.session_state["app_study"] = pending
+        if st.session_state.get("app_study") not in names:
+            st.session_state["app_study"] = names[0] if names else None
+        if names:
+            st.selectbox(t("app.current_study"), names, key="app_study")
+        st.caption(t("app.signed_in_as", user=actor()))
+
+
+def select_study(name: str) -> None:
+    """Make ``name`` the current study from the next run on (the picker is drawn already)."""
+    st.session_state["app_study_pending"] = name
+
+
+def require_study() -> studies.Study:
+    """The current study, or stop the page with a hint to create one."""
+    study = current_study()
+    if study is None:
+        st.info(translator()("app.no_study"))
+        st.stop()
+    return study
