@@ -28,7 +28,7 @@ def store() -> Store:
 
 
 def translator() -> Translator:
-    return Translator(st.session_state.get("app_lang", "en"))
+    return Translator(st.session_state.get("app_language", "en"))
 
 
 def actor() -> str:
@@ -36,7 +36,7 @@ def actor() -> str:
 
 
 def current_study() -> studies.Study | None:
-    name = st.session_state.get("app_study")
+    name = st.session_state.get("app_study_name")
     if not name:
         return None
     try:
@@ -51,25 +51,34 @@ def show_error(error: ResearchError) -> None:
 
 
 def sidebar() -> None:
-    """Language switch and study picker; the page links come from app.py."""
-    st.session_state.setdefault("app_lang", "en")
+    """Language switch and study picker; the page links come from app.py.
+
+    The choices live in plain session-state keys (``app_language``, ``app_study_name``)
+    that the pickers update, so they survive any run in which a picker is not drawn.
+    """
+    state = st.session_state
+    state.setdefault("app_language", "en")
     with st.sidebar:
-        st.selectbox("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get, key="app_lang")
+        if state.get("app_lang_picker") != state["app_language"]:
+            state["app_lang_picker"] = state["app_language"]
+        st.selectbox("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get,
+                     key="app_lang_picker",
+                     on_change=lambda: state.update(app_language=state["app_lang_picker"]))
         t = translator()
         names = [s.name for s in studies.list_studies(store())]
-        pending = st.session_state.pop("app_study_pending", None)
-        if pending in names:
-            st.session_state["app_study"] = pending
-        if st.session_state.get("app_study") not in names:
-            st.session_state["app_study"] = names[0] if names else None
+        if state.get("app_study_name") not in names:
+            state["app_study_name"] = names[0] if names else None
         if names:
-            st.selectbox(t("app.current_study"), names, key="app_study")
+            if state.get("app_study_picker") != state["app_study_name"]:
+                state["app_study_picker"] = state["app_study_name"]
+            st.selectbox(t("app.current_study"), names, key="app_study_picker",
+                         on_change=lambda: state.update(app_study_name=state["app_study_picker"]))
         st.caption(t("app.signed_in_as", user=actor()))
 
 
 def select_study(name: str) -> None:
-    """Make ``name`` the current study from the next run on (the picker is drawn already)."""
-    st.session_state["app_study_pending"] = name
+    """Make ``name`` the current study from the next run on."""
+    st.session_state["app_study_name"] = name
 
 
 def require_study() -> studies.Study:

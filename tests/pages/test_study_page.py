@@ -1,0 +1,76 @@
+"""The Study page: summary, funnel, settings, new studies, language."""
+
+from __future__ import annotations
+
+from research import detection
+
+
+def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_named):
+    assert [t.value for t in app.title] == ["Study"]
+    assert "demo" in [h.value for h in app.subheader]
+    labels = [m.label for m in app.metric]
+    assert labels == ["Customers", "Full defectors", "Partial defectors", "On target list",
+                      "Spend lost"]
+    frame = detection.results(app_store, study_named("demo"))
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Customers"] == f"{len(frame):,}"
+    assert shown["Full defectors"] == f"{(frame['status'] == 'full').sum():,}"
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_language_switch_translates_the_page(app):
+    app.sidebar.selectbox(key="app_lang_picker").set_value("zh").run()
+    assert not app.exception
+    assert [t.value for t in app.title] == ["研究"]
+    assert "客户数" in [m.label for m in app.metric]
+
+
+def test_saving_settings_reruns_detection_with_the_new_rule(app, app_store, study_named):
+    before = study_named("demo")
+    frame_before = detection.results(app_store, before)
+    partial_before = (frame_before["status"] == "partial").sum()
+
+    app.number_input(key="study_drop_threshold").set_value(0.2)
+    app.button[0].click().run()  # the form's submit button is the first button on the page
+    assert not app.exception
+    after = study_named("demo")
+    assert after.drop_threshold == 0.2
+    assert after.updated_by == "page-tester"
+    assert "Settings saved" in " ".join(s.value for s in app.success)
+    frame_after = detection.results(app_store, after)
+    # a lower threshold catches at least as many partial defectors
+    assert (frame_after["status"] == "partial").sum() >= partial_before
+    assert len(frame_after) == len(frame_before)
+
+
+def test_bad_segment_shares_are_refused_with_a_message(app, study_named):
+    app.number_input(key="study_best_core_pct").set_value(0.6)
+    app.number_input(key="study_general_pct").set_value(0.6)
+    app.button[0].click().run()
+    assert not app.exception
+    assert any("100%" in e.value for e in app.error)
+    assert study_named("demo").best_core_pct == 0.10
+
+
+def test_create_a_study_and_it_becomes_current(app, study_named):
+    app.text_input(key="study_new_name").input("Q4 2026")
+    app.button[1].click().run()
+    assert not app.exception
+    assert study_named("Q4 2026").created_by == "page-tester"
+    app.run()
+    # (AppTest drops sidebar widgets drawn before st.navigation on reruns; a real browser
+    # keeps them, see tests/browser; so check what the page shows)
+    assert "Q4 2026" in [h.value for h in app.subheader]
+    # a study without data says so instead of showing empty charts
+    assert any("no data" in i.value for i in app.info)
+
+
+def test_a_duplicate_study_name_is_refused(app):
+    app.text_input(key="study_new_name").input("demo")
+    app.button[1].click().run()
+    assert any("exists already" in e.value for e in app.error)
+
+
+def test_every_page_opens_without_error(app, open_page):
+    for page in ("pages/import_data.py", "pages/defectors.py", "pages/study.py"):
+        open_page(app, page)
