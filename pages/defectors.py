@@ -30,14 +30,14 @@ if msg := st.session_state.pop("defectors_flash", None):
 st.session_state.setdefault("defectors_status", list(detection.DEFECTOR_STATUSES))
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
 statuses = c1.multiselect(t("field.status"), detection.STATUSES, key="defectors_status",
-                          format_func=t.status)
+                          format_func=t.status, placeholder=t("common.all"))
 segments = c2.multiselect(t("field.segment"), [*detection.SEGMENTS, "none"],
-                          key="defectors_segment",
+                          key="defectors_segment", placeholder=t("common.all"),
                           format_func=lambda s: t.segment(None if s == "none" else s))
 owners = c3.multiselect(t("field.owner"), sorted(frame["owner"].dropna().unique()),
-                        key="defectors_owner")
+                        key="defectors_owner", placeholder=t("common.all"))
 search = c4.text_input(t("defectors.search"), key="defectors_search")
-silent_only = st.checkbox(t("defectors.long_silence_only", k=study.gap_multiple),
+silent_only = st.checkbox(t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"),
                           key="defectors_silent")
 
 shown = frame
@@ -58,27 +58,31 @@ m = st.columns(4)
 m[0].metric(t("defectors.shown"), t.number(len(shown)))
 m[1].metric(t("metric.full"), t.number((shown["status"] == "full").sum()))
 m[2].metric(t("metric.partial"), t.number((shown["status"] == "partial").sum()))
-m[3].metric(t("metric.spend_lost"), t.money(shown["spend_lost"].astype(float).sum()))
+lost = shown["spend_lost"].astype(float).sum()
+m[3].metric(t("metric.spend_lost"), t.money_short(lost), help=t.money(lost))
 
 table = shown.assign(
+    name=shown["name"].fillna(""),
     status=shown["status"].map(t.status),
     segment=shown["segment"].map(t.segment),
     baseline_spend=shown["baseline_spend"].astype(float),
     recent_spend=shown["recent_spend"].astype(float),
     spend_lost=shown["spend_lost"].astype(float),
+    baseline_share=shown["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
+    recent_share=shown["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
 )[["customer_id", "name", "status", "segment", "baseline_spend", "recent_spend",
    "baseline_share", "recent_share", "spend_lost", "first_purchase", "last_purchase",
    "days_silent", "long_silence", "owner", "region", "industry"]]
 money = st.column_config.NumberColumn
 st.dataframe(
-    table, width="stretch", hide_index=True, height=420,
+    table, width="stretch", hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)),
     column_config={
         "customer_id": t("field.customer_id"), "name": t("field.name"),
         "status": t("field.status"), "segment": t("field.segment"),
         "baseline_spend": money(t("field.baseline_spend"), format="localized"),
         "recent_spend": money(t("field.recent_spend"), format="localized"),
-        "baseline_share": money(t("field.baseline_share"), format="percent"),
-        "recent_share": money(t("field.recent_share"), format="percent"),
+        "baseline_share": t("field.baseline_share"),
+        "recent_share": t("field.recent_share"),
         "spend_lost": money(t("field.spend_lost"), format="localized"),
         "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
         "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
@@ -143,7 +147,8 @@ with add_col, st.form("targets_add_form", clear_on_submit=True):
     candidates = frame.loc[frame["status"].isin(detection.DEFECTOR_STATUSES)
                            & ~frame["customer_id"].isin(on_list["customer_id"]), "customer_id"]
     to_add = st.selectbox(t("field.customer_id"), candidates.tolist(), format_func=label,
-                          index=None, key="targets_add_customer")
+                          index=None, key="targets_add_customer",
+                          placeholder=t("common.type_to_search"))
     add_reason = st.text_input(t("targets.reason"), key="targets_add_reason")
     if st.form_submit_button(t("targets.add")):
         try:
@@ -157,7 +162,8 @@ with add_col, st.form("targets_add_form", clear_on_submit=True):
 with remove_col, st.form("targets_remove_form", clear_on_submit=True):
     st.markdown("**" + t("targets.remove_title") + "**")
     to_remove = st.selectbox(t("field.customer_id"), on_list["customer_id"].tolist(),
-                             format_func=label, index=None, key="targets_remove_customer")
+                             format_func=label, index=None, key="targets_remove_customer",
+                             placeholder=t("common.type_to_search"))
     remove_reason = st.text_input(t("targets.reason"), key="targets_remove_reason")
     if st.form_submit_button(t("targets.remove")):
         try:

@@ -29,7 +29,8 @@ if study is not None:
     cols[1].metric(t("metric.full"), t.number(summary.full))
     cols[2].metric(t("metric.partial"), t.number(summary.partial))
     cols[3].metric(t("metric.targets"), t.number(summary.targets))
-    cols[4].metric(t("metric.spend_lost"), t.money(summary.spend_lost))
+    cols[4].metric(t("metric.spend_lost"), t.money_short(summary.spend_lost),
+                  help=t.money(summary.spend_lost))
     if summary.customers:
         st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
     else:
@@ -39,7 +40,7 @@ if study is not None:
     with st.expander(t("study.rules_title")):
         st.markdown(t("study.rules", baseline_start=t.date(p.baseline_start),
                       recent_start=t.date(p.recent_start), as_of=t.date(p.as_of),
-                      drop=t.percent(study.drop_threshold), k=study.gap_multiple,
+                      drop=t.percent(study.drop_threshold), k=f"{study.gap_multiple:g}",
                       best=t.percent(study.best_core_pct), other=t.percent(study.other_core_pct),
                       general=t.percent(study.general_pct)))
 

@@ -17,7 +17,12 @@ from importlib import resources
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    format_percent,
+)
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
@@ -67,6 +72,13 @@ class Translator:
             return "–"
         return format_currency(float(value), code or currency(), locale=self.locale,
                                format_type="standard")
+
+    def money_short(self, value, code: str | None = None) -> str:
+        """Money in a few characters, for headline figures: CN¥10.5M, ¥1050万."""
+        if value is None or value != value:
+            return "–"
+        return format_compact_currency(float(value), code or currency(), locale=self.locale,
+                                       fraction_digits=1)
 
     def date(self, value: date | datetime | None) -> str:
         if value is None or value != value:

@@ -202,6 +202,14 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     best = from_bytes(data).best()
+    # Short files are ambiguous between the East Asian double-byte encodings (a GBK
+    # file of a few rows can score as Korean cp949). Our users' files are Chinese, so
+    # where GB18030 reads the bytes cleanly it wins over another CJK guess.
+    if best is None or best.encoding.replace("-", "_").lower() in _OTHER_CJK_ENCODINGS:
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
     if best is None:
         raise ImportRejectedError("import.unknown_encoding")
     encoding = best.encoding
@@ -209,6 +217,9 @@ def decode(data: bytes) -> tuple[str, str]:
                                                                "hz"}:
         encoding = "gb18030"
     return data.decode(encoding), encoding
+
+
+_OTHER_CJK_ENCODINGS = {"cp949", "euc_kr", "johab", "shift_jis", "cp932", "euc_jp", "iso2022_jp"}
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -285,7 +296,11 @@ def _resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | 
 _CURRENCY = re.compile(r"(?i)(rmb|cny|usd|eur|hkd|us\$|hk\$|[¥￥$€£元])")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _EURO_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,\d{1,2}$")
-_TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+# A time after the date is dropped, with its AM/PM (上午/下午) and time zone, if any:
+# "2024-03-05 13:45:10", "2024-03-05T13:45:10+08:00", "3/5/2024 1:02 PM", "2024/3/5 下午 1:02".
+_TIME_SUFFIX = re.compile(
+    r"(?i)(?:\s+|T)(?:(?:上午|下午|am|pm)\s*)?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"\s*(?:am|pm|上午|下午)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY_OR_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _COMPACT = re.compile(r"^\d{8}$")
@@ -365,11 +380,41 @@ def parse_dates(values: pd.Series, *, excel: bool = False
     rest = ~(is_ymd | compact | is_other | serial) & (text != "")
     if rest.any():
         # month names and other spellings: only accept what dateutil reads unambiguously
-        parsed = pd.to_datetime(text[rest], format="mixed", dayfirst=True, errors="coerce")
+        parsed = _parse_spelled_dates(text[rest])
         has_letters = text[rest].str.contains(r"[A-Za-z]", regex=True)
         result[rest] = parsed.where(has_letters)
     bad = result.isna()
     return result, bad, warnings
+
+
+def _parse_spelled_dates(text: pd.Series) -> pd.Series:
+    """Dates such as '5 Mar 2024' or 'March 5, 2024'. A value that starts with the year
+    keeps year-month-day order (dayfirst would read 2024-03-05 as 3 May). A time zone
+    or a time not understood makes a problem for its row, never an exception."""
+    year_first = text.str.match(r"^\d{4}\s*[-/.年]")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for mask, dayfirst in ((year_first, False), (~year_first, True)):
+        if mask.any():
+            result[mask] = _to_datetime(text[mask], dayfirst)
+    return result
+
+
+def _to_datetime(text: pd.Series, dayfirst: bool) -> pd.Series:
+    try:
+        parsed = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce")
+        if parsed.dt.tz is not None:
+            parsed = parsed.dt.tz_localize(None)
+        return parsed
+    except (ValueError, TypeError, OverflowError):  # e.g. several time zones in one column
+        return pd.to_datetime(text.map(lambda v: _parse_one(v, dayfirst)), errors="coerce")
+
+
+def _parse_one(value: str, dayfirst: bool):
+    try:
+        stamp = pd.to_datetime(value, dayfirst=dayfirst)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 _PERIOD_PATTERNS = (
@@ -486,10 +531,10 @@ def _attributes_json(src: pd.DataFrame, extra: list[str]) -> pd.Series:
     if not extra:
         return pd.Series([None] * len(src), index=src.index, dtype=object)
     records = src[extra].to_dict(orient="records")
-    return pd.Series(
-        [json.dumps({k: v for k, v in r.items() if str(v).strip() != ""}, ensure_ascii=False)
-         for r in records],
-        index=src.index, dtype=object)
+    filled = [{k: v for k, v in r.items() if str(v).strip() != ""} for r in records]
+    # a row with every extra cell blank has no attributes to record (None, not '{}')
+    return pd.Series([json.dumps(r, ensure_ascii=False) if r else None for r in filled],
+                     index=src.index, dtype=object)
 
 
 def _duplicates(kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
@@ -595,13 +640,20 @@ WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.study_id = ? AND t.row_ke
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]
 
-# Blank cells never erase what an earlier import recorded.
+_PLAIN_CUSTOMER_FIELDS = [c for c in _CUSTOMER_FIELDS if c != "attributes"]
+
+# Blank cells never erase what an earlier import recorded: plain fields keep their old
+# value, and the extra columns (attributes) are merged key by key into the stored ones.
 UPSERT_CUSTOMERS = f"""
 INSERT INTO customers (study_id, customer_id, {", ".join(_CUSTOMER_FIELDS)},
                        created_by, created_at, updated_by, updated_at)
 SELECT ?, customer_id, {", ".join(_CUSTOMER_FIELDS)}, ?, ?, ?, ? FROM changed
 ON CONFLICT (study_id, customer_id) DO UPDATE SET
-    {", ".join(f"{c} = coalesce(excluded.{c}, customers.{c})" for c in _CUSTOMER_FIELDS)},
+    {", ".join(f"{c} = coalesce(excluded.{c}, customers.{c})" for c in _PLAIN_CUSTOMER_FIELDS)},
+    attributes = CASE
+        WHEN excluded.attributes IS NULL THEN customers.attributes
+        WHEN customers.attributes IS NULL THEN excluded.attributes
+        ELSE json_merge_patch(customers.attributes, excluded.attributes) END,
     updated_by = excluded.updated_by, updated_at = excluded.updated_at
 """
 
@@ -611,7 +663,9 @@ SELECT i.* FROM incoming i
 LEFT JOIN customers c ON c.study_id = ? AND c.customer_id = i.customer_id
 WHERE c.customer_id IS NULL
    OR {" OR ".join(f"(i.{c} IS NOT NULL AND i.{c}::VARCHAR IS DISTINCT FROM c.{c}::VARCHAR)"
-                   for c in _CUSTOMER_FIELDS)}
+                   for c in _PLAIN_CUSTOMER_FIELDS)}
+   OR (i.attributes IS NOT NULL AND (c.attributes IS NULL
+       OR json_merge_patch(c.attributes, i.attributes)::VARCHAR <> json(c.attributes)::VARCHAR))
 """
 
 

@@ -1,0 +1,153 @@
+"""Real-browser fixtures: the app served by Streamlit, driven by Debian's Chromium.
+
+The browser is never downloaded: Playwright is pointed at /usr/bin/chromium. Where
+it is missing, browser tests are skipped on a developer machine and fail in CI
+(CI=true), where .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from research import demo
+from research.store import connect
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "build" / "screenshots"  # pytest-playwright empties test-results/
+
+
+def pytest_collection_modifyitems(config, items):
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1440, "height": 1000},
+            "accept_downloads": True}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A fresh app server on its own copy of a small demo database."""
+    folder = tmp_path_factory.mktemp("server")
+    db = folder / "browser.duckdb"
+    store = connect(db)
+    demo.build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=400)
+    store.close()
+    port = _free_port()
+    env = {**os.environ, "DEFECTORS_DB": str(db), "DEFECTORS_USER": "browser-tester"}
+    log = open(folder / "server.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("the app did not start: " + (folder / "server.log").read_text())
+    yield {"url": url, "db": db, "folder": folder}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def shot(request):
+    """Save a full-page screenshot under build/screenshots for a person to look at."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SHOTS / f"{request.node.name}-{name}.png"
+        charts = page.locator("[data-testid=stPlotlyChart]").count()
+        if charts:
+            page.wait_for_function(
+                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                timeout=30_000)
+        # Streamlit scrolls its main block, not the document: grow the viewport to fit it
+        size = page.viewport_size
+        height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+        page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 8000)})
+        page.wait_for_timeout(1500)  # data grids redraw after a resize
+        page.screenshot(path=str(path))
+        page.set_viewport_size(size)
+        return path
+
+    return take
+
+
+def wait_for_app(page) -> None:
+    """Streamlit is idle: the page has rendered and no script is running."""
+    page.wait_for_selector("[data-testid=stApp]", timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]')"
+        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
+        timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+@pytest.fixture
+def app_page(page, server):
+    page.goto(server["url"])
+    wait_for_app(page)
+    page.wait_for_selector("h1", timeout=60_000)
+    return page
+
+
+@pytest.fixture
+def wait():
+    return wait_for_app
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("exports")
+    demo.write_files(folder, date(2026, 11, 1), n_customers=150)
+    return folder
+
+

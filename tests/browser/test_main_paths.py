@@ -1,0 +1,84 @@
+"""The main paths in a real browser, as a person uses them."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from playwright.sync_api import expect
+
+pytestmark = __import__("pytest").mark.browser
+
+
+def test_first_session_shows_our_navigation_not_the_legacy_menu(app_page, shot):
+    sidebar = app_page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_role("link", name="Study")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Import data")).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Defectors")).to_be_visible()
+    # Streamlit's auto-discovered menu would list the page files (import_data, ...)
+    assert app_page.locator("[data-testid=stSidebarNav]").count() == 0
+    assert sidebar.get_by_text("import_data").count() == 0
+    expect(app_page.get_by_role("heading", name="Study", exact=True)).to_be_visible()
+    assert app_page.locator("[data-testid=stException]").count() == 0
+    shot(app_page, "study")
+
+
+def test_import_a_file_and_see_the_defectors_table(app_page, wait, server, shot, tmp_path):
+    page = app_page
+    # a new study to import into
+    page.get_by_label("Name").fill("Browser study")
+    page.get_by_label("Name").press("Tab")
+    page.get_by_role("button", name="Create study").click()
+    wait(page)
+    expect(page.get_by_text("Study Browser study created")).to_be_visible()
+
+    # the new study's as-of date is the first of this month; W = 6 months
+    as_of = date.today().replace(day=1)
+    baseline = (as_of - relativedelta(months=9)).isoformat()
+    recent = (as_of - relativedelta(months=2)).isoformat()
+    csv = tmp_path / "订单.csv"
+    csv.write_bytes((f"客户编号,日期,金额\n"
+                     f"B1,{baseline},\"￥12,000\"\n"          # stopped buying: full
+                     f"B2,{baseline},5000\nB2,{recent},1000\n"   # fell by 80%: partial
+                     f"B3,{baseline},3000\nB3,{recent},2900\n"   # steady: active
+                     f"B4,{recent.replace('-', '/')},700\n"       # new
+                     ).encode("gbk"))
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Import data").click()
+    wait(page)
+    page.get_by_role("tab", name="Transactions").click()
+    panel = page.get_by_role("tabpanel", name="Transactions")
+    panel.locator("input[type=file]").set_input_files(str(csv))
+    wait(page)
+    expect(panel.get_by_text(re.compile(r"6 rows, 3 columns, read as gb18030"))).to_be_visible()
+    panel.get_by_role("button", name="Import 6 rows").click()
+    wait(page)
+    expect(panel.get_by_text(re.compile(r"6 new"))).to_be_visible(timeout=30_000)
+    shot(page, "imported")
+
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Defectors").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="Defectors")).to_be_visible()
+    grid = page.locator("[data-testid=stDataFrame]").first
+    expect(grid).to_be_visible()
+    expect(page.get_by_text("Customers shown")).to_be_visible()
+    metric = page.locator("[data-testid=stMetric]").filter(has_text="Customers shown")
+    expect(metric).to_contain_text("2")
+    expect(page.locator("[data-testid=stMetric]").filter(has_text="Full defectors")).to_contain_text("1")
+    expect(page.locator("[data-testid=stMetric]").filter(has_text="Partial defectors")).to_contain_text("1")
+    shot(page, "defectors")
+
+
+def test_language_switch_to_chinese(app_page, wait, shot):
+    page = app_page
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+    page.get_by_role("option", name="简体中文").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="研究", exact=True)).to_be_visible()
+    expect(page.locator("[data-testid=stSidebar]").get_by_role("link", name="流失客户")).to_be_visible()
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="流失客户").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="流失客户", exact=True)).to_be_visible()
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "defectors-zh")
