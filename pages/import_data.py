@@ -35,7 +35,7 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
         st.markdown("**" + t("import.preview") + "**")
         st.dataframe(raw.frame.head(10), width="stretch", hide_index=True)
 
-        st.markdown("**" + t("import.mapping") + "**")
+        st.markdown("**" + t("import.mapping").replace("*", "\\*") + "**")
         columns = list(raw.frame.columns)
         suggested = ingest.suggest_mapping(kind, columns)
         mapping = {}
@@ -55,7 +55,11 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                                                           raw.sha256, raw.encoding, raw.is_excel),
                                     mapping)
             st.markdown("**" + t("import.mapped_preview") + "**")
-            st.dataframe(sample.frame.head(10), width="stretch", hide_index=True)
+            preview = sample.frame.head(10).drop(columns=["attributes", "period_start", "period_end"],
+                                                 errors="ignore")
+            preview.columns = [t(f"field.{c}") for c in preview.columns]
+            st.dataframe(preview.astype(object).where(preview.notna(), ""), width="stretch",
+                         hide_index=True)
         except ResearchError as e:
             ui.show_error(e)
             continue
