@@ -74,7 +74,7 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                                               file=raw.file_name, count=len(prepared.problems))
                 result = ingest.load(
                     store, study, prepared, actor=ui.actor(),
-                    progress=lambda f, m: bar.progress(f, text=t("import.writing", detail=m)))
+                    progress=lambda f, m, bar=bar: bar.progress(f, text=t("import.writing", detail=m)))
             except ImportRejectedError as e:
                 bar.empty()
                 st.error(f"**{e.heading(t)}**\n\n{t(e.key, **e.values)}")

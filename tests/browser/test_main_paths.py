@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
-
 from playwright.sync_api import expect
 
 pytestmark = __import__("pytest").mark.browser

@@ -62,7 +62,7 @@ def test_customers_from_a_gbk_file_with_chinese_headers(empty_study_app):
 
 def test_a_file_with_bad_rows_is_rejected_whole_with_row_numbers(empty_study_app):
     at = empty_study_app
-    bad = TRANSACTIONS + "A1,2024-13-40,100\nA2,2024-05-01,lots\n".encode()
+    bad = TRANSACTIONS + b"A1,2024-13-40,100\nA2,2024-05-01,lots\n"
     at.file_uploader(key="import_file_transactions").upload("tx.csv", bad, "text/csv").run()
     at.button(key="import_run_transactions").click().run()
     assert not at.exception
@@ -75,7 +75,7 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_row_numbers(empty_study_app
 
 def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
     at = empty_study_app
-    data = "Kunde,Datum,Betrag\nA1,2024-03-05,100\nA2,2024-10-01,50\n".encode()
+    data = b"Kunde,Datum,Betrag\nA1,2024-03-05,100\nA2,2024-10-01,50\n"
     at.file_uploader(key="import_file_transactions").upload("de.csv", data, "text/csv").run()
     assert any("No column found for customer_id, date, amount" in e.value for e in at.error)
     for fld, column in (("customer_id", "Kunde"), ("date", "Datum"), ("amount", "Betrag")):
