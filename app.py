@@ -5,6 +5,7 @@ import streamlit as st
 import ui
 
 st.set_page_config(page_title="Defector research", page_icon="🔎", layout="wide")
+st.session_state["app_frame_seen"] = True
 
 t = ui.translator()
 with st.spinner(t("app.opening")):
@@ -13,18 +14,24 @@ nav = st.sidebar.container()  # filled below, once the language is known
 ui.sidebar()
 t = ui.translator()
 
-PAGES = [
-    st.Page("pages/study.py", title=t("nav.study"), icon=":material/flag:", url_path="study",
-            default=True),
-    st.Page("pages/import_data.py", title=t("nav.import"), icon=":material/upload_file:",
-            url_path="import"),
-    st.Page("pages/defectors.py", title=t("nav.defectors"), icon=":material/person_remove:",
-            url_path="defectors"),
+# (file, title key, icon, address)
+PAGE_FILES = [
+    ("pages/study.py", "nav.study", ":material/flag:", "study"),
+    ("pages/import_data.py", "nav.import", ":material/upload_file:", "import"),
+    ("pages/defectors.py", "nav.defectors", ":material/person_remove:", "defectors"),
+    ("pages/team.py", "nav.team", ":material/groups:", "team"),
+    ("pages/call_desk.py", "nav.call_desk", ":material/call:", "call-desk"),
+    ("pages/agenda.py", "nav.agenda", ":material/event:", "agenda"),
+    ("pages/interview.py", "nav.interview", ":material/record_voice_over:", "interview"),
+    ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
 ]
+PAGES = [st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)
+         for i, (file, title, icon, address) in enumerate(PAGE_FILES)]
 
 # Our own links instead of Streamlit's menu: the legacy pages/ menu is switched off in
 # .streamlit/config.toml, so the first session after a start cannot show it either.
 page = st.navigation(PAGES, position="hidden")
+ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
 with nav:
     for p in PAGES:
         st.page_link(p)

@@ -6,6 +6,9 @@ Session-state keys are prefixed with the page they belong to (``app_`` here).
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 import streamlit as st
 
 from research import demo, studies
@@ -28,7 +31,32 @@ def store() -> Store:
 
 
 def translator() -> Translator:
+    """The reader's translator. Every page asks for it first, so it also guards the frame."""
+    _through_the_frame()
     return Translator(st.session_state.get("app_language", "en"))
+
+
+def _through_the_frame() -> None:
+    """Until app.py has called st.navigation once after a server start, Streamlit serves a
+    page's address (say /defectors) by running pages/defectors.py alone, without the
+    frame: no sidebar, no study. Send such a visitor through app.py, which then opens
+    the page that was asked for."""
+    if st.session_state.get("app_frame_seen"):
+        return
+    page_file = next((Path(f.filename) for f in inspect.stack()[1:]
+                      if Path(f.filename).parent.name == "pages"), None)
+    if page_file is not None:
+        st.session_state["app_deep_link"] = f"pages/{page_file.name}"
+    st.switch_page("app.py")
+
+
+def mark_frame(pages: dict) -> None:
+    """Called by app.py with {page file: st.Page}: the frame has run; open the page that
+    was asked for by its address, if any."""
+    st.session_state["app_frame_seen"] = True
+    wanted = st.session_state.pop("app_deep_link", None)
+    if wanted in pages:
+        st.switch_page(pages[wanted])
 
 
 def actor() -> str:

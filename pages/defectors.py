@@ -93,17 +93,14 @@ st.download_button(t("defectors.download"), sampling.export_csv(shown),
                    file_name=f"{study.name}-defectors.csv", mime="text/csv")
 
 # ---- counts and chart
-left, right = st.columns([2, 3])
-with left:
-    st.subheader(t("defectors.counts_title"))
-    counts = detection.counts_by_status_segment(frame)
-    counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
-    counts.columns = [t("common.total") if s == "total" else t.segment(None if s == "none" else s)
-                      for s in counts.columns]
-    st.dataframe(counts, width="stretch")
-with right:
-    st.plotly_chart(charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t),
-                    width="stretch")
+st.subheader(t("defectors.counts_title"))
+counts = detection.counts_by_status_segment(frame)
+counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
+counts.columns = [t("common.total") if s == "total" else t.segment(None if s == "none" else s)
+                  for s in counts.columns]
+st.dataframe(counts, width="stretch")
+st.plotly_chart(charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t),
+                width="stretch")
 
 # ---- target list
 st.divider()

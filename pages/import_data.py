@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+import findings_ui
 import ui
 from research import detection, ingest
 from research.errors import ImportRejectedError, ResearchError
@@ -14,7 +15,8 @@ study = ui.require_study()
 st.title(t("import.title"))
 st.caption(t("import.intro", study=study.name))
 
-tabs = st.tabs([t(f"import.kind.{kind}") for kind in ingest.KINDS])
+*tabs, findings_tab = st.tabs([t(f"import.kind.{kind}") for kind in ingest.KINDS]
+                              + [t("import.kind.findings")])
 NONE = "—"
 
 for kind, tab in zip(ingest.KINDS, tabs, strict=True):
@@ -74,7 +76,7 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                                               file=raw.file_name, count=len(prepared.problems))
                 result = ingest.load(
                     store, study, prepared, actor=ui.actor(),
-                    progress=lambda f, m, bar=bar: bar.progress(f, text=t("import.writing", detail=m)))
+                    progress=lambda f, m, bar=bar: bar.progress(f, text=t("import.writing", detail=m.render(t))))
             except ImportRejectedError as e:
                 bar.empty()
                 st.error(f"**{e.heading(t)}**\n\n{t(e.key, **e.values)}")
@@ -96,6 +98,9 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                          duplicates=t.number(len(result.duplicate_rows))))
             for warning in result.warnings:
                 st.warning(warning.render(t))
+
+with findings_tab:  # past studies' findings (issue 4)
+    findings_ui.import_tab(store, study)
 
 st.divider()
 st.subheader(t("import.history"))

@@ -4,6 +4,8 @@ from datetime import date
 
 import streamlit as st
 
+import desk_ui
+import findings_ui
 import ui
 from research import analysis, charts, detection, studies
 from research.errors import ResearchError
@@ -35,6 +37,7 @@ if study is not None:
         st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
     else:
         st.info(t("study.no_data"))
+    desk_ui.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
 
     p = detection.periods(study.as_of, study.window_months)
     with st.expander(t("study.rules_title")):
@@ -74,6 +77,7 @@ if study is not None:
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
+    findings_ui.agreement_section(store, study)  # second-coder agreement (issue 4)
 
 if msg := st.session_state.pop("study_flash", None):
     st.success(msg)

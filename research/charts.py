@@ -38,12 +38,14 @@ def spend_lost_by_segment(grouped: pd.DataFrame, t: Translator) -> go.Figure:
         fig.add_bar(
             x=labels, y=sums, name=t.status(status), marker_color=STATUS_COLOURS[status],
             customdata=counts,
-            text=[t.money(v) if v else "" for v in sums], textposition="inside",
-            hovertemplate="%{x}<br>" + t.status(status) + ": %{text}<br>"
+            text=[t.money_short(v) if v else "" for v in sums], textposition="inside",
+            textangle=0, insidetextanchor="middle",
+            hovertext=[t.money(v) for v in sums],
+            hovertemplate="%{x}<br>" + t.status(status) + ": %{hovertext}<br>"
                           + t("chart.defectors") + ": %{customdata}<extra></extra>",
         )
     fig.update_layout(barmode="stack", yaxis_title=t("chart.spend_lost_axis"),
-                      yaxis_tickformat="~s")
+                      yaxis_tickformat="~s", uniformtext={"minsize": 11, "mode": "hide"})
     return _layout(fig, t("chart.spend_lost_title"))
 
 

@@ -62,6 +62,11 @@ def handle_errors(fn):
         except ResearchError as e:
             click.echo(f"{e.heading(t)}: {e.render(t)}", err=True)
             sys.exit(1)
+        except OSError as e:  # a file that cannot be written or read: say which, no traceback
+            detail = e.strerror or str(e)
+            message = t("error.file", path=e.filename, detail=detail) if e.filename else detail
+            click.echo(f"{t('error.title.file')}: {message}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -89,6 +94,12 @@ def parse_date(_ctx, _param, value):
 def main(ctx: click.Context, db: str | None, lang: str) -> None:
     """Defector research: find the customers who left, pick whom to interview, learn why."""
     ctx.obj = Context(db, lang)
+
+
+# the call desk's commands: team, calls, schedule (research/desk_cli.py)
+from research import desk_cli  # noqa: E402
+
+desk_cli.register(main)
 
 
 @main.command()
@@ -191,19 +202,27 @@ def study_show(obj: Context, study_name) -> None:
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(ingest.KINDS))
+@click.argument("kind", type=click.Choice([*ingest.KINDS, "findings"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @study_option
 @click.option("--map", "maps", multiple=True, metavar="SOURCE_COLUMN=FIELD",
               help="Read FIELD from SOURCE_COLUMN (repeatable), for headers not recognised.")
 @click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
+@click.option("--code", "codes", multiple=True, metavar="LABEL=CODE",
+              help="findings: map a cause label to an existing code (repeatable).")
+@click.option("--new-code", "new_codes", multiple=True, metavar="LABEL=GROUP/CODE[/ZH_LABEL]",
+              help="findings: add a code to GROUP for a cause label (repeatable).")
 @click.pass_obj
 @handle_errors
-def import_command(obj: Context, kind, file, study_name, maps, dry_run) -> None:
-    """Import customers, transactions or wallet estimates from CSV or XLSX.
+def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, new_codes) -> None:
+    """Import customers, transactions, wallet estimates or past findings from CSV or XLSX.
 
-    A file with any bad row is rejected whole and nothing is written.
+    A file with any bad row is rejected whole and nothing is written. For findings,
+    cause labels that match no code are listed and nothing is written until each is
+    mapped with --code or --new-code.
     """
+    if kind == "findings":
+        return findings_cli.import_findings(obj, file, study_name, maps, codes, new_codes, dry_run)
     t = obj.t
     mapping = ingest.parse_map_options(maps)
     raw = ingest.read_table(file)
@@ -217,8 +236,8 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run) -> None:
         return
     target = obj.study(study_name)
 
-    def progress(fraction: float, message: str) -> None:
-        click.echo(t("cli.progress", percent=t.percent(fraction), detail=message), err=True)
+    def progress(fraction: float, message) -> None:
+        click.echo(t("cli.progress", percent=t.percent(fraction), detail=message.render(t)), err=True)
 
     result = ingest.load(obj.store, target, prepared, actor=current_user(), progress=progress)
     for warning in result.warnings:
@@ -302,9 +321,20 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
 @handle_errors
 def targets_list(obj: Context, study_name, include_removed) -> None:
     """Print the target list."""
+    t = obj.t
     frame = sampling.target_list(obj.store, obj.study(study_name), include_removed=include_removed)
-    cols = ["customer_id", "name", "segment", "status", "spend_lost", "source", "included", "reason"]
-    click.echo(frame[cols].to_string(index=False) if not frame.empty else obj.t("cli.no_targets"))
+    if frame.empty:
+        click.echo(t("cli.no_targets"))
+        return
+    shown = pd.DataFrame({
+        t("field.customer_id"): frame["customer_id"], t("field.name"): frame["name"].fillna(""),
+        t("field.segment"): frame["segment"].map(t.segment), t("field.status"): frame["status"].map(t.status),
+        t("field.spend_lost"): frame["spend_lost"].map(t.number),
+        t("targets.source"): frame["source"].map(lambda s: t(f"targets.source.{s}")),
+        t("targets.on_list"): frame["included"].map(lambda v: t("common.yes") if v else t("common.no")),
+        t("targets.reason"): frame["reason"].fillna(""),
+    })
+    click.echo(shown.to_string(index=False))
 
 
 @targets.command("add")
@@ -363,3 +393,7 @@ def app(obj: Context, port, headless) -> None:
     click.echo(obj.t("cli.app_url", url=f"http://localhost:{port}"))
     raise SystemExit(subprocess.call(cmd, env=env))
 
+
+# Interview findings and the failure taxonomy (issue 4): `defectors taxonomy ...`,
+# `defectors findings ...`; the module adds its commands to `main`.
+from research import findings_cli  # noqa: E402

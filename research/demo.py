@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from research import detection, ingest, sampling
+from research import desk_demo, detection, findings_demo, ingest, sampling
 from research.store import Store
 from research.studies import Study, create_study, delete_study, get_study, list_studies
 
@@ -192,4 +192,6 @@ def build_demo(store: Store, *, actor: str, as_of: date | None = None, n_custome
         ingest.import_file(store, study, "wallet", files.wallet, actor=actor)
     detection.run_detection(store, study, actor=actor)
     sampling.draw_sample(store, study, actor=actor)
+    desk_demo.build_desk(store, study, actor=actor)  # the call desk (issue 3)
+    findings_demo.add_demo_findings(store, study, actor=actor)  # interview findings (issue 4)
     return get_study(store, DEMO_STUDY)

@@ -96,7 +96,10 @@ class Translator:
         return self(f"status.{status}")
 
     def segment(self, segment: str | None) -> str:
-        return self(f"segment.{segment or 'none'}")
+        # pandas gives NaN, not None, for a customer without a segment (not ranked)
+        if not isinstance(segment, str) or not segment:
+            segment = "none"
+        return self(f"segment.{segment}")
 
 
 class Message:

@@ -39,10 +39,10 @@ KINDS = ("customers", "transactions", "wallet")
 MAX_PROBLEMS_SHOWN = 50
 CHUNK_ROWS = 100_000
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, Message], None]  # fraction done, what is happening
 
 
-def _no_progress(fraction: float, message: str) -> None:
+def _no_progress(fraction: float, message: Message) -> None:
     return None
 
 
@@ -201,11 +201,15 @@ def decode(data: bytes) -> tuple[str, str]:
         return data.decode(encoding), encoding
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     # Short files are ambiguous between the East Asian double-byte encodings (a GBK
-    # file of a few rows can score as Korean cp949). Our users' files are Chinese, so
-    # where GB18030 reads the bytes cleanly it wins over another CJK guess.
-    if best is None or best.encoding.replace("-", "_").lower() in _OTHER_CJK_ENCODINGS:
+    # file of a few rows can score as Korean cp949, as Big5 or even as UTF-16). Our
+    # users' files are Chinese, so where GB18030 reads the bytes cleanly it wins over
+    # another CJK guess, and over any guess that charset-normalizer found no more
+    # plausible than GB18030 (a real Big5 file does not list GB18030 at all).
+    if best is None or best.encoding.replace("-", "_").lower() in _OTHER_CJK_ENCODINGS \
+            or any(_is_gb(m.encoding) for m in matches):
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
@@ -213,10 +217,14 @@ def decode(data: bytes) -> tuple[str, str]:
     if best is None:
         raise ImportRejectedError("import.unknown_encoding")
     encoding = best.encoding
-    if encoding.lower().replace("-", "").replace("_", "") in {"gbk", "gb2312", "gb18030", "cp936",
-                                                               "hz"}:
+    if _is_gb(encoding):
         encoding = "gb18030"
     return data.decode(encoding), encoding
+
+
+def _is_gb(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") in {"gbk", "gb2312", "gb18030",
+                                                                   "cp936", "hz"}
 
 
 _OTHER_CJK_ENCODINGS = {"cp949", "euc_kr", "johab", "shift_jis", "cp932", "euc_jp", "iso2022_jp"}
@@ -295,7 +303,9 @@ def _resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | 
 
 _CURRENCY = re.compile(r"(?i)(rmb|cny|usd|eur|hkd|us\$|hk\$|[¥￥$€£元])")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_EURO_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,\d{1,2}$")
+# European style only when it cannot be a plain decimal: a comma decimal part, or
+# several dot groups. "1.234" stays one point two three four.
+_EURO_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+,\d+$|^-?\d{1,3}(\.\d{3}){2,}$|^-?\d+,\d{1,2}$")
 # A time after the date is dropped, with its AM/PM (上午/下午) and time zone, if any:
 # "2024-03-05 13:45:10", "2024-03-05T13:45:10+08:00", "3/5/2024 1:02 PM", "2024/3/5 下午 1:02".
 _TIME_SUFFIX = re.compile(
@@ -305,6 +315,9 @@ _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY_OR_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _COMPACT = re.compile(r"^\d{8}$")
 _EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+# Dates outside these are placeholders or typing errors, reported as not a date.
+_EARLIEST_DATE = pd.Timestamp(1900, 1, 1)
+_LATEST_DATE = pd.Timestamp(2200, 1, 1)
 
 
 def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -338,7 +351,9 @@ def parse_dates(values: pd.Series, *, excel: bool = False
     text = values.astype(str).str.strip()
     text = text.str.replace(r"(\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", r"\1-\2-\3", regex=True)
     text = text.str.replace(_TIME_SUFFIX, "", regex=True)
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    # microseconds, not pandas' default nanoseconds: a sentinel such as 0001-01-01 or
+    # 9999-12-31 must become a problem for its row, not an out-of-bounds exception
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
 
     ymd = text.str.extract(_YMD)
     is_ymd = ymd[0].notna()
@@ -383,6 +398,7 @@ def parse_dates(values: pd.Series, *, excel: bool = False
         parsed = _parse_spelled_dates(text[rest])
         has_letters = text[rest].str.contains(r"[A-Za-z]", regex=True)
         result[rest] = parsed.where(has_letters)
+    result = result.where((result >= _EARLIEST_DATE) & (result < _LATEST_DATE))
     bad = result.isna()
     return result, bad, warnings
 
@@ -392,7 +408,7 @@ def _parse_spelled_dates(text: pd.Series) -> pd.Series:
     keeps year-month-day order (dayfirst would read 2024-03-05 as 3 May). A time zone
     or a time not understood makes a problem for its row, never an exception."""
     year_first = text.str.match(r"^\d{4}\s*[-/.年]")
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     for mask, dayfirst in ((year_first, False), (~year_first, True)):
         if mask.any():
             result[mask] = _to_datetime(text[mask], dayfirst)
@@ -493,11 +509,11 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
                 text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
             out[fld.name] = text.where(~blank, None)
         elif fld.kind in ("money", "number"):
-            numbers, bad = parse_money(text)
+            numbers, bad = _per_distinct_value(parse_money, text)
             report(bad & ~blank, column, Message("problem.not_number"))
             out[fld.name] = numbers.where(~blank)
         elif fld.kind == "date":
-            dates, bad, notes = parse_dates(text, excel=raw.is_excel)
+            dates, bad, notes = _per_distinct_value(parse_dates, text, excel=raw.is_excel)
             report(bad & ~blank, column, Message("problem.not_date"))
             warnings.extend(notes)
             out[fld.name] = dates.dt.date.where(~bad & ~blank, None)
@@ -525,6 +541,25 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     keep = ~rows.isin(set(duplicate_rows))
     return Prepared(kind, raw, mapping, out[keep].reset_index(drop=True), problems,
                     duplicate_rows, warnings)
+
+
+def _per_distinct_value(parse: Callable[..., tuple], values: pd.Series, **kwargs) -> tuple:
+    """``parse(values, **kwargs)``, computed once per distinct value and spread back over
+    the rows: an export repeats the same few hundred dates, and many amounts, over
+    millions of rows. parse_money and parse_dates read each value on its own, and what
+    parse_dates decides for a whole column (day or month first, its warnings) depends
+    only on which values occur, not how often, so the result is the same."""
+    codes, uniques = pd.factorize(values)
+    if len(uniques) == len(values) or (codes < 0).any():
+        return parse(values, **kwargs)
+    parsed = parse(pd.Series(uniques, dtype=values.dtype, name=values.name), **kwargs)
+    spread = []
+    for item in parsed:
+        if isinstance(item, pd.Series):
+            item = item.take(codes)
+            item.index = values.index
+        spread.append(item)
+    return tuple(spread)
 
 
 def _attributes_json(src: pd.DataFrame, extra: list[str]) -> pd.Series:
@@ -594,9 +629,9 @@ def load(store: Store, study: Study, prepared: Prepared, *, actor: str,
               {"file": prepared.raw.file_name, "new": new, "updated": updated})
         return new, updated
 
-    progress(0.0, "writing")
+    progress(0.0, Message("import.progress_writing"))
     new, updated = store.write(apply)
-    progress(1.0, "done")
+    progress(1.0, Message("import.progress_done"))
     return ImportResult(prepared.kind, prepared.raw.file_name, len(prepared.raw.frame), new,
                         updated, tuple(prepared.duplicate_rows), prepared.raw.encoding,
                         tuple(prepared.warnings))
@@ -607,7 +642,8 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
     for start in range(0, len(frame), CHUNK_ROWS):
         yield frame.iloc[start:start + CHUNK_ROWS]
         done = min(start + CHUNK_ROWS, len(frame))
-        progress(done / total, f"{done:,} / {len(frame):,} rows")
+        progress(done / total,
+                 Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"))
 
 
 def _load_transactions(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int]:

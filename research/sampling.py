@@ -72,7 +72,10 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> list[SegmentDraw]:
         manual = cur.execute(
             "SELECT customer_id, included FROM target_list WHERE study_id = ? AND source = 'manual'"
             " OR (study_id = ? AND NOT included)", [study.id, study.id]).fetchall()
-    hand_made = {cid for cid, _ in manual}
+        # people who asked never to be called again are never drawn again (research/calls.py)
+        never = {r[0] for r in cur.execute("SELECT customer_id FROM do_not_call WHERE study_id = ?",
+                                           [study.id]).fetchall()}
+    hand_made = {cid for cid, _ in manual} | never
     kept = sum(1 for _, included in manual if included)
     pool = defectors[~defectors["customer_id"].isin(hand_made)]
     available = {s: int((pool["segment"] == s).sum()) for s in SEGMENTS}
@@ -87,8 +90,9 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> list[SegmentDraw]:
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute("DELETE FROM target_list WHERE study_id = ? AND source = 'sample' AND included",
-                    [study.id])
+        cur.execute("DELETE FROM target_list WHERE study_id = ? AND source = 'sample' AND included"
+                    " AND customer_id NOT IN (SELECT customer_id FROM do_not_call"
+                    " WHERE study_id = ?)", [study.id, study.id])  # their calls stay counted
         cur.executemany(
             "INSERT INTO target_list VALUES (?, ?, 'sample', TRUE, NULL, ?, ?, ?, ?)",
             [[study.id, cid, actor, stamp, actor, stamp] for cid in chosen])
@@ -151,6 +155,8 @@ LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.c
 LEFT JOIN customers c ON c.study_id = t.study_id AND c.customer_id = t.customer_id
 LEFT JOIN former_customers f ON f.study_id = t.study_id AND f.customer_id = t.customer_id
 WHERE t.study_id = ?
+  AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list
+                  WHERE d.study_id = t.study_id AND d.customer_id = t.customer_id)
 ORDER BY t.included DESC,
          CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'general' THEN 2
                         ELSE 3 END,

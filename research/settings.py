@@ -26,8 +26,13 @@ class Setting:
         """Convert and check ``value``; raises InvalidSettingError if out of range."""
         try:
             converted = self.kind(value)
-        except (TypeError, ValueError) as e:
+            if self.kind is int and float(value) != converted:  # 3.7 is not a count of months
+                raise ValueError(value)
+        except (TypeError, ValueError, OverflowError) as e:  # int(inf) overflows
             raise InvalidSettingError("error.setting_type", name=self.name, value=value) from e
+        if converted != converted or converted in (float("inf"), float("-inf")):
+            # NaN passes every comparison, so the bounds below would let it through
+            raise InvalidSettingError("error.setting_type", name=self.name, value=value)
         if self.minimum is not None and converted < self.minimum:
             raise InvalidSettingError("error.setting_min", name=self.name, minimum=self.minimum,
                                       value=converted)

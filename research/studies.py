@@ -126,9 +126,10 @@ def create_study(
 
 
 def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
-    """Change a study's as-of date, description, status or settings.
+    """Change a study's as-of date, description, status, name or settings.
 
-    Raises InvalidSettingError for unknown fields or bad values.
+    Raises InvalidSettingError for unknown fields or bad values, StudyExistsError when
+    the new name is taken by another study.
     """
     allowed_plain = {"as_of", "description", "status", "name"}
     setting_changes = {k: v for k, v in changes.items() if k not in allowed_plain}
@@ -138,14 +139,21 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     plain = {k: v for k, v in changes.items() if k in allowed_plain}
     if "status" in plain:
         _check_status(plain["status"])
-    if "name" in plain and not str(plain["name"]).strip():
-        raise InvalidSettingError("error.study_name_required")
+    if "name" in plain:
+        plain["name"] = str(plain["name"]).strip()  # as create_study does
+        if not plain["name"]:
+            raise InvalidSettingError("error.study_name_required")
     updates = plain | parsed
     if not updates:
         return study
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        if "name" in updates and cur.execute(
+                "SELECT 1 FROM studies WHERE name = ? AND id <> ?",
+                [updates["name"], study.id]).fetchall():
+            # otherwise the UNIQUE constraint fails with a driver error, not a message
+            raise StudyExistsError("error.study_exists", name=updates["name"])
         sets = ", ".join(f"{k} = ?" for k in updates)
         cur.execute(
             f"UPDATE studies SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
@@ -162,8 +170,12 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
 def delete_study(store: Store, study: Study, *, actor: str) -> None:
     """Remove a study and everything imported into it."""
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute("DELETE FROM interview_events WHERE interview_id IN"
+                    " (SELECT id FROM interviews WHERE study_id = ?)", [study.id])
         for table in ("customers", "transactions", "wallet_estimates", "imports",
-                      "detection_results", "former_customers", "target_list"):
+                      "detection_results", "former_customers", "target_list",
+                      "study_team", "call_assignments", "call_attempts", "do_not_call",
+                      "screenings", "interviews"):  # the last six: the call desk (0003)
             cur.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
         cur.execute("DELETE FROM studies WHERE id = ?", [study.id])
         audit(cur, None, actor, "study.delete", {"name": study.name})

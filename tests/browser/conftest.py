@@ -60,13 +60,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A fresh app server on its own copy of a small demo database."""
-    folder = tmp_path_factory.mktemp("server")
+def start_server(folder: Path, n_customers: int = 400):
+    """Serve the app on a fresh small demo database in ``folder``; returns (process, info)."""
     db = folder / "browser.duckdb"
     store = connect(db)
-    demo.build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=400)
+    demo.build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers)
     store.close()
     port = _free_port()
     env = {**os.environ, "DEFECTORS_DB": str(db), "DEFECTORS_USER": "browser-tester"}
@@ -88,13 +86,32 @@ def server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("the app did not start: " + (folder / "server.log").read_text())
-    yield {"url": url, "db": db, "folder": folder}
+    return proc, log, {"url": url, "db": db, "folder": folder}
+
+
+def stop_server(proc, log) -> None:
     proc.terminate()
     try:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One app server for the session, on its own copy of a small demo database."""
+    proc, log, info = start_server(tmp_path_factory.mktemp("server"))
+    yield info
+    stop_server(proc, log)
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A server nobody has visited yet (the first request after a start is special)."""
+    proc, log, info = start_server(tmp_path, n_customers=150)
+    yield info
+    stop_server(proc, log)
 
 
 @pytest.fixture

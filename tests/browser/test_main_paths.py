@@ -81,3 +81,17 @@ def test_language_switch_to_chinese(app_page, wait, shot):
     expect(page.get_by_role("heading", name="流失客户", exact=True)).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "defectors-zh")
+
+
+def test_a_page_address_opened_first_after_a_start_gets_the_whole_app(page, fresh_server, wait,
+                                                                      shot):
+    # before app.py has run once, Streamlit would serve pages/defectors.py alone
+    page.goto(fresh_server["url"] + "/defectors")
+    wait(page)
+    expect(page.get_by_role("heading", name="Defectors", exact=True)).to_be_visible(timeout=30_000)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_role("link", name="Study")).to_be_visible()
+    expect(page.get_by_text("No study yet")).to_have_count(0)
+    assert page.locator("[data-testid=stSidebarNav]").count() == 0
+    assert page.url.rstrip("/").endswith("/defectors")
+    shot(page, "deep-link")

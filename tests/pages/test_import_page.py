@@ -17,6 +17,7 @@ def empty_study_app(db_path, app_file):
     studies.create_study(ui.store(), "Q4 import", date(2025, 1, 1), actor="tester")
     at = AppTest.from_file(app_file, default_timeout=60)
     at.session_state["app_study_name"] = "Q4 import"
+    at.run()  # through the frame first, as a browser does
     at.switch_page("pages/import_data.py").run()
     assert not at.exception
     return at

@@ -1,0 +1,455 @@
+"""Interview: record what a defector said, with the study's interview guide beside the form.
+
+Every answer is saved the moment it is typed or picked (text while typing, through
+autosave.py); a colleague's save of another answer is merged, of the same answer shown
+side by side. "Mark final" locks a finding for the analysis; a final finding can still
+be amended, and every version is kept with who and when.
+"""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+import findings_ui
+import ui
+from autosave import autosave_text
+from research import coding_agreement, detection, findings, sampling, taxonomy
+from research.errors import ResearchError
+from research.i18n import Translator
+from research.records import EditConflictError
+
+t = ui.translator()
+store = ui.store()
+study = ui.require_study()
+actor = ui.actor()
+state = st.session_state
+book = taxonomy.codebook(store)
+lang = t.lang
+
+st.title(t("interview.title"))
+if msg := state.pop("interview_flash", None):
+    st.success(msg)
+
+# ---- who: from a link (?finding=, ?customer=[&interview=]) or picked here
+frame = detection.results(store, study)
+names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
+statuses = dict(zip(frame["customer_id"], frame["status"], strict=True))
+targets = sampling.target_list(store, study)["customer_id"].tolist()
+existing = findings.list_findings(store, study)
+others = frame.loc[frame["status"].isin([*detection.DEFECTOR_STATUSES, "former"]), "customer_id"]
+customers = list(dict.fromkeys([*targets, *others, *existing["customer_id"]]))
+
+params = st.query_params
+link = (params.get("finding"), params.get("customer"), params.get("interview"))
+if link != state.get("interview_link"):  # a new link: follow it once
+    state["interview_link"] = link
+    if link[0] and link[0].isdigit() and (existing["id"] == int(link[0])).any():
+        state["interview_finding"] = int(link[0])
+        state["interview_customer"] = existing.loc[existing["id"] == int(link[0]),
+                                                   "customer_id"].iloc[0]
+    elif link[1] in customers:
+        state["interview_customer"] = link[1]
+        state["interview_finding"] = None
+
+
+def customer_label(cid: str) -> str:
+    parts = [cid, names.get(cid, "")]
+    if cid in targets:
+        parts.append("· " + t("interview.on_target_list"))
+    return " ".join(p for p in parts if p)
+
+
+def customer_changed() -> None:
+    state["interview_finding"] = None
+    st.query_params.clear()
+
+
+tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
+
+with tab_record:
+    customer = st.selectbox(t("interview.customer"), customers, index=None,
+                            format_func=customer_label, key="interview_customer",
+                            placeholder=t("common.type_to_search"), on_change=customer_changed)
+    st.caption(t("interview.keyboard_hint"))
+    fid = state.get("interview_finding")
+    if customer:
+        mine = existing[existing["customer_id"] == customer]
+        ids = mine["id"].tolist()
+        if fid not in ids:
+            fid = ids[-1] if ids else None
+        c1, c2 = st.columns([3, 1])
+        if len(ids) > 1:
+            rows = {int(r.id): r for r in mine.itertuples()}
+            fid = c1.selectbox(
+                t("interview.pick_record"), list(rows), index=ids.index(fid),
+                format_func=lambda i: t("interview.record_line", id=i,
+                                        date=t.date(rows[i].interview_date),
+                                        status=findings_ui.choice(t, "status", rows[i].status),
+                                        by=rows[i].interviewer or ""))
+        if c2.button(t("interview.new_record"), key="interview_new"):
+            interview_id = link[2] if link[1] == customer and link[2] else None
+            created = findings.create_finding(
+                store, study, customer, actor=actor,
+                interview_id=int(interview_id) if interview_id and interview_id.isdigit()
+                else None)
+            fid = created.id
+        state["interview_finding"] = fid
+        if fid is None:
+            st.info(t("interview.no_record_yet"))
+    if fid is not None and st.query_params.get("finding") != str(fid):
+        st.query_params["finding"] = str(fid)
+        state["interview_link"] = (str(fid), None, None)
+
+
+def show_conflict(error: EditConflictError, name: str) -> None:
+    theirs = error.theirs.get(name) if name in error.theirs else error.theirs.get("text")
+    mine = error.mine.get(name) if name in error.mine else error.mine.get("text")
+    st.warning(t("interview.conflict", by=error.theirs.get("updated_by", "?"),
+                 theirs=display(name, theirs), mine=display(name, mine)))
+
+
+def display(name: str, value) -> str:
+    if value is None or value == "":
+        return "–"
+    if name in ("primary_code", "code"):
+        return book.label(value, lang)
+    if name == "secondary_codes":
+        codes = json.loads(value) if isinstance(value, str) else list(value)
+        return ", ".join(book.label(c, lang) for c in codes) or "–"
+    if name == "controllable":
+        return t("interview.yes") if value in (True, "true", "True") else t("interview.no")
+    group = "satisfaction" if name.startswith("sat_") else name
+    if group in findings.CHOICE_KEYS:
+        return findings_ui.choice(t, group, value)
+    return str(value)
+
+
+def record_form(f: findings.Finding) -> None:
+    """The interview form for finding ``f`` (left) and the interview guide (right)."""
+    prefix = f"interview_{f.id}"
+    own = state.setdefault(f"{prefix}_own", set())
+    locked = f.final and not state.get(f"{prefix}_amend", False)
+
+    # widgets show the stored answers whenever the record moved on (a save, a colleague)
+    widgets = {
+        "interview_date": f.interview_date, "defection_type": f.defection_type,
+        "destination": f.destination, "primary_code": f.primary_code,
+        "secondary_codes": list(f.secondary_codes), "controllable": f.controllable,
+        "voluntary": f.voluntary, "lifecycle_stage": f.lifecycle_stage, "win_back": f.win_back,
+        **{name: getattr(f, name) for name in findings.SATISFACTION_FIELDS},
+    }
+    if state.get(f"{prefix}_seen") != f.version:
+        for name, value in widgets.items():
+            state[f"{prefix}_{name}"] = value
+        for q in f.quotes:
+            state[f"{prefix}_qcode_{q.id}"] = q.code
+        state[f"{prefix}_seen"] = f.version
+    state[f"{prefix}_base"] = f.version
+
+    def save(name: str) -> None:
+        value = state[f"{prefix}_{name}"]
+        try:
+            if name == "primary_code":
+                version = findings.set_primary_cause(store, f.id, value,
+                                                     base_version=state[f"{prefix}_base"],
+                                                     actor=actor, own_versions=own)
+            else:
+                version = findings.save_field(store, f.id, name, value,
+                                              base_version=state[f"{prefix}_base"],
+                                              actor=actor, own_versions=own)
+            own.add(version)
+            state.pop(f"{prefix}_error", None)
+        except EditConflictError as e:
+            state[f"{prefix}_error"] = (name, e)
+            state[f"{prefix}_seen"] = None  # show the stored answer again
+        except ResearchError as e:
+            state[f"{prefix}_error"] = (name, e)
+
+    def saver(name: str):
+        def on_save(text: str, base: int, widget_own: set[int]) -> int:
+            version = findings.save_field(store, f.id, name, text, base_version=base,
+                                          actor=actor, own_versions=own | widget_own)
+            own.add(version)
+            return version
+        return on_save
+
+    status_labels = {"typing": t("autosave.typing"), "saving": t("autosave.saving"),
+                     "saved": t("autosave.saved"), "restored": t("autosave.restored")}
+
+    def text_box(name: str, *, height: int = 68, placeholder: str = "") -> None:
+        key = f"{prefix}_{name}"
+        autosave_text(findings_ui.field_label(t, name), key=key, value=getattr(f, name) or "",
+                      version=f.version, storage_key=f"finding:{f.id}:{name}",
+                      on_save=saver(name), labels=status_labels, height=height,
+                      placeholder=placeholder, disabled=locked)
+        if isinstance(error := state.get(f"{key}_error"), EditConflictError):
+            show_conflict(error, name)
+
+    def radio(name: str, options, group: str | None = None, **kwargs) -> None:
+        st.radio(findings_ui.field_label(t, name), options, index=None, horizontal=True,
+                 key=f"{prefix}_{name}", on_change=save, args=(name,), disabled=locked,
+                 format_func=lambda v: findings_ui.choice(t, group or name, v), **kwargs)
+
+    form_col, guide_col = st.columns([3, 2], gap="large")
+    with form_col:
+        head = t("interview.record_head", id=f.id, customer=f.customer_id,
+                 name=names.get(f.customer_id, ""),
+                 status=findings_ui.choice(t, "status", f.status))
+        st.subheader(head)
+        st.caption(t("interview.record_meta", version=f.version, by=f.updated_by,
+                     at=t.datetime(f.updated_at), book=f.codebook_version or "–",
+                     detected=t.status(statuses[f.customer_id])
+                     if f.customer_id in statuses else "–"))
+        if f.final:
+            st.info(t("interview.final_note", by=f.finalized_by or "?",
+                      at=t.datetime(f.finalized_at)))
+            st.toggle(t("interview.amend"), key=f"{prefix}_amend")
+        if isinstance(pair := state.get(f"{prefix}_error"), tuple):
+            name, error = pair
+            if isinstance(error, EditConflictError):
+                show_conflict(error, name)
+            else:
+                ui.show_error(error)
+
+        c1, c2 = st.columns(2)
+        c1.date_input(findings_ui.field_label(t, "interview_date"), key=f"{prefix}_interview_date",
+                      on_change=save, args=("interview_date",), disabled=locked,
+                      value=None, format="YYYY-MM-DD")
+        with c2:
+            text_box("interviewer", height=38)
+        radio("defection_type", findings.DEFECTION_TYPES)
+        c1, c2 = st.columns([1, 1])
+        with c1:
+            radio("destination", findings.DESTINATIONS)
+        with c2:
+            text_box("competitor", height=38, placeholder=t("interview.competitor_hint"))
+
+        st.markdown("#### " + t("interview.causes"))
+        st.selectbox(findings_ui.field_label(t, "primary_code"),
+                     findings_ui.code_options(book, f.primary_code), index=None,
+                     format_func=lambda c: book.full_label(c, lang), key=f"{prefix}_primary_code",
+                     on_change=save, args=("primary_code",), disabled=locked,
+                     placeholder=t("interview.cause_hint"),
+                     help=book.code(f.primary_code).description(lang) if f.primary_code
+                     in book.codes else None)
+        st.multiselect(findings_ui.field_label(t, "secondary_codes"),
+                       findings_ui.code_options(book, *f.secondary_codes),
+                       format_func=lambda c: book.full_label(c, lang),
+                       key=f"{prefix}_secondary_codes", on_change=save,
+                       args=("secondary_codes",), disabled=locked,
+                       placeholder=t("interview.cause_hint"))
+        c1, c2 = st.columns(2)
+        with c1:
+            st.radio(findings_ui.field_label(t, "controllable"), [True, False], index=None,
+                     horizontal=True, key=f"{prefix}_controllable", on_change=save,
+                     args=("controllable",), disabled=locked,
+                     format_func=lambda v: t("interview.yes") if v else t("interview.no"))
+        with c2:
+            radio("voluntary", findings.VOLUNTARY)
+        st.caption(t("interview.prefill_note"))
+
+        st.markdown("#### " + t("interview.whys"))
+        st.caption(t("interview.whys_help"))
+        for name in findings.WHY_FIELDS:
+            text_box(name, height=38)
+
+        st.markdown("#### " + t("interview.satisfaction"))
+        for name in findings.SATISFACTION_FIELDS:
+            radio(name, findings.SATISFACTION, "satisfaction")
+        st.selectbox(findings_ui.field_label(t, "lifecycle_stage"), findings.LIFECYCLE_STAGES,
+                     index=None, key=f"{prefix}_lifecycle_stage", on_change=save,
+                     args=("lifecycle_stage",), disabled=locked,
+                     format_func=lambda v: findings_ui.choice(t, "lifecycle_stage", v),
+                     placeholder=t("common.type_to_search"))
+
+        st.markdown("#### " + t("interview.quotes"))
+        for q in f.quotes:
+            quote_row(f, q, locked, status_labels)
+        if st.button(t("interview.add_quote"), key=f"{prefix}_add_quote", disabled=locked):
+            findings.add_quote(store, f.id, actor=actor)
+            st.rerun()
+
+        st.markdown("#### " + t("interview.outcome"))
+        text_box("summary", height=110)
+        radio("win_back", findings.WIN_BACK)
+        text_box("win_back_needs", height=68)
+
+        if not f.final:
+            missing = f.missing_for_final()
+            if st.button(t("interview.finalize"), type="primary", key=f"{prefix}_finalize"):
+                if missing:
+                    st.error(t("interview.missing", fields=", ".join(
+                        findings_ui.field_label(t, m) for m in missing)))
+                else:
+                    try:
+                        findings.finalize(store, f.id, actor=actor)
+                        state["interview_flash"] = t("interview.finalized", id=f.id)
+                        st.rerun()
+                    except ResearchError as e:
+                        ui.show_error(e)
+            st.caption(t("interview.draft_note"))
+        with st.expander(t("interview.history")):
+            history_table(f)
+
+    with guide_col:
+        guide_panel(status_labels)
+
+
+def quote_row(f: findings.Finding, q: findings.Quote, locked: bool, labels: dict) -> None:
+    prefix = f"interview_{f.id}"
+    own = state.setdefault(f"{prefix}_q{q.id}_own", set())
+
+    def on_save(text: str, base: int, widget_own: set[int]) -> int:
+        version = findings.save_quote(store, q.id, {"text": text}, base_version=base,
+                                      actor=actor, own_versions=own | widget_own)
+        own.add(version)
+        return version
+
+    def tag_changed() -> None:
+        try:
+            own.add(findings.save_quote(store, q.id, {"code": state[f"{prefix}_qcode_{q.id}"]},
+                                        base_version=q.version, actor=actor, own_versions=own))
+        except ResearchError as e:
+            state[f"{prefix}_error"] = ("code", e)
+            state[f"{prefix}_seen"] = None
+
+    c1, c2, c3 = st.columns([5, 3, 1], vertical_alignment="bottom")
+    with c1:
+        key = f"{prefix}_quote_{q.id}"
+        autosave_text(t("interview.quote", n=q.position), key=key, value=q.text,
+                      version=q.version, storage_key=f"finding_quote:{q.id}", on_save=on_save,
+                      labels=labels, height=52, disabled=locked,
+                      placeholder=t("interview.quote_hint"))
+        if isinstance(error := state.get(f"{key}_error"), EditConflictError):
+            show_conflict(error, "text")
+    c2.selectbox(t("interview.quote_code"), findings_ui.code_options(book, q.code), index=None,
+                 format_func=lambda c: book.label(c, lang, with_status=True),
+                 key=f"{prefix}_qcode_{q.id}", on_change=tag_changed, disabled=locked,
+                 placeholder=t("interview.quote_code_hint"))
+    if c3.button(t("interview.remove_quote"), key=f"{prefix}_qremove_{q.id}", disabled=locked,
+                 help=t("interview.remove_quote_help")):
+        findings.remove_quote(store, q.id, actor=actor)
+        st.rerun()
+
+
+def history_table(f: findings.Finding) -> None:
+    rows = []
+    for h in findings.history(store, f.id):
+        if h["created"] and h["record"] == "finding":
+            what = t("interview.history_created")
+        else:
+            parts = []
+            for name, (_, after) in h["changes"].items():
+                if name.startswith("quote_"):
+                    number, _, part = name.partition(".")
+                    label = t("interview.quote", n=number.removeprefix("quote_"))
+                    if part == "removed":
+                        parts.append(t("interview.history_quote_removed", quote=label))
+                        continue
+                    parts.append(f"{label}: {display(part, after)}"[:120])
+                else:
+                    parts.append(f"{findings_ui.field_label(t, name)}: {display(name, after)}"[:120])
+            what = "; ".join(parts)
+        rows.append({"version": h["version"] or "", "by": h["changed_by"],
+                     "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
+                     "what": what})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+        "version": t("interview.col.version"), "by": t("interview.col.by"),
+        "at": t("interview.col.at"), "what": t("interview.col.what")})
+
+
+GUIDE_LABELS = {"en": "interview.guide_en", "zh": "interview.guide_zh"}
+
+
+def guide_panel(labels: dict) -> None:
+    st.markdown("#### " + t("interview.guide"))
+    defaults = {code: Translator(code)("interview.guide_default") for code in ("en", "zh")}
+    text, _ = findings.guide(store, study, lang, defaults[lang])
+    with st.container(border=True, height=560):
+        st.markdown(text)
+    with st.expander(t("interview.guide_edit")):
+        st.caption(t("interview.guide_edit_help"))
+        for code in ("en", "zh"):
+            current, version = findings.guide(store, study, code, defaults[code])
+            own = state.setdefault(f"interview_guide_{code}_own", set())
+
+            def on_save(value: str, base: int, widget_own: set[int], code=code, own=own) -> int:
+                version = findings.save_guide(store, study, code, value, base_version=base,
+                                              actor=actor, own_versions=own | widget_own)
+                own.add(version)
+                return version
+
+            key = f"interview_guide_{code}"
+            autosave_text(t(GUIDE_LABELS[code]),
+                          key=key, value=current, version=version,
+                          storage_key=f"guide:{study.id}:{code}", on_save=on_save, labels=labels,
+                          height=260)
+            if isinstance(error := state.get(f"{key}_error"), EditConflictError):
+                show_conflict(error, "text")
+
+
+with tab_record:
+    if (fid := state.get("interview_finding")) is not None:
+        try:
+            record_form(findings.get_finding(store, fid))
+        except ResearchError as e:
+            ui.show_error(e)
+
+# ---- second coding: blind, on the findings the study picked
+with tab_second:
+    st.caption(t("second.intro"))
+    coding_agreement.assign(store, study, actor=actor)
+    waiting = coding_agreement.queue(store, study, actor)
+    if waiting.empty:
+        st.info(t("second.none", user=actor))
+    else:
+        rows = {int(r.finding_id): r for r in waiting.itertuples()}
+        pick = st.selectbox(t("second.pick", count=len(rows)), list(rows), key="second_pick",
+                            format_func=lambda i: t("second.line", id=i,
+                                                    customer=rows[i].customer_id,
+                                                    name=rows[i].name or ""))
+        view = coding_agreement.blind_view(store, pick)
+        st.markdown(f"**{findings_ui.field_label(t, 'defection_type')}:** "
+                    f"{findings_ui.choice(t, 'defection_type', view.defection_type)} · "
+                    f"**{findings_ui.field_label(t, 'destination')}:** "
+                    f"{findings_ui.choice(t, 'destination', view.destination)} "
+                    f"{view.competitor or ''}")
+        if view.whys:
+            st.markdown("**" + t("interview.whys") + "**")
+            st.markdown("\n".join(f"{i}. {w}" for i, w in enumerate(view.whys, 1)))
+        if view.quotes:
+            st.markdown("**" + t("interview.quotes") + "**")
+            for quote in view.quotes:
+                st.markdown(f"> {quote}")
+        st.markdown(f"**{findings_ui.field_label(t, 'summary')}:** {view.summary or '–'}")
+        st.markdown(f"**{findings_ui.field_label(t, 'win_back_needs')}:** "
+                    f"{view.win_back_needs or '–'}")
+        st.dataframe(pd.DataFrame([{
+            "question": findings_ui.field_label(t, k),
+            "answer": findings_ui.choice(t, "satisfaction", v)}
+            for k, v in view.satisfaction.items()]), hide_index=True,
+            column_config={"question": t("second.col.question"),
+                           "answer": t("second.col.answer")})
+        with st.form(f"second_form_{pick}"):
+            primary = st.selectbox(findings_ui.field_label(t, "primary_code"),
+                                   findings_ui.code_options(book), index=None,
+                                   format_func=lambda c: book.full_label(c, lang),
+                                   placeholder=t("interview.cause_hint"), key="second_primary")
+            secondary = st.multiselect(findings_ui.field_label(t, "secondary_codes"),
+                                       findings_ui.code_options(book),
+                                       format_func=lambda c: book.full_label(c, lang),
+                                       placeholder=t("interview.cause_hint"),
+                                       key="second_secondary")
+            note = st.text_input(t("second.note"), key="second_note")
+            if st.form_submit_button(t("second.save"), type="primary"):
+                try:
+                    if primary is None:
+                        raise ResearchError("error.pick_code")
+                    coding_agreement.record_second_coding(store, pick, coder=actor,
+                                                          primary_code=primary,
+                                                          secondary_codes=secondary, note=note)
+                    state["interview_flash"] = t("second.saved", id=pick)
+                    st.rerun()
+                except ResearchError as e:
+                    ui.show_error(e)

@@ -1,0 +1,122 @@
+"""The call desk in a real browser: notes saved while typing survive a reload, a call is
+logged, an interview booked and its invitation downloaded and read back; the agenda,
+team and study pages show the desk's work."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def sidebar_link(page, name):
+    return page.locator("[data-testid=stSidebar]").get_by_role("link", name=name, exact=True)
+
+
+def no_exception(page):
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, shot, tmp_path):
+    page = app_page
+    sidebar_link(page, "Call desk").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="Call desk", exact=True)).to_be_visible()
+    expect(page.get_by_text("My calls today")).to_be_visible()
+    expect(page.get_by_text("Screening script")).to_be_visible()
+    calling = page.get_by_role("heading", name=re.compile("^Calling "))
+    expect(calling).to_be_visible()
+    who = calling.inner_text()
+    tel = page.locator("a[href^='tel:+']").first
+    expect(tel).to_be_visible()
+    no_exception(page)
+    shot(page, "desk")
+
+    # notes typed during the call are saved without leaving the field, and survive a reload
+    notes = page.locator("textarea").first
+    notes.click()
+    notes.press_sequentially("嫌交货太慢 delivery too slow", delay=15)
+    expect(page.get_by_text(re.compile(r"Saved · last by browser-tester"))).to_be_visible(
+        timeout=15_000)
+    page.reload()
+    wait(page)
+    expect(page.get_by_role("heading", name=who, exact=True)).to_be_visible()
+    expect(page.locator("textarea").first).to_have_value("嫌交货太慢 delivery too slow",
+                                                         timeout=15_000)
+
+    # log the call: reached
+    form = page.locator("[data-testid=stForm]").first
+    form.locator("[data-testid=stRadio]").get_by_text("Reached", exact=True).click()
+    form.get_by_label("Note", exact=True).fill("spoke with the lab manager")
+    form.get_by_role("button", name="Log call").click()
+    wait(page)
+    expect(page.get_by_text(re.compile(r"^Logged: Reached"))).to_be_visible()
+    no_exception(page)
+
+    # book the interview in the first free slot the manager has
+    slot_box = page.locator("[data-testid=stSelectbox]").filter(has_text="Free slot")
+    slot_text = slot_box.get_by_role("combobox").input_value()
+    page.get_by_role("button", name="Book interview").click()
+    wait(page)
+    expect(page.get_by_text(re.compile(r"^Booked with "))).to_be_visible()
+    no_exception(page)
+    shot(page, "booked")
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Invitation (.ics)").first.click()
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    assert saved.suffix == ".ics"
+    cal = Calendar.from_ical(saved.read_bytes())
+    (event,) = cal.walk("VEVENT")
+    start = event.decoded("DTSTART")
+    zone = str(event["DTSTART"].params["TZID"])
+    assert [str(z["TZID"]) for z in cal.walk("VTIMEZONE")] == [zone]
+    assert zone in slot_text  # the slot was offered in the manager's zone
+    assert f"{start:%H:%M}" in slot_text
+    assert event.decoded("DTEND") - start == timedelta(minutes=60)
+    assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0
+
+
+def test_agenda_team_and_study_pages_show_the_desk(app_page, wait, shot):
+    page = app_page
+    sidebar_link(page, "Agenda").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="Agenda", exact=True)).to_be_visible()
+    page.get_by_role("tab", name="This week").click()
+    panel = page.get_by_role("tabpanel", name="This week")
+    panel.locator("[data-testid=stExpander] summary").first.click()
+    expect(panel.get_by_text("Value segment").first).to_be_visible()
+    no_exception(page)
+    shot(page, "agenda")
+
+    sidebar_link(page, "Team").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="Team", exact=True)).to_be_visible()
+    no_exception(page)
+    shot(page, "team")
+
+    sidebar_link(page, "Study").click()
+    wait(page)
+    expect(page.get_by_text("Calls and interviews")).to_be_visible()
+    expect(page.get_by_text(re.compile("Checkpoint review"))).to_be_visible()
+    no_exception(page)
+    shot(page, "study")
+
+
+def test_the_desk_in_chinese(app_page, wait, shot):
+    page = app_page
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+    page.get_by_role("option", name="简体中文").click()
+    wait(page)
+    sidebar_link(page, "电话访谈台").click()
+    wait(page)
+    expect(page.get_by_role("heading", name="电话访谈台", exact=True)).to_be_visible()
+    expect(page.get_by_text("筛选话术")).to_be_visible()
+    no_exception(page)
+    shot(page, "desk-zh")

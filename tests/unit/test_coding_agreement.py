@@ -1,0 +1,150 @@
+"""Second, blind coding: Cohen's kappa against hand-computed cases, the picks, the
+agreement on the primary cause, and settling disagreements."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from research import coding_agreement, findings, taxonomy
+from research.coding_agreement import CodingError, cohen_kappa
+
+# 10 interviews. first:  a a a a a b b b c c
+#                second: a a a a b b b c c c
+# observed agreement po = 8/10 = 0.8
+# first's marginals a 5, b 3, c 2; second's a 4, b 3, c 3
+# chance agreement pe = (5*4 + 3*3 + 2*3) / 100 = 0.35
+# kappa = (0.8 - 0.35) / (1 - 0.35) = 0.45 / 0.65 = 9/13
+FIRST = list("aaaaabbbcc")
+SECOND = list("aaaabbbccc")
+
+
+def test_kappa_matches_the_hand_computed_case():
+    assert cohen_kappa(FIRST, SECOND).kappa == pytest.approx(9 / 13)
+
+
+def test_kappa_at_the_edges():
+    assert cohen_kappa(list("abab"), list("abab")).kappa == pytest.approx(1.0)
+    # po = 2/4, pe = (2*2 + 2*2)/16 = 0.5: no better than chance
+    assert cohen_kappa(list("aabb"), list("abab")).kappa == pytest.approx(0.0)
+    # one code only: chance agreement is 1, kappa is undefined
+    assert cohen_kappa(["a", "a"], ["a", "a"]).kappa is None
+    k = cohen_kappa(FIRST, SECOND)
+    assert -1 <= k.low < k.kappa < k.high <= 1
+    with pytest.raises(CodingError):
+        cohen_kappa(["a"], [])
+
+
+CODES = {"a": "staff_attitude", "b": "price_value", "c": "moved_away"}
+
+
+@pytest.fixture
+def coded_study(store, study):
+    """Ten final findings coded as FIRST, each picked and coded again as SECOND by li."""
+    ids = []
+    for i, letter in enumerate(FIRST):
+        f = findings.create_finding(store, study, f"C{i}", actor="wang")
+        findings.save_fields(store, f.id, {"defection_type": "full",
+                                           "primary_code": CODES[letter]},
+                             base_version=1, actor="wang")
+        findings.finalize(store, f.id, actor="wang")
+        ids.append(f.id)
+    assert coding_agreement.set_plan(store, study, 1.0, actor="lead") == 10
+    for fid, letter in zip(ids, SECOND, strict=True):
+        coding_agreement.record_second_coding(store, fid, coder="li", primary_code=CODES[letter])
+    return study, ids
+
+
+def test_agreement_on_the_primary_cause(store, coded_study):
+    study, ids = coded_study
+    result = coding_agreement.agreement(store, study)
+    assert (result.share, result.assigned, result.coded, result.agreed) == (1.0, 10, 10, 8)
+    assert result.percent == pytest.approx(0.8)
+    assert result.kappa.kappa == pytest.approx(9 / 13)
+    # Wilson interval for 8 of 10, by its formula
+    z, n, p = 1.959963984540054, 10, 0.8
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert result.percent_low == pytest.approx(centre - half)
+    assert result.percent_high == pytest.approx(centre + half)
+    assert [(d.finding_id, d.first_code, d.second_code, d.first_coder, d.second_coder)
+            for d in result.disagreements] == [
+        (ids[4], "staff_attitude", "price_value", "wang", "li"),
+        (ids[7], "price_value", "moved_away", "wang", "li")]
+
+
+def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded_study):
+    study, ids = coded_study
+    coding_agreement.settle(store, ids[4], "price_value", actor="lead")
+    coding_agreement.settle(store, ids[7], "price_value", actor="lead")  # the first was right
+    result = coding_agreement.agreement(store, study)
+    assert (result.coded, result.agreed) == (10, 8)
+    assert [d.settled_code for d in result.disagreements] == ["price_value", "price_value"]
+    amended = findings.get_finding(store, ids[4])
+    assert (amended.primary_code, amended.updated_by, amended.final) == ("price_value", "lead",
+                                                                         True)
+    kept = findings.get_finding(store, ids[7])
+    assert kept.updated_by == "wang"  # nothing to change there
+
+
+def test_merges_are_followed_when_comparing(store, coded_study):
+    study, _ = coded_study
+    taxonomy.merge_codes(store, "moved_away", "price_value", actor="lead")
+    result = coding_agreement.agreement(store, study)
+    assert result.agreed == 9  # b/c now the same cause
+
+
+def test_picks_are_reproducible_kept_and_topped_up(store, study):
+    ids = []
+    for i in range(7):
+        f = findings.create_finding(store, study, f"C{i}", actor="wang")
+        findings.save_fields(store, f.id, {"defection_type": "full",
+                                           "primary_code": "price_value"},
+                             base_version=1, actor="wang")
+        findings.finalize(store, f.id, actor="wang")
+        ids.append(f.id)
+    draft = findings.create_finding(store, study, "D", actor="wang")
+    assert coding_agreement.set_plan(store, study, 0.3, actor="lead") == 3  # ceil(0.3 × 7)
+    expected = sorted(ids, key=lambda f: coding_agreement.pick_order(study.id, f))[:3]
+    assert sorted(coding_agreement.queue(store, study, "li")["finding_id"]) == sorted(expected)
+    assert draft.id not in set(coding_agreement.queue(store, study, "li")["finding_id"])
+    assert coding_agreement.assign(store, study, actor="lead") == 0  # nothing new to pick
+    for i in range(3):  # three more final findings: ceil(0.3 × 10) = 3, no new pick
+        f = findings.create_finding(store, study, f"N{i}", actor="wang")
+        findings.save_fields(store, f.id, {"defection_type": "full",
+                                           "primary_code": "price_value"},
+                             base_version=1, actor="wang")
+        findings.finalize(store, f.id, actor="wang")
+    assert coding_agreement.assign(store, study, actor="lead") == 0
+    f = findings.create_finding(store, study, "N9", actor="wang")
+    findings.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value"},
+                         base_version=1, actor="wang")
+    findings.finalize(store, f.id, actor="wang")
+    assert coding_agreement.assign(store, study, actor="lead") == 1  # ceil(0.3 × 11) = 4
+    assert set(expected) <= set(coding_agreement.queue(store, study, "li")["finding_id"])
+    with pytest.raises(CodingError):
+        coding_agreement.set_plan(store, study, 0, actor="lead")
+
+
+def test_the_second_coding_is_blind_and_independent(store, study):
+    f = findings.create_finding(store, study, "C1", actor="wang")
+    findings.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value",
+                                       "why_1": "Too expensive", "summary": "Price"},
+                         base_version=1, actor="wang")
+    findings.add_quote(store, f.id, actor="wang", text="太贵了", code="price_value")
+    findings.finalize(store, f.id, actor="wang")
+    coding_agreement.set_plan(store, study, 1.0, actor="lead")
+    view = coding_agreement.blind_view(store, f.id)
+    assert view.whys == ("Too expensive",) and view.quotes == ("太贵了",)
+    assert not hasattr(view, "primary_code") and not hasattr(view, "secondary_codes")
+    # the first coder does not appear in their own queue and cannot code twice
+    assert coding_agreement.queue(store, study, "wang").empty
+    with pytest.raises(CodingError):
+        coding_agreement.record_second_coding(store, f.id, coder="wang",
+                                              primary_code="price_value")
+    coding_agreement.record_second_coding(store, f.id, coder="li", primary_code="staff_attitude")
+    with pytest.raises(CodingError):
+        coding_agreement.record_second_coding(store, f.id, coder="zhao",
+                                              primary_code="price_value")
+    assert coding_agreement.queue(store, study, "zhao").empty
