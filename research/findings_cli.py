@@ -238,6 +238,15 @@ def findings_counts(obj: Context, study_name, by, drafts) -> None:
     if counts.empty:
         click.echo(obj.t("findings.none"))
         return
+    # codes and groups in the reader's language; an imported study's own labels as given
+    book = taxonomy.codebook(obj.store)
+    lang = obj.t.lang
+    if by in ("cause", "code"):
+        counts.index = [book.label(code, lang) for code in counts.index]
+    elif by == "cause_group":
+        groups = {g.key: g.label(lang) for g in book.groups}
+        counts.index = [groups.get(key, key) for key in counts.index]
+    counts.index.name = None
     click.echo(counts.to_string())
 
 

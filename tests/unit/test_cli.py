@@ -436,3 +436,19 @@ def test_a_file_that_cannot_be_written_is_a_message(demo_db, tmp_path):
     assert str(missing) in result.stderr
     assert fails(demo_db, "identify", "--out", str(missing)).stderr.startswith(
         EN("error.title.file") + ":")
+
+
+def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
+    from research import findings, taxonomy
+
+    store = connect(demo_db)
+    study = studies.get_study(store, "demo")
+    by_group = findings.cause_counts(store, study, by="cause_group")
+    book = taxonomy.codebook(store)
+    store.close()
+    zh_groups = {g.key: g.label("zh") for g in book.groups}
+    output = ok(demo_db, "findings", "counts", "--study", "demo", "--by", "cause_group",
+                lang="zh").output
+    for key, count in by_group.items():
+        assert re.search(re.escape(zh_groups[key]) + r"\s+" + str(count), output)
+        assert key not in output
