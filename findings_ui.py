@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from research import coding_agreement, findings, findings_import, ingest, taxonomy
+from research import coding_agreement, findings, findings_import, taxonomy
 from research.errors import ImportRejectedError, ResearchError
 from research.studies import Study
 
@@ -139,17 +139,9 @@ def import_tab(store, study: Study) -> None:
     """Past findings from a spreadsheet: columns, cause labels to codes, then load."""
     t = ui.translator()
     st.markdown(t("findings_import.help"))
-    upload = st.file_uploader(t("import.choose_file"), type=["csv", "txt", "xlsx"],
-                              key="import_file_findings")
-    if upload is None:
+    raw = ui.uploaded_table("import_file_findings")
+    if raw is None:
         return
-    try:
-        raw = ingest.read_table(upload.getvalue(), upload.name)
-    except ResearchError as e:
-        ui.show_error(e)
-        return
-    st.caption(t("import.file_info", rows=t.number(len(raw.frame)), columns=len(raw.frame.columns),
-                 encoding=raw.encoding or "Excel"))
     st.dataframe(raw.frame.head(5), width="stretch", hide_index=True)
 
     st.markdown("**" + t("import.mapping").replace("*", "\\*") + "**")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from research import demo, studies
+from research import demo, ingest, studies
 from research.errors import ResearchError
 from research.i18n import LANGUAGES, Translator
 from research.store import Store, connect, current_user, resolve_db_path
@@ -102,6 +102,23 @@ def sidebar() -> None:
             st.selectbox(t("app.current_study"), names, key="app_study_picker",
                          on_change=lambda: state.update(app_study_name=state["app_study_picker"]))
         st.caption(t("app.signed_in_as", user=actor()))
+
+
+def uploaded_table(key: str):
+    """A file uploader and the file read as text columns, with what was read shown;
+    None until a readable file is chosen (a file that cannot be read is reported)."""
+    t = translator()
+    upload = st.file_uploader(t("import.choose_file"), type=["csv", "txt", "xlsx"], key=key)
+    if upload is None:
+        return None
+    try:
+        raw = ingest.read_table(upload.getvalue(), upload.name)
+    except ResearchError as e:
+        show_error(e)
+        return None
+    st.caption(t("import.file_info", rows=t.number(len(raw.frame)), columns=len(raw.frame.columns),
+                 encoding=raw.encoding or "Excel"))
+    return raw
 
 
 def select_study(name: str) -> None:

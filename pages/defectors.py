@@ -138,39 +138,36 @@ st.download_button(t("targets.download"), sampling.export_csv(on_list),
 
 names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
 label = lambda cid: f"{cid} {names.get(cid, '')}".strip()  # noqa: E731
+
+
+def target_form(name: str, title_key: str, choices: list, submit_key: str, change, done_key: str):
+    """Pick a customer, give a reason, apply ``change`` (sampling.add/remove_target)."""
+    with st.form(f"targets_{name}_form", clear_on_submit=True):
+        st.markdown("**" + t(title_key) + "**")
+        customer = st.selectbox(t("field.customer_id"), choices, format_func=label, index=None,
+                                key=f"targets_{name}_customer",
+                                placeholder=t("common.type_to_search"))
+        reason = st.text_input(t("targets.reason"), key=f"targets_{name}_reason")
+        if st.form_submit_button(t(submit_key)):
+            try:
+                if customer is None:
+                    raise ResearchError("error.pick_customer")
+                change(store, study, customer, reason, actor=ui.actor())
+                st.session_state["defectors_flash"] = t(done_key, customer_id=customer)
+                st.rerun()
+            except ResearchError as e:
+                ui.show_error(e)
+
+
+candidates = frame.loc[frame["status"].isin(detection.DEFECTOR_STATUSES)
+                       & ~frame["customer_id"].isin(on_list["customer_id"]), "customer_id"]
 add_col, remove_col = st.columns(2)
-with add_col, st.form("targets_add_form", clear_on_submit=True):
-    st.markdown("**" + t("targets.add_title") + "**")
-    candidates = frame.loc[frame["status"].isin(detection.DEFECTOR_STATUSES)
-                           & ~frame["customer_id"].isin(on_list["customer_id"]), "customer_id"]
-    to_add = st.selectbox(t("field.customer_id"), candidates.tolist(), format_func=label,
-                          index=None, key="targets_add_customer",
-                          placeholder=t("common.type_to_search"))
-    add_reason = st.text_input(t("targets.reason"), key="targets_add_reason")
-    if st.form_submit_button(t("targets.add")):
-        try:
-            if to_add is None:
-                raise ResearchError("error.pick_customer")
-            sampling.add_target(store, study, to_add, add_reason, actor=ui.actor())
-            st.session_state["defectors_flash"] = t("cli.target_added", customer_id=to_add)
-            st.rerun()
-        except ResearchError as e:
-            ui.show_error(e)
-with remove_col, st.form("targets_remove_form", clear_on_submit=True):
-    st.markdown("**" + t("targets.remove_title") + "**")
-    to_remove = st.selectbox(t("field.customer_id"), on_list["customer_id"].tolist(),
-                             format_func=label, index=None, key="targets_remove_customer",
-                             placeholder=t("common.type_to_search"))
-    remove_reason = st.text_input(t("targets.reason"), key="targets_remove_reason")
-    if st.form_submit_button(t("targets.remove")):
-        try:
-            if to_remove is None:
-                raise ResearchError("error.pick_customer")
-            sampling.remove_target(store, study, to_remove, remove_reason, actor=ui.actor())
-            st.session_state["defectors_flash"] = t("cli.target_removed", customer_id=to_remove)
-            st.rerun()
-        except ResearchError as e:
-            ui.show_error(e)
+with add_col:
+    target_form("add", "targets.add_title", candidates.tolist(), "targets.add",
+                sampling.add_target, "cli.target_added")
+with remove_col:
+    target_form("remove", "targets.remove_title", on_list["customer_id"].tolist(),
+                "targets.remove", sampling.remove_target, "cli.target_removed")
 
 removed = targets[~targets["included"]]
 if not removed.empty:

@@ -22,18 +22,9 @@ NONE = "—"
 for kind, tab in zip(ingest.KINDS, tabs, strict=True):
     with tab:
         st.markdown(t(f"import.help.{kind}"))
-        upload = st.file_uploader(t("import.choose_file"), type=["csv", "txt", "xlsx"],
-                                  key=f"import_file_{kind}")
-        if upload is None:
+        raw = ui.uploaded_table(f"import_file_{kind}")
+        if raw is None:
             continue
-        try:
-            raw = ingest.read_table(upload.getvalue(), upload.name)
-        except ResearchError as e:
-            ui.show_error(e)
-            continue
-        st.caption(t("import.file_info", rows=t.number(len(raw.frame)),
-                     columns=len(raw.frame.columns),
-                     encoding=raw.encoding or "Excel"))
         st.markdown("**" + t("import.preview") + "**")
         st.dataframe(raw.frame.head(10), width="stretch", hide_index=True)
 
