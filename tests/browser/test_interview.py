@@ -158,6 +158,10 @@ def test_taxonomy_page_in_chinese(app_page, wait, shot):
 
 def test_study_agreement_and_a_chinese_interview_record(app_page, wait, shot):
     page = app_page
+    # the server is shared: another test may have made a newer study the current one
+    page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").nth(1).click()
+    page.get_by_role("option", name="demo", exact=True).click()
+    wait(page)
     expect(page.get_by_text("Second coder: agreement on the primary cause")).to_be_visible()
     expect(page.get_by_text("Cohen's kappa").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Disagreements to settle \(\d+\)"))).to_be_visible()
