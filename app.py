@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-import ui
+from screen import ui
 
 st.set_page_config(page_title="Defector research", page_icon="🔎", layout="wide")
 st.session_state["app_frame_seen"] = True

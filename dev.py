@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Set everything up, then start the app or run every check.
 
-    python3 dev.py start   # venv + install, then the app on the demo study
-    python3 dev.py test    # venv + install, then lint and the whole test suite
+    python3 dev.py start [--port 8502]   # venv + install, then the app on the demo study
+    python3 dev.py test                  # venv + install, then every check and every test
+    python3 dev.py test --fast           # the same without the browser tests (inner loop)
 
 Only Python 3.11 and pip are needed. The virtual environment lives in .venv and is
-re-installed when pyproject.toml changes. Extra arguments after `test` go to pytest.
+re-installed when pyproject.toml changes. `test` runs, in order: ruff (lint and
+format), the import contracts (lint-imports, see pyproject.toml) and pytest; other
+arguments after `test` go to pytest. CI runs everything.
 """
 
 from __future__ import annotations
@@ -55,8 +58,16 @@ def start(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     setup()
-    if run([PY, "-m", "ruff", "check", "."]) != 0:
-        return 1
+    if "--fast" in args:
+        args = [a for a in args if a != "--fast"] + ["-m", "not browser"]
+    checks = [
+        [PY, "-m", "ruff", "check", "."],
+        [PY, "-m", "ruff", "format", "--check", "."],
+        [BIN / "lint-imports"],
+    ]
+    for check in checks:
+        if run(check) != 0:
+            return 1
     return run([PY, "-m", "pytest", *args])
 
 

@@ -15,7 +15,7 @@ from the customer list), then measures:
 3. detection in fresh processes that only open the store and run it, for peak
    memory (RSS);
 4. end to end from CSV files, once, in a fresh process: the product's own import
-   (``research.ingest.import_file``) of customers.csv and transactions.csv into a
+   (``research.ledger.load.import_file``) of customers.csv and transactions.csv into a
    fresh store, then detection.
 
 It checks that pandas and SQL agree on every customer's status and segment (and on
@@ -48,9 +48,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from research import detection, ingest  # noqa: E402
-from research.store import connect, now  # noqa: E402
-from research.studies import Study, create_study, get_study  # noqa: E402
+from research.base.store import connect, now  # noqa: E402
+from research.base.studies import Study, create_study, get_study  # noqa: E402
+from research.ledger import load as load_module  # noqa: E402
+from research.ledger.load import import_file  # noqa: E402
+from research.selection import detection  # noqa: E402
 
 STUDY = "benchmark"
 ACTOR = "benchmark"
@@ -413,9 +415,9 @@ def write_csv_files(folder: Path, tx: pd.DataFrame, customers: pd.DataFrame
 
 @contextmanager
 def phase_timer(phases: dict[str, float]):
-    """Time the steps of ``ingest.import_file`` (read_table, prepare, load) by wrapping
-    them in the ingest module for the duration; the import itself is unchanged."""
-    originals = {name: getattr(ingest, name) for name in ("read_table", "prepare", "load")}
+    """Time the steps of ``import_file`` (read_table, prepare, load) by wrapping
+    them in research.ledger.load for the duration; the import itself is unchanged."""
+    originals = {name: getattr(load_module, name) for name in ("read_table", "prepare", "load")}
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -427,19 +429,19 @@ def phase_timer(phases: dict[str, float]):
         return wrapper
 
     for name, fn in originals.items():
-        setattr(ingest, name, timed(name, fn))
+        setattr(load_module, name, timed(name, fn))
     try:
         yield phases
     finally:
         for name, fn in originals.items():
-            setattr(ingest, name, fn)
+            setattr(load_module, name, fn)
 
 
 def timed_import(store, study, kind: str, path: Path) -> tuple[float, dict[str, float]]:
     phases: dict[str, float] = {}
     t = time.perf_counter()
     with phase_timer(phases):
-        ingest.import_file(store, study, kind, path, actor=ACTOR)
+        import_file(store, study, kind, path, actor=ACTOR)
     return time.perf_counter() - t, phases
 
 
@@ -558,7 +560,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
 
     csv_report = csv_found = None
     if not args.skip_csv:
-        print("\n[4] end to end from CSV in a fresh process: research.ingest.import_file of "
+        print("\n[4] end to end from CSV in a fresh process: research.ledger.load.import_file of "
               "customers.csv and transactions.csv into a fresh store, then run_detection",
               flush=True)
         csv_report, csv_peak = run_child("csv", csv_dir)

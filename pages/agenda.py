@@ -4,10 +4,9 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-import desk_ui
-import ui
-from research import calendar_files, scheduling, team
-from research.errors import ResearchError
+from research.base.errors import ResearchError
+from research.desk import calendar_files, scheduling, team
+from screen import desk, ui
 
 t = ui.translator()
 store = ui.store()
@@ -46,8 +45,8 @@ def show(interviews, where: str, empty_key: str) -> None:
             continue
         st.markdown(f"**{manager.name}** · {manager.time_zone}")
         for interview in own:
-            with st.expander(desk_ui.interview_line(interview, t)):
-                desk_ui.customer_file(store, study, interview.customer_id, t)
+            with st.expander(desk.interview_line(interview, t)):
+                desk.customer_file(store, study, interview.customer_id, t)
                 st.page_link("pages/interview.py", label=t("interview.open_form"),  # issue 4
                              icon=":material/edit_note:", query_params={
                                  "customer": interview.customer_id, "interview": interview.id})
@@ -95,7 +94,7 @@ open_ones = scheduling.list_interviews(
 if not open_ones:
     st.info(t("agenda.none_open"))
     st.stop()
-labels = {i.id: f"{desk_ui.interview_line(i, t)} · {i.manager_name}" for i in open_ones}
+labels = {i.id: f"{desk.interview_line(i, t)} · {i.manager_name}" for i in open_ones}
 if state.get("agenda_interview") not in labels:
     state["agenda_interview"] = open_ones[0].id
 chosen_id = st.selectbox(t("agenda.interview"), list(labels), format_func=labels.get,
@@ -127,7 +126,7 @@ for col, (action, run) in zip(b, actions.items(), strict=True):
     if col.button(t(button_keys[action]), key=f"agenda_{action}"):
         try:
             changed = run()
-            state["agenda_flash"] = t(done_keys[action], line=desk_ui.interview_line(changed, t))
+            state["agenda_flash"] = t(done_keys[action], line=desk.interview_line(changed, t))
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

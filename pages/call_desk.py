@@ -4,14 +4,13 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-import desk_ui
-import ui
-from autosave import autosave_text
-from research import calendar_files, calls, scheduling, team
-from research.errors import ResearchError
-from research.i18n import Translator
-from research.phones import parse_phone
-from research.records import EditConflictError
+from research.base.errors import ResearchError
+from research.base.i18n import Translator
+from research.base.records import EditConflictError
+from research.desk import calendar_files, calls, scheduling, team
+from research.desk.phones import parse_phone
+from screen import desk, ui
+from screen.autosave import autosave_text
 
 t = ui.translator()
 store = ui.store()
@@ -81,7 +80,7 @@ file = calls.customer_file(store, study, customer_id)
 screening = calls.ensure_screening(store, study, customer_id, actor=ui.actor())
 st.subheader(t("desk.calling", name=file["name"] or customer_id))
 st.markdown(t("desk.contact_line", contact=file["contact_person"] or "–",
-              phone=desk_ui.phone_markdown(file["phone"], t), email=file["email"] or "–"))
+              phone=desk.phone_markdown(file["phone"], t), email=file["email"] or "–"))
 st.caption(t("desk.value_line", segment=t.segment(file["segment"]),
              spend_lost=t.money(file["spend_lost"]),
              status=t.status(file["status"]) if file["status"] else "–", region=file["region"] or "–",
@@ -175,7 +174,7 @@ with form_col:
         current = screening.get(field)
         return box.selectbox(t(label_key), values,
                              index=values.index(current) if current in values else 0,
-                             format_func=lambda v: desk_ui.choice_label(t, field, v)
+                             format_func=lambda v: desk.choice_label(t, field, v)
                              if v else t("desk.not_asked"), key=f"desk_{field}_{suffix}")
 
     with st.form("desk_answers_form"):
@@ -226,7 +225,7 @@ with form_col:
                 st.rerun()
             except EditConflictError as e:
                 ui.show_error(e)
-                st.dataframe(desk_ui.answers_table(e.theirs, t), hide_index=True)
+                st.dataframe(desk.answers_table(e.theirs, t), hide_index=True)
             except ResearchError as e:
                 ui.show_error(e)
 
@@ -237,7 +236,7 @@ managers = [s.member for s in team.study_team(store, study, "senior_manager")]
 booked = scheduling.list_interviews(store, study, customer_id=customer_id)
 for interview in booked:
     c1, c2 = st.columns([4, 1])
-    c1.markdown(f"{desk_ui.interview_line(interview, t)} · {interview.manager_name}")
+    c1.markdown(f"{desk.interview_line(interview, t)} · {interview.manager_name}")
     c2.download_button(t("desk.download_ics"), calendar_files.invitation(interview, t),
                        file_name=calendar_files.invitation_file_name(interview),
                        mime="text/calendar", key=f"desk_ics_{interview.id}_{interview.sequence}")
@@ -260,7 +259,7 @@ else:
     custom = "custom"
     slot = st.selectbox(t("desk.free_slot"), [*slots, custom], key="desk_slot",
                         format_func=lambda s: t("desk.other_time") if s == custom
-                        else desk_ui.slot_label(s, manager.time_zone, t))
+                        else desk.slot_label(s, manager.time_zone, t))
     if slot == custom or not slots:
         c1, c2, c3 = st.columns(3)
         day = c1.date_input(t("desk.date"), datetime.now().date() + timedelta(days=1),
@@ -288,7 +287,7 @@ else:
                 store, study, customer_id, manager, start, zone_name, actor=ui.actor(),
                 length_minutes=int(length), mode=mode_choice, place=place_choice)
             state["desk_flash"] = t("desk.booked", manager=manager.name,
-                                    when=desk_ui.interview_line(interview, t))
+                                    when=desk.interview_line(interview, t))
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-import ui
-from research import charts, detection, sampling
-from research.errors import ResearchError
+from research.base.errors import ResearchError
+from research.reports import charts
+from research.selection import detection, sampling
+from screen import ui
 
 t = ui.translator()
 store = ui.store()

@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-import findings_ui
-import ui
-from research import detection, ingest
-from research.errors import ImportRejectedError, ResearchError
+from research.base.errors import ImportRejectedError, ResearchError
+from research.ledger.load import import_history, load, prepare
+from research.ledger.mapping import FIELDS, KINDS, suggest_mapping
+from research.ledger.read import RawTable
+from research.selection import detection
+from screen import findings, ui
 
 t = ui.translator()
 store = ui.store()
@@ -15,11 +17,11 @@ study = ui.require_study()
 st.title(t("import.title"))
 st.caption(t("import.intro", study=study.name))
 
-*tabs, findings_tab = st.tabs([t(f"import.kind.{kind}") for kind in ingest.KINDS]
+*tabs, findings_tab = st.tabs([t(f"import.kind.{kind}") for kind in KINDS]
                               + [t("import.kind.findings")])
 NONE = "—"
 
-for kind, tab in zip(ingest.KINDS, tabs, strict=True):
+for kind, tab in zip(KINDS, tabs, strict=True):
     with tab:
         st.markdown(t(f"import.help.{kind}"))
         raw = ui.uploaded_table(f"import_file_{kind}")
@@ -30,10 +32,10 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
 
         st.markdown("**" + t("import.mapping").replace("*", "\\*") + "**")
         columns = list(raw.frame.columns)
-        suggested = ingest.suggest_mapping(kind, columns)
+        suggested = suggest_mapping(kind, columns)
         mapping = {}
         grid = st.columns(3)
-        for i, fld in enumerate(ingest.FIELDS[kind]):
+        for i, fld in enumerate(FIELDS[kind]):
             default = suggested.get(fld.name)
             options = [NONE, *columns]
             label = t(f"field.{fld.name}") + (" *" if fld.required else "")
@@ -44,7 +46,7 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                 mapping[fld.name] = choice
 
         try:
-            sample = ingest.prepare(kind, ingest.RawTable(raw.frame.head(20), raw.file_name,
+            sample = prepare(kind, RawTable(raw.frame.head(20), raw.file_name,
                                                           raw.sha256, raw.encoding, raw.is_excel),
                                     mapping)
             st.markdown("**" + t("import.mapped_preview") + "**")
@@ -61,11 +63,11 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                      key=f"import_run_{kind}"):
             bar = st.progress(0.0, text=t("import.checking"))
             try:
-                prepared = ingest.prepare(kind, raw, mapping)
+                prepared = prepare(kind, raw, mapping)
                 if prepared.problems:
                     raise ImportRejectedError("import.rejected", prepared.problems,
                                               file=raw.file_name, count=len(prepared.problems))
-                result = ingest.load(
+                result = load(
                     store, study, prepared, actor=ui.actor(),
                     progress=lambda f, m, bar=bar: bar.progress(f, text=t("import.writing", detail=m.render(t))))
             except ImportRejectedError as e:
@@ -91,11 +93,11 @@ for kind, tab in zip(ingest.KINDS, tabs, strict=True):
                 st.warning(warning.render(t))
 
 with findings_tab:  # past studies' findings (issue 4)
-    findings_ui.import_tab(store, study)
+    findings.import_tab(store, study)
 
 st.divider()
 st.subheader(t("import.history"))
-history = ingest.import_history(store, study)
+history = import_history(store, study)
 history["kind"] = history["kind"].map(lambda k: t(f"import.kind.{k}"))
 history.columns = [t(f"import.history.{c}") for c in history.columns]
 st.dataframe(history, width="stretch", hide_index=True)

@@ -11,13 +11,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-import findings_ui
-import ui
-from autosave import autosave_text
-from research import coding_agreement, detection, findings, sampling, taxonomy
-from research.errors import ResearchError
-from research.i18n import Translator
-from research.records import EditConflictError
+from research.base.errors import ResearchError
+from research.base.i18n import Translator
+from research.base.records import EditConflictError
+from research.findings import agreement, interviews, taxonomy
+from research.selection import detection, sampling
+from screen import findings, ui
+from screen.autosave import autosave_text
 
 t = ui.translator()
 store = ui.store()
@@ -36,7 +36,7 @@ frame = detection.results(store, study)
 names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
 statuses = dict(zip(frame["customer_id"], frame["status"], strict=True))
 targets = sampling.target_list(store, study)["customer_id"].tolist()
-existing = findings.list_findings(store, study)
+existing = interviews.list_findings(store, study)
 others = frame.loc[frame["status"].isin([*detection.DEFECTOR_STATUSES, "former"]), "customer_id"]
 customers = list(dict.fromkeys([*targets, *others, *existing["customer_id"]]))
 
@@ -85,11 +85,11 @@ with tab_record:
                 t("interview.pick_record"), list(rows), index=ids.index(fid),
                 format_func=lambda i: t("interview.record_line", id=i,
                                         date=t.date(rows[i].interview_date),
-                                        status=findings_ui.choice(t, "status", rows[i].status),
+                                        status=findings.choice(t, "status", rows[i].status),
                                         by=rows[i].interviewer or ""))
         if c2.button(t("interview.new_record"), key="interview_new"):
             interview_id = link[2] if link[1] == customer and link[2] else None
-            created = findings.create_finding(
+            created = interviews.create_finding(
                 store, study, customer, actor=actor,
                 interview_id=int(interview_id) if interview_id and interview_id.isdigit()
                 else None)
@@ -120,12 +120,12 @@ def display(name: str, value) -> str:
     if name == "controllable":
         return t("interview.yes") if value in (True, "true", "True") else t("interview.no")
     group = "satisfaction" if name.startswith("sat_") else name
-    if group in findings.CHOICE_KEYS:
-        return findings_ui.choice(t, group, value)
+    if group in interviews.CHOICE_KEYS:
+        return findings.choice(t, group, value)
     return str(value)
 
 
-def record_form(f: findings.Finding) -> None:
+def record_form(f: interviews.Finding) -> None:
     """The interview form for finding ``f`` (left) and the interview guide (right)."""
     prefix = f"interview_{f.id}"
     own = state.setdefault(f"{prefix}_own", set())
@@ -137,7 +137,7 @@ def record_form(f: findings.Finding) -> None:
         "destination": f.destination, "primary_code": f.primary_code,
         "secondary_codes": list(f.secondary_codes), "controllable": f.controllable,
         "voluntary": f.voluntary, "lifecycle_stage": f.lifecycle_stage, "win_back": f.win_back,
-        **{name: getattr(f, name) for name in findings.SATISFACTION_FIELDS},
+        **{name: getattr(f, name) for name in interviews.SATISFACTION_FIELDS},
     }
     if state.get(f"{prefix}_seen") != f.version:
         for name, value in widgets.items():
@@ -151,11 +151,11 @@ def record_form(f: findings.Finding) -> None:
         value = state[f"{prefix}_{name}"]
         try:
             if name == "primary_code":
-                version = findings.set_primary_cause(store, f.id, value,
+                version = interviews.set_primary_cause(store, f.id, value,
                                                      base_version=state[f"{prefix}_base"],
                                                      actor=actor, own_versions=own)
             else:
-                version = findings.save_field(store, f.id, name, value,
+                version = interviews.save_field(store, f.id, name, value,
                                               base_version=state[f"{prefix}_base"],
                                               actor=actor, own_versions=own)
             own.add(version)
@@ -168,7 +168,7 @@ def record_form(f: findings.Finding) -> None:
 
     def saver(name: str):
         def on_save(text: str, base: int, widget_own: set[int]) -> int:
-            version = findings.save_field(store, f.id, name, text, base_version=base,
+            version = interviews.save_field(store, f.id, name, text, base_version=base,
                                           actor=actor, own_versions=own | widget_own)
             own.add(version)
             return version
@@ -179,7 +179,7 @@ def record_form(f: findings.Finding) -> None:
 
     def text_box(name: str, *, height: int = 68, placeholder: str = "") -> None:
         key = f"{prefix}_{name}"
-        autosave_text(findings_ui.field_label(t, name), key=key, value=getattr(f, name) or "",
+        autosave_text(findings.field_label(t, name), key=key, value=getattr(f, name) or "",
                       version=f.version, storage_key=f"finding:{f.id}:{name}",
                       on_save=saver(name), labels=status_labels, height=height,
                       placeholder=placeholder, disabled=locked)
@@ -187,15 +187,15 @@ def record_form(f: findings.Finding) -> None:
             show_conflict(error, name)
 
     def radio(name: str, options, group: str | None = None, **kwargs) -> None:
-        st.radio(findings_ui.field_label(t, name), options, index=None, horizontal=True,
+        st.radio(findings.field_label(t, name), options, index=None, horizontal=True,
                  key=f"{prefix}_{name}", on_change=save, args=(name,), disabled=locked,
-                 format_func=lambda v: findings_ui.choice(t, group or name, v), **kwargs)
+                 format_func=lambda v: findings.choice(t, group or name, v), **kwargs)
 
     form_col, guide_col = st.columns([3, 2], gap="large")
     with form_col:
         head = t("interview.record_head", id=f.id, customer=f.customer_id,
                  name=names.get(f.customer_id, ""),
-                 status=findings_ui.choice(t, "status", f.status))
+                 status=findings.choice(t, "status", f.status))
         st.subheader(head)
         st.caption(t("interview.record_meta", version=f.version, by=f.updated_by,
                      at=t.datetime(f.updated_at), book=f.codebook_version or "–",
@@ -213,66 +213,66 @@ def record_form(f: findings.Finding) -> None:
                 ui.show_error(error)
 
         c1, c2 = st.columns(2)
-        c1.date_input(findings_ui.field_label(t, "interview_date"), key=f"{prefix}_interview_date",
+        c1.date_input(findings.field_label(t, "interview_date"), key=f"{prefix}_interview_date",
                       on_change=save, args=("interview_date",), disabled=locked,
                       value=None, format="YYYY-MM-DD")
         with c2:
             text_box("interviewer", height=38)
-        radio("defection_type", findings.DEFECTION_TYPES)
+        radio("defection_type", interviews.DEFECTION_TYPES)
         c1, c2 = st.columns([1, 1])
         with c1:
-            radio("destination", findings.DESTINATIONS)
+            radio("destination", interviews.DESTINATIONS)
         with c2:
             text_box("competitor", height=38, placeholder=t("interview.competitor_hint"))
 
         st.markdown("#### " + t("interview.causes"))
-        st.selectbox(findings_ui.field_label(t, "primary_code"),
-                     findings_ui.code_options(book, f.primary_code), index=None,
+        st.selectbox(findings.field_label(t, "primary_code"),
+                     findings.code_options(book, f.primary_code), index=None,
                      format_func=lambda c: book.full_label(c, lang), key=f"{prefix}_primary_code",
                      on_change=save, args=("primary_code",), disabled=locked,
                      placeholder=t("interview.cause_hint"),
                      help=book.code(f.primary_code).description(lang) if f.primary_code
                      in book.codes else None)
-        st.multiselect(findings_ui.field_label(t, "secondary_codes"),
-                       findings_ui.code_options(book, *f.secondary_codes),
+        st.multiselect(findings.field_label(t, "secondary_codes"),
+                       findings.code_options(book, *f.secondary_codes),
                        format_func=lambda c: book.full_label(c, lang),
                        key=f"{prefix}_secondary_codes", on_change=save,
                        args=("secondary_codes",), disabled=locked,
                        placeholder=t("interview.cause_hint"))
         c1, c2 = st.columns(2)
         with c1:
-            st.radio(findings_ui.field_label(t, "controllable"), [True, False], index=None,
+            st.radio(findings.field_label(t, "controllable"), [True, False], index=None,
                      horizontal=True, key=f"{prefix}_controllable", on_change=save,
                      args=("controllable",), disabled=locked,
                      format_func=lambda v: t("interview.yes") if v else t("interview.no"))
         with c2:
-            radio("voluntary", findings.VOLUNTARY)
+            radio("voluntary", interviews.VOLUNTARY)
         st.caption(t("interview.prefill_note"))
 
         st.markdown("#### " + t("interview.whys"))
         st.caption(t("interview.whys_help"))
-        for name in findings.WHY_FIELDS:
+        for name in interviews.WHY_FIELDS:
             text_box(name, height=38)
 
         st.markdown("#### " + t("interview.satisfaction"))
-        for name in findings.SATISFACTION_FIELDS:
-            radio(name, findings.SATISFACTION, "satisfaction")
-        st.selectbox(findings_ui.field_label(t, "lifecycle_stage"), findings.LIFECYCLE_STAGES,
+        for name in interviews.SATISFACTION_FIELDS:
+            radio(name, interviews.SATISFACTION, "satisfaction")
+        st.selectbox(findings.field_label(t, "lifecycle_stage"), interviews.LIFECYCLE_STAGES,
                      index=None, key=f"{prefix}_lifecycle_stage", on_change=save,
                      args=("lifecycle_stage",), disabled=locked,
-                     format_func=lambda v: findings_ui.choice(t, "lifecycle_stage", v),
+                     format_func=lambda v: findings.choice(t, "lifecycle_stage", v),
                      placeholder=t("common.type_to_search"))
 
         st.markdown("#### " + t("interview.quotes"))
         for q in f.quotes:
             quote_row(f, q, locked, status_labels)
         if st.button(t("interview.add_quote"), key=f"{prefix}_add_quote", disabled=locked):
-            findings.add_quote(store, f.id, actor=actor)
+            interviews.add_quote(store, f.id, actor=actor)
             st.rerun()
 
         st.markdown("#### " + t("interview.outcome"))
         text_box("summary", height=110)
-        radio("win_back", findings.WIN_BACK)
+        radio("win_back", interviews.WIN_BACK)
         text_box("win_back_needs", height=68)
 
         if not f.final:
@@ -280,10 +280,10 @@ def record_form(f: findings.Finding) -> None:
             if st.button(t("interview.finalize"), type="primary", key=f"{prefix}_finalize"):
                 if missing:
                     st.error(t("interview.missing", fields=", ".join(
-                        findings_ui.field_label(t, m) for m in missing)))
+                        findings.field_label(t, m) for m in missing)))
                 else:
                     try:
-                        findings.finalize(store, f.id, actor=actor)
+                        interviews.finalize(store, f.id, actor=actor)
                         state["interview_flash"] = t("interview.finalized", id=f.id)
                         st.rerun()
                     except ResearchError as e:
@@ -296,19 +296,19 @@ def record_form(f: findings.Finding) -> None:
         guide_panel(status_labels)
 
 
-def quote_row(f: findings.Finding, q: findings.Quote, locked: bool, labels: dict) -> None:
+def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: dict) -> None:
     prefix = f"interview_{f.id}"
     own = state.setdefault(f"{prefix}_q{q.id}_own", set())
 
     def on_save(text: str, base: int, widget_own: set[int]) -> int:
-        version = findings.save_quote(store, q.id, {"text": text}, base_version=base,
+        version = interviews.save_quote(store, q.id, {"text": text}, base_version=base,
                                       actor=actor, own_versions=own | widget_own)
         own.add(version)
         return version
 
     def tag_changed() -> None:
         try:
-            own.add(findings.save_quote(store, q.id, {"code": state[f"{prefix}_qcode_{q.id}"]},
+            own.add(interviews.save_quote(store, q.id, {"code": state[f"{prefix}_qcode_{q.id}"]},
                                         base_version=q.version, actor=actor, own_versions=own))
         except ResearchError as e:
             state[f"{prefix}_error"] = ("code", e)
@@ -323,19 +323,19 @@ def quote_row(f: findings.Finding, q: findings.Quote, locked: bool, labels: dict
                       placeholder=t("interview.quote_hint"))
         if isinstance(error := state.get(f"{key}_error"), EditConflictError):
             show_conflict(error, "text")
-    c2.selectbox(t("interview.quote_code"), findings_ui.code_options(book, q.code), index=None,
+    c2.selectbox(t("interview.quote_code"), findings.code_options(book, q.code), index=None,
                  format_func=lambda c: book.label(c, lang, with_status=True),
                  key=f"{prefix}_qcode_{q.id}", on_change=tag_changed, disabled=locked,
                  placeholder=t("interview.quote_code_hint"))
     if c3.button(t("interview.remove_quote"), key=f"{prefix}_qremove_{q.id}", disabled=locked,
                  help=t("interview.remove_quote_help")):
-        findings.remove_quote(store, q.id, actor=actor)
+        interviews.remove_quote(store, q.id, actor=actor)
         st.rerun()
 
 
-def history_table(f: findings.Finding) -> None:
+def history_table(f: interviews.Finding) -> None:
     rows = []
-    for h in findings.history(store, f.id):
+    for h in interviews.history(store, f.id):
         if h["created"] and h["record"] == "finding":
             what = t("interview.history_created")
         else:
@@ -349,7 +349,7 @@ def history_table(f: findings.Finding) -> None:
                         continue
                     parts.append(f"{label}: {display(part, after)}"[:120])
                 else:
-                    parts.append(f"{findings_ui.field_label(t, name)}: {display(name, after)}"[:120])
+                    parts.append(f"{findings.field_label(t, name)}: {display(name, after)}"[:120])
             what = "; ".join(parts)
         rows.append({"version": h["version"] or "", "by": h["changed_by"],
                      "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
@@ -365,17 +365,17 @@ GUIDE_LABELS = {"en": "interview.guide_en", "zh": "interview.guide_zh"}
 def guide_panel(labels: dict) -> None:
     st.markdown("#### " + t("interview.guide"))
     defaults = {code: Translator(code)("interview.guide_default") for code in ("en", "zh")}
-    text, _ = findings.guide(store, study, lang, defaults[lang])
+    text, _ = interviews.guide(store, study, lang, defaults[lang])
     with st.container(border=True, height=560):
         st.markdown(text)
     with st.expander(t("interview.guide_edit")):
         st.caption(t("interview.guide_edit_help"))
         for code in ("en", "zh"):
-            current, version = findings.guide(store, study, code, defaults[code])
+            current, version = interviews.guide(store, study, code, defaults[code])
             own = state.setdefault(f"interview_guide_{code}_own", set())
 
             def on_save(value: str, base: int, widget_own: set[int], code=code, own=own) -> int:
-                version = findings.save_guide(store, study, code, value, base_version=base,
+                version = interviews.save_guide(store, study, code, value, base_version=base,
                                               actor=actor, own_versions=own | widget_own)
                 own.add(version)
                 return version
@@ -392,15 +392,15 @@ def guide_panel(labels: dict) -> None:
 with tab_record:
     if (fid := state.get("interview_finding")) is not None:
         try:
-            record_form(findings.get_finding(store, fid))
+            record_form(interviews.get_finding(store, fid))
         except ResearchError as e:
             ui.show_error(e)
 
 # ---- second coding: blind, on the findings the study picked
 with tab_second:
     st.caption(t("second.intro"))
-    coding_agreement.assign(store, study, actor=actor)
-    waiting = coding_agreement.queue(store, study, actor)
+    agreement.assign(store, study, actor=actor)
+    waiting = agreement.queue(store, study, actor)
     if waiting.empty:
         st.info(t("second.none", user=actor))
     else:
@@ -409,11 +409,11 @@ with tab_second:
                             format_func=lambda i: t("second.line", id=i,
                                                     customer=rows[i].customer_id,
                                                     name=rows[i].name or ""))
-        view = coding_agreement.blind_view(store, pick)
-        st.markdown(f"**{findings_ui.field_label(t, 'defection_type')}:** "
-                    f"{findings_ui.choice(t, 'defection_type', view.defection_type)} · "
-                    f"**{findings_ui.field_label(t, 'destination')}:** "
-                    f"{findings_ui.choice(t, 'destination', view.destination)} "
+        view = agreement.blind_view(store, pick)
+        st.markdown(f"**{findings.field_label(t, 'defection_type')}:** "
+                    f"{findings.choice(t, 'defection_type', view.defection_type)} · "
+                    f"**{findings.field_label(t, 'destination')}:** "
+                    f"{findings.choice(t, 'destination', view.destination)} "
                     f"{view.competitor or ''}")
         if view.whys:
             st.markdown("**" + t("interview.whys") + "**")
@@ -422,22 +422,22 @@ with tab_second:
             st.markdown("**" + t("interview.quotes") + "**")
             for quote in view.quotes:
                 st.markdown(f"> {quote}")
-        st.markdown(f"**{findings_ui.field_label(t, 'summary')}:** {view.summary or '–'}")
-        st.markdown(f"**{findings_ui.field_label(t, 'win_back_needs')}:** "
+        st.markdown(f"**{findings.field_label(t, 'summary')}:** {view.summary or '–'}")
+        st.markdown(f"**{findings.field_label(t, 'win_back_needs')}:** "
                     f"{view.win_back_needs or '–'}")
         st.dataframe(pd.DataFrame([{
-            "question": findings_ui.field_label(t, k),
-            "answer": findings_ui.choice(t, "satisfaction", v)}
+            "question": findings.field_label(t, k),
+            "answer": findings.choice(t, "satisfaction", v)}
             for k, v in view.satisfaction.items()]), hide_index=True,
             column_config={"question": t("second.col.question"),
                            "answer": t("second.col.answer")})
         with st.form(f"second_form_{pick}"):
-            primary = st.selectbox(findings_ui.field_label(t, "primary_code"),
-                                   findings_ui.code_options(book), index=None,
+            primary = st.selectbox(findings.field_label(t, "primary_code"),
+                                   findings.code_options(book), index=None,
                                    format_func=lambda c: book.full_label(c, lang),
                                    placeholder=t("interview.cause_hint"), key="second_primary")
-            secondary = st.multiselect(findings_ui.field_label(t, "secondary_codes"),
-                                       findings_ui.code_options(book),
+            secondary = st.multiselect(findings.field_label(t, "secondary_codes"),
+                                       findings.code_options(book),
                                        format_func=lambda c: book.full_label(c, lang),
                                        placeholder=t("interview.cause_hint"),
                                        key="second_secondary")
@@ -446,7 +446,7 @@ with tab_second:
                 try:
                     if primary is None:
                         raise ResearchError("error.pick_code")
-                    coding_agreement.record_second_coding(store, pick, coder=actor,
+                    agreement.record_second_coding(store, pick, coder=actor,
                                                           primary_code=primary,
                                                           secondary_codes=secondary, note=note)
                     state["interview_flash"] = t("second.saved", id=pick)

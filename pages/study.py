@@ -4,12 +4,13 @@ from datetime import date
 
 import streamlit as st
 
-import desk_ui
-import findings_ui
-import ui
-from research import analysis, charts, detection, studies
-from research.errors import ResearchError
-from research.settings import STUDY_SETTINGS
+from research.analysis import overview
+from research.base import studies
+from research.base.errors import ResearchError
+from research.base.settings import STUDY_SETTINGS
+from research.reports import charts
+from research.selection import detection
+from screen import desk, findings, ui
 
 t = ui.translator()
 store = ui.store()
@@ -25,7 +26,7 @@ if study is not None:
         st.write(study.description)
     detection.ensure_current(store, study, actor=ui.actor())
     frame = detection.results(store, study)
-    summary = analysis.summarise(store, study, frame)
+    summary = overview.summarise(store, study, frame)
     cols = st.columns(5)
     cols[0].metric(t("metric.customers"), t.number(summary.customers))
     cols[1].metric(t("metric.full"), t.number(summary.full))
@@ -37,7 +38,7 @@ if study is not None:
         st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
     else:
         st.info(t("study.no_data"))
-    desk_ui.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
+    desk.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
 
     p = detection.periods(study.as_of, study.window_months)
     with st.expander(t("study.rules_title")):
@@ -77,7 +78,7 @@ if study is not None:
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
-    findings_ui.agreement_section(store, study)  # second-coder agreement (issue 4)
+    findings.agreement_section(store, study)  # second-coder agreement (issue 4)
 
 if msg := st.session_state.pop("study_flash", None):
     st.success(msg)

@@ -8,9 +8,9 @@ only hidden for new ones. Every change raises the codebook's version.
 import pandas as pd
 import streamlit as st
 
-import ui
-from research import findings, taxonomy
-from research.errors import ResearchError
+from research.base.errors import ResearchError
+from research.findings import interviews, taxonomy
+from screen import ui
 
 t = ui.translator()
 store = ui.store()
@@ -24,9 +24,9 @@ if msg := state.pop("taxonomy_flash", None):
     st.success(msg)
 
 book = taxonomy.codebook(store)
-counts = (findings.cause_counts(store, study, include_drafts=True) if study is not None
+counts = (interviews.cause_counts(store, study, include_drafts=True) if study is not None
           else pd.Series(dtype=int))
-given = (findings.cause_counts(store, study, by="code", include_drafts=True) if study is not None
+given = (interviews.cause_counts(store, study, by="code", include_drafts=True) if study is not None
          else pd.Series(dtype=int))
 
 STATUS_KEYS = {"active": "taxonomy.status.active", "retired": "taxonomy.status.retired",

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-import ui
-from research import calls, team
-from research.errors import ResearchError
+from research.base.errors import ResearchError
+from research.desk import calls, team
+from screen import ui
 
 t = ui.translator()
 store = ui.store()

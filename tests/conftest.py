@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from research import studies
-from research.store import Store, connect
+from research.base import studies
+from research.base.store import Store, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -152,14 +152,11 @@ class Clock:
 def clock(monkeypatch) -> Clock:
     """Freeze the timestamps every module stamps rows with; ``clock.tick()`` moves on."""
     fake = Clock(datetime(2026, 1, 1, 12, 0, 0))
-    import research.detection
-    import research.ingest
-    import research.sampling
-    import research.store
-    import research.studies
+    from research.base import store, studies
+    from research.ledger import load
+    from research.selection import detection, sampling
 
-    for module in (research.store, research.studies, research.ingest, research.detection,
-                   research.sampling):
+    for module in (store, studies, load, detection, sampling):
         monkeypatch.setattr(module, "now", fake)
     return fake
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from research import demo
-from research.store import connect
+from research.base.store import connect
+from research.demo.build import build_demo
+from research.demo.company import write_files
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -64,7 +65,7 @@ def start_server(folder: Path, n_customers: int = 400):
     """Serve the app on a fresh small demo database in ``folder``; returns (process, info)."""
     db = folder / "browser.duckdb"
     store = connect(db)
-    demo.build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers)
+    build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers)
     store.close()
     port = _free_port()
     env = {**os.environ, "DEFECTORS_DB": str(db), "DEFECTORS_USER": "browser-tester"}
@@ -164,7 +165,7 @@ def wait():
 @pytest.fixture(scope="session")
 def demo_files(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("exports")
-    demo.write_files(folder, date(2026, 11, 1), n_customers=150)
+    write_files(folder, date(2026, 11, 1), n_customers=150)
     return folder
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from research.store import connect
+from research.base.store import connect
 
 pytestmark = pytest.mark.browser
 

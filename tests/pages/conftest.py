@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from research import demo, studies
-from research.store import connect
+from research.base import studies
+from research.base.store import connect
+from research.demo.build import build_demo
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AS_OF = date(2026, 11, 1)
@@ -20,7 +21,7 @@ AS_OF = date(2026, 11, 1)
 def demo_db_template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "demo.duckdb"
     store = connect(path)
-    demo.build_demo(store, actor="tester", as_of=AS_OF, n_customers=400)
+    build_demo(store, actor="tester", as_of=AS_OF, n_customers=400)
     store.close()
     return path
 
@@ -61,13 +62,13 @@ def open_page():
 @pytest.fixture
 def study_named(db_path):
     """Read a study through the app's own store (the app holds the file open)."""
-    import ui
+    from screen import ui
 
     return lambda name: studies.get_study(ui.store(), name)
 
 
 @pytest.fixture
 def app_store(app):
-    import ui
+    from screen import ui
 
     return ui.store()

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from research import scheduling, team
+from research.desk import scheduling, team
 
 PAGE = "pages/agenda.py"
 
@@ -23,7 +23,7 @@ def past_interview(app_store, study_named):
     study = study_named("demo")
     manager = team.get_member(app_store, "Helen Xu")
     booked = {i.customer_id for i in scheduling.list_interviews(app_store, study)}
-    from research import calls
+    from research.desk import calls
 
     customer = next(c for c in calls.call_state(app_store, study)["customer_id"]
                     if c not in booked)
@@ -124,6 +124,6 @@ def test_agenda_in_chinese(app, open_page):
 
 
 def scheduling_study(store):
-    from research import studies
+    from research.base import studies
 
     return studies.get_study(store, "demo")

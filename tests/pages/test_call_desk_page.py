@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from research import calls, detection, records, scheduling, team
+from research.base import records
+from research.desk import calls, scheduling, team
+from research.selection import detection
 
 PAGE = "pages/call_desk.py"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from research import detection, sampling
+from research.selection import detection, sampling
 
 
 @pytest.fixture
@@ -14,7 +14,7 @@ def page(app, open_page):
 
 @pytest.fixture
 def demo(app_store):
-    from research.studies import get_study
+    from research.base.studies import get_study
 
     return get_study(app_store, "demo")
 

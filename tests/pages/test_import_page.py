@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from research import detection, studies
+from research.base import studies
+from research.selection import detection
 
 
 @pytest.fixture
 def empty_study_app(db_path, app_file):
-    import ui
+    from screen import ui
 
     studies.create_study(ui.store(), "Q4 import", date(2025, 1, 1), actor="tester")
     at = AppTest.from_file(app_file, default_timeout=60)
@@ -24,7 +25,7 @@ def empty_study_app(db_path, app_file):
 
 
 def count(table: str, study_name: str) -> int:
-    import ui
+    from screen import ui
 
     study = studies.get_study(ui.store(), study_name)
     with ui.store().cursor() as cur:
@@ -90,7 +91,7 @@ def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
 
 
 def test_import_finds_defectors_and_reimport_adds_nothing(empty_study_app):
-    import ui
+    from screen import ui
 
     at = empty_study_app
     at.file_uploader(key="import_file_transactions").upload("tx.csv", TRANSACTIONS, "text/csv").run()

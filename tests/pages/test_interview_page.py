@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from research import coding_agreement, findings, sampling, studies
+from research.base import studies
+from research.findings import agreement, interviews
+from research.selection import sampling
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def page(app, open_page):
 
 def untouched_target(store, study) -> str:
     """A target of the demo study that has no interview record yet."""
-    recorded = set(findings.list_findings(store, study)["customer_id"])
+    recorded = set(interviews.list_findings(store, study)["customer_id"])
     targets = sampling.target_list(store, study)["customer_id"]
     return next(c for c in targets if c not in recorded)
 
@@ -32,7 +34,7 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     assert any("No interview recorded" in i.value for i in page.info)
     page.button(key="interview_new").click().run()
     assert not page.exception
-    made = findings.list_findings(app_store, demo, customer_id=customer)
+    made = interviews.list_findings(app_store, demo, customer_id=customer)
     assert len(made) == 1 and made.iloc[0]["status"] == "draft"
     fid = int(made.iloc[0]["id"])
     p = f"interview_{fid}"
@@ -48,23 +50,23 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     page.radio(key=f"{p}_voluntary").set_value("voluntary").run()
     page.multiselect(key=f"{p}_secondary_codes").set_value(
         ["price_value", "competitor_lower_price"]).run()
-    for name, answer in zip(findings.SATISFACTION_FIELDS,
+    for name, answer in zip(interviews.SATISFACTION_FIELDS,
                             ["highly_satisfied", "fairly_satisfied", "no_opinion",
                              "somewhat_dissatisfied", "very_dissatisfied"], strict=True):
         page.radio(key=f"{p}_{name}").set_value(answer).run()
     page.selectbox(key=f"{p}_lifecycle_stage").set_value("contract_renewal").run()
     page.radio(key=f"{p}_win_back").set_value("maybe").run()
     page.button(key=f"{p}_add_quote").click().run()
-    quote = findings.get_finding(app_store, fid).quotes[0]
+    quote = interviews.get_finding(app_store, fid).quotes[0]
     page.selectbox(key=f"{p}_qcode_{quote.id}").set_value("price_value").run()
     assert not page.exception and not page.error
 
-    stored = findings.get_finding(app_store, fid)
+    stored = interviews.get_finding(app_store, fid)
     assert (stored.defection_type, stored.destination, stored.primary_code) == (
         "partial", "competitor", "policy_change")
     assert stored.secondary_codes == ("price_value", "competitor_lower_price")
     assert (stored.controllable, stored.voluntary) == (True, "voluntary")
-    assert [getattr(stored, n) for n in findings.SATISFACTION_FIELDS] == [
+    assert [getattr(stored, n) for n in interviews.SATISFACTION_FIELDS] == [
         "highly_satisfied", "fairly_satisfied", "no_opinion", "somewhat_dissatisfied",
         "very_dissatisfied"]
     assert (stored.lifecycle_stage, stored.win_back) == ("contract_renewal", "maybe")
@@ -74,39 +76,39 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
 
     page.button(key=f"{p}_finalize").click().run()
     assert any("is final" in s.value for s in page.success)
-    assert findings.get_finding(app_store, fid).final
+    assert interviews.get_finding(app_store, fid).final
 
 
 def test_final_record_is_locked_until_amended_and_amendments_are_versions(page, app_store, demo):
-    frame = findings.list_findings(app_store, demo)
+    frame = interviews.list_findings(app_store, demo)
     row = frame[frame["status"] == "final"].iloc[0]
     fid = int(row["id"])
     page.selectbox(key="interview_customer").set_value(row["customer_id"]).run()
     p = f"interview_{fid}"
     assert page.radio(key=f"{p}_win_back").disabled
     assert any("Final since" in i.value for i in page.info)
-    before = findings.get_finding(app_store, fid)
+    before = interviews.get_finding(app_store, fid)
     page.toggle(key=f"{p}_amend").set_value(True).run()
     assert not page.radio(key=f"{p}_win_back").disabled
     page.radio(key=f"{p}_win_back").set_value("no" if before.win_back != "no" else "yes").run()
-    after = findings.get_finding(app_store, fid)
+    after = interviews.get_finding(app_store, fid)
     assert after.final and after.version == before.version + 1
-    last = findings.history(app_store, fid)[-1]
+    last = interviews.history(app_store, fid)[-1]
     assert last["changed_by"] == "page-tester" and "win_back" in last["changes"]
 
 
 def test_a_link_opens_the_record_and_draft_needs_the_required_answers(app, open_page,
                                                                         app_store, demo):
     customer = untouched_target(app_store, demo)
-    draft = findings.create_finding(app_store, demo, customer, actor="someone")
-    findings.save_field(app_store, draft.id, "defection_type", None, base_version=1,
+    draft = interviews.create_finding(app_store, demo, customer, actor="someone")
+    interviews.save_field(app_store, draft.id, "defection_type", None, base_version=1,
                         actor="someone")
     app.query_params["finding"] = str(draft.id)
     page = open_page(app, "pages/interview.py")
     assert page.selectbox(key="interview_customer").value == customer
     page.button(key=f"interview_{draft.id}_finalize").click().run()
     assert any("Defection type" in e.value and "Primary cause" in e.value for e in page.error)
-    assert not findings.get_finding(app_store, draft.id).final
+    assert not interviews.get_finding(app_store, draft.id).final
 
 
 def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page, app_store,
@@ -114,46 +116,46 @@ def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page,
     customer = untouched_target(app_store, demo)
     page.selectbox(key="interview_customer").set_value(customer).run()
     page.button(key="interview_new").click().run()
-    fid = int(findings.list_findings(app_store, demo, customer_id=customer).iloc[0]["id"])
+    fid = int(interviews.list_findings(app_store, demo, customer_id=customer).iloc[0]["id"])
     p = f"interview_{fid}"
     # a colleague picks the stage after this page was drawn
-    current = findings.get_finding(app_store, fid)
-    findings.save_field(app_store, fid, "lifecycle_stage", "delivery",
+    current = interviews.get_finding(app_store, fid)
+    interviews.save_field(app_store, fid, "lifecycle_stage", "delivery",
                         base_version=current.version, actor="wang")
     page.selectbox(key=f"{p}_lifecycle_stage").set_value("onboarding").run()
     assert any("wang saved a different answer" in w.value and "Delivery" in w.value
                and "Onboarding" in w.value for w in page.warning)
-    assert findings.get_finding(app_store, fid).lifecycle_stage == "delivery"
+    assert interviews.get_finding(app_store, fid).lifecycle_stage == "delivery"
     # a colleague's answer to another question merges without a word
-    current = findings.get_finding(app_store, fid)
-    findings.save_field(app_store, fid, "win_back", "yes", base_version=current.version,
+    current = interviews.get_finding(app_store, fid)
+    interviews.save_field(app_store, fid, "win_back", "yes", base_version=current.version,
                         actor="wang")
     page.radio(key=f"{p}_sat_value").set_value("no_opinion").run()
-    stored = findings.get_finding(app_store, fid)
+    stored = interviews.get_finding(app_store, fid)
     assert (stored.win_back, stored.sat_value) == ("yes", "no_opinion")
 
 
 def test_second_coding_is_blind_and_feeds_the_agreement(page, app_store, demo):
-    waiting = coding_agreement.queue(app_store, demo, "page-tester")
+    waiting = agreement.queue(app_store, demo, "page-tester")
     assert not waiting.empty  # the demo picked more than its coder did
     fid = int(page.selectbox(key="second_pick").value)
-    first = findings.get_finding(app_store, fid)
+    first = interviews.get_finding(app_store, fid)
     shown = " ".join(m.value for m in page.markdown)
     assert first.summary in shown
     # blind: the first coder's cause is nowhere on the tab
     assert "second_primary" in [s.key for s in page.selectbox]
-    before = coding_agreement.agreement(app_store, demo)
+    before = agreement.agreement(app_store, demo)
     page.selectbox(key="second_primary").set_value(first.primary_code)
     page.button(key=f"FormSubmitter:second_form_{fid}-Save second coding").click().run()
     assert not page.exception and not page.error
-    after = coding_agreement.agreement(app_store, demo)
+    after = agreement.agreement(app_store, demo)
     assert (after.coded, after.agreed) == (before.coded + 1, before.agreed + 1)
 
 
 def test_study_page_shows_agreement_and_settles_a_disagreement(app, open_page, app_store, demo):
     page = open_page(app, "pages/study.py")
     assert page.number_input(key="study_coding_share").value == pytest.approx(0.3)
-    result = coding_agreement.agreement(app_store, demo)
+    result = agreement.agreement(app_store, demo)
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Coded twice"] == str(result.coded)
     assert metrics["Agreement"] == f"{round(100 * result.agreed / result.coded)}%"
@@ -165,12 +167,12 @@ def test_study_page_shows_agreement_and_settles_a_disagreement(app, open_page, a
     page.selectbox(key="study_settle_code").set_value(d.second_code).run()
     assert not page.exception
     assert any(f"record #{d.finding_id} settled" in s.value for s in page.success)
-    settled = coding_agreement.agreement(app_store, demo)
+    settled = agreement.agreement(app_store, demo)
     assert [x.settled_code for x in settled.disagreements if x.finding_id == d.finding_id] == [
         d.second_code]
     # the measured agreement does not change by settling; the finding is amended
     assert (settled.coded, settled.agreed) == (result.coded, result.agreed)
-    assert findings.get_finding(app_store, d.finding_id).primary_code == d.second_code
+    assert interviews.get_finding(app_store, d.finding_id).primary_code == d.second_code
 
 
 def test_import_page_has_a_findings_tab(app, open_page):
@@ -181,9 +183,9 @@ def test_import_page_has_a_findings_tab(app, open_page):
 
 def test_study_page_asks_for_second_coding(app, open_page, app_store, demo):
     page = open_page(app, "pages/study.py")
-    before = coding_agreement.agreement(app_store, demo).assigned
+    before = agreement.agreement(app_store, demo).assigned
     page.number_input(key="study_coding_share").set_value(0.6).run()
     assert not page.exception
-    after = coding_agreement.agreement(app_store, demo)
+    after = agreement.agreement(app_store, demo)
     assert after.share == pytest.approx(0.6) and after.assigned > before
     assert any("more interview(s) picked" in s.value for s in page.success)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from research import detection
+from research.selection import detection
 
 
 def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_named):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from research import findings, studies, taxonomy
+from research.base import studies
+from research.findings import interviews, taxonomy
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def test_the_default_taxonomy_by_group(page):
 
 
 def test_merge_counts_findings_under_the_survivor(page, app_store, demo):
-    given = findings.cause_counts(app_store, demo, by="code", include_drafts=True)
+    given = interviews.cause_counts(app_store, demo, by="code", include_drafts=True)
     source, into = "competitor_promotion", "competitor_lower_price"
     assert given.get(source, 0) > 0
     page.selectbox(key="taxonomy_merge_source").set_value(source)
@@ -46,9 +47,9 @@ def test_merge_counts_findings_under_the_survivor(page, app_store, demo):
     book = taxonomy.codebook(app_store)
     assert book.code(source).status == "merged" and book.resolve(source) == into
     # every finding keeps the code it was given, and counts under the survivor
-    after_given = findings.cause_counts(app_store, demo, by="code", include_drafts=True)
+    after_given = interviews.cause_counts(app_store, demo, by="code", include_drafts=True)
     assert after_given.get(source) == given.get(source)
-    counted = findings.cause_counts(app_store, demo, include_drafts=True)
+    counted = interviews.cause_counts(app_store, demo, include_drafts=True)
     assert counted.get(into) == given.get(into, 0) + given.get(source)
     assert source not in counted
     # the merged code is gone from the list (until asked for) and the merge is recorded
@@ -69,7 +70,7 @@ def test_retire_hides_a_code_for_new_findings_only(page, app, open_page, app_sto
     assert code not in codes_shown(page)
 
     # the interview form no longer offers it, but an old finding keeps and shows it
-    frame = findings.list_findings(app_store, demo)
+    frame = interviews.list_findings(app_store, demo)
     old = frame[frame["secondary_codes"].map(lambda c: code in c)].iloc[0]
     form = open_page(app, "pages/interview.py")
     form.selectbox(key="interview_customer").set_value(old["customer_id"]).run()

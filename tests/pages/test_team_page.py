@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from research import calls, team
+from research.desk import calls, team
 
 PAGE = "pages/team.py"
 
@@ -111,7 +111,7 @@ def test_study_page_shows_the_funnel_quotas_and_checkpoint(app, app_store, study
 
 def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(app, app_store,
                                                                        study_named):
-    from research import studies
+    from research.base import studies
 
     done = calls.progress(app_store, study_named("demo")).interviews_done
     assert done >= 1

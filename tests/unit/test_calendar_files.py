@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from research import calendar_files, scheduling, team
+from research.desk import calendar_files, scheduling, team
 
 ACTOR = "tester"
 NOW = datetime(2030, 1, 1)

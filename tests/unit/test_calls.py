@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from research import calls, detection, ingest, records, sampling, scheduling, team
-from research.errors import ResearchError
+from research.base import records
+from research.base.errors import ResearchError
+from research.desk import calls, scheduling, team
+from research.ledger.load import import_file
+from research.selection import detection, sampling
 
 ACTOR = "tester"
 AT = datetime(2026, 3, 2, 16, 0)  # a Monday afternoon
@@ -131,7 +134,7 @@ def test_do_not_call_leaves_every_list_and_survives_a_customer_reimport(store, s
     assert "A" not in set(sampling.target_list(store, study)["customer_id"])
     assert "A" not in set(sampling.target_list(store, study, include_removed=True)["customer_id"])
     # the customer file comes in again, with A in it: still never called
-    ingest.import_file(store, study, "customers",
+    import_file(store, study, "customers",
                        "客户编号,客户名称,电话\nA,Customer A,13900000000\n".encode(),
                        actor=ACTOR, file_name="again.csv")
     assert calls.do_not_call_ids(store, study) == {"A"}

@@ -8,8 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from research import analysis, charts, detection, sampling
-from research.i18n import Translator
+from research.analysis import overview
+from research.base.i18n import Translator
+from research.reports import charts
+from research.selection import detection, sampling
 
 FRAME = pd.DataFrame(
     [("A", "full", "best_core", 100.0), ("B", "full", "best_core", 50.0),
@@ -61,11 +63,11 @@ def test_chinese_chart_is_in_chinese():
 def test_summary_counts_by_hand(store, study, add_results):
     add_results(study, [("A", "full", "best_core", 100, 0), ("B", "partial", "general", 100, 40),
                         ("C", "active", "general", 100, 90), ("D", "new", None, 0, 10)])
-    from research.sampling import add_target
+    from research.selection.sampling import add_target
 
     add_target(store, study, "A", "key account", actor="tester")
     frame = detection.results(store, study)
-    summary = analysis.summarise(store, study, frame)
+    summary = overview.summarise(store, study, frame)
     assert (summary.customers, summary.ranked, summary.full, summary.partial, summary.former,
             summary.targets, summary.defectors) == (4, 3, 1, 1, 0, 1, 2)
     assert summary.spend_lost == 160.0  # 100 + 60
@@ -76,7 +78,7 @@ def test_summary_counts_by_hand(store, study, add_results):
 def test_former_customers_leave_the_real_defectors(store, study, add_results):
     add_results(study, [("A", "full", "best_core", 100, 0), ("B", "full", "general", 50, 0)])
     detection.mark_former_customer(store, study, "B", "closed", actor="tester")
-    summary = analysis.summarise(store, study, detection.results(store, study))
+    summary = overview.summarise(store, study, detection.results(store, study))
     assert (summary.full, summary.former, summary.spend_lost) == (1, 1, 100.0)
     assert dict((s.key, s.count) for s in summary.funnel)["defectors"] == 2
     assert dict((s.key, s.count) for s in summary.funnel)["real_defectors"] == 1
@@ -85,7 +87,7 @@ def test_former_customers_leave_the_real_defectors(store, study, add_results):
 def test_funnel_chart(t, store, study, add_results):
     add_results(study, [("A", "full", "best_core", 100, 0), ("B", "active", "general", 10, 10)])
     sampling.add_target(store, study, "A", "why not", actor="tester")
-    summary = analysis.summarise(store, study, detection.results(store, study))
+    summary = overview.summarise(store, study, detection.results(store, study))
     fig = charts.study_funnel(summary, t)
     (funnel,) = fig.data
     assert list(funnel.y) == [t(f"funnel.{s.key}") for s in summary.funnel]

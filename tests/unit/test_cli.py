@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from research import detection, sampling, studies
-from research.cli import main
-from research.i18n import Translator
-from research.store import connect
+from research.base import studies
+from research.base.i18n import Translator
+from research.base.store import connect
+from research.cli import COMMANDS, main
+from research.selection import detection, sampling
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-01"
@@ -57,7 +58,9 @@ def db(tmp_path) -> Path:
 
 def _commands(group: click.Group, path=()):
     yield path
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*path, name))
         else:
@@ -74,6 +77,19 @@ def test_help_on_every_command_and_group(db):
         result = ok(db, *path, "--help")
         assert "Usage:" in result.output, path
     assert not db.exists()  # help never opens the database
+
+
+def test_top_level_help_lines_are_the_commands_own():
+    """`defectors --help` lists COMMANDS' help lines without loading the commands; each
+    must say what the command's own docstring says."""
+    ctx = click.Context(main)
+    for name, (_, help_line) in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert command is not None, name
+        assert command.get_short_help_str(limit=200) == help_line, name
+    listed = CliRunner().invoke(main, ["--help"]).output
+    for name, (_, help_line) in COMMANDS.items():
+        assert name in listed and help_line.split()[0] in listed
 
 
 def test_study_settings_are_options_with_their_help(db):
@@ -439,11 +455,11 @@ def test_a_file_that_cannot_be_written_is_a_message(demo_db, tmp_path):
 
 
 def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
-    from research import findings, taxonomy
+    from research.findings import interviews, taxonomy
 
     store = connect(demo_db)
     study = studies.get_study(store, "demo")
-    by_group = findings.cause_counts(store, study, by="cause_group")
+    by_group = interviews.cause_counts(store, study, by="cause_group")
     book = taxonomy.codebook(store)
     store.close()
     zh_groups = {g.key: g.label("zh") for g in book.groups}

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from research import coding_agreement, findings, taxonomy
-from research.coding_agreement import CodingError, cohen_kappa
+from research.findings import agreement, interviews, taxonomy
+from research.findings.agreement import CodingError, cohen_kappa
 
 # 10 interviews. first:  a a a a a b b b c c
 #                second: a a a a b b b c c c
@@ -44,21 +44,21 @@ def coded_study(store, study):
     """Ten final findings coded as FIRST, each picked and coded again as SECOND by li."""
     ids = []
     for i, letter in enumerate(FIRST):
-        f = findings.create_finding(store, study, f"C{i}", actor="wang")
-        findings.save_fields(store, f.id, {"defection_type": "full",
+        f = interviews.create_finding(store, study, f"C{i}", actor="wang")
+        interviews.save_fields(store, f.id, {"defection_type": "full",
                                            "primary_code": CODES[letter]},
                              base_version=1, actor="wang")
-        findings.finalize(store, f.id, actor="wang")
+        interviews.finalize(store, f.id, actor="wang")
         ids.append(f.id)
-    assert coding_agreement.set_plan(store, study, 1.0, actor="lead") == 10
+    assert agreement.set_plan(store, study, 1.0, actor="lead") == 10
     for fid, letter in zip(ids, SECOND, strict=True):
-        coding_agreement.record_second_coding(store, fid, coder="li", primary_code=CODES[letter])
+        agreement.record_second_coding(store, fid, coder="li", primary_code=CODES[letter])
     return study, ids
 
 
 def test_agreement_on_the_primary_cause(store, coded_study):
     study, ids = coded_study
-    result = coding_agreement.agreement(store, study)
+    result = agreement.agreement(store, study)
     assert (result.share, result.assigned, result.coded, result.agreed) == (1.0, 10, 10, 8)
     assert result.percent == pytest.approx(0.8)
     assert result.kappa.kappa == pytest.approx(9 / 13)
@@ -76,75 +76,75 @@ def test_agreement_on_the_primary_cause(store, coded_study):
 
 def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded_study):
     study, ids = coded_study
-    coding_agreement.settle(store, ids[4], "price_value", actor="lead")
-    coding_agreement.settle(store, ids[7], "price_value", actor="lead")  # the first was right
-    result = coding_agreement.agreement(store, study)
+    agreement.settle(store, ids[4], "price_value", actor="lead")
+    agreement.settle(store, ids[7], "price_value", actor="lead")  # the first was right
+    result = agreement.agreement(store, study)
     assert (result.coded, result.agreed) == (10, 8)
     assert [d.settled_code for d in result.disagreements] == ["price_value", "price_value"]
-    amended = findings.get_finding(store, ids[4])
+    amended = interviews.get_finding(store, ids[4])
     assert (amended.primary_code, amended.updated_by, amended.final) == ("price_value", "lead",
                                                                          True)
-    kept = findings.get_finding(store, ids[7])
+    kept = interviews.get_finding(store, ids[7])
     assert kept.updated_by == "wang"  # nothing to change there
 
 
 def test_merges_are_followed_when_comparing(store, coded_study):
     study, _ = coded_study
     taxonomy.merge_codes(store, "moved_away", "price_value", actor="lead")
-    result = coding_agreement.agreement(store, study)
+    result = agreement.agreement(store, study)
     assert result.agreed == 9  # b/c now the same cause
 
 
 def test_picks_are_reproducible_kept_and_topped_up(store, study):
     ids = []
     for i in range(7):
-        f = findings.create_finding(store, study, f"C{i}", actor="wang")
-        findings.save_fields(store, f.id, {"defection_type": "full",
+        f = interviews.create_finding(store, study, f"C{i}", actor="wang")
+        interviews.save_fields(store, f.id, {"defection_type": "full",
                                            "primary_code": "price_value"},
                              base_version=1, actor="wang")
-        findings.finalize(store, f.id, actor="wang")
+        interviews.finalize(store, f.id, actor="wang")
         ids.append(f.id)
-    draft = findings.create_finding(store, study, "D", actor="wang")
-    assert coding_agreement.set_plan(store, study, 0.3, actor="lead") == 3  # ceil(0.3 × 7)
-    expected = sorted(ids, key=lambda f: coding_agreement.pick_order(study.id, f))[:3]
-    assert sorted(coding_agreement.queue(store, study, "li")["finding_id"]) == sorted(expected)
-    assert draft.id not in set(coding_agreement.queue(store, study, "li")["finding_id"])
-    assert coding_agreement.assign(store, study, actor="lead") == 0  # nothing new to pick
+    draft = interviews.create_finding(store, study, "D", actor="wang")
+    assert agreement.set_plan(store, study, 0.3, actor="lead") == 3  # ceil(0.3 × 7)
+    expected = sorted(ids, key=lambda f: agreement.pick_order(study.id, f))[:3]
+    assert sorted(agreement.queue(store, study, "li")["finding_id"]) == sorted(expected)
+    assert draft.id not in set(agreement.queue(store, study, "li")["finding_id"])
+    assert agreement.assign(store, study, actor="lead") == 0  # nothing new to pick
     for i in range(3):  # three more final findings: ceil(0.3 × 10) = 3, no new pick
-        f = findings.create_finding(store, study, f"N{i}", actor="wang")
-        findings.save_fields(store, f.id, {"defection_type": "full",
+        f = interviews.create_finding(store, study, f"N{i}", actor="wang")
+        interviews.save_fields(store, f.id, {"defection_type": "full",
                                            "primary_code": "price_value"},
                              base_version=1, actor="wang")
-        findings.finalize(store, f.id, actor="wang")
-    assert coding_agreement.assign(store, study, actor="lead") == 0
-    f = findings.create_finding(store, study, "N9", actor="wang")
-    findings.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value"},
+        interviews.finalize(store, f.id, actor="wang")
+    assert agreement.assign(store, study, actor="lead") == 0
+    f = interviews.create_finding(store, study, "N9", actor="wang")
+    interviews.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value"},
                          base_version=1, actor="wang")
-    findings.finalize(store, f.id, actor="wang")
-    assert coding_agreement.assign(store, study, actor="lead") == 1  # ceil(0.3 × 11) = 4
-    assert set(expected) <= set(coding_agreement.queue(store, study, "li")["finding_id"])
+    interviews.finalize(store, f.id, actor="wang")
+    assert agreement.assign(store, study, actor="lead") == 1  # ceil(0.3 × 11) = 4
+    assert set(expected) <= set(agreement.queue(store, study, "li")["finding_id"])
     with pytest.raises(CodingError):
-        coding_agreement.set_plan(store, study, 0, actor="lead")
+        agreement.set_plan(store, study, 0, actor="lead")
 
 
 def test_the_second_coding_is_blind_and_independent(store, study):
-    f = findings.create_finding(store, study, "C1", actor="wang")
-    findings.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value",
+    f = interviews.create_finding(store, study, "C1", actor="wang")
+    interviews.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value",
                                        "why_1": "Too expensive", "summary": "Price"},
                          base_version=1, actor="wang")
-    findings.add_quote(store, f.id, actor="wang", text="太贵了", code="price_value")
-    findings.finalize(store, f.id, actor="wang")
-    coding_agreement.set_plan(store, study, 1.0, actor="lead")
-    view = coding_agreement.blind_view(store, f.id)
+    interviews.add_quote(store, f.id, actor="wang", text="太贵了", code="price_value")
+    interviews.finalize(store, f.id, actor="wang")
+    agreement.set_plan(store, study, 1.0, actor="lead")
+    view = agreement.blind_view(store, f.id)
     assert view.whys == ("Too expensive",) and view.quotes == ("太贵了",)
     assert not hasattr(view, "primary_code") and not hasattr(view, "secondary_codes")
     # the first coder does not appear in their own queue and cannot code twice
-    assert coding_agreement.queue(store, study, "wang").empty
+    assert agreement.queue(store, study, "wang").empty
     with pytest.raises(CodingError):
-        coding_agreement.record_second_coding(store, f.id, coder="wang",
+        agreement.record_second_coding(store, f.id, coder="wang",
                                               primary_code="price_value")
-    coding_agreement.record_second_coding(store, f.id, coder="li", primary_code="staff_attitude")
+    agreement.record_second_coding(store, f.id, coder="li", primary_code="staff_attitude")
     with pytest.raises(CodingError):
-        coding_agreement.record_second_coding(store, f.id, coder="zhao",
+        agreement.record_second_coding(store, f.id, coder="zhao",
                                               primary_code="price_value")
-    assert coding_agreement.queue(store, study, "zhao").empty
+    assert agreement.queue(store, study, "zhao").empty

@@ -8,8 +8,13 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from research import demo, detection, ingest, sampling, studies
-from research.store import connect
+from research.base import studies
+from research.base.store import connect
+from research.demo.build import DEMO_STUDY, build_demo
+from research.demo.company import default_as_of, generate, write_files
+from research.ledger.load import import_history, prepare
+from research.ledger.read import read_table
+from research.selection import detection, sampling
 
 AS_OF = date(2026, 11, 1)
 N = 300
@@ -21,14 +26,14 @@ def built(demo_template, copy_db, tmp_path_factory):
     """The demo built by `defectors demo --customers 300 --as-of 2026-11-01` (conftest)."""
     path = copy_db(demo_template[0], tmp_path_factory.mktemp("built") / "demo.duckdb")
     s = connect(path)
-    study = studies.get_study(s, demo.DEMO_STUDY)
+    study = studies.get_study(s, DEMO_STUDY)
     yield s, study, detection.results(s, study)
     s.close()
 
 
 def test_the_demo_study_is_ready_to_use(built):
     s, study, frame = built
-    assert study.name == demo.DEMO_STUDY
+    assert study.name == DEMO_STUDY
     assert study.as_of == AS_OF and study.status == "screening"
     assert len(frame) == N and frame["customer_id"].is_unique
     assert not detection.is_stale(s, study)
@@ -71,7 +76,7 @@ def test_chinese_and_english_customer_names(built):
 
 def test_the_data_came_in_through_the_import(built):
     s, study, _ = built
-    history = ingest.import_history(s, study).sort_values("kind")
+    history = import_history(s, study).sort_values("kind")
     assert history["kind"].tolist() == ["customers", "transactions", "wallet"]
     assert (history["rows_new"] > 0).all()
     with s.cursor() as cur:
@@ -97,10 +102,10 @@ def test_a_target_list_is_drawn(built):
 def test_build_demo_keeps_an_existing_demo_unless_asked(built):
     s = connect(":memory:")
     try:
-        first = demo.build_demo(s, actor="t", as_of=AS_OF, n_customers=40)
-        again = demo.build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40)
+        first = build_demo(s, actor="t", as_of=AS_OF, n_customers=40)
+        again = build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40)
         assert again == first
-        rebuilt = demo.build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40,
+        rebuilt = build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40,
                                   replace=True)
         assert rebuilt.id != first.id and rebuilt.as_of == date(2025, 1, 1)
         assert [x.name for x in studies.list_studies(s)] == ["demo"]
@@ -109,17 +114,17 @@ def test_build_demo_keeps_an_existing_demo_unless_asked(built):
 
 
 def test_generation_is_reproducible():
-    a = demo.generate(AS_OF, n_customers=30)
-    b = demo.generate(AS_OF, n_customers=30)
+    a = generate(AS_OF, n_customers=30)
+    b = generate(AS_OF, n_customers=30)
     for x, y in zip(a, b, strict=True):
         pd.testing.assert_frame_equal(x, y)
 
 
 def test_export_files_are_written_as_a_team_would_get_them(tmp_path):
-    files = demo.write_files(tmp_path, AS_OF, n_customers=30)
-    customers = ingest.read_table(files.customers)
-    transactions = ingest.read_table(files.transactions)
-    wallet = ingest.read_table(files.wallet)
+    files = write_files(tmp_path, AS_OF, n_customers=30)
+    customers = read_table(files.customers)
+    transactions = read_table(files.transactions)
+    wallet = read_table(files.wallet)
     assert customers.encoding == "gb18030"  # GBK from Excel
     assert files.transactions.read_bytes().startswith(b"\xef\xbb\xbf")
     assert transactions.encoding == "utf-8-sig"
@@ -127,8 +132,8 @@ def test_export_files_are_written_as_a_team_would_get_them(tmp_path):
     assert "客户编号" in customers.frame.columns and "客户编号" in wallet.frame.columns
     for kind, raw in (("customers", customers), ("transactions", transactions),
                       ("wallet", wallet)):
-        assert ingest.prepare(kind, raw).problems == []
+        assert prepare(kind, raw).problems == []
 
 
 def test_default_as_of_is_the_first_of_the_month():
-    assert demo.default_as_of(date(2026, 11, 23)) == date(2026, 11, 1)
+    assert default_as_of(date(2026, 11, 23)) == date(2026, 11, 1)

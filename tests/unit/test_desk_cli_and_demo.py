@@ -9,16 +9,19 @@ import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 
-from research import calls, demo, i18n, scheduling, team
+from research.base import i18n
+from research.base.store import connect
+from research.base.studies import get_study
 from research.cli import main
-from research.store import connect
+from research.demo.build import build_demo
+from research.desk import calls, scheduling, team
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("desk") / "demo.duckdb"
     store = connect(path)
-    demo.build_demo(store, actor="tester", as_of=date(2026, 11, 1), n_customers=300)
+    build_demo(store, actor="tester", as_of=date(2026, 11, 1), n_customers=300)
     store.close()
     return path
 
@@ -29,7 +32,7 @@ def run(db, *args, lang="en"):
 
 
 def test_every_desk_label_exists_in_both_languages():
-    from research import calendar_files  # noqa: F401 - its keys are plain t() calls
+    from research.desk import calendar_files  # noqa: F401 - its keys are plain t() calls
 
     families = [team.ROLE_LABELS, calls.OUTCOME_LABELS, calls.QUESTION_LABELS,
                 calls.FUNNEL_LABELS, scheduling.STATUS_LABELS, scheduling.ACTION_LABELS,
@@ -42,7 +45,7 @@ def test_every_desk_label_exists_in_both_languages():
 def test_the_demo_desk_has_a_team_calls_and_bookings_this_week_and_next(demo_db):
     store = connect(demo_db)
     try:
-        study = demo.get_study(store, "demo")
+        study = get_study(store, "demo")
         managers = team.study_team(store, study, "senior_manager")
         assert len(managers) == 3 and all(s.member.available_hours for s in managers)
         assert all(10 <= s.quota <= 25 for s in managers)
@@ -78,7 +81,7 @@ def test_team_prints_csv_and_team_add_adds(demo_db, tmp_path):
         member = team.get_member(store, "高明")
         assert (member.phone, member.created_by) == ("+86 21 1234 5678", "cli-tester")
         quotas = {s.member.name: s.quota
-                  for s in team.study_team(store, demo.get_study(store, "demo"))}
+                  for s in team.study_team(store, get_study(store, "demo"))}
         assert quotas["高明"] == 14
     finally:
         store.close()
@@ -110,7 +113,7 @@ def test_calls_and_schedule_export(demo_db, tmp_path):
     assert len(text) - 1 == int(done.output.split()[1])
     store = connect(demo_db)
     try:
-        study = demo.get_study(store, "demo")
+        study = get_study(store, "demo")
         zhou = team.get_member(store, "周建国")
         first = scheduling.list_interviews(store, study, manager_id=zhou.id)[0]
     finally:

@@ -13,8 +13,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from research import detection, studies
-from research.errors import ResearchError
+from research.base import studies
+from research.base.errors import ResearchError
+from research.selection import detection
 
 ACTOR = "tester"
 
@@ -390,9 +391,9 @@ def test_marking_again_replaces_the_reason(store, study, add_transactions):
 # ---------------------------------------------------------------- staleness
 
 def _import(store, study, text: str):
-    from research import ingest
+    from research.ledger.load import import_file
 
-    return ingest.import_file(store, study, "transactions", text.encode(), actor=ACTOR,
+    return import_file(store, study, "transactions", text.encode(), actor=ACTOR,
                               file_name="t.csv")
 
 

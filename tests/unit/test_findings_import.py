@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from research import findings, findings_import, ingest, studies, taxonomy
+from research.base import studies
+from research.base.errors import ImportRejectedError
+from research.base.store import connect
 from research.cli import main
-from research.errors import ImportRejectedError
-from research.findings_import import NewCode, UnmappedLabelsError
-from research.store import connect
+from research.findings import interviews, past_studies, taxonomy
+from research.findings.past_studies import NewCode, UnmappedLabelsError
+from research.ledger.load import import_history
+from research.ledger.read import read_table
 
 TELCO = Path(__file__).resolve().parents[3] / "shared" / "data" / "telco-sample" / "status.csv"
 if not TELCO.exists():
@@ -65,7 +68,7 @@ def telco():
     """The Telco sample imported once (the slowest part), for the read-only checks."""
     store = connect(":memory:")
     study = studies.create_study(store, "telco", date(2019, 10, 1), actor="tester")
-    result = findings_import.import_findings(store, study, TELCO, actor="tester",
+    result = past_studies.import_findings(store, study, TELCO, actor="tester",
                                              label_map=TELCO_MAP, new_codes=[DONT_KNOW])
     yield store, study, result
     store.close()
@@ -74,19 +77,19 @@ def telco():
 def test_the_telco_sample_imports_with_the_readme_counts(telco):
     store, study, result = telco
     assert (result.rows_in_file, result.rows_new, result.skipped_blank) == (7043, 1869, 5174)
-    assert findings.cause_counts(store, study, by="source_category").to_dict() == \
+    assert interviews.cause_counts(store, study, by="source_category").to_dict() == \
         README_CATEGORIES
-    assert findings.cause_counts(store, study, by="source_reason").to_dict() == README_REASONS
+    assert interviews.cause_counts(store, study, by="source_reason").to_dict() == README_REASONS
 
 
 def test_the_reason_filed_under_two_categories_keeps_both(telco):
     store, study, _ = telco
-    frame = findings.list_findings(store, study)
+    frame = interviews.list_findings(store, study)
     online = frame[frame["source_reason"] == "Poor expertise of online support"]
     assert online["source_category"].value_counts().to_dict() == {"Other": 18,
                                                                   "Dissatisfaction": 13}
     assert set(online["primary_code"]) == {"after_sales_service"}
-    per_source = findings_import.counts_by_source(store, study)
+    per_source = past_studies.counts_by_source(store, study)
     both = per_source[per_source["source_reason"] == "Poor expertise of online support"]
     assert dict(zip(both["source_category"], both["findings"], strict=True)) == {
         "Dissatisfaction": 13, "Other": 18}
@@ -98,7 +101,7 @@ def test_mapped_codes_add_up_from_the_reasons(telco):
     for reason, count in README_REASONS.items():
         code = TELCO_MAP.get(reason, "not_known")
         expected[code] = expected.get(code, 0) + count
-    assert findings.cause_counts(store, study).to_dict() == expected
+    assert interviews.cause_counts(store, study).to_dict() == expected
     assert expected["competitor_better_product"] == 313 + 117 + 100
     book = taxonomy.codebook(store)
     assert book.code("not_known").label_zh == "不清楚"
@@ -107,9 +110,9 @@ def test_mapped_codes_add_up_from_the_reasons(telco):
 
 def test_imported_findings_are_final_with_the_source_kept(telco):
     store, study, _ = telco
-    frame = findings.list_findings(store, study)
+    frame = interviews.list_findings(store, study)
     assert set(frame["status"]) == {"final"} and set(frame["origin"]) == {"import"}
-    one = findings.get_finding(store, int(frame.iloc[0]["id"]))
+    one = interviews.get_finding(store, int(frame.iloc[0]["id"]))
     assert one.source_data["Customer Status"] == "Churned"
     assert "Satisfaction Score" in one.source_data
     assert one.codebook_version == 2  # the codebook with the new code
@@ -117,7 +120,7 @@ def test_imported_findings_are_final_with_the_source_kept(telco):
 
 def test_unknown_labels_are_listed_before_anything_is_written(store, study):
     with pytest.raises(UnmappedLabelsError) as caught:
-        findings_import.import_findings(store, study, TELCO, actor="tester")
+        past_studies.import_findings(store, study, TELCO, actor="tester")
     labels = {u.label: u.count for u in caught.value.labels}
     # "Price too high" and the rest match no code or label of the default taxonomy
     assert labels == README_REASONS
@@ -128,7 +131,7 @@ def test_unknown_labels_are_listed_before_anything_is_written(store, study):
     assert taxonomy.codebook(store).version == 1
     # mapping all but one still writes nothing
     with pytest.raises(UnmappedLabelsError) as caught:
-        findings_import.import_findings(store, study, TELCO, actor="tester", label_map=TELCO_MAP)
+        past_studies.import_findings(store, study, TELCO, actor="tester", label_map=TELCO_MAP)
     assert [u.label for u in caught.value.labels] == ["Don't know"]
     assert rows(store, study) == 0
 
@@ -139,20 +142,20 @@ def test_reimport_adds_nothing_and_mappings_are_remembered(store, study, tmp_pat
                      "A1,Price,Price too high,2,Too dear\n"
                      "A2,Other,Moved,非常满意,\n"
                      "A3,,,,\n", encoding="utf-8")
-    first = findings_import.import_findings(store, study, small, actor="tester",
+    first = past_studies.import_findings(store, study, small, actor="tester",
                                             label_map={"Price too high": "price_value",
                                                        "Moved": "moved_away"})
     assert (first.rows_new, first.skipped_blank) == (2, 1)
-    again = findings_import.import_findings(store, study, small, actor="tester")  # remembered
+    again = past_studies.import_findings(store, study, small, actor="tester")  # remembered
     assert (again.rows_new, again.rows_existing) == (0, 2)
-    frame = findings.list_findings(store, study)
+    frame = interviews.list_findings(store, study)
     assert dict(zip(frame["customer_id"], frame["primary_code"], strict=True)) == {
         "A1": "price_value", "A2": "moved_away"}
-    a1 = findings.get_finding(store, int(frame.iloc[0]["id"]))
+    a1 = interviews.get_finding(store, int(frame.iloc[0]["id"]))
     assert a1.sat_product == "somewhat_dissatisfied" and a1.quotes[0].text == "Too dear"
-    a2 = findings.get_finding(store, int(frame.iloc[1]["id"]))
+    a2 = interviews.get_finding(store, int(frame.iloc[1]["id"]))
     assert a2.sat_product == "highly_satisfied" and a2.quotes == ()
-    history = ingest.import_history(store, study)
+    history = import_history(store, study)
     assert list(history["kind"]) == ["findings", "findings"]
 
 
@@ -163,31 +166,31 @@ def test_a_file_with_a_bad_row_is_rejected_whole(store, study, tmp_path):
                    ",2024-03-06,搬迁,5\n"
                    "A3,not a date,搬迁,maybe\n", encoding="utf-8")
     with pytest.raises(ImportRejectedError) as caught:
-        findings_import.import_findings(store, study, bad, actor="tester")
+        past_studies.import_findings(store, study, bad, actor="tester")
     problems = [(p.row, p.column) for p in caught.value.problems]
     assert problems == [(3, "客户编号"), (4, "服务质量"), (4, "访谈日期")]
     assert rows(store, study) == 0
     # Chinese headers and Chinese code labels are recognised
-    raw = ingest.read_table(bad)
-    prepared = findings_import.prepare(store, raw)
+    raw = read_table(bad)
+    prepared = past_studies.prepare(store, raw)
     assert prepared.mapping["primary_cause"] == "原因" and prepared.unknown == []
     assert set(prepared.frame["primary_code"]) == {"price_value", "moved_away"}
 
 
 def test_mapping_options_are_checked(store, tmp_path):
-    assert findings_import.parse_code_options(["Price too high=price_value"]) == {
+    assert past_studies.parse_code_options(["Price too high=price_value"]) == {
         "Price too high": "price_value"}
-    assert findings_import.parse_new_code_options(
+    assert past_studies.parse_new_code_options(
         ["Lack of affordable download/upload speed=company/speed_price/网速太贵"]) == [
         NewCode("Lack of affordable download/upload speed", "speed_price", "company", "网速太贵")]
     for bad in ["no-equals", "X=company"]:
         with pytest.raises(ImportRejectedError):
-            findings_import.parse_new_code_options([bad])
-    raw = ingest.read_table(b"id,reason\n1,Moved\n", "x.csv")
+            past_studies.parse_new_code_options([bad])
+    raw = read_table(b"id,reason\n1,Moved\n", "x.csv")
     with pytest.raises(ImportRejectedError):
-        findings_import.prepare(store, raw, label_map={"Moved": "nowhere"})
+        past_studies.prepare(store, raw, label_map={"Moved": "nowhere"})
     with pytest.raises(ImportRejectedError):
-        findings_import.prepare(store, raw, new_codes=[NewCode("Moved", "died", "customer")])
+        past_studies.prepare(store, raw, new_codes=[NewCode("Moved", "died", "customer")])
 
 
 # ---------------------------------------------------------------- the CLI

@@ -14,15 +14,19 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from research import analysis, detection, i18n, ingest, settings, studies
-from research.errors import ResearchError
-from research.i18n import Message, Translator
+from research.analysis import overview
+from research.base import i18n, settings, studies
+from research.base.errors import ResearchError
+from research.base.i18n import Message, Translator
+from research.ledger.load import import_history
+from research.ledger.mapping import FIELDS, KINDS
+from research.selection import detection
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCALES = ROOT / "research" / "locales"
-# the domain package, and the screens: app.py, ui.py and other top-level modules, pages/
+LOCALES = ROOT / "research" / "base" / "locales"
+# the domain package, and the screens: app.py, the screen package, pages/
 SOURCES = sorted([*ROOT.joinpath("research").rglob("*.py"), *ROOT.glob("*.py"),
-                  *ROOT.joinpath("pages").glob("*.py")])
+                  *ROOT.joinpath("screen").glob("*.py"), *ROOT.joinpath("pages").glob("*.py")])
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ERROR_KEY = re.compile(r"^(error|import|problem|warning)\.[a-z0-9_.]+$")
 
@@ -199,14 +203,14 @@ def _run_time_values() -> tuple[list[str], list[str]]:
     """The import history's columns and the funnel's stage keys, as the code makes them."""
     import pandas as pd
 
-    from research.store import connect
+    from research.base.store import connect
 
     s = connect(":memory:")
     try:
         study = studies.create_study(s, "x", date(2025, 1, 1), actor="t")
-        history = list(ingest.import_history(s, study).columns)
+        history = list(import_history(s, study).columns)
         frame = pd.DataFrame({"status": ["full"], "segment": ["general"], "spend_lost": [1.0]})
-        funnel = [stage.key for stage in analysis.summarise(s, study, frame).funnel]
+        funnel = [stage.key for stage in overview.summarise(s, study, frame).funnel]
     finally:
         s.close()
     return history, funnel
@@ -216,7 +220,7 @@ HISTORY_COLUMNS, FUNNEL_KEYS = _run_time_values()
 
 
 FIELD_NAMES = sorted({s.name for s in settings.STUDY_SETTINGS}
-                     | {f.name for fields in ingest.FIELDS.values() for f in fields})
+                     | {f.name for fields in FIELDS.values() for f in fields})
 
 # Every family of keys the code builds at run time, with every value it can take.
 FAMILIES = {
@@ -224,8 +228,8 @@ FAMILIES = {
     "segment.": [*detection.SEGMENTS, "none"],
     "study_status.": list(studies.STATUSES),
     "field.": FIELD_NAMES,
-    "import.kind.": list(ingest.KINDS),
-    "import.help.": list(ingest.KINDS),
+    "import.kind.": list(KINDS),
+    "import.help.": list(KINDS),
     "import.history.": HISTORY_COLUMNS,
     "targets.source.": ["sample", "manual"],
     "funnel.": FUNNEL_KEYS,

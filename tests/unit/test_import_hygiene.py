@@ -43,6 +43,7 @@ def test_no_research_module_imports_streamlit(subprocess_env):
     # every module was really imported, including the CLI, charts and the demo
     expected = {"research"} | (_submodules() - {"research.__main__"})
     assert set(report["imported"]) == expected
-    for name in ("research.cli", "research.charts", "research.demo", "research.store",
-                 "research.ingest", "research.detection", "research.sampling", "research.i18n"):
+    for name in ("research.cli", "research.reports.charts", "research.demo.build",
+                 "research.base.store", "research.ledger.load", "research.selection.detection",
+                 "research.selection.sampling", "research.base.i18n"):
         assert name in report["imported"]

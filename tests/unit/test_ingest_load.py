@@ -10,15 +10,16 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from research import ingest
-from research.errors import ImportRejectedError
-from research.i18n import Translator
+from research.base.errors import MAX_PROBLEMS_SHOWN, ImportRejectedError
+from research.base.i18n import Translator
+from research.ledger.load import import_file, import_history, prepare
+from research.ledger.read import read_table
 
 ACTOR = "tester"
 
 
 def _import(store, study, kind, text: str, name: str = "f.csv", **kwargs):
-    return ingest.import_file(store, study, kind, text.encode("utf-8"), actor=ACTOR,
+    return import_file(store, study, kind, text.encode("utf-8"), actor=ACTOR,
                               file_name=name, **kwargs)
 
 
@@ -48,7 +49,7 @@ def test_transactions_are_loaded_with_normalised_values(store, study):
 
 def test_an_import_is_recorded_with_who_and_what(store, study):
     _import(store, study, "transactions", "customer_id,date,amount\nA,2024-03-05,1\n", "t.csv")
-    history = ingest.import_history(store, study)
+    history = import_history(store, study)
     assert history[["kind", "file_name", "rows_in_file", "rows_new", "rows_updated",
                     "duplicates", "created_by"]].values.tolist() == [
         ["transactions", "t.csv", 1, 1, 0, 0, ACTOR]]
@@ -76,7 +77,7 @@ BAD_TRANSACTIONS = ("customer_id,date,amount\n"
 
 
 def test_every_bad_row_is_reported_with_row_column_value_and_reason(store, study):
-    prepared = ingest.prepare("transactions", ingest.read_table(BAD_TRANSACTIONS.encode(), "b.csv"))
+    prepared = prepare("transactions", read_table(BAD_TRANSACTIONS.encode(), "b.csv"))
     assert [(p.row, p.column, p.value, p.reason.key) for p in prepared.problems] == [
         (3, "date", "someday", "problem.not_date"),
         (4, "customer_id", "", "problem.missing"),
@@ -113,7 +114,7 @@ def test_rejection_message_lists_the_first_50_problems_and_counts_the_rest(store
     assert len(info.value.problems) == 60
     for t in (Translator("en"), Translator("zh")):
         rendered = info.value.render(t).splitlines()
-        assert len(rendered) == 1 + ingest.MAX_PROBLEMS_SHOWN + 1
+        assert len(rendered) == 1 + MAX_PROBLEMS_SHOWN + 1
         assert rendered[0] == t("import.rejected", file="f.csv", count=60)
         assert rendered[1].strip() == info.value.problems[0].render(t)
         assert rendered[50].strip() == info.value.problems[49].render(t)  # row 51
@@ -191,7 +192,7 @@ def test_the_same_data_from_excel_after_csv_adds_nothing(store, study):
     buf = io.BytesIO()
     pd.DataFrame({"客户编号": ["A", "B"], "日期": [pd.Timestamp(2024, 3, 5)] * 2,
                   "金额": [1234.5, 7]}).to_excel(buf, index=False)
-    result = ingest.import_file(store, study, "transactions", buf.getvalue(), actor=ACTOR,
+    result = import_file(store, study, "transactions", buf.getvalue(), actor=ACTOR,
                                 file_name="t.xlsx")
     assert result.rows_new == 0
     assert _rows(store, "SELECT count(*) FROM transactions") == [(2,)]

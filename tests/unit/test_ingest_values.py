@@ -10,16 +10,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from research import ingest
+from research.ledger.values import parse_dates, parse_money, parse_period
 
 
 def money(*values: str) -> list:
-    numbers, bad = ingest.parse_money(pd.Series(list(values), dtype=object))
+    numbers, bad = parse_money(pd.Series(list(values), dtype=object))
     return [None if b else float(n) for n, b in zip(numbers, bad, strict=True)]
 
 
 def dates(*values: str, excel: bool = False) -> tuple[list, list[str]]:
-    parsed, bad, warnings = ingest.parse_dates(pd.Series(list(values), dtype=object), excel=excel)
+    parsed, bad, warnings = parse_dates(pd.Series(list(values), dtype=object), excel=excel)
     out = [None if b else parsed[i].date() for i, b in enumerate(bad)]
     return out, [w.key for w in warnings]
 
@@ -64,7 +64,7 @@ def test_parse_money_refuses_what_is_not_an_amount(text):
 
 def test_parse_money_keeps_the_index_and_order():
     values = pd.Series(["1", "x", "3"], index=[10, 11, 12], dtype=object)
-    numbers, bad = ingest.parse_money(values)
+    numbers, bad = parse_money(values)
     assert list(numbers.index) == [10, 11, 12]
     assert bad.tolist() == [False, True, False]
     assert numbers[10] == 1 and numbers[12] == 3
@@ -144,7 +144,7 @@ def test_placeholder_dates_are_row_problems_not_crashes(text):
 
 
 def test_blank_is_not_a_date():
-    parsed, bad, _ = ingest.parse_dates(pd.Series(["", "2024-03-05"], dtype=object))
+    parsed, bad, _ = parse_dates(pd.Series(["", "2024-03-05"], dtype=object))
     assert bad.tolist() == [True, False]
 
 
@@ -238,7 +238,7 @@ def test_parse_dates_reads_back_every_style(days):
     (" 2025-06 ", date(2025, 6, 1), date(2025, 7, 1)),
 ])
 def test_parse_period(label, start, end):
-    span = ingest.parse_period(label)
+    span = parse_period(label)
     assert span is not None, label
     assert (span[0].date(), span[1].date()) == (start, end)
 
@@ -246,7 +246,7 @@ def test_parse_period(label, start, end):
 @pytest.mark.parametrize("label", ["2025-Q5", "Q0 2025", "2025-13", "2025H3", "next year", "",
                                    "2025-06-01", "25"])
 def test_parse_period_refuses_unknown_labels(label):
-    assert ingest.parse_period(label) is None
+    assert parse_period(label) is None
 
 
 @settings(max_examples=60, deadline=None)
@@ -255,13 +255,13 @@ def test_every_month_label_spans_exactly_its_month(year, month):
     start = date(year, month, 1)
     end = (start + timedelta(days=32)).replace(day=1)
     for label in (f"{year}-{month:02d}", f"{year}年{month}月"):
-        span = ingest.parse_period(label)
+        span = parse_period(label)
         assert (span[0].date(), span[1].date()) == (start, end)
 
 
 @pytest.mark.parametrize("text, expected", [("1.234", 1.234), ("2.500", 2.5), ("0.125", 0.125),
                                             ("1.234.567", 1234567.0), ("1.234,5", 1234.5)])
 def test_a_single_dot_group_is_a_decimal_point_not_thousands(text, expected):
-    numbers, bad = ingest.parse_money(pd.Series([text]))
+    numbers, bad = parse_money(pd.Series([text]))
     assert not bad.iloc[0]
     assert numbers.iloc[0] == pytest.approx(expected)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from research import ingest
-from research.store import connect
-from research.studies import create_study, get_study
+from research.base.store import connect
+from research.base.studies import create_study, get_study
+from research.ledger.load import CHUNK_ROWS, import_file
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -40,13 +40,13 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     db = tmp_path / "killed.duckdb"
     s = connect(db)
     create_study(s, "k", date(2026, 1, 1), actor="tester")
-    ingest.import_file(s, get_study(s, "k"), "transactions",
+    import_file(s, get_study(s, "k"), "transactions",
                        b"customer_id,date,amount\nP1,2025-01-01,1\nP2,2025-01-02,2\n",
                        actor="tester", file_name="before.csv")
     s.close()
     assert _counts(db) == (2, 1)
 
-    rows = 3 * ingest.CHUNK_ROWS + 1  # four chunks: three still to write at the kill
+    rows = 3 * CHUNK_ROWS + 1  # four chunks: three still to write at the kill
     big = tmp_path / "big.csv"
     with big.open("w", encoding="utf-8") as fh:
         fh.write("customer_id,date,amount\n")
@@ -62,7 +62,7 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     killed_at = None
     watchdog = threading.Timer(120, proc.kill)  # never hang the suite on a stuck child
     watchdog.start()
-    first_chunk = f"{ingest.CHUNK_ROWS:,} / {rows:,}"
+    first_chunk = f"{CHUNK_ROWS:,} / {rows:,}"
     try:
         for line in proc.stderr:
             lines.append(line)
@@ -87,7 +87,7 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     # the database is still usable afterwards
     s = connect(db)
     try:
-        result = ingest.import_file(s, get_study(s, "k"), "transactions",
+        result = import_file(s, get_study(s, "k"), "transactions",
                                     b"customer_id,date,amount\nP3,2025-01-03,3\n",
                                     actor="tester", file_name="after.csv")
     finally:

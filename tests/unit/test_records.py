@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from research import records
-from research.records import EditConflictError
-from research.store import connect, now
+from research.base import records
+from research.base.records import EditConflictError
+from research.base.store import connect, now
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from research import detection, sampling, studies
-from research.errors import NothingToDoError, ResearchError
+from research.base import studies
+from research.base.errors import NothingToDoError, ResearchError
+from research.selection import detection, sampling
 
 ACTOR = "tester"
 PLENTY = {"best_core": 100, "other_core": 100, "general": 100, "expendable": 100}

@@ -7,8 +7,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from research import calls, scheduling, team
-from research.errors import ResearchError
+from research.base.errors import ResearchError
+from research.desk import calls, scheduling, team
 
 ACTOR = "tester"
 NOW = datetime(2030, 1, 1)  # naive UTC; 2030-01-07 is a Monday
@@ -211,7 +211,7 @@ def test_iso_weeks_and_a_week_read_in_the_managers_zone(store, study, setup):
 
 
 def test_deleting_a_study_takes_its_desk_with_it(store, study, setup):
-    from research import studies
+    from research.base import studies
 
     interview = book(store, study, setup, "A", at(10))
     calls.log_attempt(store, study, "B", "busy", actor=ACTOR)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from research import settings
-from research.errors import InvalidSettingError
-from research.i18n import Translator
+from research.base import settings
+from research.base.errors import InvalidSettingError
+from research.base.i18n import Translator
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from research import store as store_mod
-from research.errors import DatabaseLockedError, ResearchError, WriteConflictError
-from research.store import DB_ENV_VAR, DEFAULT_DB_PATH, connect, migrations, resolve_db_path
+from research.base import store as store_mod
+from research.base.errors import DatabaseLockedError, ResearchError, WriteConflictError
+from research.base.store import DB_ENV_VAR, DEFAULT_DB_PATH, connect, migrations, resolve_db_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -142,7 +142,7 @@ def test_current_user_comes_from_the_environment(monkeypatch):
 
 CHILD = r"""
 import json, sys
-from research.store import connect
+from research.base.store import connect
 try:
     connect(sys.argv[1])
 except Exception as e:

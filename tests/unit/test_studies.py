@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from research import settings, studies
-from research.errors import InvalidSettingError, StudyExistsError, StudyNotFoundError
+from research.base import settings, studies
+from research.base.errors import InvalidSettingError, StudyExistsError, StudyNotFoundError
 
 ACTOR = "tester"
 

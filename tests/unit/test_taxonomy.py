@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from research import findings, taxonomy
-from research.taxonomy import TaxonomyError
+from research.findings import interviews, taxonomy
+from research.findings.taxonomy import TaxonomyError
 
 ACTOR = "tester"
 
@@ -61,14 +61,14 @@ def test_add_a_code_raises_the_version_and_checks_its_input(store):
 
 
 def test_rename_keeps_the_code_and_records_the_old_labels(store, study):
-    f = findings.create_finding(store, study, "C1", actor=ACTOR)
-    findings.save_field(store, f.id, "primary_code", "price_value", base_version=1, actor=ACTOR)
+    f = interviews.create_finding(store, study, "C1", actor=ACTOR)
+    interviews.save_field(store, f.id, "primary_code", "price_value", base_version=1, actor=ACTOR)
     version = taxonomy.rename_code(store, "price_value", actor="wang", label_en="Price too high",
                                    label_zh="价格太高")
     book = taxonomy.codebook(store)
     assert book.label("price_value", "en") == "Price too high"
     assert book.label("price_value", "zh") == "价格太高"
-    assert findings.get_finding(store, f.id).primary_code == "price_value"
+    assert interviews.get_finding(store, f.id).primary_code == "price_value"
     change = taxonomy.changes(store).iloc[0]
     assert (change["version"], change["action"], change["code"], change["changed_by"]) == (
         version, "rename", "price_value", "wang")
@@ -84,17 +84,17 @@ def test_rename_keeps_the_code_and_records_the_old_labels(store, study):
 def test_merge_counts_findings_under_the_survivor_and_keeps_the_given_code(store, study):
     for cid, code in [("C1", "competitor_promotion"), ("C2", "competitor_promotion"),
                       ("C3", "competitor_lower_price")]:
-        f = findings.create_finding(store, study, cid, actor=ACTOR)
-        findings.save_fields(store, f.id, {"primary_code": code, "defection_type": "full"},
+        f = interviews.create_finding(store, study, cid, actor=ACTOR)
+        interviews.save_fields(store, f.id, {"primary_code": code, "defection_type": "full"},
                              base_version=1, actor=ACTOR)
-        findings.finalize(store, f.id, actor=ACTOR)
+        interviews.finalize(store, f.id, actor=ACTOR)
     taxonomy.merge_codes(store, "competitor_promotion", "competitor_lower_price", actor="li",
                          note="one cause in practice")
     book = taxonomy.codebook(store)
     assert book.code("competitor_promotion").status == "merged"
     assert book.resolve("competitor_promotion") == "competitor_lower_price"
-    assert findings.cause_counts(store, study).to_dict() == {"competitor_lower_price": 3}
-    assert findings.cause_counts(store, study, by="code").to_dict() == {
+    assert interviews.cause_counts(store, study).to_dict() == {"competitor_lower_price": 3}
+    assert interviews.cause_counts(store, study, by="code").to_dict() == {
         "competitor_promotion": 2, "competitor_lower_price": 1}
     assert "competitor_promotion" not in [c.code for c in book.active_codes()]
     change = taxonomy.changes(store).iloc[0]
@@ -102,7 +102,7 @@ def test_merge_counts_findings_under_the_survivor_and_keeps_the_given_code(store
         "merge", "competitor_promotion", "competitor_lower_price", "li")
     # merges chain: a later merge of the survivor carries the earlier findings along
     taxonomy.merge_codes(store, "competitor_lower_price", "price_value", actor=ACTOR)
-    assert findings.cause_counts(store, study).to_dict() == {"price_value": 3}
+    assert interviews.cause_counts(store, study).to_dict() == {"price_value": 3}
     with pytest.raises(TaxonomyError):
         taxonomy.merge_codes(store, "price_value", "price_value", actor=ACTOR)
     with pytest.raises(TaxonomyError):
@@ -110,20 +110,20 @@ def test_merge_counts_findings_under_the_survivor_and_keeps_the_given_code(store
 
 
 def test_retire_hides_for_new_findings_and_keeps_history(store, study):
-    f = findings.create_finding(store, study, "C1", actor=ACTOR)
-    v = findings.save_field(store, f.id, "primary_code", "wanted_variety", base_version=1,
+    f = interviews.create_finding(store, study, "C1", actor=ACTOR)
+    v = interviews.save_field(store, f.id, "primary_code", "wanted_variety", base_version=1,
                             actor=ACTOR)
     taxonomy.retire_code(store, "wanted_variety", actor=ACTOR, reason="too vague")
     book = taxonomy.codebook(store)
     assert "wanted_variety" not in [c.code for c in book.active_codes()]
     assert book.label("wanted_variety", "en", with_status=True) == "Wanted variety (retired)"
     # the old finding keeps it and can still be saved with it
-    findings.save_field(store, f.id, "summary", "kept", base_version=v, actor=ACTOR)
-    assert findings.get_finding(store, f.id).primary_code == "wanted_variety"
+    interviews.save_field(store, f.id, "summary", "kept", base_version=v, actor=ACTOR)
+    assert interviews.get_finding(store, f.id).primary_code == "wanted_variety"
     # a new finding cannot pick it
-    other = findings.create_finding(store, study, "C2", actor=ACTOR)
-    with pytest.raises(findings.FindingError):
-        findings.save_field(store, other.id, "primary_code", "wanted_variety", base_version=1,
+    other = interviews.create_finding(store, study, "C2", actor=ACTOR)
+    with pytest.raises(interviews.FindingError):
+        interviews.save_field(store, other.id, "primary_code", "wanted_variety", base_version=1,
                             actor=ACTOR)
     taxonomy.restore_code(store, "wanted_variety", actor=ACTOR)
     assert taxonomy.codebook(store).code("wanted_variety").active
@@ -131,12 +131,12 @@ def test_retire_hides_for_new_findings_and_keeps_history(store, study):
 
 
 def test_findings_record_the_codebook_version_they_were_coded_under(store, study):
-    f = findings.create_finding(store, study, "C1", actor=ACTOR)
+    f = interviews.create_finding(store, study, "C1", actor=ACTOR)
     assert f.codebook_version == 1
     taxonomy.add_code(store, code="new_one", group="company", label_en="New", label_zh="新",
                       actor=ACTOR)
-    findings.save_field(store, f.id, "primary_code", "new_one", base_version=1, actor=ACTOR)
-    assert findings.get_finding(store, f.id).codebook_version == 2
+    interviews.save_field(store, f.id, "primary_code", "new_one", base_version=1, actor=ACTOR)
+    assert interviews.get_finding(store, f.id).codebook_version == 2
 
 
 def test_lookup_matches_codes_and_labels_in_both_languages(store):

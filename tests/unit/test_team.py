@@ -6,9 +6,9 @@ from datetime import time
 
 import pytest
 
-from research import team
-from research.errors import ResearchError
-from research.phones import normalise_phone, parse_phone
+from research.base.errors import ResearchError
+from research.desk import team
+from research.desk.phones import normalise_phone, parse_phone
 
 ACTOR = "tester"
 

@@ -7,9 +7,9 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from autosave import autosave_text  # noqa: E402
-from research import records  # noqa: E402
-from research.store import connect, now, resolve_db_path  # noqa: E402
+from research.base import records  # noqa: E402
+from research.base.store import connect, now, resolve_db_path  # noqa: E402
+from screen.autosave import autosave_text  # noqa: E402
 
 
 @st.cache_resource

@@ -1,0 +1,152 @@
+"""Edits that never silently overwrite each other.
+
+A versioned record is a row with ``version``, ``updated_by`` and ``updated_at``
+columns. ``update_versioned`` changes it only if nobody saved since the caller read
+it (the version still matches); otherwise it raises ``EditConflictError`` carrying both
+versions, so the screen can show them side by side; the caller's text stays with the
+caller (the autosave widget's browser backup, or a draft kept with ``save_draft``).
+Every saved version is kept in ``record_versions``.
+
+Tables that use this: see the migrations that add a ``version`` column.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from research.base.errors import ResearchError
+from research.base.store import Store, now
+
+
+class EditConflictError(ResearchError):
+    """Someone saved the record after you read it. ``theirs`` is the record as it is now,
+    ``mine`` the changes that were not saved."""
+
+    title_key = "error.title.conflict"
+
+    def __init__(self, record_type: str, record_id: str, mine: dict, theirs: dict):
+        self.record_type = record_type
+        self.record_id = record_id
+        self.mine = mine
+        self.theirs = theirs
+        super().__init__("error.edit_conflict", by=theirs.get("updated_by", "?"),
+                         at=str(theirs.get("updated_at", ""))[:16])
+
+
+@dataclass(frozen=True)
+class Draft:
+    field: str
+    text: str
+    base_version: int
+    saved_at: datetime
+
+
+def _where(key: dict[str, Any]) -> tuple[str, list]:
+    return " AND ".join(f"{k} = ?" for k in key), list(key.values())
+
+
+def read_row(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any]) -> dict | None:
+    where, params = _where(key)
+    result = cur.execute(f"SELECT * FROM {table} WHERE {where}", params)
+    names = [d[0] for d in result.description]
+    rows = result.fetchall()
+    return dict(zip(names, rows[0], strict=True)) if rows else None
+
+
+def record_id_of(key: dict[str, Any]) -> str:
+    return "/".join(str(v) for v in key.values())
+
+
+def update_versioned(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any],
+                     changes: dict[str, Any], expected_version: int, actor: str,
+                     *, record_type: str | None = None,
+                     own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+    """Apply ``changes`` if the row is still at ``expected_version``; return the new version.
+
+    ``own_versions`` are versions the caller saved itself since it read the row: if
+    every version after ``expected_version`` is one of them, nobody else saved and the
+    change applies. Runs inside the caller's transaction. Raises EditConflictError when
+    someone else saved in between, ResearchError if the row is gone.
+    """
+    record_type = record_type or table
+    where, params = _where(key)
+    if own_versions:
+        current = cur.execute(f"SELECT version FROM {table} WHERE {where}", params).fetchall()
+        if current and set(range(expected_version + 1, current[0][0] + 1)) <= set(own_versions):
+            expected_version = current[0][0]
+    sets = ", ".join(f"{c} = ?" for c in changes)
+    stamp = now()
+    updated = cur.execute(
+        f"UPDATE {table} SET {sets}, version = version + 1, updated_by = ?, updated_at = ?"
+        f" WHERE {where} AND version = ? RETURNING version",
+        [*changes.values(), actor, stamp, *params, expected_version]).fetchall()
+    if updated:
+        new_version = updated[0][0]
+        snapshot_version(cur, table, key, record_type, actor)
+        return new_version
+    theirs = read_row(cur, table, key)
+    if theirs is None:
+        raise ResearchError("error.record_gone")
+    raise EditConflictError(record_type, record_id_of(key), changes, theirs)
+
+
+def snapshot_version(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any],
+                     record_type: str, actor: str) -> None:
+    """Keep the row as it is now in ``record_versions``."""
+    row = read_row(cur, table, key)
+    if row is None:
+        return
+    cur.execute(
+        "INSERT INTO record_versions (record_type, record_id, version, data, changed_by, changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [record_type, record_id_of(key), row.get("version", 1),
+         json.dumps(row, default=str, ensure_ascii=False), actor, now()])
+
+
+def history(store: Store, record_type: str, record_id: str) -> list[dict]:
+    """Every saved version of a record, oldest first: version, data, changed_by, changed_at."""
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT version, data, changed_by, changed_at FROM record_versions"
+            " WHERE record_type = ? AND record_id = ? ORDER BY id", [record_type, record_id]
+        ).fetchall()
+    return [{"version": v, "data": json.loads(d), "changed_by": by, "changed_at": at}
+            for v, d, by, at in rows]
+
+
+def save_draft(store: Store, record_type: str, record_id: str, field: str, author: str,
+               text: str, base_version: int) -> None:
+    """Keep what ``author`` typed into ``field`` (one draft per author and field)."""
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute(
+            "INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+            " text = excluded.text, base_version = excluded.base_version,"
+            " saved_at = excluded.saved_at",
+            [record_type, record_id, field, author, text, base_version, now()])
+
+    store.write(apply)
+
+
+def drafts(store: Store, record_type: str, record_id: str, author: str) -> dict[str, Draft]:
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT field, text, base_version, saved_at FROM drafts"
+            " WHERE record_type = ? AND record_id = ? AND author = ?",
+            [record_type, record_id, author]).fetchall()
+    return {f: Draft(f, t, v, at) for f, t, v, at in rows}
+
+
+def discard_drafts(cur: duckdb.DuckDBPyConnection, record_type: str, record_id: str,
+                   author: str, fields: list[str] | None = None) -> None:
+    if fields is None:
+        cur.execute("DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?",
+                    [record_type, record_id, author])
+        return
+    for field in fields:
+        cur.execute("DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?"
+                    " AND field = ?", [record_type, record_id, author, field])

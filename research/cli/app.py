@@ -1,0 +1,34 @@
+"""``defectors app``: start the Streamlit app on this database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from research.base.errors import ResearchError
+from research.base.store import DB_ENV_VAR
+from research.cli.common import Context, handle_errors
+
+
+@click.command()
+@click.option("--port", default=8501, show_default=True)
+@click.option("--headless/--browser", default=True, show_default=True,
+              help="Do not open a browser window.")
+@click.pass_obj
+@handle_errors
+def app(obj: Context, port, headless) -> None:
+    """Start the app (builds the demo study on first start)."""
+    app_file = Path(__file__).resolve().parents[2] / "app.py"
+    if not app_file.exists():
+        raise ResearchError("error.no_app_file")
+    env = dict(os.environ)
+    if obj.db:
+        env[DB_ENV_VAR] = obj.db
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
+           "--server.headless", str(headless).lower()]
+    click.echo(obj.t("cli.app_url", url=f"http://localhost:{port}"))
+    raise SystemExit(subprocess.call(cmd, env=env))

@@ -1,0 +1,82 @@
+"""What every command shares: the database and language context, the study option,
+dates, and turning a ResearchError into a short message and exit status 1.
+
+Only light modules load here: ``defectors --help`` pays for click and the catalogs, and
+each command imports the stages it uses when it runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from datetime import date
+
+import click
+
+from research.base.errors import NothingToDoError, ResearchError
+from research.base.i18n import Translator
+
+STUDY_ENV_VAR = "DEFECTORS_STUDY"
+LANG_ENV_VAR = "DEFECTORS_LANG"
+
+
+class Context:
+    def __init__(self, db: str | None, lang: str):
+        self.db = db
+        self.t = Translator(lang)
+        self._store = None  # opened on first use: `--help` needs no database
+
+    @property
+    def store(self):
+        if self._store is None:
+            from research.base.store import connect
+
+            self._store = connect(self.db)
+        return self._store
+
+    def study(self, name: str | None):
+        from research.base import studies
+
+        if name:
+            return studies.get_study(self.store, name)
+        found = studies.list_studies(self.store)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise NothingToDoError("error.no_studies")
+        raise NothingToDoError("error.pick_study", names=", ".join(s.name for s in found))
+
+
+def handle_errors(fn):
+    """Turn a ResearchError into 'Title: message' on stderr and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        t = ctx.find_object(Context).t if ctx.find_object(Context) else Translator()
+        try:
+            return fn(*args, **kwargs)
+        except ResearchError as e:
+            click.echo(f"{e.heading(t)}: {e.render(t)}", err=True)
+            sys.exit(1)
+        except OSError as e:  # a file that cannot be written or read: say which, no traceback
+            detail = e.strerror or str(e)
+            message = t("error.file", path=e.filename, detail=detail) if e.filename else detail
+            click.echo(f"{t('error.title.file')}: {message}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def study_option(fn):
+    return click.option("--study", "study_name", envvar=STUDY_ENV_VAR,
+                        help="Study name (default: $DEFECTORS_STUDY, or the only study).")(fn)
+
+
+def parse_date(_ctx, _param, value):
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as e:
+        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from e

@@ -1,0 +1,1 @@
+"""The demo company, one module per stage of a study; ``build`` puts them together."""
