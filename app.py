@@ -25,8 +25,10 @@ PAGE_FILES = [
     ("pages/interview.py", "nav.interview", ":material/record_voice_over:", "interview"),
     ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
 ]
-PAGES = [st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)
-         for i, (file, title, icon, address) in enumerate(PAGE_FILES)]
+PAGES = [
+    st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)
+    for i, (file, title, icon, address) in enumerate(PAGE_FILES)
+]
 
 # Our own links instead of Streamlit's menu: the legacy pages/ menu is switched off in
 # .streamlit/config.toml, so the first session after a start cannot show it either.

@@ -35,8 +35,10 @@ def setup() -> None:
     if not PY.exists():
         if run([sys.executable, "-m", "venv", VENV]) != 0:
             # some distributions ship Python without ensurepip; virtualenv needs only pip
-            if run([sys.executable, "-m", "pip", "install", "--user", "virtualenv"]) != 0 or \
-                    run([sys.executable, "-m", "virtualenv", VENV]) != 0:
+            if (
+                run([sys.executable, "-m", "pip", "install", "--user", "virtualenv"]) != 0
+                or run([sys.executable, "-m", "virtualenv", VENV]) != 0
+            ):
                 sys.exit("Could not create a virtual environment in .venv")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:

@@ -67,8 +67,10 @@ PRICE_LIST_CENTS = np.array([9_900, 25_000, 50_000, 120_000, 99_900, 1_000_000])
 
 # ---------------------------------------------------------------- data
 
-def generate(n_transactions: int, n_customers: int, seed: int, as_of: date = AS_OF
-             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+
+def generate(
+    n_transactions: int, n_customers: int, seed: int, as_of: date = AS_OF
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Transactions (customer_id, date, amount_cents) and customers (customer_id, name).
 
     Deterministic for a given seed. No two transactions repeat (customer, date, amount),
@@ -125,11 +127,15 @@ def generate(n_transactions: int, n_customers: int, seed: int, as_of: date = AS_
     position = np.arange(n_transactions) - np.repeat(starts, run_length)
     cents[order] += position
 
-    tx = pd.DataFrame({
-        "customer_id": ids[who],
-        "date": (np.datetime64(start, "D") + day.astype("timedelta64[D]")).astype("datetime64[s]"),
-        "amount_cents": cents,
-    })
+    tx = pd.DataFrame(
+        {
+            "customer_id": ids[who],
+            "date": (np.datetime64(start, "D") + day.astype("timedelta64[D]")).astype(
+                "datetime64[s]"
+            ),
+            "amount_cents": cents,
+        }
+    )
     # the customer list: everyone except about 1% of the buyers (exports never match)
     listed_customer = rng.random(n_customers) >= 0.01
     listed_customer[story == 5] = True
@@ -177,6 +183,7 @@ def build_store(path: Path, tx: pd.DataFrame, customers: pd.DataFrame) -> None:
 
 # ---------------------------------------------------------------- pandas version
 
+
 def detect_pandas(tx: pd.DataFrame, customers: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The detection rule in plain pandas: same periods, statuses and segments as the SQL
     (no wallet shares, no margins). Amounts are integer cents, so sums are exact.
@@ -184,33 +191,52 @@ def detect_pandas(tx: pd.DataFrame, customers: pd.DataFrame, study: Study) -> pd
     Written to be fast in pandas, not to lose: one groupby over the transactions with
     every per-customer figure, then vectorised rules and one sort for the segments."""
     p = detection.periods(study.as_of, study.window_months)
-    b0, b1, asof = pd.Timestamp(p.baseline_start), pd.Timestamp(p.recent_start), pd.Timestamp(p.as_of)
+    b0, b1, asof = (
+        pd.Timestamp(p.baseline_start),
+        pd.Timestamp(p.recent_start),
+        pd.Timestamp(p.as_of),
+    )
     when, cents = tx["date"], tx["amount_cents"]
 
-    per_row = pd.DataFrame({
-        "customer_id": tx["customer_id"],
-        "baseline": cents.where((when >= b0) & (when < b1), 0),
-        "recent": cents.where((when >= b1) & (when < asof), 0),
-        "purchase": when.where((when < asof) & (cents > 0)),  # NaT unless a purchase
-    })
-    out = per_row.groupby("customer_id", sort=False).agg(
-        baseline=("baseline", "sum"), recent=("recent", "sum"),
-        first_purchase=("purchase", "min"), last_purchase=("purchase", "max"),
-        purchase_days=("purchase", "nunique")).reset_index()
+    per_row = pd.DataFrame(
+        {
+            "customer_id": tx["customer_id"],
+            "baseline": cents.where((when >= b0) & (when < b1), 0),
+            "recent": cents.where((when >= b1) & (when < asof), 0),
+            "purchase": when.where((when < asof) & (cents > 0)),  # NaT unless a purchase
+        }
+    )
+    out = (
+        per_row.groupby("customer_id", sort=False)
+        .agg(
+            baseline=("baseline", "sum"),
+            recent=("recent", "sum"),
+            first_purchase=("purchase", "min"),
+            last_purchase=("purchase", "max"),
+            purchase_days=("purchase", "nunique"),
+        )
+        .reset_index()
+    )
     # customers in the customer list without a transaction: nothing bought, inactive
-    missing = customers.loc[pd.Index(out["customer_id"]).get_indexer(customers["customer_id"]) < 0,
-                            ["customer_id"]]
-    out = pd.concat([out, missing.assign(baseline=0, recent=0, purchase_days=0)],
-                    ignore_index=True)
+    missing = customers.loc[
+        pd.Index(out["customer_id"]).get_indexer(customers["customer_id"]) < 0, ["customer_id"]
+    ]
+    out = pd.concat([out, missing.assign(baseline=0, recent=0, purchase_days=0)], ignore_index=True)
 
     baseline, recent = out["baseline"], out["recent"]
     had = baseline > 0
     # partial: recent <= (1 - d) x baseline in exact arithmetic, 1 - d to 6 decimals
     keep_millionths = int(Decimal(str(round(1 - study.drop_threshold, 6))) * 1_000_000)
     out["status"] = np.select(
-        [had & (recent <= 0), had & (recent * 1_000_000 <= keep_millionths * baseline),
-         had, recent > 0],
-        ["full", "partial", "active", "new"], "inactive")
+        [
+            had & (recent <= 0),
+            had & (recent * 1_000_000 <= keep_millionths * baseline),
+            had,
+            recent > 0,
+        ],
+        ["full", "partial", "active", "new"],
+        "inactive",
+    )
     days = out["purchase_days"]
     gap = (out["last_purchase"] - out["first_purchase"]).dt.days
     out["usual_gap_days"] = (gap / (days - 1)).where(days >= 2)
@@ -219,13 +245,15 @@ def detect_pandas(tx: pd.DataFrame, customers: pd.DataFrame, study: Study) -> pd
     out["spend_lost"] = (baseline - recent).clip(lower=0)
 
     ranked = out.loc[had, ["baseline", "customer_id"]].sort_values(
-        ["baseline", "customer_id"], ascending=[False, True])
+        ["baseline", "customer_id"], ascending=[False, True]
+    )
     fraction = np.arange(len(ranked)) / len(ranked)
     pb, po, pg = study.best_core_pct, study.other_core_pct, study.general_pct
     cuts = [round(pb, 9), round(pb + po, 9), round(pb + po + pg, 9)]  # 0.1 + 0.2 is 0.3
     segment = np.full(len(out), None, dtype=object)
     segment[ranked.index.to_numpy()] = np.select(
-        [fraction < cut for cut in cuts], ["best_core", "other_core", "general"], "expendable")
+        [fraction < cut for cut in cuts], ["best_core", "other_core", "general"], "expendable"
+    )
     out["segment"] = segment
     return out
 
@@ -239,9 +267,12 @@ def read_pandas_inputs(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Study]:
             tx = cur.execute(
                 "SELECT customer_id, CAST(date AS TIMESTAMP) AS date,"
                 " CAST(amount * 100 AS BIGINT) AS amount_cents"
-                " FROM transactions WHERE study_id = ?", [study.id]).df()
+                " FROM transactions WHERE study_id = ?",
+                [study.id],
+            ).df()
             customers = cur.execute(
-                "SELECT customer_id FROM customers WHERE study_id = ?", [study.id]).df()
+                "SELECT customer_id FROM customers WHERE study_id = ?", [study.id]
+            ).df()
     finally:
         store.close()
     return tx, customers, study
@@ -260,8 +291,16 @@ SELECT customer_id, status, segment,
 FROM detection_results WHERE study_id = ?
 """
 
-COMPARED = ("baseline", "recent", "spend_lost", "first_purchase", "last_purchase",
-            "usual_gap_days", "days_silent", "long_silence")
+COMPARED = (
+    "baseline",
+    "recent",
+    "spend_lost",
+    "first_purchase",
+    "last_purchase",
+    "usual_gap_days",
+    "days_silent",
+    "long_silence",
+)
 
 
 def stored_results(path: Path) -> pd.DataFrame:
@@ -277,8 +316,9 @@ def stored_results(path: Path) -> pd.DataFrame:
 def disagreements(sql: pd.DataFrame, pandas: pd.DataFrame) -> dict[str, int]:
     """Customers on which the two versions differ, per column; 'status/segment' is the
     count of customers whose status or segment differ, 'customers' those in only one."""
-    both = sql.merge(pandas, on="customer_id", how="outer", suffixes=("_sql", "_pd"),
-                     indicator=True)
+    both = sql.merge(
+        pandas, on="customer_id", how="outer", suffixes=("_sql", "_pd"), indicator=True
+    )
     found = {"customers": int((both["_merge"] != "both").sum())}
     both = both[both["_merge"] == "both"]
 
@@ -298,9 +338,12 @@ def disagreements(sql: pd.DataFrame, pandas: pd.DataFrame) -> dict[str, int]:
 
 # ---------------------------------------------------------------- measuring
 
+
 def summary(times: list[float]) -> str:
-    return (f"median {statistics.median(times):6.2f} s   min {min(times):6.2f} s   "
-            f"max {max(times):6.2f} s   (n={len(times)})")
+    return (
+        f"median {statistics.median(times):6.2f} s   min {min(times):6.2f} s   "
+        f"max {max(times):6.2f} s   (n={len(times)})"
+    )
 
 
 def cpu_seconds() -> tuple[float, float] | None:
@@ -337,8 +380,9 @@ def contention_text(others: list[float]) -> str:
     return f"other processes used {statistics.median(others):.2f} cores"
 
 
-def time_store_detection(path: Path, repeats: int, contention: list[float]
-                         ) -> tuple[list[float], int]:
+def time_store_detection(
+    path: Path, repeats: int, contention: list[float]
+) -> tuple[list[float], int]:
     store = connect(path)
     try:
         study = get_study(store, STUDY)
@@ -347,8 +391,11 @@ def time_store_detection(path: Path, repeats: int, contention: list[float]
         for i in range(repeats):
             with measured(times, contention):
                 count = detection.run_detection(store, study, actor=ACTOR)
-            print(f"  store detection run {i + 1}: {times[-1]:.2f} s ({count:,} customers; "
-                  f"{contention_text(contention[-1:])})", flush=True)
+            print(
+                f"  store detection run {i + 1}: {times[-1]:.2f} s ({count:,} customers; "
+                f"{contention_text(contention[-1:])})",
+                flush=True,
+            )
     finally:
         store.close()
     return times, count
@@ -363,8 +410,11 @@ def child_detect(path: str) -> None:
     count = detection.run_detection(store, study, actor=ACTOR)
     t2 = time.perf_counter()
     store.close()
-    print(json.dumps({"open_s": t1 - t0, "detect_s": t2 - t1, "customers": count,
-                      "vmhwm_kb": vmhwm_kb()}))
+    print(
+        json.dumps(
+            {"open_s": t1 - t0, "detect_s": t2 - t1, "customers": count, "vmhwm_kb": vmhwm_kb()}
+        )
+    )
 
 
 LAUNCHER = """
@@ -389,14 +439,16 @@ def measure_fresh_process(path: Path, repeats: int) -> tuple[list[float], list[f
         report, peak = run_child("detect", path)
         times.append(report["detect_s"])
         peaks.append(peak)
-        print(f"  fresh process run {i + 1}: open {report['open_s']:.2f} s, detection "
-              f"{report['detect_s']:.2f} s, peak RSS {peak:,.0f} MB (ru_maxrss; "
-              f"VmHWM {report['vmhwm_kb'] * 1024 / 1e6:,.0f} MB)", flush=True)
+        print(
+            f"  fresh process run {i + 1}: open {report['open_s']:.2f} s, detection "
+            f"{report['detect_s']:.2f} s, peak RSS {peak:,.0f} MB (ru_maxrss; "
+            f"VmHWM {report['vmhwm_kb'] * 1024 / 1e6:,.0f} MB)",
+            flush=True,
+        )
     return times, peaks
 
 
-def write_csv_files(folder: Path, tx: pd.DataFrame, customers: pd.DataFrame
-                    ) -> tuple[Path, Path]:
+def write_csv_files(folder: Path, tx: pd.DataFrame, customers: pd.DataFrame) -> tuple[Path, Path]:
     """Export files as a CRM would: text ids, ISO dates, amounts with two decimals."""
     tx_path, customers_path = folder / "transactions.csv", folder / "customers.csv"
     con = duckdb.connect()
@@ -405,7 +457,8 @@ def write_csv_files(folder: Path, tx: pd.DataFrame, customers: pd.DataFrame
         con.execute(
             "COPY (SELECT customer_id, strftime(date, '%Y-%m-%d') AS date,"
             " CAST(amount_cents / 100 AS DECIMAL(18, 2)) AS amount FROM tx_frame)"
-            f" TO '{tx_path}' (HEADER, DELIMITER ',')")
+            f" TO '{tx_path}' (HEADER, DELIMITER ',')"
+        )
         con.register("customer_frame", customers)
         con.execute(f"COPY customer_frame TO '{customers_path}' (HEADER, DELIMITER ',')")
     finally:
@@ -426,6 +479,7 @@ def phase_timer(phases: dict[str, float]):
                 return fn(*args, **kwargs)
             finally:
                 phases[name] = phases.get(name, 0.0) + time.perf_counter() - t
+
         return wrapper
 
     for name, fn in originals.items():
@@ -458,7 +512,8 @@ def child_csv(folder: str) -> None:
         study = create_study(store, STUDY, AS_OF, actor=ACTOR)
         for kind, name in (("customers", "customers.csv"), ("transactions", "transactions.csv")):
             report[f"import {name}"], report[f"phases {name}"] = timed_import(
-                store, study, kind, folder_path / name)
+                store, study, kind, folder_path / name
+            )
         t = time.perf_counter()
         detection.run_detection(store, study, actor=ACTOR)
         report["detection"] = time.perf_counter() - t
@@ -481,25 +536,38 @@ def run_child(mode: str, path: Path) -> tuple[dict, float]:
     (see measure_fresh_process). Returns the child's report and its peak RSS in MB."""
     done = subprocess.run(
         [sys.executable, "-c", LAUNCHER, sys.executable, __file__, "--child", mode, str(path)],
-        check=True, capture_output=True, text=True)
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     line, maxrss_kb = done.stdout.strip().splitlines()[-2:]
     return json.loads(line), int(maxrss_kb) * 1024 / 1e6  # ru_maxrss is in KiB on Linux
 
 
 # ---------------------------------------------------------------- main
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Time defector detection on a synthetic company (see the module docstring).")
+        description="Time defector detection on a synthetic company (see the module docstring)."
+    )
     parser.add_argument("--transactions", type=int, default=10_000_000)
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=5,
-                        help="runs of each measurement (the CSV path runs once)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="runs of each measurement (the CSV path runs once)"
+    )
     parser.add_argument("--seed", type=int, default=20_240_601)
-    parser.add_argument("--skip-csv", action="store_true",
-                        help="skip the slow end-to-end run through the CSV import")
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="where the store and CSV files go (default: a temporary directory)")
+    parser.add_argument(
+        "--skip-csv",
+        action="store_true",
+        help="skip the slow end-to-end run through the CSV import",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the store and CSV files go (default: a temporary directory)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -514,9 +582,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> int:
-    print(f"detection benchmark: {args.transactions:,} transactions, {args.customers:,} customers, "
-          f"{args.repeats} repeats, seed {args.seed}; duckdb {duckdb.__version__}, "
-          f"pandas {pd.__version__}, {os.cpu_count()} CPUs; workdir {workdir}", flush=True)
+    print(
+        f"detection benchmark: {args.transactions:,} transactions, {args.customers:,} customers, "
+        f"{args.repeats} repeats, seed {args.seed}; duckdb {duckdb.__version__}, "
+        f"pandas {pd.__version__}, {os.cpu_count()} CPUs; workdir {workdir}",
+        flush=True,
+    )
     t = time.perf_counter()
     tx, customers = generate(args.transactions, args.customers, args.seed)
     print(f"generated the data in {time.perf_counter() - t:.1f} s", flush=True)
@@ -525,16 +596,22 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
         leftover.unlink(missing_ok=True)
     t = time.perf_counter()
     build_store(store_path, tx, customers)
-    print(f"loaded it into a fresh store with DuckDB in {time.perf_counter() - t:.1f} s "
-          f"({store_path.stat().st_size / 1e6:,.0f} MB)", flush=True)
+    print(
+        f"loaded it into a fresh store with DuckDB in {time.perf_counter() - t:.1f} s "
+        f"({store_path.stat().st_size / 1e6:,.0f} MB)",
+        flush=True,
+    )
     csv_dir = workdir / "csv"
     if not args.skip_csv:
         csv_dir.mkdir(exist_ok=True)
         t = time.perf_counter()
         tx_path, customers_path = write_csv_files(csv_dir, tx, customers)
-        print(f"wrote {tx_path.name} ({tx_path.stat().st_size / 1e6:,.0f} MB) and "
-              f"{customers_path.name} ({customers_path.stat().st_size / 1e6:,.0f} MB) in "
-              f"{time.perf_counter() - t:.1f} s", flush=True)
+        print(
+            f"wrote {tx_path.name} ({tx_path.stat().st_size / 1e6:,.0f} MB) and "
+            f"{customers_path.name} ({customers_path.stat().st_size / 1e6:,.0f} MB) in "
+            f"{time.perf_counter() - t:.1f} s",
+            flush=True,
+        )
     del tx, customers
 
     print("\n[1] run_detection on the store (one open store, repeated runs)", flush=True)
@@ -549,20 +626,26 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     for i in range(args.repeats):
         with measured(pandas_times, pandas_contention):
             frame = detect_pandas(ptx, pcustomers, study)
-        print(f"  pandas run {i + 1}: {pandas_times[-1]:.2f} s ({len(frame):,} customers; "
-              f"{contention_text(pandas_contention[-1:])})", flush=True)
+        print(
+            f"  pandas run {i + 1}: {pandas_times[-1]:.2f} s ({len(frame):,} customers; "
+            f"{contention_text(pandas_contention[-1:])})",
+            flush=True,
+        )
     del ptx, pcustomers
     found = disagreements(sql, frame)
 
-    print("\n[3] fresh process that only opens the store and runs detection: peak memory",
-          flush=True)
+    print(
+        "\n[3] fresh process that only opens the store and runs detection: peak memory", flush=True
+    )
     fresh_times, peaks = measure_fresh_process(store_path, args.repeats)
 
     csv_report = csv_found = None
     if not args.skip_csv:
-        print("\n[4] end to end from CSV in a fresh process: research.ledger.load.import_file of "
-              "customers.csv and transactions.csv into a fresh store, then run_detection",
-              flush=True)
+        print(
+            "\n[4] end to end from CSV in a fresh process: research.ledger.load.import_file of "
+            "customers.csv and transactions.csv into a fresh store, then run_detection",
+            flush=True,
+        )
         csv_report, csv_peak = run_child("csv", csv_dir)
         for name in ("customers.csv", "transactions.csv"):
             phases = ", ".join(f"{k} {v:.1f} s" for k, v in csv_report[f"phases {name}"].items())
@@ -581,41 +664,59 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     print("\n" + "=" * 88)
     print(f"customers classified      {count:,}: {statuses}")
     print(f"segments                  {segments}")
-    print(f"store detection           {summary(store_times)}   "
-          f"{contention_text(store_contention)}")
+    print(f"store detection           {summary(store_times)}   {contention_text(store_contention)}")
     print(f"fresh-process detection   {summary(fresh_times)}")
-    print(f"pandas version            {summary(pandas_times)}   "
-          f"{contention_text(pandas_contention)}")
+    print(
+        f"pandas version            {summary(pandas_times)}   {contention_text(pandas_contention)}"
+    )
     print(f"pandas / store            {ratio:.2f}x (medians)")
-    print(f"peak memory               {peak_mb:,.0f} MB (fresh process, max of {len(peaks)} runs; "
-          f"median {statistics.median(peaks):,.0f} MB)")
-    print(f"disagreements             {found['status/segment']} customers differ in status or "
-          f"segment; per column {found}")
+    print(
+        f"peak memory               {peak_mb:,.0f} MB (fresh process, max of {len(peaks)} runs; "
+        f"median {statistics.median(peaks):,.0f} MB)"
+    )
+    print(
+        f"disagreements             {found['status/segment']} customers differ in status or "
+        f"segment; per column {found}"
+    )
     if csv_report is not None:
         tx_and_detect = csv_report["import transactions.csv"] + csv_report["detection"]
         total = tx_and_detect + csv_report["import customers.csv"]
-        print(f"CSV end to end            {tx_and_detect:.1f} s import of transactions.csv + "
-              f"detection ({total:.1f} s with customers.csv), once")
-        print(f"CSV path disagreements    {csv_found['status/segment']} customers differ from "
-              f"pandas in status or segment")
+        print(
+            f"CSV end to end            {tx_and_detect:.1f} s import of transactions.csv + "
+            f"detection ({total:.1f} s with customers.csv), once"
+        )
+        print(
+            f"CSV path disagreements    {csv_found['status/segment']} customers differ from "
+            f"pandas in status or segment"
+        )
     print("=" * 88)
 
     checks = [
-        (f"store detection median {store_median:.2f} s < {TARGET_STORE_SECONDS:.0f} s",
-         store_median < TARGET_STORE_SECONDS),
+        (
+            f"store detection median {store_median:.2f} s < {TARGET_STORE_SECONDS:.0f} s",
+            store_median < TARGET_STORE_SECONDS,
+        ),
         (f"pandas / store {ratio:.2f}x >= {TARGET_RATIO:.0f}x", ratio >= TARGET_RATIO),
         (f"peak memory {peak_mb:,.0f} MB < {TARGET_PEAK_MB:,.0f} MB", peak_mb < TARGET_PEAK_MB),
-        (f"pandas and SQL disagree on {found['status/segment']} customers (must be 0)",
-         found["status/segment"] == 0),
+        (
+            f"pandas and SQL disagree on {found['status/segment']} customers (must be 0)",
+            found["status/segment"] == 0,
+        ),
     ]
     if csv_found is not None:
-        checks.append((f"CSV path disagrees on {csv_found['status/segment']} customers "
-                       f"(must be 0)", csv_found["status/segment"] == 0))
+        checks.append(
+            (
+                f"CSV path disagrees on {csv_found['status/segment']} customers (must be 0)",
+                csv_found["status/segment"] == 0,
+            )
+        )
     for text, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     if max(store_contention + pandas_contention, default=0) > 0.2:
-        print("note: other processes competed for the CPU during the timings (see 'other "
-              "processes used'): the timings and the ratio are unreliable, rerun when quiet")
+        print(
+            "note: other processes competed for the CPU during the timings (see 'other "
+            "processes used'): the timings and the ratio are unreliable, rerun when quiet"
+        )
     return 0 if all(ok for _, ok in checks) else 1
 
 

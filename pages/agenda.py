@@ -23,9 +23,12 @@ if not managers:
     st.stop()
 by_id = {m.id: m for m in managers}
 ALL = 0
-manager_id = st.selectbox(t("agenda.manager"), [ALL, *by_id], key="agenda_manager",
-                          format_func=lambda i: t("agenda.all_managers") if i == ALL
-                          else by_id[i].name)
+manager_id = st.selectbox(
+    t("agenda.manager"),
+    [ALL, *by_id],
+    key="agenda_manager",
+    format_func=lambda i: t("agenda.all_managers") if i == ALL else by_id[i].name,
+)
 agenda = scheduling.agenda(store, study, manager_id=None if manager_id == ALL else manager_id)
 
 m = st.columns(3)
@@ -47,19 +50,26 @@ def show(interviews, where: str, empty_key: str) -> None:
         for interview in own:
             with st.expander(desk.interview_line(interview, t)):
                 desk.customer_file(store, study, interview.customer_id, t)
-                st.page_link("pages/interview.py", label=t("interview.open_form"),  # issue 4
-                             icon=":material/edit_note:", query_params={
-                                 "customer": interview.customer_id, "interview": interview.id})
+                st.page_link(
+                    "pages/interview.py",
+                    label=t("interview.open_form"),  # issue 4
+                    icon=":material/edit_note:",
+                    query_params={"customer": interview.customer_id, "interview": interview.id},
+                )
                 if interview.place:
                     st.caption(t("agenda.place", place=interview.place))
                 st.download_button(
-                    t("desk.download_ics"), calendar_files.invitation(interview, t),
+                    t("desk.download_ics"),
+                    calendar_files.invitation(interview, t),
                     file_name=calendar_files.invitation_file_name(interview),
-                    mime="text/calendar", key=f"agenda_ics_{where}_{interview.id}")
+                    mime="text/calendar",
+                    key=f"agenda_ics_{where}_{interview.id}",
+                )
 
 
 today_tab, week_tab, awaiting_tab = st.tabs(
-    [t("agenda.today"), t("agenda.this_week"), t("agenda.awaiting")])
+    [t("agenda.today"), t("agenda.this_week"), t("agenda.awaiting")]
+)
 with today_tab:
     show(agenda.today, "today", "agenda.none_today")
 with week_tab:
@@ -74,54 +84,82 @@ st.subheader(t("agenda.week_files"))
 this_monday = datetime.now().date() - timedelta(days=datetime.now().weekday())
 weeks = [this_monday + timedelta(days=7 * n) for n in range(-1, 4)]
 c1, c2 = st.columns(2)
-week = c1.selectbox(t("agenda.week"), weeks, index=1, key="agenda_week",
-                    format_func=lambda d: t("agenda.week_label", week=scheduling.iso_week_of(d),
-                                            monday=t.date(d)))
+week = c1.selectbox(
+    t("agenda.week"),
+    weeks,
+    index=1,
+    key="agenda_week",
+    format_func=lambda d: t("agenda.week_label", week=scheduling.iso_week_of(d), monday=t.date(d)),
+)
 chosen = managers if manager_id == ALL else [by_id[manager_id]]
 for manager in chosen:
     interviews = scheduling.week_interviews(store, study, manager, week)
-    c2.download_button(t("agenda.download_week", manager=manager.name, count=len(interviews)),
-                       calendar_files.week_calendar(interviews, manager, week, t),
-                       file_name=calendar_files.week_file_name(manager, week),
-                       mime="text/calendar", key=f"agenda_week_{manager.id}")
+    c2.download_button(
+        t("agenda.download_week", manager=manager.name, count=len(interviews)),
+        calendar_files.week_calendar(interviews, manager, week, t),
+        file_name=calendar_files.week_file_name(manager, week),
+        mime="text/calendar",
+        key=f"agenda_week_{manager.id}",
+    )
 
 # ---- change an interview: reschedule, cancel, no-show, held
 st.divider()
 st.subheader(t("agenda.change_title"))
 open_ones = scheduling.list_interviews(
-    store, study, statuses=("booked",),
-    manager_id=None if manager_id == ALL else manager_id)
+    store, study, statuses=("booked",), manager_id=None if manager_id == ALL else manager_id
+)
 if not open_ones:
     st.info(t("agenda.none_open"))
     st.stop()
 labels = {i.id: f"{desk.interview_line(i, t)} · {i.manager_name}" for i in open_ones}
 if state.get("agenda_interview") not in labels:
     state["agenda_interview"] = open_ones[0].id
-chosen_id = st.selectbox(t("agenda.interview"), list(labels), format_func=labels.get,
-                         key="agenda_interview")
+chosen_id = st.selectbox(
+    t("agenda.interview"), list(labels), format_func=labels.get, key="agenda_interview"
+)
 interview = scheduling.get_interview(store, chosen_id)
 local = interview.start.replace(tzinfo=None)
 c1, c2, c3 = st.columns(3)
 new_day = c1.date_input(t("desk.date"), local.date(), key="agenda_day")
-new_time = c2.time_input(t("desk.time"), local.time(), key="agenda_time",
-                         step=timedelta(minutes=15))
-new_length = c3.number_input(t("desk.length"), min_value=15, max_value=480, step=15,
-                             value=interview.length_minutes, key="agenda_length")
+new_time = c2.time_input(
+    t("desk.time"), local.time(), key="agenda_time", step=timedelta(minutes=15)
+)
+new_length = c3.number_input(
+    t("desk.length"),
+    min_value=15,
+    max_value=480,
+    step=15,
+    value=interview.length_minutes,
+    key="agenda_length",
+)
 st.caption(t("agenda.zone_note", zone=interview.time_zone))
 reason = st.text_input(t("agenda.reason"), key="agenda_reason")
 b = st.columns(4)
 actions = {
     "reschedule": lambda: scheduling.reschedule(
-        store, chosen_id, datetime.combine(new_day, new_time), interview.time_zone,
-        actor=ui.actor(), length_minutes=int(new_length)),
+        store,
+        chosen_id,
+        datetime.combine(new_day, new_time),
+        interview.time_zone,
+        actor=ui.actor(),
+        length_minutes=int(new_length),
+    ),
     "cancel": lambda: scheduling.cancel(store, chosen_id, actor=ui.actor(), reason=reason),
     "no_show": lambda: scheduling.mark_no_show(store, chosen_id, actor=ui.actor(), reason=reason),
     "done": lambda: scheduling.mark_done(store, chosen_id, actor=ui.actor()),
 }
-button_keys = {"reschedule": "agenda.reschedule", "cancel": "agenda.cancel",
-               "no_show": "agenda.no_show", "done": "agenda.done"}
-done_keys = {"reschedule": "agenda.rescheduled", "cancel": "agenda.cancelled",
-             "no_show": "agenda.no_show_saved", "done": "agenda.done_saved"}
+button_keys = {
+    "reschedule": "agenda.reschedule",
+    "cancel": "agenda.cancel",
+    "no_show": "agenda.no_show",
+    "done": "agenda.done",
+}
+done_keys = {
+    "reschedule": "agenda.rescheduled",
+    "cancel": "agenda.cancelled",
+    "no_show": "agenda.no_show_saved",
+    "done": "agenda.done_saved",
+}
 for col, (action, run) in zip(b, actions.items(), strict=True):
     if col.button(t(button_keys[action]), key=f"agenda_{action}"):
         try:
@@ -133,9 +171,20 @@ for col, (action, run) in zip(b, actions.items(), strict=True):
 
 with st.expander(t("agenda.history")):
     events = scheduling.history(store, chosen_id)
-    st.dataframe(events.assign(action=events["action"].map(
-        lambda a: t(scheduling.ACTION_LABELS.get(a, "agenda.history")))),
-        hide_index=True, width="stretch",
-        column_config={"action": t("agenda.action"), "starts_at_utc": t("agenda.starts_utc"),
-                       "length_minutes": t("desk.length"), "detail": t("agenda.detail"),
-                       "created_by": t("agenda.by"), "created_at": t("agenda.at")})
+    st.dataframe(
+        events.assign(
+            action=events["action"].map(
+                lambda a: t(scheduling.ACTION_LABELS.get(a, "agenda.history"))
+            )
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "action": t("agenda.action"),
+            "starts_at_utc": t("agenda.starts_utc"),
+            "length_minutes": t("desk.length"),
+            "detail": t("agenda.detail"),
+            "created_by": t("agenda.by"),
+            "created_at": t("agenda.at"),
+        },
+    )

@@ -29,8 +29,9 @@ names = {m.id: m.name for m in interviewers}
 if state.get("desk_interviewer") not in names:
     me = [m.id for m in interviewers if m.name == ui.actor()]
     state["desk_interviewer"] = me[0] if me else interviewers[0].id
-interviewer_id = st.selectbox(t("desk.interviewer"), list(names), format_func=names.get,
-                              key="desk_interviewer")
+interviewer_id = st.selectbox(
+    t("desk.interviewer"), list(names), format_func=names.get, key="desk_interviewer"
+)
 
 mine = calls.my_calls(store, study, interviewer_id)
 m = st.columns(4)
@@ -43,25 +44,53 @@ st.subheader(t("desk.my_calls"))
 if mine.empty:
     st.info(t("desk.list_done"))
 else:
-    why = {w: t(k) for w, k in (("call_back_due", "desk.why.call_back_due"),
-                                ("untried", "desk.why.untried"), ("retry", "desk.why.retry"))}
+    why = {
+        w: t(k)
+        for w, k in (
+            ("call_back_due", "desk.why.call_back_due"),
+            ("untried", "desk.why.untried"),
+            ("retry", "desk.why.retry"),
+        )
+    }
     outcome_label = lambda o: t(calls.OUTCOME_LABELS[o]) if isinstance(o, str) else ""  # noqa: E731
     st.dataframe(
-        mine.assign(why=mine["why"].map(why), segment=mine["segment"].map(t.segment),
-                    phone=mine["phone"].map(lambda p: getattr(parse_phone(p), "international", "")),
-                    last_outcome=mine["last_outcome"].map(outcome_label),
-                    spend_lost=mine["spend_lost"].astype(float))[
-            ["why", "customer_id", "name", "contact_person", "phone", "segment", "spend_lost",
-             "attempts", "last_outcome", "call_back_at"]],
-        hide_index=True, width="stretch",
-        column_config={"why": t("desk.why"), "customer_id": t("field.customer_id"),
-                       "name": t("field.name"), "contact_person": t("field.contact_person"),
-                       "phone": t("field.phone"), "segment": t("field.segment"),
-                       "spend_lost": st.column_config.NumberColumn(t("field.spend_lost"),
-                                                                   format="localized"),
-                       "attempts": t("desk.attempts"), "last_outcome": t("desk.last_outcome"),
-                       "call_back_at": st.column_config.DatetimeColumn(
-                           t("desk.call_back_at"), format="YYYY-MM-DD HH:mm")})
+        mine.assign(
+            why=mine["why"].map(why),
+            segment=mine["segment"].map(t.segment),
+            phone=mine["phone"].map(lambda p: getattr(parse_phone(p), "international", "")),
+            last_outcome=mine["last_outcome"].map(outcome_label),
+            spend_lost=mine["spend_lost"].astype(float),
+        )[
+            [
+                "why",
+                "customer_id",
+                "name",
+                "contact_person",
+                "phone",
+                "segment",
+                "spend_lost",
+                "attempts",
+                "last_outcome",
+                "call_back_at",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "why": t("desk.why"),
+            "customer_id": t("field.customer_id"),
+            "name": t("field.name"),
+            "contact_person": t("field.contact_person"),
+            "phone": t("field.phone"),
+            "segment": t("field.segment"),
+            "spend_lost": st.column_config.NumberColumn(t("field.spend_lost"), format="localized"),
+            "attempts": t("desk.attempts"),
+            "last_outcome": t("desk.last_outcome"),
+            "call_back_at": st.column_config.DatetimeColumn(
+                t("desk.call_back_at"), format="YYYY-MM-DD HH:mm"
+            ),
+        },
+    )
 
 # every target of this interviewer can be opened, today's list first
 assigned = calls.call_state(store, study)
@@ -72,31 +101,54 @@ if state.get("desk_target") not in options:
     state["desk_target"] = options[0] if options else None
 if not options:
     st.stop()
-customer_id = st.selectbox(t("desk.open_target"), options, key="desk_target",
-                           format_func=lambda c: f"{c} {labels.get(c, '')}".strip())
+customer_id = st.selectbox(
+    t("desk.open_target"),
+    options,
+    key="desk_target",
+    format_func=lambda c: f"{c} {labels.get(c, '')}".strip(),
+)
 
 st.divider()
 file = calls.customer_file(store, study, customer_id)
 screening = calls.ensure_screening(store, study, customer_id, actor=ui.actor())
 st.subheader(t("desk.calling", name=file["name"] or customer_id))
-st.markdown(t("desk.contact_line", contact=file["contact_person"] or "–",
-              phone=desk.phone_markdown(file["phone"], t), email=file["email"] or "–"))
-st.caption(t("desk.value_line", segment=t.segment(file["segment"]),
-             spend_lost=t.money(file["spend_lost"]),
-             status=t.status(file["status"]) if file["status"] else "–", region=file["region"] or "–",
-             owner=file["owner"] or "–"))
+st.markdown(
+    t(
+        "desk.contact_line",
+        contact=file["contact_person"] or "–",
+        phone=desk.phone_markdown(file["phone"], t),
+        email=file["email"] or "–",
+    )
+)
+st.caption(
+    t(
+        "desk.value_line",
+        segment=t.segment(file["segment"]),
+        spend_lost=t.money(file["spend_lost"]),
+        status=t.status(file["status"]) if file["status"] else "–",
+        region=file["region"] or "–",
+        owner=file["owner"] or "–",
+    )
+)
 if file["former_reason"]:
     st.info(t("desk.former_note", reason=file["former_reason"]))
 history = calls.attempts(store, study, customer_id)
 if not history.empty:
     with st.expander(t("desk.previous_calls", count=len(history))):
-        st.dataframe(history.assign(outcome=history["outcome"].map(
-            lambda o: t(calls.OUTCOME_LABELS[o])))[
-            ["called_at", "interviewer", "outcome", "call_back_at", "note"]],
-            hide_index=True, width="stretch",
-            column_config={"called_at": t("desk.called_at"), "interviewer": t("desk.interviewer"),
-                           "outcome": t("desk.outcome"), "call_back_at": t("desk.call_back_at"),
-                           "note": t("desk.note")})
+        st.dataframe(
+            history.assign(outcome=history["outcome"].map(lambda o: t(calls.OUTCOME_LABELS[o])))[
+                ["called_at", "interviewer", "outcome", "call_back_at", "note"]
+            ],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "called_at": t("desk.called_at"),
+                "interviewer": t("desk.interviewer"),
+                "outcome": t("desk.outcome"),
+                "call_back_at": t("desk.call_back_at"),
+                "note": t("desk.note"),
+            },
+        )
 
 script_col, form_col = st.columns([2, 3])
 with script_col:
@@ -104,48 +156,77 @@ with script_col:
     st.markdown(t("desk.script", name=file["contact_person"] or "", caller=names[interviewer_id]))
     other = Translator("zh" if t.lang == "en" else "en")
     with st.expander(other("desk.script_other_language")):
-        st.markdown(other("desk.script", name=file["contact_person"] or "",
-                          caller=names[interviewer_id]))
+        st.markdown(
+            other("desk.script", name=file["contact_person"] or "", caller=names[interviewer_id])
+        )
 
 with form_col:
     # ---- the call itself
     st.markdown(f"#### {t('desk.log_title')}")
     with st.form("desk_log_form", clear_on_submit=True):
-        outcome = st.radio(t("desk.outcome"), calls.OUTCOMES, horizontal=True,
-                           format_func=lambda o: t(calls.OUTCOME_LABELS[o]), key="desk_outcome")
+        outcome = st.radio(
+            t("desk.outcome"),
+            calls.OUTCOMES,
+            horizontal=True,
+            format_func=lambda o: t(calls.OUTCOME_LABELS[o]),
+            key="desk_outcome",
+        )
         c1, c2 = st.columns(2)
-        back_day = c1.date_input(t("desk.call_back_day"), datetime.now().date() + timedelta(days=1),
-                                 key="desk_back_day")
-        back_time = c2.time_input(t("desk.call_back_time"), time(10, 0), key="desk_back_time",
-                                  step=timedelta(minutes=15))
+        back_day = c1.date_input(
+            t("desk.call_back_day"), datetime.now().date() + timedelta(days=1), key="desk_back_day"
+        )
+        back_time = c2.time_input(
+            t("desk.call_back_time"), time(10, 0), key="desk_back_time", step=timedelta(minutes=15)
+        )
         note = st.text_input(t("desk.note"), key="desk_note")
         if st.form_submit_button(t("desk.log"), type="primary"):
             try:
                 calls.log_attempt(
-                    store, study, customer_id, outcome, actor=ui.actor(),
-                    interviewer_id=interviewer_id, note=note,
+                    store,
+                    study,
+                    customer_id,
+                    outcome,
+                    actor=ui.actor(),
+                    interviewer_id=interviewer_id,
+                    note=note,
                     call_back_at=datetime.combine(back_day, back_time)
-                    if outcome == "call_back" else None)
-                state["desk_flash"] = t("desk.logged", outcome=t(calls.OUTCOME_LABELS[outcome]),
-                                        name=file["name"] or customer_id)
+                    if outcome == "call_back"
+                    else None,
+                )
+                state["desk_flash"] = t(
+                    "desk.logged",
+                    outcome=t(calls.OUTCOME_LABELS[outcome]),
+                    name=file["name"] or customer_id,
+                )
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
 
     # ---- notes, saved as they are typed
     def save_notes(text: str, base: int, own: set[int]) -> int:
-        return calls.save_notes(store, study, customer_id, text, base, actor=ui.actor(),
-                                own_versions=own)
+        return calls.save_notes(
+            store, study, customer_id, text, base, actor=ui.actor(), own_versions=own
+        )
 
     notes_key = f"desk_notes_{study.id}_{customer_id}"
-    autosave_text(t("desk.notes"), key=notes_key, value=screening["notes"] or "",
-                  version=screening["version"],
-                  storage_key=f"screening:{study.id}:{customer_id}:notes", on_save=save_notes,
-                  labels={"typing": t("autosave.typing"), "saving": t("autosave.saving"),
-                          "saved": t("autosave.saved"), "restored": t("autosave.restored")},
-                  saved_note=t("desk.notes_saved", by=screening["updated_by"],
-                               at=t.datetime(screening["updated_at"])),
-                  placeholder=t("desk.notes_placeholder"))
+    autosave_text(
+        t("desk.notes"),
+        key=notes_key,
+        value=screening["notes"] or "",
+        version=screening["version"],
+        storage_key=f"screening:{study.id}:{customer_id}:notes",
+        on_save=save_notes,
+        labels={
+            "typing": t("autosave.typing"),
+            "saving": t("autosave.saving"),
+            "saved": t("autosave.saved"),
+            "restored": t("autosave.restored"),
+        },
+        saved_note=t(
+            "desk.notes_saved", by=screening["updated_by"], at=t.datetime(screening["updated_at"])
+        ),
+        placeholder=t("desk.notes_placeholder"),
+    )
     conflict = state.get(f"{notes_key}_error")
     if isinstance(conflict, EditConflictError):
         ui.show_error(conflict)
@@ -155,8 +236,14 @@ with form_col:
         b.markdown(f"**{t('desk.mine')}**")
         b.text(conflict.mine.get("notes") or "")
         if b.button(t("desk.keep_mine"), key="desk_keep_mine"):
-            calls.save_notes(store, study, customer_id, conflict.mine.get("notes") or "",
-                             int(conflict.theirs["version"]), actor=ui.actor())
+            calls.save_notes(
+                store,
+                study,
+                customer_id,
+                conflict.mine.get("notes") or "",
+                int(conflict.theirs["version"]),
+                actor=ui.actor(),
+            )
             state.pop(f"{notes_key}_error", None)
             st.rerun()
         if a.button(t("desk.take_theirs"), key="desk_take_theirs"):
@@ -172,22 +259,32 @@ with form_col:
     def pick(field: str, label_key: str, horizontal: bool = True, box=st):
         values = (None, *calls.CHOICES[field])
         current = screening.get(field)
-        return box.selectbox(t(label_key), values,
-                             index=values.index(current) if current in values else 0,
-                             format_func=lambda v: desk.choice_label(t, field, v)
-                             if v else t("desk.not_asked"), key=f"desk_{field}_{suffix}")
+        return box.selectbox(
+            t(label_key),
+            values,
+            index=values.index(current) if current in values else 0,
+            format_func=lambda v: desk.choice_label(t, field, v) if v else t("desk.not_asked"),
+            key=f"desk_{field}_{suffix}",
+        )
 
     with st.form("desk_answers_form"):
         c1, c2 = st.columns(2)
         tenure = screening.get("tenure_years")
-        tenure_years = c1.number_input(t("screening.tenure_years"), min_value=0.0,
-                                       max_value=100.0, step=0.5,
-                                       value=float(tenure) if tenure == tenure and tenure is not None
-                                       else None, key=f"desk_tenure_years_{suffix}")
+        tenure_years = c1.number_input(
+            t("screening.tenure_years"),
+            min_value=0.0,
+            max_value=100.0,
+            step=0.5,
+            value=float(tenure) if tenure == tenure and tenure is not None else None,
+            key=f"desk_tenure_years_{suffix}",
+        )
         where_now = pick("where_now", "screening.where_now", box=c2)
         c1, c2 = st.columns(2)
-        competitor = c1.text_input(t("screening.competitor"), screening.get("competitor") or "",
-                                   key=f"desk_competitor_{suffix}")
+        competitor = c1.text_input(
+            t("screening.competitor"),
+            screening.get("competitor") or "",
+            key=f"desk_competitor_{suffix}",
+        )
         still = pick("still_buys_from_us", "screening.still_buys_from_us", box=c2)
         kind = pick("customer_kind", "screening.customer_kind")
         st.caption(t("desk.facts_consumer"))
@@ -198,25 +295,49 @@ with form_col:
         st.caption(t("desk.facts_business"))
         c1, c2 = st.columns(2)
         size = pick("company_size", "screening.company_size", box=c1)
-        industry = c2.text_input(t("screening.industry"), screening.get("industry") or "",
-                                 key=f"desk_industry_{suffix}")
+        industry = c2.text_input(
+            t("screening.industry"), screening.get("industry") or "", key=f"desk_industry_{suffix}"
+        )
         c1, c2, c3 = st.columns(3)
         consent = pick("consent", "screening.consent", box=c1)
         mode = pick("preferred_mode", "screening.preferred_mode", box=c2)
-        place = c3.text_input(t("screening.preferred_place"),
-                              screening.get("preferred_place") or "", key=f"desk_place_{suffix}")
+        place = c3.text_input(
+            t("screening.preferred_place"),
+            screening.get("preferred_place") or "",
+            key=f"desk_place_{suffix}",
+        )
         if st.form_submit_button(t("desk.save_answers"), type="primary"):
-            answers = {"tenure_years": tenure_years, "where_now": where_now,
-                       "competitor": competitor, "still_buys_from_us": still,
-                       "customer_kind": kind, "age_band": age, "income_band": income,
-                       "education": education, "company_size": size, "industry": industry,
-                       "consent": consent, "preferred_mode": mode, "preferred_place": place}
+            answers = {
+                "tenure_years": tenure_years,
+                "where_now": where_now,
+                "competitor": competitor,
+                "still_buys_from_us": still,
+                "customer_kind": kind,
+                "age_band": age,
+                "income_band": income,
+                "education": education,
+                "company_size": size,
+                "industry": industry,
+                "consent": consent,
+                "preferred_mode": mode,
+                "preferred_place": place,
+            }
             try:
-                saved = calls.save_answers(store, study, customer_id, answers,
-                                           screening["version"], actor=ui.actor(), t=t,
-                                           own_versions=state.get(f"{notes_key}_versions", set()))
-                state["desk_flash"] = t("desk.answers_saved_former") if saved.became_former \
+                saved = calls.save_answers(
+                    store,
+                    study,
+                    customer_id,
+                    answers,
+                    screening["version"],
+                    actor=ui.actor(),
+                    t=t,
+                    own_versions=state.get(f"{notes_key}_versions", set()),
+                )
+                state["desk_flash"] = (
+                    t("desk.answers_saved_former")
+                    if saved.became_former
                     else t("desk.answers_saved")
+                )
                 # the booking below follows what they prefer
                 if mode:
                     state[f"desk_mode_{suffix}"] = mode
@@ -237,9 +358,13 @@ booked = scheduling.list_interviews(store, study, customer_id=customer_id)
 for interview in booked:
     c1, c2 = st.columns([4, 1])
     c1.markdown(f"{desk.interview_line(interview, t)} · {interview.manager_name}")
-    c2.download_button(t("desk.download_ics"), calendar_files.invitation(interview, t),
-                       file_name=calendar_files.invitation_file_name(interview),
-                       mime="text/calendar", key=f"desk_ics_{interview.id}_{interview.sequence}")
+    c2.download_button(
+        t("desk.download_ics"),
+        calendar_files.invitation(interview, t),
+        file_name=calendar_files.invitation_file_name(interview),
+        mime="text/calendar",
+        key=f"desk_ics_{interview.id}_{interview.sequence}",
+    )
 if not managers:
     st.info(t("desk.no_managers"))
 elif file["do_not_call"]:
@@ -247,47 +372,79 @@ elif file["do_not_call"]:
 else:
     manager_names = {mm.id: mm for mm in managers}
     c1, c2 = st.columns(2)
-    manager_id = c1.selectbox(t("desk.manager"), list(manager_names),
-                              format_func=lambda i: manager_names[i].name, key="desk_manager")
+    manager_id = c1.selectbox(
+        t("desk.manager"),
+        list(manager_names),
+        format_func=lambda i: manager_names[i].name,
+        key="desk_manager",
+    )
     manager = manager_names[manager_id]
-    length = c2.number_input(t("desk.length"), min_value=15, max_value=480, step=15, value=60,
-                             key="desk_length")
-    st.caption(t("desk.manager_hours", hours=manager.available_hours or "–",
-                 zone=manager.time_zone))
-    slots = scheduling.free_slots(store, manager, datetime.now().date(), days=14,
-                                  length_minutes=int(length))[:60]
+    length = c2.number_input(
+        t("desk.length"), min_value=15, max_value=480, step=15, value=60, key="desk_length"
+    )
+    st.caption(
+        t("desk.manager_hours", hours=manager.available_hours or "–", zone=manager.time_zone)
+    )
+    slots = scheduling.free_slots(
+        store, manager, datetime.now().date(), days=14, length_minutes=int(length)
+    )[:60]
     custom = "custom"
-    slot = st.selectbox(t("desk.free_slot"), [*slots, custom], key="desk_slot",
-                        format_func=lambda s: t("desk.other_time") if s == custom
-                        else desk.slot_label(s, manager.time_zone, t))
+    slot = st.selectbox(
+        t("desk.free_slot"),
+        [*slots, custom],
+        key="desk_slot",
+        format_func=lambda s: (
+            t("desk.other_time") if s == custom else desk.slot_label(s, manager.time_zone, t)
+        ),
+    )
     if slot == custom or not slots:
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input(t("desk.date"), datetime.now().date() + timedelta(days=1),
-                            key="desk_day")
-        start_time = c2.time_input(t("desk.time"), time(10, 0), key="desk_time",
-                                   step=timedelta(minutes=15))
+        day = c1.date_input(
+            t("desk.date"), datetime.now().date() + timedelta(days=1), key="desk_day"
+        )
+        start_time = c2.time_input(
+            t("desk.time"), time(10, 0), key="desk_time", step=timedelta(minutes=15)
+        )
         zones = team.time_zones()
-        zone = c3.selectbox(t("desk.time_zone"), zones, index=zones.index(manager.time_zone),
-                            key=f"desk_zone_{manager.id}")
+        zone = c3.selectbox(
+            t("desk.time_zone"),
+            zones,
+            index=zones.index(manager.time_zone),
+            key=f"desk_zone_{manager.id}",
+        )
         start, zone_name = datetime.combine(day, start_time), zone
     else:
         start, zone_name = slot.replace(tzinfo=None), manager.time_zone
     c1, c2 = st.columns(2)
     modes = scheduling.MODES
     preferred = screening.get("preferred_mode")
-    mode_choice = c1.selectbox(t("desk.mode"), modes,
-                               index=modes.index(preferred) if preferred in modes else 0,
-                               format_func=lambda v: t(scheduling.MODE_LABELS[v]),
-                               key=f"desk_mode_{suffix}")
-    place_choice = c2.text_input(t("desk.place"), screening.get("preferred_place") or "",
-                                 key=f"desk_book_place_{suffix}")
+    mode_choice = c1.selectbox(
+        t("desk.mode"),
+        modes,
+        index=modes.index(preferred) if preferred in modes else 0,
+        format_func=lambda v: t(scheduling.MODE_LABELS[v]),
+        key=f"desk_mode_{suffix}",
+    )
+    place_choice = c2.text_input(
+        t("desk.place"), screening.get("preferred_place") or "", key=f"desk_book_place_{suffix}"
+    )
     if st.button(t("desk.book"), type="primary", key="desk_book"):
         try:
             interview = scheduling.book_interview(
-                store, study, customer_id, manager, start, zone_name, actor=ui.actor(),
-                length_minutes=int(length), mode=mode_choice, place=place_choice)
-            state["desk_flash"] = t("desk.booked", manager=manager.name,
-                                    when=desk.interview_line(interview, t))
+                store,
+                study,
+                customer_id,
+                manager,
+                start,
+                zone_name,
+                actor=ui.actor(),
+                length_minutes=int(length),
+                mode=mode_choice,
+                place=place_choice,
+            )
+            state["desk_flash"] = t(
+                "desk.booked", manager=manager.name, when=desk.interview_line(interview, t)
+            )
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

@@ -16,9 +16,15 @@ with st.spinner(t("defectors.detecting")):
     detection.ensure_current(store, study, actor=ui.actor())
 frame = detection.results(store, study)
 p = detection.periods(study.as_of, study.window_months)
-st.caption(t("defectors.periods", baseline_start=t.date(p.baseline_start),
-             recent_start=t.date(p.recent_start), as_of=t.date(p.as_of),
-             drop=t.percent(study.drop_threshold)))
+st.caption(
+    t(
+        "defectors.periods",
+        baseline_start=t.date(p.baseline_start),
+        recent_start=t.date(p.recent_start),
+        as_of=t.date(p.as_of),
+        drop=t.percent(study.drop_threshold),
+    )
+)
 
 if frame.empty:
     st.info(t("study.no_data"))
@@ -30,16 +36,30 @@ if msg := st.session_state.pop("defectors_flash", None):
 # ---- filters
 st.session_state.setdefault("defectors_status", list(detection.DEFECTOR_STATUSES))
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-statuses = c1.multiselect(t("field.status"), detection.STATUSES, key="defectors_status",
-                          format_func=t.status, placeholder=t("common.all"))
-segments = c2.multiselect(t("field.segment"), [*detection.SEGMENTS, "none"],
-                          key="defectors_segment", placeholder=t("common.all"),
-                          format_func=lambda s: t.segment(None if s == "none" else s))
-owners = c3.multiselect(t("field.owner"), sorted(frame["owner"].dropna().unique()),
-                        key="defectors_owner", placeholder=t("common.all"))
+statuses = c1.multiselect(
+    t("field.status"),
+    detection.STATUSES,
+    key="defectors_status",
+    format_func=t.status,
+    placeholder=t("common.all"),
+)
+segments = c2.multiselect(
+    t("field.segment"),
+    [*detection.SEGMENTS, "none"],
+    key="defectors_segment",
+    placeholder=t("common.all"),
+    format_func=lambda s: t.segment(None if s == "none" else s),
+)
+owners = c3.multiselect(
+    t("field.owner"),
+    sorted(frame["owner"].dropna().unique()),
+    key="defectors_owner",
+    placeholder=t("common.all"),
+)
 search = c4.text_input(t("defectors.search"), key="defectors_search")
-silent_only = st.checkbox(t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"),
-                          key="defectors_silent")
+silent_only = st.checkbox(
+    t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
+)
 
 shown = frame
 if statuses:
@@ -50,8 +70,10 @@ if owners:
     shown = shown[shown["owner"].isin(owners)]
 if search:
     needle = search.strip().lower()
-    shown = shown[shown["customer_id"].str.lower().str.contains(needle, regex=False)
-                  | shown["name"].fillna("").str.lower().str.contains(needle, regex=False)]
+    shown = shown[
+        shown["customer_id"].str.lower().str.contains(needle, regex=False)
+        | shown["name"].fillna("").str.lower().str.contains(needle, regex=False)
+    ]
 if silent_only:
     shown = shown[shown["long_silence"]]
 
@@ -71,15 +93,37 @@ table = shown.assign(
     spend_lost=shown["spend_lost"].astype(float),
     baseline_share=shown["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
     recent_share=shown["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
-)[["customer_id", "name", "status", "segment", "baseline_spend", "recent_spend",
-   "baseline_share", "recent_share", "spend_lost", "first_purchase", "last_purchase",
-   "days_silent", "long_silence", "owner", "region", "industry"]]
+)[
+    [
+        "customer_id",
+        "name",
+        "status",
+        "segment",
+        "baseline_spend",
+        "recent_spend",
+        "baseline_share",
+        "recent_share",
+        "spend_lost",
+        "first_purchase",
+        "last_purchase",
+        "days_silent",
+        "long_silence",
+        "owner",
+        "region",
+        "industry",
+    ]
+]
 money = st.column_config.NumberColumn
 st.dataframe(
-    table, width="stretch", hide_index=True, height=min(420, 38 + 35 * max(len(table), 1)),
+    table,
+    width="stretch",
+    hide_index=True,
+    height=min(420, 38 + 35 * max(len(table), 1)),
     column_config={
-        "customer_id": t("field.customer_id"), "name": t("field.name"),
-        "status": t("field.status"), "segment": t("field.segment"),
+        "customer_id": t("field.customer_id"),
+        "name": t("field.name"),
+        "status": t("field.status"),
+        "segment": t("field.segment"),
         "baseline_spend": money(t("field.baseline_spend"), format="localized"),
         "recent_spend": money(t("field.recent_spend"), format="localized"),
         "baseline_share": t("field.baseline_share"),
@@ -87,29 +131,47 @@ st.dataframe(
         "spend_lost": money(t("field.spend_lost"), format="localized"),
         "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
         "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
-        "days_silent": t("field.days_silent"), "long_silence": t("field.long_silence"),
-        "owner": t("field.owner"), "region": t("field.region"), "industry": t("field.industry"),
-    })
-st.download_button(t("defectors.download"), sampling.export_csv(shown),
-                   file_name=f"{study.name}-defectors.csv", mime="text/csv")
+        "days_silent": t("field.days_silent"),
+        "long_silence": t("field.long_silence"),
+        "owner": t("field.owner"),
+        "region": t("field.region"),
+        "industry": t("field.industry"),
+    },
+)
+st.download_button(
+    t("defectors.download"),
+    sampling.export_csv(shown),
+    file_name=f"{study.name}-defectors.csv",
+    mime="text/csv",
+)
 
 # ---- counts and chart
 st.subheader(t("defectors.counts_title"))
 counts = detection.counts_by_status_segment(frame)
 counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
-counts.columns = [t("common.total") if s == "total" else t.segment(None if s == "none" else s)
-                  for s in counts.columns]
+counts.columns = [
+    t("common.total") if s == "total" else t.segment(None if s == "none" else s)
+    for s in counts.columns
+]
 st.dataframe(counts, width="stretch")
-st.plotly_chart(charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t),
-                width="stretch")
+st.plotly_chart(
+    charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t), width="stretch"
+)
 
 # ---- target list
 st.divider()
 st.subheader(t("targets.title"))
-st.caption(t("targets.intro", size=study.target_sample_size, seed=study.sample_seed,
-             best=t.percent(study.weight_best_core), other=t.percent(study.weight_other_core),
-             general=t.percent(study.weight_general),
-             expendable=t.percent(study.weight_expendable)))
+st.caption(
+    t(
+        "targets.intro",
+        size=study.target_sample_size,
+        seed=study.sample_seed,
+        best=t.percent(study.weight_best_core),
+        other=t.percent(study.weight_other_core),
+        general=t.percent(study.weight_general),
+        expendable=t.percent(study.weight_expendable),
+    )
+)
 if st.button(t("targets.draw"), key="targets_draw"):
     try:
         draws = sampling.draw_sample(store, study, actor=ui.actor())
@@ -121,21 +183,47 @@ if st.button(t("targets.draw"), key="targets_draw"):
 targets = sampling.target_list(store, study, include_removed=True)
 on_list = targets[targets["included"]]
 st.dataframe(
-    on_list.assign(segment=on_list["segment"].map(t.segment),
-                   status=on_list["status"].map(t.status),
-                   source=on_list["source"].map(lambda s: t(f"targets.source.{s}")),
-                   spend_lost=on_list["spend_lost"].astype(float))[
-        ["customer_id", "name", "segment", "status", "spend_lost", "contact_person", "phone",
-         "owner", "source", "reason"]],
-    width="stretch", hide_index=True,
-    column_config={"customer_id": t("field.customer_id"), "name": t("field.name"),
-                   "segment": t("field.segment"), "status": t("field.status"),
-                   "spend_lost": money(t("field.spend_lost"), format="localized"),
-                   "contact_person": t("field.contact_person"), "phone": t("field.phone"),
-                   "owner": t("field.owner"), "source": t("targets.source"),
-                   "reason": t("targets.reason")})
-st.download_button(t("targets.download"), sampling.export_csv(on_list),
-                   file_name=f"{study.name}-targets.csv", mime="text/csv", key="targets_download")
+    on_list.assign(
+        segment=on_list["segment"].map(t.segment),
+        status=on_list["status"].map(t.status),
+        source=on_list["source"].map(lambda s: t(f"targets.source.{s}")),
+        spend_lost=on_list["spend_lost"].astype(float),
+    )[
+        [
+            "customer_id",
+            "name",
+            "segment",
+            "status",
+            "spend_lost",
+            "contact_person",
+            "phone",
+            "owner",
+            "source",
+            "reason",
+        ]
+    ],
+    width="stretch",
+    hide_index=True,
+    column_config={
+        "customer_id": t("field.customer_id"),
+        "name": t("field.name"),
+        "segment": t("field.segment"),
+        "status": t("field.status"),
+        "spend_lost": money(t("field.spend_lost"), format="localized"),
+        "contact_person": t("field.contact_person"),
+        "phone": t("field.phone"),
+        "owner": t("field.owner"),
+        "source": t("targets.source"),
+        "reason": t("targets.reason"),
+    },
+)
+st.download_button(
+    t("targets.download"),
+    sampling.export_csv(on_list),
+    file_name=f"{study.name}-targets.csv",
+    mime="text/csv",
+    key="targets_download",
+)
 
 names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
 label = lambda cid: f"{cid} {names.get(cid, '')}".strip()  # noqa: E731
@@ -145,9 +233,14 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
     """Pick a customer, give a reason, apply ``change`` (sampling.add/remove_target)."""
     with st.form(f"targets_{name}_form", clear_on_submit=True):
         st.markdown("**" + t(title_key) + "**")
-        customer = st.selectbox(t("field.customer_id"), choices, format_func=label, index=None,
-                                key=f"targets_{name}_customer",
-                                placeholder=t("common.type_to_search"))
+        customer = st.selectbox(
+            t("field.customer_id"),
+            choices,
+            format_func=label,
+            index=None,
+            key=f"targets_{name}_customer",
+            placeholder=t("common.type_to_search"),
+        )
         reason = st.text_input(t("targets.reason"), key=f"targets_{name}_reason")
         if st.form_submit_button(t(submit_key)):
             try:
@@ -160,18 +253,36 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
                 ui.show_error(e)
 
 
-candidates = frame.loc[frame["status"].isin(detection.DEFECTOR_STATUSES)
-                       & ~frame["customer_id"].isin(on_list["customer_id"]), "customer_id"]
+candidates = frame.loc[
+    frame["status"].isin(detection.DEFECTOR_STATUSES)
+    & ~frame["customer_id"].isin(on_list["customer_id"]),
+    "customer_id",
+]
 add_col, remove_col = st.columns(2)
 with add_col:
-    target_form("add", "targets.add_title", candidates.tolist(), "targets.add",
-                sampling.add_target, "cli.target_added")
+    target_form(
+        "add",
+        "targets.add_title",
+        candidates.tolist(),
+        "targets.add",
+        sampling.add_target,
+        "cli.target_added",
+    )
 with remove_col:
-    target_form("remove", "targets.remove_title", on_list["customer_id"].tolist(),
-                "targets.remove", sampling.remove_target, "cli.target_removed")
+    target_form(
+        "remove",
+        "targets.remove_title",
+        on_list["customer_id"].tolist(),
+        "targets.remove",
+        sampling.remove_target,
+        "cli.target_removed",
+    )
 
 removed = targets[~targets["included"]]
 if not removed.empty:
     with st.expander(t("targets.removed_title", count=len(removed))):
-        st.dataframe(removed[["customer_id", "name", "reason", "updated_by", "updated_at"]],
-                     width="stretch", hide_index=True)
+        st.dataframe(
+            removed[["customer_id", "name", "reason", "updated_by", "updated_at"]],
+            width="stretch",
+            hide_index=True,
+        )

@@ -17,8 +17,9 @@ study = ui.require_study()
 st.title(t("import.title"))
 st.caption(t("import.intro", study=study.name))
 
-*tabs, findings_tab = st.tabs([t(f"import.kind.{kind}") for kind in KINDS]
-                              + [t("import.kind.findings")])
+*tabs, findings_tab = st.tabs(
+    [t(f"import.kind.{kind}") for kind in KINDS] + [t("import.kind.findings")]
+)
 NONE = "—"
 
 for kind, tab in zip(KINDS, tabs, strict=True):
@@ -40,44 +41,73 @@ for kind, tab in zip(KINDS, tabs, strict=True):
             options = [NONE, *columns]
             label = t(f"field.{fld.name}") + (" *" if fld.required else "")
             choice = grid[i % 3].selectbox(
-                label, options, index=options.index(default) if default else 0,
-                key=f"import_map_{kind}_{fld.name}_{raw.sha256[:8]}")
+                label,
+                options,
+                index=options.index(default) if default else 0,
+                key=f"import_map_{kind}_{fld.name}_{raw.sha256[:8]}",
+            )
             if choice != NONE:
                 mapping[fld.name] = choice
 
         try:
-            sample = prepare(kind, RawTable(raw.frame.head(20), raw.file_name,
-                                                          raw.sha256, raw.encoding, raw.is_excel),
-                                    mapping)
+            sample = prepare(
+                kind,
+                RawTable(raw.frame.head(20), raw.file_name, raw.sha256, raw.encoding, raw.is_excel),
+                mapping,
+            )
             st.markdown("**" + t("import.mapped_preview") + "**")
-            preview = sample.frame.head(10).drop(columns=["attributes", "period_start", "period_end"],
-                                                 errors="ignore")
+            preview = sample.frame.head(10).drop(
+                columns=["attributes", "period_start", "period_end"], errors="ignore"
+            )
             preview.columns = [t(f"field.{c}") for c in preview.columns]
-            st.dataframe(preview.astype(object).where(preview.notna(), ""), width="stretch",
-                         hide_index=True)
+            st.dataframe(
+                preview.astype(object).where(preview.notna(), ""), width="stretch", hide_index=True
+            )
         except ResearchError as e:
             ui.show_error(e)
             continue
 
-        if st.button(t("import.run", rows=t.number(len(raw.frame))), type="primary",
-                     key=f"import_run_{kind}"):
+        if st.button(
+            t("import.run", rows=t.number(len(raw.frame))), type="primary", key=f"import_run_{kind}"
+        ):
             bar = st.progress(0.0, text=t("import.checking"))
             try:
                 prepared = prepare(kind, raw, mapping)
                 if prepared.problems:
-                    raise ImportRejectedError("import.rejected", prepared.problems,
-                                              file=raw.file_name, count=len(prepared.problems))
+                    raise ImportRejectedError(
+                        "import.rejected",
+                        prepared.problems,
+                        file=raw.file_name,
+                        count=len(prepared.problems),
+                    )
                 result = load(
-                    store, study, prepared, actor=ui.actor(),
-                    progress=lambda f, m, bar=bar: bar.progress(f, text=t("import.writing", detail=m.render(t))))
+                    store,
+                    study,
+                    prepared,
+                    actor=ui.actor(),
+                    progress=lambda f, m, bar=bar: bar.progress(
+                        f, text=t("import.writing", detail=m.render(t))
+                    ),
+                )
             except ImportRejectedError as e:
                 bar.empty()
                 st.error(f"**{e.heading(t)}**\n\n{t(e.key, **e.values)}")
                 if e.problems:
-                    st.dataframe(pd.DataFrame([{
-                        t("import.col.row"): p.row, t("import.col.column"): p.column,
-                        t("import.col.value"): p.value, t("import.col.reason"): p.reason.render(t),
-                    } for p in e.problems]), width="stretch", hide_index=True)
+                    st.dataframe(
+                        pd.DataFrame(
+                            [
+                                {
+                                    t("import.col.row"): p.row,
+                                    t("import.col.column"): p.column,
+                                    t("import.col.value"): p.value,
+                                    t("import.col.reason"): p.reason.render(t),
+                                }
+                                for p in e.problems
+                            ]
+                        ),
+                        width="stretch",
+                        hide_index=True,
+                    )
                 continue
             except ResearchError as e:
                 bar.empty()
@@ -86,9 +116,16 @@ for kind, tab in zip(KINDS, tabs, strict=True):
             bar.progress(1.0, text=t("import.detecting"))
             detection.ensure_current(store, study, actor=ui.actor())
             bar.empty()
-            st.success(t("import.done", file=result.file_name, rows=t.number(result.rows_in_file),
-                         new=t.number(result.rows_new), updated=t.number(result.rows_updated),
-                         duplicates=t.number(len(result.duplicate_rows))))
+            st.success(
+                t(
+                    "import.done",
+                    file=result.file_name,
+                    rows=t.number(result.rows_in_file),
+                    new=t.number(result.rows_new),
+                    updated=t.number(result.rows_updated),
+                    duplicates=t.number(len(result.duplicate_rows)),
+                )
+            )
             for warning in result.warnings:
                 st.warning(warning.render(t))
 

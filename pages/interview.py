@@ -46,8 +46,9 @@ if link != state.get("interview_link"):  # a new link: follow it once
     state["interview_link"] = link
     if link[0] and link[0].isdigit() and (existing["id"] == int(link[0])).any():
         state["interview_finding"] = int(link[0])
-        state["interview_customer"] = existing.loc[existing["id"] == int(link[0]),
-                                                   "customer_id"].iloc[0]
+        state["interview_customer"] = existing.loc[
+            existing["id"] == int(link[0]), "customer_id"
+        ].iloc[0]
     elif link[1] in customers:
         state["interview_customer"] = link[1]
         state["interview_finding"] = None
@@ -68,9 +69,15 @@ def customer_changed() -> None:
 tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
 
 with tab_record:
-    customer = st.selectbox(t("interview.customer"), customers, index=None,
-                            format_func=customer_label, key="interview_customer",
-                            placeholder=t("common.type_to_search"), on_change=customer_changed)
+    customer = st.selectbox(
+        t("interview.customer"),
+        customers,
+        index=None,
+        format_func=customer_label,
+        key="interview_customer",
+        placeholder=t("common.type_to_search"),
+        on_change=customer_changed,
+    )
     st.caption(t("interview.keyboard_hint"))
     fid = state.get("interview_finding")
     if customer:
@@ -82,17 +89,26 @@ with tab_record:
         if len(ids) > 1:
             rows = {int(r.id): r for r in mine.itertuples()}
             fid = c1.selectbox(
-                t("interview.pick_record"), list(rows), index=ids.index(fid),
-                format_func=lambda i: t("interview.record_line", id=i,
-                                        date=t.date(rows[i].interview_date),
-                                        status=findings.choice(t, "status", rows[i].status),
-                                        by=rows[i].interviewer or ""))
+                t("interview.pick_record"),
+                list(rows),
+                index=ids.index(fid),
+                format_func=lambda i: t(
+                    "interview.record_line",
+                    id=i,
+                    date=t.date(rows[i].interview_date),
+                    status=findings.choice(t, "status", rows[i].status),
+                    by=rows[i].interviewer or "",
+                ),
+            )
         if c2.button(t("interview.new_record"), key="interview_new"):
             interview_id = link[2] if link[1] == customer and link[2] else None
             created = interviews.create_finding(
-                store, study, customer, actor=actor,
-                interview_id=int(interview_id) if interview_id and interview_id.isdigit()
-                else None)
+                store,
+                study,
+                customer,
+                actor=actor,
+                interview_id=int(interview_id) if interview_id and interview_id.isdigit() else None,
+            )
             fid = created.id
         state["interview_finding"] = fid
         if fid is None:
@@ -105,8 +121,14 @@ with tab_record:
 def show_conflict(error: EditConflictError, name: str) -> None:
     theirs = error.theirs.get(name) if name in error.theirs else error.theirs.get("text")
     mine = error.mine.get(name) if name in error.mine else error.mine.get("text")
-    st.warning(t("interview.conflict", by=error.theirs.get("updated_by", "?"),
-                 theirs=display(name, theirs), mine=display(name, mine)))
+    st.warning(
+        t(
+            "interview.conflict",
+            by=error.theirs.get("updated_by", "?"),
+            theirs=display(name, theirs),
+            mine=display(name, mine),
+        )
+    )
 
 
 def display(name: str, value) -> str:
@@ -133,10 +155,15 @@ def record_form(f: interviews.Finding) -> None:
 
     # widgets show the stored answers whenever the record moved on (a save, a colleague)
     widgets = {
-        "interview_date": f.interview_date, "defection_type": f.defection_type,
-        "destination": f.destination, "primary_code": f.primary_code,
-        "secondary_codes": list(f.secondary_codes), "controllable": f.controllable,
-        "voluntary": f.voluntary, "lifecycle_stage": f.lifecycle_stage, "win_back": f.win_back,
+        "interview_date": f.interview_date,
+        "defection_type": f.defection_type,
+        "destination": f.destination,
+        "primary_code": f.primary_code,
+        "secondary_codes": list(f.secondary_codes),
+        "controllable": f.controllable,
+        "voluntary": f.voluntary,
+        "lifecycle_stage": f.lifecycle_stage,
+        "win_back": f.win_back,
         **{name: getattr(f, name) for name in interviews.SATISFACTION_FIELDS},
     }
     if state.get(f"{prefix}_seen") != f.version:
@@ -151,13 +178,24 @@ def record_form(f: interviews.Finding) -> None:
         value = state[f"{prefix}_{name}"]
         try:
             if name == "primary_code":
-                version = interviews.set_primary_cause(store, f.id, value,
-                                                     base_version=state[f"{prefix}_base"],
-                                                     actor=actor, own_versions=own)
+                version = interviews.set_primary_cause(
+                    store,
+                    f.id,
+                    value,
+                    base_version=state[f"{prefix}_base"],
+                    actor=actor,
+                    own_versions=own,
+                )
             else:
-                version = interviews.save_field(store, f.id, name, value,
-                                              base_version=state[f"{prefix}_base"],
-                                              actor=actor, own_versions=own)
+                version = interviews.save_field(
+                    store,
+                    f.id,
+                    name,
+                    value,
+                    base_version=state[f"{prefix}_base"],
+                    actor=actor,
+                    own_versions=own,
+                )
             own.add(version)
             state.pop(f"{prefix}_error", None)
         except EditConflictError as e:
@@ -168,42 +206,82 @@ def record_form(f: interviews.Finding) -> None:
 
     def saver(name: str):
         def on_save(text: str, base: int, widget_own: set[int]) -> int:
-            version = interviews.save_field(store, f.id, name, text, base_version=base,
-                                          actor=actor, own_versions=own | widget_own)
+            version = interviews.save_field(
+                store,
+                f.id,
+                name,
+                text,
+                base_version=base,
+                actor=actor,
+                own_versions=own | widget_own,
+            )
             own.add(version)
             return version
+
         return on_save
 
-    status_labels = {"typing": t("autosave.typing"), "saving": t("autosave.saving"),
-                     "saved": t("autosave.saved"), "restored": t("autosave.restored")}
+    status_labels = {
+        "typing": t("autosave.typing"),
+        "saving": t("autosave.saving"),
+        "saved": t("autosave.saved"),
+        "restored": t("autosave.restored"),
+    }
 
     def text_box(name: str, *, height: int = 68, placeholder: str = "") -> None:
         key = f"{prefix}_{name}"
-        autosave_text(findings.field_label(t, name), key=key, value=getattr(f, name) or "",
-                      version=f.version, storage_key=f"finding:{f.id}:{name}",
-                      on_save=saver(name), labels=status_labels, height=height,
-                      placeholder=placeholder, disabled=locked)
+        autosave_text(
+            findings.field_label(t, name),
+            key=key,
+            value=getattr(f, name) or "",
+            version=f.version,
+            storage_key=f"finding:{f.id}:{name}",
+            on_save=saver(name),
+            labels=status_labels,
+            height=height,
+            placeholder=placeholder,
+            disabled=locked,
+        )
         if isinstance(error := state.get(f"{key}_error"), EditConflictError):
             show_conflict(error, name)
 
     def radio(name: str, options, group: str | None = None, **kwargs) -> None:
-        st.radio(findings.field_label(t, name), options, index=None, horizontal=True,
-                 key=f"{prefix}_{name}", on_change=save, args=(name,), disabled=locked,
-                 format_func=lambda v: findings.choice(t, group or name, v), **kwargs)
+        st.radio(
+            findings.field_label(t, name),
+            options,
+            index=None,
+            horizontal=True,
+            key=f"{prefix}_{name}",
+            on_change=save,
+            args=(name,),
+            disabled=locked,
+            format_func=lambda v: findings.choice(t, group or name, v),
+            **kwargs,
+        )
 
     form_col, guide_col = st.columns([3, 2], gap="large")
     with form_col:
-        head = t("interview.record_head", id=f.id, customer=f.customer_id,
-                 name=names.get(f.customer_id, ""),
-                 status=findings.choice(t, "status", f.status))
+        head = t(
+            "interview.record_head",
+            id=f.id,
+            customer=f.customer_id,
+            name=names.get(f.customer_id, ""),
+            status=findings.choice(t, "status", f.status),
+        )
         st.subheader(head)
-        st.caption(t("interview.record_meta", version=f.version, by=f.updated_by,
-                     at=t.datetime(f.updated_at), book=f.codebook_version or "–",
-                     detected=t.status(statuses[f.customer_id])
-                     if f.customer_id in statuses else "–"))
+        st.caption(
+            t(
+                "interview.record_meta",
+                version=f.version,
+                by=f.updated_by,
+                at=t.datetime(f.updated_at),
+                book=f.codebook_version or "–",
+                detected=t.status(statuses[f.customer_id]) if f.customer_id in statuses else "–",
+            )
+        )
         if f.final:
-            st.info(t("interview.final_note", by=f.finalized_by or "?",
-                      at=t.datetime(f.finalized_at)))
+            st.info(
+                t("interview.final_note", by=f.finalized_by or "?", at=t.datetime(f.finalized_at))
+            )
             st.toggle(t("interview.amend"), key=f"{prefix}_amend")
         if isinstance(pair := state.get(f"{prefix}_error"), tuple):
             name, error = pair
@@ -213,9 +291,15 @@ def record_form(f: interviews.Finding) -> None:
                 ui.show_error(error)
 
         c1, c2 = st.columns(2)
-        c1.date_input(findings.field_label(t, "interview_date"), key=f"{prefix}_interview_date",
-                      on_change=save, args=("interview_date",), disabled=locked,
-                      value=None, format="YYYY-MM-DD")
+        c1.date_input(
+            findings.field_label(t, "interview_date"),
+            key=f"{prefix}_interview_date",
+            on_change=save,
+            args=("interview_date",),
+            disabled=locked,
+            value=None,
+            format="YYYY-MM-DD",
+        )
         with c2:
             text_box("interviewer", height=38)
         radio("defection_type", interviews.DEFECTION_TYPES)
@@ -226,25 +310,43 @@ def record_form(f: interviews.Finding) -> None:
             text_box("competitor", height=38, placeholder=t("interview.competitor_hint"))
 
         st.markdown("#### " + t("interview.causes"))
-        st.selectbox(findings.field_label(t, "primary_code"),
-                     findings.code_options(book, f.primary_code), index=None,
-                     format_func=lambda c: book.full_label(c, lang), key=f"{prefix}_primary_code",
-                     on_change=save, args=("primary_code",), disabled=locked,
-                     placeholder=t("interview.cause_hint"),
-                     help=book.code(f.primary_code).description(lang) if f.primary_code
-                     in book.codes else None)
-        st.multiselect(findings.field_label(t, "secondary_codes"),
-                       findings.code_options(book, *f.secondary_codes),
-                       format_func=lambda c: book.full_label(c, lang),
-                       key=f"{prefix}_secondary_codes", on_change=save,
-                       args=("secondary_codes",), disabled=locked,
-                       placeholder=t("interview.cause_hint"))
+        st.selectbox(
+            findings.field_label(t, "primary_code"),
+            findings.code_options(book, f.primary_code),
+            index=None,
+            format_func=lambda c: book.full_label(c, lang),
+            key=f"{prefix}_primary_code",
+            on_change=save,
+            args=("primary_code",),
+            disabled=locked,
+            placeholder=t("interview.cause_hint"),
+            help=book.code(f.primary_code).description(lang)
+            if f.primary_code in book.codes
+            else None,
+        )
+        st.multiselect(
+            findings.field_label(t, "secondary_codes"),
+            findings.code_options(book, *f.secondary_codes),
+            format_func=lambda c: book.full_label(c, lang),
+            key=f"{prefix}_secondary_codes",
+            on_change=save,
+            args=("secondary_codes",),
+            disabled=locked,
+            placeholder=t("interview.cause_hint"),
+        )
         c1, c2 = st.columns(2)
         with c1:
-            st.radio(findings.field_label(t, "controllable"), [True, False], index=None,
-                     horizontal=True, key=f"{prefix}_controllable", on_change=save,
-                     args=("controllable",), disabled=locked,
-                     format_func=lambda v: t("interview.yes") if v else t("interview.no"))
+            st.radio(
+                findings.field_label(t, "controllable"),
+                [True, False],
+                index=None,
+                horizontal=True,
+                key=f"{prefix}_controllable",
+                on_change=save,
+                args=("controllable",),
+                disabled=locked,
+                format_func=lambda v: t("interview.yes") if v else t("interview.no"),
+            )
         with c2:
             radio("voluntary", interviews.VOLUNTARY)
         st.caption(t("interview.prefill_note"))
@@ -257,11 +359,17 @@ def record_form(f: interviews.Finding) -> None:
         st.markdown("#### " + t("interview.satisfaction"))
         for name in interviews.SATISFACTION_FIELDS:
             radio(name, interviews.SATISFACTION, "satisfaction")
-        st.selectbox(findings.field_label(t, "lifecycle_stage"), interviews.LIFECYCLE_STAGES,
-                     index=None, key=f"{prefix}_lifecycle_stage", on_change=save,
-                     args=("lifecycle_stage",), disabled=locked,
-                     format_func=lambda v: findings.choice(t, "lifecycle_stage", v),
-                     placeholder=t("common.type_to_search"))
+        st.selectbox(
+            findings.field_label(t, "lifecycle_stage"),
+            interviews.LIFECYCLE_STAGES,
+            index=None,
+            key=f"{prefix}_lifecycle_stage",
+            on_change=save,
+            args=("lifecycle_stage",),
+            disabled=locked,
+            format_func=lambda v: findings.choice(t, "lifecycle_stage", v),
+            placeholder=t("common.type_to_search"),
+        )
 
         st.markdown("#### " + t("interview.quotes"))
         for q in f.quotes:
@@ -279,8 +387,12 @@ def record_form(f: interviews.Finding) -> None:
             missing = f.missing_for_final()
             if st.button(t("interview.finalize"), type="primary", key=f"{prefix}_finalize"):
                 if missing:
-                    st.error(t("interview.missing", fields=", ".join(
-                        findings.field_label(t, m) for m in missing)))
+                    st.error(
+                        t(
+                            "interview.missing",
+                            fields=", ".join(findings.field_label(t, m) for m in missing),
+                        )
+                    )
                 else:
                     try:
                         interviews.finalize(store, f.id, actor=actor)
@@ -301,15 +413,29 @@ def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: 
     own = state.setdefault(f"{prefix}_q{q.id}_own", set())
 
     def on_save(text: str, base: int, widget_own: set[int]) -> int:
-        version = interviews.save_quote(store, q.id, {"text": text}, base_version=base,
-                                      actor=actor, own_versions=own | widget_own)
+        version = interviews.save_quote(
+            store,
+            q.id,
+            {"text": text},
+            base_version=base,
+            actor=actor,
+            own_versions=own | widget_own,
+        )
         own.add(version)
         return version
 
     def tag_changed() -> None:
         try:
-            own.add(interviews.save_quote(store, q.id, {"code": state[f"{prefix}_qcode_{q.id}"]},
-                                        base_version=q.version, actor=actor, own_versions=own))
+            own.add(
+                interviews.save_quote(
+                    store,
+                    q.id,
+                    {"code": state[f"{prefix}_qcode_{q.id}"]},
+                    base_version=q.version,
+                    actor=actor,
+                    own_versions=own,
+                )
+            )
         except ResearchError as e:
             state[f"{prefix}_error"] = ("code", e)
             state[f"{prefix}_seen"] = None
@@ -317,18 +443,36 @@ def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: 
     c1, c2, c3 = st.columns([5, 3, 1], vertical_alignment="bottom")
     with c1:
         key = f"{prefix}_quote_{q.id}"
-        autosave_text(t("interview.quote", n=q.position), key=key, value=q.text,
-                      version=q.version, storage_key=f"finding_quote:{q.id}", on_save=on_save,
-                      labels=labels, height=52, disabled=locked,
-                      placeholder=t("interview.quote_hint"))
+        autosave_text(
+            t("interview.quote", n=q.position),
+            key=key,
+            value=q.text,
+            version=q.version,
+            storage_key=f"finding_quote:{q.id}",
+            on_save=on_save,
+            labels=labels,
+            height=52,
+            disabled=locked,
+            placeholder=t("interview.quote_hint"),
+        )
         if isinstance(error := state.get(f"{key}_error"), EditConflictError):
             show_conflict(error, "text")
-    c2.selectbox(t("interview.quote_code"), findings.code_options(book, q.code), index=None,
-                 format_func=lambda c: book.label(c, lang, with_status=True),
-                 key=f"{prefix}_qcode_{q.id}", on_change=tag_changed, disabled=locked,
-                 placeholder=t("interview.quote_code_hint"))
-    if c3.button(t("interview.remove_quote"), key=f"{prefix}_qremove_{q.id}", disabled=locked,
-                 help=t("interview.remove_quote_help")):
+    c2.selectbox(
+        t("interview.quote_code"),
+        findings.code_options(book, q.code),
+        index=None,
+        format_func=lambda c: book.label(c, lang, with_status=True),
+        key=f"{prefix}_qcode_{q.id}",
+        on_change=tag_changed,
+        disabled=locked,
+        placeholder=t("interview.quote_code_hint"),
+    )
+    if c3.button(
+        t("interview.remove_quote"),
+        key=f"{prefix}_qremove_{q.id}",
+        disabled=locked,
+        help=t("interview.remove_quote_help"),
+    ):
         interviews.remove_quote(store, q.id, actor=actor)
         st.rerun()
 
@@ -351,12 +495,25 @@ def history_table(f: interviews.Finding) -> None:
                 else:
                     parts.append(f"{findings.field_label(t, name)}: {display(name, after)}"[:120])
             what = "; ".join(parts)
-        rows.append({"version": h["version"] or "", "by": h["changed_by"],
-                     "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
-                     "what": what})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        "version": t("interview.col.version"), "by": t("interview.col.by"),
-        "at": t("interview.col.at"), "what": t("interview.col.what")})
+        rows.append(
+            {
+                "version": h["version"] or "",
+                "by": h["changed_by"],
+                "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
+                "what": what,
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "version": t("interview.col.version"),
+            "by": t("interview.col.by"),
+            "at": t("interview.col.at"),
+            "what": t("interview.col.what"),
+        },
+    )
 
 
 GUIDE_LABELS = {"en": "interview.guide_en", "zh": "interview.guide_zh"}
@@ -375,16 +532,29 @@ def guide_panel(labels: dict) -> None:
             own = state.setdefault(f"interview_guide_{code}_own", set())
 
             def on_save(value: str, base: int, widget_own: set[int], code=code, own=own) -> int:
-                version = interviews.save_guide(store, study, code, value, base_version=base,
-                                              actor=actor, own_versions=own | widget_own)
+                version = interviews.save_guide(
+                    store,
+                    study,
+                    code,
+                    value,
+                    base_version=base,
+                    actor=actor,
+                    own_versions=own | widget_own,
+                )
                 own.add(version)
                 return version
 
             key = f"interview_guide_{code}"
-            autosave_text(t(GUIDE_LABELS[code]),
-                          key=key, value=current, version=version,
-                          storage_key=f"guide:{study.id}:{code}", on_save=on_save, labels=labels,
-                          height=260)
+            autosave_text(
+                t(GUIDE_LABELS[code]),
+                key=key,
+                value=current,
+                version=version,
+                storage_key=f"guide:{study.id}:{code}",
+                on_save=on_save,
+                labels=labels,
+                height=260,
+            )
             if isinstance(error := state.get(f"{key}_error"), EditConflictError):
                 show_conflict(error, "text")
 
@@ -405,16 +575,22 @@ with tab_second:
         st.info(t("second.none", user=actor))
     else:
         rows = {int(r.finding_id): r for r in waiting.itertuples()}
-        pick = st.selectbox(t("second.pick", count=len(rows)), list(rows), key="second_pick",
-                            format_func=lambda i: t("second.line", id=i,
-                                                    customer=rows[i].customer_id,
-                                                    name=rows[i].name or ""))
+        pick = st.selectbox(
+            t("second.pick", count=len(rows)),
+            list(rows),
+            key="second_pick",
+            format_func=lambda i: t(
+                "second.line", id=i, customer=rows[i].customer_id, name=rows[i].name or ""
+            ),
+        )
         view = agreement.blind_view(store, pick)
-        st.markdown(f"**{findings.field_label(t, 'defection_type')}:** "
-                    f"{findings.choice(t, 'defection_type', view.defection_type)} · "
-                    f"**{findings.field_label(t, 'destination')}:** "
-                    f"{findings.choice(t, 'destination', view.destination)} "
-                    f"{view.competitor or ''}")
+        st.markdown(
+            f"**{findings.field_label(t, 'defection_type')}:** "
+            f"{findings.choice(t, 'defection_type', view.defection_type)} · "
+            f"**{findings.field_label(t, 'destination')}:** "
+            f"{findings.choice(t, 'destination', view.destination)} "
+            f"{view.competitor or ''}"
+        )
         if view.whys:
             st.markdown("**" + t("interview.whys") + "**")
             st.markdown("\n".join(f"{i}. {w}" for i, w in enumerate(view.whys, 1)))
@@ -423,32 +599,51 @@ with tab_second:
             for quote in view.quotes:
                 st.markdown(f"> {quote}")
         st.markdown(f"**{findings.field_label(t, 'summary')}:** {view.summary or '–'}")
-        st.markdown(f"**{findings.field_label(t, 'win_back_needs')}:** "
-                    f"{view.win_back_needs or '–'}")
-        st.dataframe(pd.DataFrame([{
-            "question": findings.field_label(t, k),
-            "answer": findings.choice(t, "satisfaction", v)}
-            for k, v in view.satisfaction.items()]), hide_index=True,
-            column_config={"question": t("second.col.question"),
-                           "answer": t("second.col.answer")})
+        st.markdown(
+            f"**{findings.field_label(t, 'win_back_needs')}:** {view.win_back_needs or '–'}"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "question": findings.field_label(t, k),
+                        "answer": findings.choice(t, "satisfaction", v),
+                    }
+                    for k, v in view.satisfaction.items()
+                ]
+            ),
+            hide_index=True,
+            column_config={"question": t("second.col.question"), "answer": t("second.col.answer")},
+        )
         with st.form(f"second_form_{pick}"):
-            primary = st.selectbox(findings.field_label(t, "primary_code"),
-                                   findings.code_options(book), index=None,
-                                   format_func=lambda c: book.full_label(c, lang),
-                                   placeholder=t("interview.cause_hint"), key="second_primary")
-            secondary = st.multiselect(findings.field_label(t, "secondary_codes"),
-                                       findings.code_options(book),
-                                       format_func=lambda c: book.full_label(c, lang),
-                                       placeholder=t("interview.cause_hint"),
-                                       key="second_secondary")
+            primary = st.selectbox(
+                findings.field_label(t, "primary_code"),
+                findings.code_options(book),
+                index=None,
+                format_func=lambda c: book.full_label(c, lang),
+                placeholder=t("interview.cause_hint"),
+                key="second_primary",
+            )
+            secondary = st.multiselect(
+                findings.field_label(t, "secondary_codes"),
+                findings.code_options(book),
+                format_func=lambda c: book.full_label(c, lang),
+                placeholder=t("interview.cause_hint"),
+                key="second_secondary",
+            )
             note = st.text_input(t("second.note"), key="second_note")
             if st.form_submit_button(t("second.save"), type="primary"):
                 try:
                     if primary is None:
                         raise ResearchError("error.pick_code")
-                    agreement.record_second_coding(store, pick, coder=actor,
-                                                          primary_code=primary,
-                                                          secondary_codes=secondary, note=note)
+                    agreement.record_second_coding(
+                        store,
+                        pick,
+                        coder=actor,
+                        primary_code=primary,
+                        secondary_codes=secondary,
+                        note=note,
+                    )
                     state["interview_flash"] = t("second.saved", id=pick)
                     st.rerun()
                 except ResearchError as e:

@@ -20,8 +20,15 @@ study = ui.current_study()
 
 if study is not None:
     st.subheader(study.name)
-    st.caption(t("study.status_line", status=t(f"study_status.{study.status}"),
-                 as_of=t.date(study.as_of), by=study.updated_by, at=t.datetime(study.updated_at)))
+    st.caption(
+        t(
+            "study.status_line",
+            status=t(f"study_status.{study.status}"),
+            as_of=t.date(study.as_of),
+            by=study.updated_by,
+            at=t.datetime(study.updated_at),
+        )
+    )
     if study.description:
         st.write(study.description)
     detection.ensure_current(store, study, actor=ui.actor())
@@ -32,8 +39,9 @@ if study is not None:
     cols[1].metric(t("metric.full"), t.number(summary.full))
     cols[2].metric(t("metric.partial"), t.number(summary.partial))
     cols[3].metric(t("metric.targets"), t.number(summary.targets))
-    cols[4].metric(t("metric.spend_lost"), t.money_short(summary.spend_lost),
-                  help=t.money(summary.spend_lost))
+    cols[4].metric(
+        t("metric.spend_lost"), t.money_short(summary.spend_lost), help=t.money(summary.spend_lost)
+    )
     if summary.customers:
         st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
     else:
@@ -42,19 +50,30 @@ if study is not None:
 
     p = detection.periods(study.as_of, study.window_months)
     with st.expander(t("study.rules_title")):
-        st.markdown(t("study.rules", baseline_start=t.date(p.baseline_start),
-                      recent_start=t.date(p.recent_start), as_of=t.date(p.as_of),
-                      drop=t.percent(study.drop_threshold), k=f"{study.gap_multiple:g}",
-                      best=t.percent(study.best_core_pct), other=t.percent(study.other_core_pct),
-                      general=t.percent(study.general_pct)))
+        st.markdown(
+            t(
+                "study.rules",
+                baseline_start=t.date(p.baseline_start),
+                recent_start=t.date(p.recent_start),
+                as_of=t.date(p.as_of),
+                drop=t.percent(study.drop_threshold),
+                k=f"{study.gap_multiple:g}",
+                best=t.percent(study.best_core_pct),
+                other=t.percent(study.other_core_pct),
+                general=t.percent(study.general_pct),
+            )
+        )
 
     with st.expander(t("study.settings_title")), st.form("study_settings"):
         values = {}
         c1, c2 = st.columns(2)
         values["as_of"] = c1.date_input(t("field.as_of"), study.as_of)
-        values["status"] = c2.selectbox(t("field.status"), studies.STATUSES,
-                                        index=studies.STATUSES.index(study.status),
-                                        format_func=lambda s: t(f"study_status.{s}"))
+        values["status"] = c2.selectbox(
+            t("field.status"),
+            studies.STATUSES,
+            index=studies.STATUSES.index(study.status),
+            format_func=lambda s: t(f"study_status.{s}"),
+        )
         values["description"] = st.text_input(t("field.description"), study.description or "")
         grid = st.columns(3)
         for i, setting in enumerate(STUDY_SETTINGS):
@@ -62,14 +81,25 @@ if study is not None:
             box = grid[i % 3]
             if setting.kind is int:
                 values[setting.name] = box.number_input(
-                    t(f"field.{setting.name}"), value=int(current), step=1,
-                    min_value=int(setting.minimum), max_value=int(setting.maximum),
-                    help=t(setting.help_key), key=f"study_{setting.name}")
+                    t(f"field.{setting.name}"),
+                    value=int(current),
+                    step=1,
+                    min_value=int(setting.minimum),
+                    max_value=int(setting.maximum),
+                    help=t(setting.help_key),
+                    key=f"study_{setting.name}",
+                )
             else:
                 values[setting.name] = box.number_input(
-                    t(f"field.{setting.name}"), value=float(current), step=0.05, format="%.2f",
-                    min_value=float(setting.minimum), max_value=float(setting.maximum),
-                    help=t(setting.help_key), key=f"study_{setting.name}")
+                    t(f"field.{setting.name}"),
+                    value=float(current),
+                    step=0.05,
+                    format="%.2f",
+                    min_value=float(setting.minimum),
+                    max_value=float(setting.maximum),
+                    help=t(setting.help_key),
+                    key=f"study_{setting.name}",
+                )
         if st.form_submit_button(t("study.save"), type="primary"):
             changed = {k: v for k, v in values.items() if v != (getattr(study, k) or "")}
             try:
@@ -92,8 +122,9 @@ with st.form("study_new", clear_on_submit=False):
     description = st.text_input(t("field.description"), key="study_new_description")
     if st.form_submit_button(t("study.create")):
         try:
-            created = studies.create_study(store, name, as_of, actor=ui.actor(),
-                                           description=description or None)
+            created = studies.create_study(
+                store, name, as_of, actor=ui.actor(), description=description or None
+            )
             ui.select_study(created.name)
             st.session_state["study_flash"] = t("study.created", name=created.name)
             st.rerun()

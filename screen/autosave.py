@@ -112,13 +112,25 @@ export default function({ parentElement, data, setStateValue }) {
 """
 
 _component = st.components.v2.component(
-    "defectors_autosave_text", html=_HTML, css=_CSS, js=_JS, isolate_styles=True)
+    "defectors_autosave_text", html=_HTML, css=_CSS, js=_JS, isolate_styles=True
+)
 
 
-def autosave_text(label: str, *, key: str, value: str, version: int, storage_key: str,
-                  on_save: Callable[[str, int, set[int]], int], labels: dict[str, str],
-                  saved_note: str | None = None, height: int = 120, debounce_ms: int = 600,
-                  placeholder: str = "", disabled: bool = False) -> str:
+def autosave_text(
+    label: str,
+    *,
+    key: str,
+    value: str,
+    version: int,
+    storage_key: str,
+    on_save: Callable[[str, int, set[int]], int],
+    labels: dict[str, str],
+    saved_note: str | None = None,
+    height: int = 120,
+    debounce_ms: int = 600,
+    placeholder: str = "",
+    disabled: bool = False,
+) -> str:
     """Draw the text area and return its current text.
 
     ``value`` is the text as stored at ``version``; ``storage_key`` names the record and field in the
@@ -141,10 +153,22 @@ def autosave_text(label: str, *, key: str, value: str, version: int, storage_key
             st.session_state[f"{key}_error"] = e
 
     result = _component(
-        data={"label": label, "value": value, "version": version, "storage_key": storage_key,
-              "debounce": debounce_ms, "height": height, "placeholder": placeholder,
-              "disabled": disabled, "labels": labels, "saved_note": saved_note},
-        default={"value": None}, key=internal, on_value_change=changed)
+        data={
+            "label": label,
+            "value": value,
+            "version": version,
+            "storage_key": storage_key,
+            "debounce": debounce_ms,
+            "height": height,
+            "placeholder": placeholder,
+            "disabled": disabled,
+            "labels": labels,
+            "saved_note": saved_note,
+        },
+        default={"value": None},
+        key=internal,
+        on_value_change=changed,
+    )
     sent = _decode(result.value)
     return sent["text"] if sent is not None else value
 

@@ -47,11 +47,25 @@ def answers_table(screening: dict | None, t: Translator) -> pd.DataFrame:
     screening = screening or {}
     rows = []
     tenure = screening.get("tenure_years")
-    rows.append((t("screening.tenure_years"),
-                 t("desk.years", years=t.number(tenure, 1)) if tenure == tenure and
-                 tenure is not None else "–"))
-    for field in ("where_now", "still_buys_from_us", "customer_kind", "age_band", "income_band",
-                  "education", "company_size", "consent", "preferred_mode"):
+    rows.append(
+        (
+            t("screening.tenure_years"),
+            t("desk.years", years=t.number(tenure, 1))
+            if tenure == tenure and tenure is not None
+            else "–",
+        )
+    )
+    for field in (
+        "where_now",
+        "still_buys_from_us",
+        "customer_kind",
+        "age_band",
+        "income_band",
+        "education",
+        "company_size",
+        "consent",
+        "preferred_mode",
+    ):
         rows.append((t(calls.QUESTION_LABELS[field]), choice_label(t, field, screening.get(field))))
     for field in ("competitor", "industry", "preferred_place"):
         rows.append((t(calls.QUESTION_LABELS[field]), screening.get(field) or "–"))
@@ -64,12 +78,19 @@ def customer_file(store: Store, study: Study, customer_id: str, t: Translator) -
     st.markdown(f"**{file['name'] or customer_id}** · {customer_id}")
     c = st.columns(4)
     c[0].metric(t("field.segment"), t.segment(file["segment"]))
-    c[1].metric(t("field.spend_lost"), t.money_short(file["spend_lost"]),
-                help=t.money(file["spend_lost"]))
+    c[1].metric(
+        t("field.spend_lost"), t.money_short(file["spend_lost"]), help=t.money(file["spend_lost"])
+    )
     c[2].metric(t("field.status"), t.status(file["status"]) if file["status"] else "–")
     c[3].metric(t("field.owner"), file["owner"] or "–")
-    st.markdown(t("desk.contact_line", contact=file["contact_person"] or "–",
-                  phone=phone_markdown(file["phone"], t), email=file["email"] or "–"))
+    st.markdown(
+        t(
+            "desk.contact_line",
+            contact=file["contact_person"] or "–",
+            phone=phone_markdown(file["phone"], t),
+            email=file["email"] or "–",
+        )
+    )
     if file["former_reason"]:
         st.info(t("desk.former_note", reason=file["former_reason"]))
     answers = answers_table(file["screening"], t)
@@ -83,11 +104,16 @@ def customer_file(store: Store, study: Study, customer_id: str, t: Translator) -
 def interview_line(interview: Interview, t: Translator, *, manager_zone: bool = True) -> str:
     start = interview.start_for_manager() if manager_zone else interview.start
     end = start + pd.Timedelta(minutes=interview.length_minutes)
-    return t("agenda.line", day=t.date(start), start=f"{start:%H:%M}", end=f"{end:%H:%M}",
-             zone=start.tzname() or interview.time_zone,
-             customer=interview.customer_name or interview.customer_id,
-             mode=t(scheduling.MODE_LABELS[interview.mode]),
-             status=t(scheduling.STATUS_LABELS[interview.status]))
+    return t(
+        "agenda.line",
+        day=t.date(start),
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+        zone=start.tzname() or interview.time_zone,
+        customer=interview.customer_name or interview.customer_id,
+        mode=t(scheduling.MODE_LABELS[interview.mode]),
+        status=t(scheduling.STATUS_LABELS[interview.status]),
+    )
 
 
 def study_progress(store: Store, study: Study) -> None:
@@ -96,52 +122,92 @@ def study_progress(store: Store, study: Study) -> None:
     progress = calls.progress(store, study)
     st.subheader(t("progress.title"))
     if progress.checkpoint_due:
-        st.warning(t("progress.checkpoint_due", done=progress.interviews_done,
-                     planned=progress.planned))
+        st.warning(
+            t("progress.checkpoint_due", done=progress.interviews_done, planned=progress.planned)
+        )
     else:
-        st.caption(t("progress.checkpoint_at", at=progress.checkpoint_at,
-                     done=progress.interviews_done, planned=progress.planned))
+        st.caption(
+            t(
+                "progress.checkpoint_at",
+                at=progress.checkpoint_at,
+                done=progress.interviews_done,
+                planned=progress.planned,
+            )
+        )
     cols = st.columns(len(calls.FUNNEL_STAGES) + 2)
     for col, stage in zip(cols, calls.FUNNEL_STAGES, strict=False):
         col.metric(t(calls.FUNNEL_LABELS[stage]), t.number(progress.funnel[stage]))
-    cols[-2].metric(t("progress.response_rate"), t.percent(progress.response_rate),
-                    help=t("progress.response_help"))
-    cols[-1].metric(t("progress.refusal_rate"), t.percent(progress.refusal_rate),
-                    help=t("progress.refusal_help"))
+    cols[-2].metric(
+        t("progress.response_rate"),
+        t.percent(progress.response_rate),
+        help=t("progress.response_help"),
+    )
+    cols[-1].metric(
+        t("progress.refusal_rate"),
+        t.percent(progress.refusal_rate),
+        help=t("progress.refusal_help"),
+    )
     if progress.do_not_call:
         st.caption(t("progress.do_not_call_note", count=progress.do_not_call))
     by_segment, by_interviewer = st.tabs([t("progress.by_segment"), t("progress.by_interviewer")])
     with by_segment:
         frame = progress.by_segment.assign(
             segment=progress.by_segment["segment"].map(
-                lambda s: t.segment(None if s == "none" else s)))
-        st.dataframe(_rates(frame, t), hide_index=True, width="stretch",
-                     column_config=_stage_columns(t, "segment", t("field.segment")))
+                lambda s: t.segment(None if s == "none" else s)
+            )
+        )
+        st.dataframe(
+            _rates(frame, t),
+            hide_index=True,
+            width="stretch",
+            column_config=_stage_columns(t, "segment", t("field.segment")),
+        )
     with by_interviewer:
         frame = progress.by_interviewer.assign(
-            interviewer=progress.by_interviewer["interviewer"].replace("", t("progress.unassigned")))
-        st.dataframe(_rates(frame, t), hide_index=True, width="stretch",
-                     column_config=_stage_columns(t, "interviewer", t("desk.interviewer")))
+            interviewer=progress.by_interviewer["interviewer"].replace("", t("progress.unassigned"))
+        )
+        st.dataframe(
+            _rates(frame, t),
+            hide_index=True,
+            width="stretch",
+            column_config=_stage_columns(t, "interviewer", t("desk.interviewer")),
+        )
     quotas = scheduling.quota_progress(store, study)
     st.markdown(f"**{t('progress.quotas')}**")
     if quotas.empty:
         st.caption(t("progress.no_managers"))
     for row in quotas.itertuples():
         share = min(row.done / row.quota, 1.0) if row.quota else 0.0
-        st.progress(share, text=t("progress.quota_line", manager=row.manager, done=row.done,
-                                  quota=row.quota, booked=row.booked, to_book=row.to_book))
+        st.progress(
+            share,
+            text=t(
+                "progress.quota_line",
+                manager=row.manager,
+                done=row.done,
+                quota=row.quota,
+                booked=row.booked,
+                to_book=row.to_book,
+            ),
+        )
         if not row.quota_advised:
-            st.caption(t("progress.quota_advice", low=team.QUOTA_ADVISED[0],
-                         high=team.QUOTA_ADVISED[1]))
+            st.caption(
+                t("progress.quota_advice", low=team.QUOTA_ADVISED[0], high=team.QUOTA_ADVISED[1])
+            )
 
 
 def _rates(frame: pd.DataFrame, t: Translator) -> pd.DataFrame:
-    return frame.assign(response_rate=frame["response_rate"].map(t.percent),
-                        refusal_rate=frame["refusal_rate"].map(t.percent))
+    return frame.assign(
+        response_rate=frame["response_rate"].map(t.percent),
+        refusal_rate=frame["refusal_rate"].map(t.percent),
+    )
 
 
 def _stage_columns(t: Translator, first: str, label: str) -> dict:
-    config = {first: label, "response_rate": t("progress.response_rate"),
-              "refusal_rate": t("progress.refusal_rate"), "refused": t("progress.refused")}
+    config = {
+        first: label,
+        "response_rate": t("progress.response_rate"),
+        "refusal_rate": t("progress.refusal_rate"),
+        "refused": t("progress.refused"),
+    }
     config |= {stage: t(calls.FUNNEL_LABELS[stage]) for stage in calls.FUNNEL_STAGES}
     return config

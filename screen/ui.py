@@ -45,8 +45,10 @@ def _through_the_frame() -> None:
     the page that was asked for."""
     if st.session_state.get("app_frame_seen"):
         return
-    page_file = next((Path(f.filename) for f in inspect.stack()[1:]
-                      if Path(f.filename).parent.name == "pages"), None)
+    page_file = next(
+        (Path(f.filename) for f in inspect.stack()[1:] if Path(f.filename).parent.name == "pages"),
+        None,
+    )
     if page_file is not None:
         st.session_state["app_deep_link"] = f"pages/{page_file.name}"
     st.switch_page("app.py")
@@ -91,9 +93,13 @@ def sidebar() -> None:
     with st.sidebar:
         if state.get("app_lang_picker") != state["app_language"]:
             state["app_lang_picker"] = state["app_language"]
-        st.selectbox("Language / 语言", list(LANGUAGES), format_func=LANGUAGES.get,
-                     key="app_lang_picker",
-                     on_change=lambda: state.update(app_language=state["app_lang_picker"]))
+        st.selectbox(
+            "Language / 语言",
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            key="app_lang_picker",
+            on_change=lambda: state.update(app_language=state["app_lang_picker"]),
+        )
         t = translator()
         names = [s.name for s in studies.list_studies(store())]
         if state.get("app_study_name") not in names:
@@ -101,8 +107,12 @@ def sidebar() -> None:
         if names:
             if state.get("app_study_picker") != state["app_study_name"]:
                 state["app_study_picker"] = state["app_study_name"]
-            st.selectbox(t("app.current_study"), names, key="app_study_picker",
-                         on_change=lambda: state.update(app_study_name=state["app_study_picker"]))
+            st.selectbox(
+                t("app.current_study"),
+                names,
+                key="app_study_picker",
+                on_change=lambda: state.update(app_study_name=state["app_study_picker"]),
+            )
         st.caption(t("app.signed_in_as", user=actor()))
 
 
@@ -118,8 +128,14 @@ def uploaded_table(key: str):
     except ResearchError as e:
         show_error(e)
         return None
-    st.caption(t("import.file_info", rows=t.number(len(raw.frame)), columns=len(raw.frame.columns),
-                 encoding=raw.encoding or "Excel"))
+    st.caption(
+        t(
+            "import.file_info",
+            rows=t.number(len(raw.frame)),
+            columns=len(raw.frame.columns),
+            encoding=raw.encoding or "Excel",
+        )
+    )
     return raw
 
 

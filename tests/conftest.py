@@ -63,13 +63,25 @@ def add_transactions(store: Store) -> Callable:
         for i, row in enumerate(rows):
             cid, when, amount, *rest = row
             margin = rest[0] if rest else None
-            params.append([study.id, f"k{i}-{cid}-{when}-{amount}", cid, _d(when), amount,
-                           margin, ACTOR, datetime(2024, 1, 1)])
+            params.append(
+                [
+                    study.id,
+                    f"k{i}-{cid}-{when}-{amount}",
+                    cid,
+                    _d(when),
+                    amount,
+                    margin,
+                    ACTOR,
+                    datetime(2024, 1, 1),
+                ]
+            )
 
         def insert(cur) -> None:
             cur.executemany(
                 "INSERT INTO transactions (study_id, row_key, customer_id, date, amount, margin,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", params)
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
 
         store.write(insert)
 
@@ -83,12 +95,15 @@ def add_wallet(store: Store) -> Callable:
 
     def add(study: studies.Study, rows: Iterable[tuple]) -> None:
         stamp = datetime(2024, 1, 1)
-        params = [[study.id, cid, f"{start}/{end}", _d(start), _d(end), spend, ACTOR, stamp,
-                   ACTOR, stamp] for cid, start, end, spend in rows]
+        params = [
+            [study.id, cid, f"{start}/{end}", _d(start), _d(end), spend, ACTOR, stamp, ACTOR, stamp]
+            for cid, start, end, spend in rows
+        ]
 
         def insert(cur) -> None:
             cur.executemany(
-                "INSERT INTO wallet_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params)
+                "INSERT INTO wallet_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params
+            )
 
         store.write(insert)
 
@@ -106,7 +121,9 @@ def add_customers(store: Store) -> Callable:
         def insert(cur) -> None:
             cur.executemany(
                 "INSERT INTO customers (study_id, customer_id, name, created_by, created_at,"
-                " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", params)
+                " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                params,
+            )
 
         store.write(insert)
 
@@ -120,14 +137,18 @@ def add_results(store: Store) -> Callable:
 
     def add(study: studies.Study, rows: Iterable[tuple]) -> None:
         stamp = datetime(2024, 1, 1)
-        params = [[study.id, cid, status, segment, base, recent, max(base - recent, 0), ACTOR,
-                   stamp] for cid, status, segment, base, recent in rows]
+        params = [
+            [study.id, cid, status, segment, base, recent, max(base - recent, 0), ACTOR, stamp]
+            for cid, status, segment, base, recent in rows
+        ]
 
         def insert(cur) -> None:
             cur.executemany(
                 "INSERT INTO detection_results (study_id, customer_id, status, segment,"
                 " baseline_spend, recent_spend, spend_lost, long_silence, computed_by,"
-                " computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)", params)
+                " computed_at) VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)",
+                params,
+            )
 
         store.write(insert)
 
@@ -163,8 +184,16 @@ def clock(monkeypatch) -> Clock:
 
 def table_counts(store: Store) -> dict[str, int]:
     """Rows in every data table."""
-    tables = ("customers", "transactions", "wallet_estimates", "imports", "detection_results",
-              "former_customers", "target_list", "audit_log")
+    tables = (
+        "customers",
+        "transactions",
+        "wallet_estimates",
+        "imports",
+        "detection_results",
+        "former_customers",
+        "target_list",
+        "audit_log",
+    )
     out = {}
     with store.cursor() as cur:
         for table in tables:
@@ -217,11 +246,16 @@ def demo_template(tmp_path_factory) -> tuple[Path, str]:
     from research.cli import main
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    env = {"DEFECTORS_DB": None, "DEFECTORS_STUDY": None, "DEFECTORS_LANG": None,
-           "DEFECTORS_USER": ACTOR, "DEFECTORS_CURRENCY": None}
+    env = {
+        "DEFECTORS_DB": None,
+        "DEFECTORS_STUDY": None,
+        "DEFECTORS_LANG": None,
+        "DEFECTORS_USER": ACTOR,
+        "DEFECTORS_CURRENCY": None,
+    }
     result = CliRunner(env=env).invoke(
-        main, ["--db", str(path), "demo", "--customers", str(DEMO_CUSTOMERS), "--as-of",
-               DEMO_AS_OF])
+        main, ["--db", str(path), "demo", "--customers", str(DEMO_CUSTOMERS), "--as-of", DEMO_AS_OF]
+    )
     assert result.exit_code == 0, result.output
     gc.collect()  # drop the command's connection; a clean close then writes everything out
     connect(path).close()

@@ -48,10 +48,12 @@ def summarise(store: Store, study: Study, frame: pd.DataFrame) -> StudySummary:
         FunnelStage("targets", targets),
     )
     return StudySummary(
-        customers=len(frame), ranked=ranked,
+        customers=len(frame),
+        ranked=ranked,
         full=int((frame["status"] == "full").sum()),
         partial=int((frame["status"] == "partial").sum()),
-        former=former, targets=targets,
+        former=former,
+        targets=targets,
         spend_lost=float(defectors["spend_lost"].astype(float).sum()),
         funnel=funnel,
     )

@@ -70,15 +70,17 @@ class Translator:
     def money(self, value, code: str | None = None) -> str:
         if value is None or value != value:
             return "–"
-        return format_currency(float(value), code or currency(), locale=self.locale,
-                               format_type="standard")
+        return format_currency(
+            float(value), code or currency(), locale=self.locale, format_type="standard"
+        )
 
     def money_short(self, value, code: str | None = None) -> str:
         """Money in a few characters, for headline figures: CN¥10.5M, ¥1050万."""
         if value is None or value != value:
             return "–"
-        return format_compact_currency(float(value), code or currency(), locale=self.locale,
-                                       fraction_digits=1)
+        return format_compact_currency(
+            float(value), code or currency(), locale=self.locale, fraction_digits=1
+        )
 
     def date(self, value: date | datetime | None) -> str:
         if value is None or value != value:

@@ -34,8 +34,11 @@ class EditConflictError(ResearchError):
         self.record_id = record_id
         self.mine = mine
         self.theirs = theirs
-        super().__init__("error.edit_conflict", by=theirs.get("updated_by", "?"),
-                         at=str(theirs.get("updated_at", ""))[:16])
+        super().__init__(
+            "error.edit_conflict",
+            by=theirs.get("updated_by", "?"),
+            at=str(theirs.get("updated_at", ""))[:16],
+        )
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,17 @@ def record_id_of(key: dict[str, Any]) -> str:
     return "/".join(str(v) for v in key.values())
 
 
-def update_versioned(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any],
-                     changes: dict[str, Any], expected_version: int, actor: str,
-                     *, record_type: str | None = None,
-                     own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def update_versioned(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    key: dict[str, Any],
+    changes: dict[str, Any],
+    expected_version: int,
+    actor: str,
+    *,
+    record_type: str | None = None,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Apply ``changes`` if the row is still at ``expected_version``; return the new version.
 
     ``own_versions`` are versions the caller saved itself since it read the row: if
@@ -84,7 +94,8 @@ def update_versioned(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, 
     updated = cur.execute(
         f"UPDATE {table} SET {sets}, version = version + 1, updated_by = ?, updated_at = ?"
         f" WHERE {where} AND version = ? RETURNING version",
-        [*changes.values(), actor, stamp, *params, expected_version]).fetchall()
+        [*changes.values(), actor, stamp, *params, expected_version],
+    ).fetchall()
     if updated:
         new_version = updated[0][0]
         snapshot_version(cur, table, key, record_type, actor)
@@ -95,8 +106,9 @@ def update_versioned(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, 
     raise EditConflictError(record_type, record_id_of(key), changes, theirs)
 
 
-def snapshot_version(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any],
-                     record_type: str, actor: str) -> None:
+def snapshot_version(
+    cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, Any], record_type: str, actor: str
+) -> None:
     """Keep the row as it is now in ``record_versions``."""
     row = read_row(cur, table, key)
     if row is None:
@@ -104,8 +116,15 @@ def snapshot_version(cur: duckdb.DuckDBPyConnection, table: str, key: dict[str, 
     cur.execute(
         "INSERT INTO record_versions (record_type, record_id, version, data, changed_by, changed_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [record_type, record_id_of(key), row.get("version", 1),
-         json.dumps(row, default=str, ensure_ascii=False), actor, now()])
+        [
+            record_type,
+            record_id_of(key),
+            row.get("version", 1),
+            json.dumps(row, default=str, ensure_ascii=False),
+            actor,
+            now(),
+        ],
+    )
 
 
 def history(store: Store, record_type: str, record_id: str) -> list[dict]:
@@ -113,21 +132,33 @@ def history(store: Store, record_type: str, record_id: str) -> list[dict]:
     with store.cursor() as cur:
         rows = cur.execute(
             "SELECT version, data, changed_by, changed_at FROM record_versions"
-            " WHERE record_type = ? AND record_id = ? ORDER BY id", [record_type, record_id]
+            " WHERE record_type = ? AND record_id = ? ORDER BY id",
+            [record_type, record_id],
         ).fetchall()
-    return [{"version": v, "data": json.loads(d), "changed_by": by, "changed_at": at}
-            for v, d, by, at in rows]
+    return [
+        {"version": v, "data": json.loads(d), "changed_by": by, "changed_at": at}
+        for v, d, by, at in rows
+    ]
 
 
-def save_draft(store: Store, record_type: str, record_id: str, field: str, author: str,
-               text: str, base_version: int) -> None:
+def save_draft(
+    store: Store,
+    record_type: str,
+    record_id: str,
+    field: str,
+    author: str,
+    text: str,
+    base_version: int,
+) -> None:
     """Keep what ``author`` typed into ``field`` (one draft per author and field)."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
             "INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
             " text = excluded.text, base_version = excluded.base_version,"
             " saved_at = excluded.saved_at",
-            [record_type, record_id, field, author, text, base_version, now()])
+            [record_type, record_id, field, author, text, base_version, now()],
+        )
 
     store.write(apply)
 
@@ -137,16 +168,27 @@ def drafts(store: Store, record_type: str, record_id: str, author: str) -> dict[
         rows = cur.execute(
             "SELECT field, text, base_version, saved_at FROM drafts"
             " WHERE record_type = ? AND record_id = ? AND author = ?",
-            [record_type, record_id, author]).fetchall()
+            [record_type, record_id, author],
+        ).fetchall()
     return {f: Draft(f, t, v, at) for f, t, v, at in rows}
 
 
-def discard_drafts(cur: duckdb.DuckDBPyConnection, record_type: str, record_id: str,
-                   author: str, fields: list[str] | None = None) -> None:
+def discard_drafts(
+    cur: duckdb.DuckDBPyConnection,
+    record_type: str,
+    record_id: str,
+    author: str,
+    fields: list[str] | None = None,
+) -> None:
     if fields is None:
-        cur.execute("DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?",
-                    [record_type, record_id, author])
+        cur.execute(
+            "DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?",
+            [record_type, record_id, author],
+        )
         return
     for field in fields:
-        cur.execute("DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?"
-                    " AND field = ?", [record_type, record_id, author, field])
+        cur.execute(
+            "DELETE FROM drafts WHERE record_type = ? AND record_id = ? AND author = ?"
+            " AND field = ?",
+            [record_type, record_id, author, field],
+        )

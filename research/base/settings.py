@@ -34,11 +34,13 @@ class Setting:
             # NaN passes every comparison, so the bounds below would let it through
             raise InvalidSettingError("error.setting_type", name=self.name, value=value)
         if self.minimum is not None and converted < self.minimum:
-            raise InvalidSettingError("error.setting_min", name=self.name, minimum=self.minimum,
-                                      value=converted)
+            raise InvalidSettingError(
+                "error.setting_min", name=self.name, minimum=self.minimum, value=converted
+            )
         if self.maximum is not None and converted > self.maximum:
-            raise InvalidSettingError("error.setting_max", name=self.name, maximum=self.maximum,
-                                      value=converted)
+            raise InvalidSettingError(
+                "error.setting_max", name=self.name, maximum=self.maximum, value=converted
+            )
         return converted
 
 

@@ -63,8 +63,9 @@ def now() -> datetime:
     return datetime.now()
 
 
-def audit(cur: duckdb.DuckDBPyConnection, study_id: int | None, actor: str, action: str,
-          detail: dict) -> None:
+def audit(
+    cur: duckdb.DuckDBPyConnection, study_id: int | None, actor: str, action: str, detail: dict
+) -> None:
     """Record who did what, inside the caller's transaction."""
     cur.execute(
         "INSERT INTO audit_log (study_id, actor, acted_at, action, detail) VALUES (?, ?, ?, ?, ?)",
@@ -190,7 +191,9 @@ def _migrate(store: Store) -> None:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
         )
-        applied = {row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+        applied = {
+            row[0] for row in cur.execute("SELECT version FROM schema_migrations").fetchall()
+        }
     for migration in migrations():
         if migration.version in applied:
             continue

@@ -112,8 +112,17 @@ def create_study(
     def insert(cur: duckdb.DuckDBPyConnection) -> None:
         if cur.execute("SELECT 1 FROM studies WHERE name = ?", [name]).fetchall():
             raise StudyExistsError("error.study_exists", name=name)
-        cols = ["name", "description", "as_of", "status", *values, "created_by", "created_at",
-                "updated_by", "updated_at"]
+        cols = [
+            "name",
+            "description",
+            "as_of",
+            "status",
+            *values,
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ]
         params = [name, description, as_of, status, *values.values(), actor, stamp, actor, stamp]
         cur.execute(
             f"INSERT INTO studies ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
@@ -149,9 +158,12 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        if "name" in updates and cur.execute(
-                "SELECT 1 FROM studies WHERE name = ? AND id <> ?",
-                [updates["name"], study.id]).fetchall():
+        if (
+            "name" in updates
+            and cur.execute(
+                "SELECT 1 FROM studies WHERE name = ? AND id <> ?", [updates["name"], study.id]
+            ).fetchall()
+        ):
             # otherwise the UNIQUE constraint fails with a driver error, not a message
             raise StudyExistsError("error.study_exists", name=updates["name"])
         sets = ", ".join(f"{k} = ?" for k in updates)
@@ -160,8 +172,13 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
             [*updates.values(), actor, stamp, study.id],
         )
         before = asdict(study)
-        audit(cur, study.id, actor, "study.update",
-               {k: {"from": before[k], "to": v} for k, v in updates.items()})
+        audit(
+            cur,
+            study.id,
+            actor,
+            "study.update",
+            {k: {"from": before[k], "to": v} for k, v in updates.items()},
+        )
 
     store.write(apply)
     return get_study_by_id(store, study.id)
@@ -169,13 +186,28 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
 
 def delete_study(store: Store, study: Study, *, actor: str) -> None:
     """Remove a study and everything imported into it."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute("DELETE FROM interview_events WHERE interview_id IN"
-                    " (SELECT id FROM interviews WHERE study_id = ?)", [study.id])
-        for table in ("customers", "transactions", "wallet_estimates", "imports",
-                      "detection_results", "former_customers", "target_list",
-                      "study_team", "call_assignments", "call_attempts", "do_not_call",
-                      "screenings", "interviews"):  # the last six: the call desk (0003)
+        cur.execute(
+            "DELETE FROM interview_events WHERE interview_id IN"
+            " (SELECT id FROM interviews WHERE study_id = ?)",
+            [study.id],
+        )
+        for table in (
+            "customers",
+            "transactions",
+            "wallet_estimates",
+            "imports",
+            "detection_results",
+            "former_customers",
+            "target_list",
+            "study_team",
+            "call_assignments",
+            "call_attempts",
+            "do_not_call",
+            "screenings",
+            "interviews",
+        ):  # the last six: the call desk (0003)
             cur.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
         cur.execute("DELETE FROM studies WHERE id = ?", [study.id])
         audit(cur, None, actor, "study.delete", {"name": study.name})
@@ -185,5 +217,6 @@ def delete_study(store: Store, study: Study, *, actor: str) -> None:
 
 def _check_status(status: str) -> None:
     if status not in STATUSES:
-        raise InvalidSettingError("error.status_invalid", status=status,
-                                  allowed=", ".join(STATUSES))
+        raise InvalidSettingError(
+            "error.status_invalid", status=status, allowed=", ".join(STATUSES)
+        )

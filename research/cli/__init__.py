@@ -25,19 +25,29 @@ COMMANDS = {
     "demo": ("research.cli.demo:demo", "Build the demo company as the study 'demo'."),
     "studies": ("research.cli.studies:list_studies_command", "List the studies in the database."),
     "study": ("research.cli.studies:study", "Create and change studies."),
-    "import": ("research.cli.ledger:import_command",
-               "Import customers, transactions, wallet estimates or past findings from CSV or XLSX."),
-    "identify": ("research.cli.selection:identify",
-                 "Classify every customer (full, partial, active, new, inactive) and segment them."),
+    "import": (
+        "research.cli.ledger:import_command",
+        "Import customers, transactions, wallet estimates or past findings from CSV or XLSX.",
+    ),
+    "identify": (
+        "research.cli.selection:identify",
+        "Classify every customer (full, partial, active, new, inactive) and segment them.",
+    ),
     "targets": ("research.cli.selection:targets", "The study's list of defectors to interview."),
-    "team": ("research.cli.desk:team_group",
-             "The investigation team; without a subcommand, print it as CSV (name, role, email, time zone)."),
+    "team": (
+        "research.cli.desk:team_group",
+        "The investigation team; without a subcommand, print it as CSV (name, role, email, time zone).",
+    ),
     "calls": ("research.cli.desk:calls_group", "The call desk's log of call attempts."),
     "schedule": ("research.cli.desk:schedule_group", "Interviews with the senior managers."),
-    "taxonomy": ("research.cli.findings:taxonomy_group",
-                 "The failure taxonomy (codebook): list, export and change it."),
-    "findings": ("research.cli.findings:findings_group",
-                 "Interview findings: list, export, cause counts, second-coder agreement."),
+    "taxonomy": (
+        "research.cli.findings:taxonomy_group",
+        "The failure taxonomy (codebook): list, export and change it.",
+    ),
+    "findings": (
+        "research.cli.findings:findings_group",
+        "Interview findings: list, export, cause counts, second-coder agreement.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 
@@ -63,10 +73,19 @@ class CommandsGroup(click.Group):
 
 
 @click.group(cls=CommandsGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", envvar=DB_ENV_VAR,
-              help=f"Database file (default: ${DB_ENV_VAR}, else ./{DEFAULT_DB_PATH}).")
-@click.option("--lang", envvar=LANG_ENV_VAR, type=click.Choice(sorted(LANGUAGES)), default="en",
-              show_default=True, help="Language of the output.")
+@click.option(
+    "--db",
+    envvar=DB_ENV_VAR,
+    help=f"Database file (default: ${DB_ENV_VAR}, else ./{DEFAULT_DB_PATH}).",
+)
+@click.option(
+    "--lang",
+    envvar=LANG_ENV_VAR,
+    type=click.Choice(sorted(LANGUAGES)),
+    default="en",
+    show_default=True,
+    help="Language of the output.",
+)
 @click.pass_context
 def main(ctx: click.Context, db: str | None, lang: str) -> None:
     """Defector research: find the customers who left, pick whom to interview, learn why."""

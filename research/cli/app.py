@@ -16,8 +16,9 @@ from research.cli.common import Context, handle_errors
 
 @click.command()
 @click.option("--port", default=8501, show_default=True)
-@click.option("--headless/--browser", default=True, show_default=True,
-              help="Do not open a browser window.")
+@click.option(
+    "--headless/--browser", default=True, show_default=True, help="Do not open a browser window."
+)
 @click.pass_obj
 @handle_errors
 def app(obj: Context, port, headless) -> None:
@@ -28,7 +29,16 @@ def app(obj: Context, port, headless) -> None:
     env = dict(os.environ)
     if obj.db:
         env[DB_ENV_VAR] = obj.db
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app_file), "--server.port", str(port),
-           "--server.headless", str(headless).lower()]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+    ]
     click.echo(obj.t("cli.app_url", url=f"http://localhost:{port}"))
     raise SystemExit(subprocess.call(cmd, env=env))

@@ -69,8 +69,12 @@ def handle_errors(fn):
 
 
 def study_option(fn):
-    return click.option("--study", "study_name", envvar=STUDY_ENV_VAR,
-                        help="Study name (default: $DEFECTORS_STUDY, or the only study).")(fn)
+    return click.option(
+        "--study",
+        "study_name",
+        envvar=STUDY_ENV_VAR,
+        help="Study name (default: $DEFECTORS_STUDY, or the only study).",
+    )(fn)
 
 
 def parse_date(_ctx, _param, value):

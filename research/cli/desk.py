@@ -26,41 +26,72 @@ def team_group(ctx: click.Context) -> None:
         obj: Context = ctx.obj
         click.echo(team.team_csv(obj.store), nl=False)
 
+
 @team_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(team.ROLES), required=True)
 @click.option("--phone", default=None, help="Phone number (13812345678, 010-12345678, +86 …).")
 @click.option("--email", default=None)
-@click.option("--time-zone", default=team.DEFAULT_TIME_ZONE, show_default=True,
-              help="IANA time zone, e.g. Asia/Shanghai.")
-@click.option("--hours", default=None,
-              help="Available hours (senior managers), e.g. 'mon-fri 09:00-12:00,14:00-17:30'.")
-@click.option("--quota", type=int, default=None,
-              help="Interviews this senior manager holds in the study (10-25 advised).")
-@click.option("--join/--no-join", default=True, show_default=True,
-              help="Also put the member on the study's team.")
+@click.option(
+    "--time-zone",
+    default=team.DEFAULT_TIME_ZONE,
+    show_default=True,
+    help="IANA time zone, e.g. Asia/Shanghai.",
+)
+@click.option(
+    "--hours",
+    default=None,
+    help="Available hours (senior managers), e.g. 'mon-fri 09:00-12:00,14:00-17:30'.",
+)
+@click.option(
+    "--quota",
+    type=int,
+    default=None,
+    help="Interviews this senior manager holds in the study (10-25 advised).",
+)
+@click.option(
+    "--join/--no-join",
+    default=True,
+    show_default=True,
+    help="Also put the member on the study's team.",
+)
 @study_option
 @click.pass_obj
 @handle_errors
-def team_add(obj: Context, name, role, phone, email, time_zone, hours, quota, join,
-             study_name) -> None:
+def team_add(
+    obj: Context, name, role, phone, email, time_zone, hours, quota, join, study_name
+) -> None:
     """Add a team member (and put them on the study's team)."""
-    member = team.add_member(obj.store, name, role, actor=current_user(), phone=phone,
-                             email=email, time_zone=time_zone, available_hours=hours)
+    member = team.add_member(
+        obj.store,
+        name,
+        role,
+        actor=current_user(),
+        phone=phone,
+        email=email,
+        time_zone=time_zone,
+        available_hours=hours,
+    )
     click.echo(obj.t("team.added", name=member.name))
     if join:
         target = obj.study(study_name)
         team.add_to_study(obj.store, target, member, actor=current_user(), quota=quota)
         click.echo(obj.t("cli.team_joined", name=member.name, study=target.name))
 
+
 @click.group("calls")
 def calls_group() -> None:
     """The call desk's log of call attempts."""
 
+
 @calls_group.command("export")
 @study_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV file to write (UTF-8 with BOM, opens in Excel).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write (UTF-8 with BOM, opens in Excel).",
+)
 @click.pass_obj
 @handle_errors
 def calls_export(obj: Context, study_name, out: Path) -> None:
@@ -68,19 +99,26 @@ def calls_export(obj: Context, study_name, out: Path) -> None:
     target = obj.study(study_name)
     data = calls.export_calls_csv(obj.store, target)
     out.write_bytes(data)
-    click.echo(obj.t("cli.wrote", path=str(out),
-                     rows=obj.t.number(len(calls.attempts(obj.store, target)))))
+    click.echo(
+        obj.t("cli.wrote", path=str(out), rows=obj.t.number(len(calls.attempts(obj.store, target))))
+    )
+
 
 @click.group("schedule")
 def schedule_group() -> None:
     """Interviews with the senior managers."""
 
+
 @schedule_group.command("export")
 @study_option
 @click.option("--manager", required=True, help="The senior manager's name.")
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W48.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Calendar file to write (.ics).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Calendar file to write (.ics).",
+)
 @click.pass_obj
 @handle_errors
 def schedule_export(obj: Context, study_name, manager, week, out: Path) -> None:
@@ -90,5 +128,12 @@ def schedule_export(obj: Context, study_name, manager, week, out: Path) -> None:
     monday = scheduling.parse_iso_week(week)
     interviews = scheduling.week_interviews(obj.store, target, member, monday)
     out.write_bytes(calendar_files.week_calendar(interviews, member, monday, obj.t))
-    click.echo(obj.t("cli.wrote_interviews", path=str(out), count=len(interviews),
-                     manager=member.name, week=scheduling.iso_week_of(monday)))
+    click.echo(
+        obj.t(
+            "cli.wrote_interviews",
+            path=str(out),
+            count=len(interviews),
+            manager=member.name,
+            week=scheduling.iso_week_of(monday),
+        )
+    )

@@ -18,37 +18,50 @@ from research.ledger.mapping import parse_map_options
 from research.ledger.read import read_table
 
 
-def import_findings(obj: Context, file: Path, study_name, maps, codes, new_codes,
-                    dry_run: bool) -> None:
+def import_findings(
+    obj: Context, file: Path, study_name, maps, codes, new_codes, dry_run: bool
+) -> None:
     """``defectors import findings FILE``: check, list unknown labels, or load."""
     t = obj.t
     mapping = parse_map_options(maps)
     label_map = past_studies.parse_code_options(codes)
     additions = past_studies.parse_new_code_options(new_codes)
     raw = read_table(file)
-    prepared = past_studies.prepare(obj.store, raw, mapping, label_map=label_map,
-                                       new_codes=additions)
-    click.echo(t("cli.mapping", mapping=", ".join(f"{src} → {fld}"
-                                                  for fld, src in prepared.mapping.items())))
+    prepared = past_studies.prepare(
+        obj.store, raw, mapping, label_map=label_map, new_codes=additions
+    )
+    click.echo(
+        t(
+            "cli.mapping",
+            mapping=", ".join(f"{src} → {fld}" for fld, src in prepared.mapping.items()),
+        )
+    )
     if prepared.problems:
-        raise ImportRejectedError("import.rejected", prepared.problems, file=raw.file_name,
-                                  count=len(prepared.problems))
+        raise ImportRejectedError(
+            "import.rejected", prepared.problems, file=raw.file_name, count=len(prepared.problems)
+        )
     if prepared.unknown:
         raise past_studies.UnmappedLabelsError(prepared.unknown, raw.file_name)
     if dry_run:
         click.echo(t("cli.dry_run_ok", rows=t.number(len(prepared.frame))))
         return
-    result = past_studies.load(obj.store, obj.study(study_name), prepared,
-                                  actor=current_user())
+    result = past_studies.load(obj.store, obj.study(study_name), prepared, actor=current_user())
     for warning in result.warnings:
         click.echo(t("cli.warning", text=warning.render(t)))
-    click.echo(t("findings_import.done", file=result.file_name,
-                 new=t.number(result.rows_new), existing=t.number(result.rows_existing),
-                 skipped=t.number(result.skipped_blank),
-                 codes=", ".join(result.new_codes) or "–"))
+    click.echo(
+        t(
+            "findings_import.done",
+            file=result.file_name,
+            new=t.number(result.rows_new),
+            existing=t.number(result.rows_existing),
+            skipped=t.number(result.skipped_blank),
+            codes=", ".join(result.new_codes) or "–",
+        )
+    )
 
 
 # ---------------------------------------------------------------- defectors taxonomy
+
 
 @click.group("taxonomy", invoke_without_command=True)
 @click.pass_context
@@ -59,8 +72,7 @@ def taxonomy_group(ctx: click.Context) -> None:
 
 
 @taxonomy_group.command("list")
-@click.option("--all", "include_inactive", is_flag=True,
-              help="Include retired and merged codes.")
+@click.option("--all", "include_inactive", is_flag=True, help="Include retired and merged codes.")
 @click.pass_obj
 @handle_errors
 def taxonomy_list(obj: Context, include_inactive: bool = False) -> None:
@@ -73,8 +85,11 @@ def taxonomy_list(obj: Context, include_inactive: bool = False) -> None:
         for c in book.codes.values():
             if c.group_key != group.key or (not include_inactive and not c.active):
                 continue
-            flags = [t("taxonomy.flag.controllable") if c.controllable
-                     else t("taxonomy.flag.uncontrollable")]
+            flags = [
+                t("taxonomy.flag.controllable")
+                if c.controllable
+                else t("taxonomy.flag.uncontrollable")
+            ]
             if c.can_be_involuntary:
                 flags.append(t("taxonomy.flag.can_be_involuntary"))
             if c.status == "retired":
@@ -102,18 +117,36 @@ def taxonomy_export(obj: Context, out: Path) -> None:
 @click.option("--zh", "label_zh", required=True, help="Chinese label.")
 @click.option("--description-en", default="")
 @click.option("--description-zh", default="")
-@click.option("--controllable/--uncontrollable", default=None,
-              help="Default: as the group suggests.")
+@click.option(
+    "--controllable/--uncontrollable", default=None, help="Default: as the group suggests."
+)
 @click.option("--can-be-involuntary", is_flag=True)
 @click.pass_obj
 @handle_errors
-def taxonomy_add(obj: Context, code, group, label_en, label_zh, description_en, description_zh,
-                 controllable, can_be_involuntary) -> None:
+def taxonomy_add(
+    obj: Context,
+    code,
+    group,
+    label_en,
+    label_zh,
+    description_en,
+    description_zh,
+    controllable,
+    can_be_involuntary,
+) -> None:
     """Add a code."""
-    version = taxonomy.add_code(obj.store, code=code, group=group, label_en=label_en,
-                                label_zh=label_zh, description_en=description_en,
-                                description_zh=description_zh, controllable=controllable,
-                                can_be_involuntary=can_be_involuntary, actor=current_user())
+    version = taxonomy.add_code(
+        obj.store,
+        code=code,
+        group=group,
+        label_en=label_en,
+        label_zh=label_zh,
+        description_en=description_en,
+        description_zh=description_zh,
+        controllable=controllable,
+        can_be_involuntary=can_be_involuntary,
+        actor=current_user(),
+    )
     click.echo(obj.t("taxonomy.added", code=code, version=version))
 
 
@@ -125,12 +158,17 @@ def taxonomy_add(obj: Context, code, group, label_en, label_zh, description_en, 
 @click.option("--description-zh", default=None)
 @click.pass_obj
 @handle_errors
-def taxonomy_rename(obj: Context, code, label_en, label_zh, description_en,
-                    description_zh) -> None:
+def taxonomy_rename(obj: Context, code, label_en, label_zh, description_en, description_zh) -> None:
     """Change a code's labels or description (findings keep the code)."""
-    version = taxonomy.edit_code(obj.store, code, actor=current_user(), label_en=label_en,
-                                 label_zh=label_zh, description_en=description_en,
-                                 description_zh=description_zh)
+    version = taxonomy.edit_code(
+        obj.store,
+        code,
+        actor=current_user(),
+        label_en=label_en,
+        label_zh=label_zh,
+        description_en=description_en,
+        description_zh=description_zh,
+    )
     click.echo(obj.t("taxonomy.renamed", code=code, version=version))
 
 
@@ -178,6 +216,7 @@ def taxonomy_history(obj: Context) -> None:
 
 # ---------------------------------------------------------------- defectors findings
 
+
 @click.group("findings")
 def findings_group() -> None:
     """Interview findings: list, export, cause counts, second-coder agreement."""
@@ -205,8 +244,18 @@ def findings_list(obj: Context, study_name, final_only) -> None:
     if frame.empty:
         click.echo(obj.t("findings.none"))
         return
-    cols = ["id", "customer_id", "status", "interview_date", "interviewer", "defection_type",
-            "primary_code", "cause", "cause_label", "win_back"]
+    cols = [
+        "id",
+        "customer_id",
+        "status",
+        "interview_date",
+        "interviewer",
+        "defection_type",
+        "primary_code",
+        "cause",
+        "cause_label",
+        "win_back",
+    ]
     click.echo(frame[cols].to_string(index=False))
 
 
@@ -224,16 +273,18 @@ def findings_export(obj: Context, study_name, out: Path) -> None:
 
 @findings_group.command("counts")
 @study_option
-@click.option("--by", type=click.Choice(["cause", "code", "cause_group", "source_reason",
-                                         "source_category"]), default="cause",
-              show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["cause", "code", "cause_group", "source_reason", "source_category"]),
+    default="cause",
+    show_default=True,
+)
 @click.option("--drafts", is_flag=True, help="Count drafts too.")
 @click.pass_obj
 @handle_errors
 def findings_counts(obj: Context, study_name, by, drafts) -> None:
     """How many final findings name each primary cause."""
-    counts = interviews.cause_counts(obj.store, obj.study(study_name), by=by,
-                                   include_drafts=drafts)
+    counts = interviews.cause_counts(obj.store, obj.study(study_name), by=by, include_drafts=drafts)
     if counts.empty:
         click.echo(obj.t("findings.none"))
         return
@@ -256,8 +307,7 @@ def findings_counts(obj: Context, study_name, by, drafts) -> None:
 @handle_errors
 def findings_second_coding(obj: Context, study_name, share) -> None:
     """Ask for a blind second coding of a share of the final findings."""
-    picked = agreement.set_plan(obj.store, obj.study(study_name), share,
-                                       actor=current_user())
+    picked = agreement.set_plan(obj.store, obj.study(study_name), share, actor=current_user())
     click.echo(obj.t("agreement.picked", count=picked))
 
 
@@ -272,19 +322,34 @@ def findings_agreement(obj: Context, study_name) -> None:
     if not result.coded:
         click.echo(t("agreement.none"))
         return
-    click.echo(t("agreement.summary", agreed=result.agreed, coded=result.coded,
-                 percent=t.percent(result.percent), low=t.percent(result.percent_low),
-                 high=t.percent(result.percent_high)))
+    click.echo(
+        t(
+            "agreement.summary",
+            agreed=result.agreed,
+            coded=result.coded,
+            percent=t.percent(result.percent),
+            low=t.percent(result.percent_low),
+            high=t.percent(result.percent_high),
+        )
+    )
     k = result.kappa
-    click.echo(t("agreement.kappa_line", kappa=_num(t, k.kappa), low=_num(t, k.low),
-                 high=_num(t, k.high)))
+    click.echo(
+        t("agreement.kappa_line", kappa=_num(t, k.kappa), low=_num(t, k.low), high=_num(t, k.high))
+    )
     for d in result.disagreements:
-        click.echo(t("agreement.disagreement_line", id=d.finding_id, customer=d.customer_id,
-                     first=d.first_code, first_by=d.first_coder, second=d.second_code,
-                     second_by=d.second_coder, settled=d.settled_code or "–"))
+        click.echo(
+            t(
+                "agreement.disagreement_line",
+                id=d.finding_id,
+                customer=d.customer_id,
+                first=d.first_code,
+                first_by=d.first_coder,
+                second=d.second_code,
+                second_by=d.second_coder,
+                settled=d.settled_code or "–",
+            )
+        )
 
 
 def _num(t, value) -> str:
     return "–" if value is None else t.number(value, 2)
-
-

@@ -20,13 +20,28 @@ from research.ledger.read import read_table
 @click.argument("kind", type=click.Choice([*KINDS, "findings"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @study_option
-@click.option("--map", "maps", multiple=True, metavar="SOURCE_COLUMN=FIELD",
-              help="Read FIELD from SOURCE_COLUMN (repeatable), for headers not recognised.")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="SOURCE_COLUMN=FIELD",
+    help="Read FIELD from SOURCE_COLUMN (repeatable), for headers not recognised.",
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
-@click.option("--code", "codes", multiple=True, metavar="LABEL=CODE",
-              help="findings: map a cause label to an existing code (repeatable).")
-@click.option("--new-code", "new_codes", multiple=True, metavar="LABEL=GROUP/CODE[/ZH_LABEL]",
-              help="findings: add a code to GROUP for a cause label (repeatable).")
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    metavar="LABEL=CODE",
+    help="findings: map a cause label to an existing code (repeatable).",
+)
+@click.option(
+    "--new-code",
+    "new_codes",
+    multiple=True,
+    metavar="LABEL=GROUP/CODE[/ZH_LABEL]",
+    help="findings: add a code to GROUP for a cause label (repeatable).",
+)
 @click.pass_obj
 @handle_errors
 def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, new_codes) -> None:
@@ -42,21 +57,39 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, n
     mapping = parse_map_options(maps)
     raw = read_table(file)
     prepared = prepare(kind, raw, mapping)
-    click.echo(t("cli.mapping", mapping=", ".join(f"{src} → {fld}" for fld, src in prepared.mapping.items())))
+    click.echo(
+        t(
+            "cli.mapping",
+            mapping=", ".join(f"{src} → {fld}" for fld, src in prepared.mapping.items()),
+        )
+    )
     if dry_run:
         if prepared.problems:
-            raise ImportRejectedError("import.rejected", prepared.problems, file=raw.file_name,
-                                      count=len(prepared.problems))
+            raise ImportRejectedError(
+                "import.rejected",
+                prepared.problems,
+                file=raw.file_name,
+                count=len(prepared.problems),
+            )
         click.echo(t("cli.dry_run_ok", rows=t.number(len(prepared.frame))))
         return
     target = obj.study(study_name)
 
     def progress(fraction: float, message) -> None:
-        click.echo(t("cli.progress", percent=t.percent(fraction), detail=message.render(t)), err=True)
+        click.echo(
+            t("cli.progress", percent=t.percent(fraction), detail=message.render(t)), err=True
+        )
 
     result = load(obj.store, target, prepared, actor=current_user(), progress=progress)
     for warning in result.warnings:
         click.echo(t("cli.warning", text=warning.render(t)))
-    click.echo(t("import.done", file=result.file_name, rows=t.number(result.rows_in_file),
-                 new=t.number(result.rows_new), updated=t.number(result.rows_updated),
-                 duplicates=t.number(len(result.duplicate_rows))))
+    click.echo(
+        t(
+            "import.done",
+            file=result.file_name,
+            rows=t.number(result.rows_in_file),
+            new=t.number(result.rows_new),
+            updated=t.number(result.rows_updated),
+            duplicates=t.number(len(result.duplicate_rows)),
+        )
+    )

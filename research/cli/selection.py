@@ -15,13 +15,25 @@ from research.selection import detection, sampling
 
 @click.command()
 @study_option
-@click.option("--as-of", callback=parse_date, default=None,
-              help="As-of date (default: the study's). Saved to the study.")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    default=None,
+    help="As-of date (default: the study's). Saved to the study.",
+)
 @click.option("--window-months", type=int, default=None, help="Window W in months (default 6).")
-@click.option("--drop", "drop_threshold", type=float, default=None,
-              help="Drop threshold d for partial defection (default 0.5).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write one row per customer to this CSV file.")
+@click.option(
+    "--drop",
+    "drop_threshold",
+    type=float,
+    default=None,
+    help="Drop threshold d for partial defection (default 0.5).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one row per customer to this CSV file.",
+)
 @click.pass_obj
 @handle_errors
 def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out) -> None:
@@ -31,25 +43,55 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
     """
     t = obj.t
     target = obj.study(study_name)
-    changes = {k: v for k, v in {"as_of": as_of, "window_months": window_months,
-                                 "drop_threshold": drop_threshold}.items() if v is not None}
+    changes = {
+        k: v
+        for k, v in {
+            "as_of": as_of,
+            "window_months": window_months,
+            "drop_threshold": drop_threshold,
+        }.items()
+        if v is not None
+    }
     if changes:
         target = studies.update_study(obj.store, target, actor=current_user(), **changes)
     detection.run_detection(obj.store, target, actor=current_user())
     frame = detection.results(obj.store, target)
     p = detection.periods(target.as_of, target.window_months)
-    click.echo(t("cli.identify_periods", baseline_start=p.baseline_start.isoformat(),
-                 recent_start=p.recent_start.isoformat(), as_of=p.as_of.isoformat()))
+    click.echo(
+        t(
+            "cli.identify_periods",
+            baseline_start=p.baseline_start.isoformat(),
+            recent_start=p.recent_start.isoformat(),
+            as_of=p.as_of.isoformat(),
+        )
+    )
     counts = detection.counts_by_status_segment(frame)
     counts.index = [t.status(s) if s != "total" else t("common.total") for s in counts.index]
-    counts.columns = [t.segment(s if s != "none" else None) if s != "total" else t("common.total")
-                      for s in counts.columns]
+    counts.columns = [
+        t.segment(s if s != "none" else None) if s != "total" else t("common.total")
+        for s in counts.columns
+    ]
     click.echo(counts.to_string())
     if out:
-        export = frame[["customer_id", "name", "status", "detected_status", "segment",
-                        "baseline_spend", "recent_spend", "baseline_share", "recent_share",
-                        "spend_lost", "first_purchase", "last_purchase", "days_silent",
-                        "long_silence", "former_reason"]]
+        export = frame[
+            [
+                "customer_id",
+                "name",
+                "status",
+                "detected_status",
+                "segment",
+                "baseline_spend",
+                "recent_spend",
+                "baseline_share",
+                "recent_share",
+                "spend_lost",
+                "first_purchase",
+                "last_purchase",
+                "days_silent",
+                "long_silence",
+                "former_reason",
+            ]
+        ]
         export.to_csv(out, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
         click.echo(t("cli.wrote", path=str(out), rows=t.number(len(export))))
 
@@ -69,15 +111,22 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
     """Draw the sample per segment, keeping every change made by hand."""
     t = obj.t
     target = obj.study(study_name)
-    changes = {k: v for k, v in {"target_sample_size": size, "sample_seed": seed}.items()
-               if v is not None}
+    changes = {
+        k: v for k, v in {"target_sample_size": size, "sample_seed": seed}.items() if v is not None
+    }
     if changes:
         target = studies.update_study(obj.store, target, actor=current_user(), **changes)
     detection.ensure_current(obj.store, target, actor=current_user())
     draws = sampling.draw_sample(obj.store, target, actor=current_user())
     for d in draws:
-        click.echo(t("cli.segment_draw", segment=t.segment(d.segment), drawn=d.drawn,
-                     available=d.available))
+        click.echo(
+            t(
+                "cli.segment_draw",
+                segment=t.segment(d.segment),
+                drawn=d.drawn,
+                available=d.available,
+            )
+        )
 
 
 @targets.command("list")
@@ -92,14 +141,20 @@ def targets_list(obj: Context, study_name, include_removed) -> None:
     if frame.empty:
         click.echo(t("cli.no_targets"))
         return
-    shown = pd.DataFrame({
-        t("field.customer_id"): frame["customer_id"], t("field.name"): frame["name"].fillna(""),
-        t("field.segment"): frame["segment"].map(t.segment), t("field.status"): frame["status"].map(t.status),
-        t("field.spend_lost"): frame["spend_lost"].map(t.number),
-        t("targets.source"): frame["source"].map(lambda s: t(f"targets.source.{s}")),
-        t("targets.on_list"): frame["included"].map(lambda v: t("common.yes") if v else t("common.no")),
-        t("targets.reason"): frame["reason"].fillna(""),
-    })
+    shown = pd.DataFrame(
+        {
+            t("field.customer_id"): frame["customer_id"],
+            t("field.name"): frame["name"].fillna(""),
+            t("field.segment"): frame["segment"].map(t.segment),
+            t("field.status"): frame["status"].map(t.status),
+            t("field.spend_lost"): frame["spend_lost"].map(t.number),
+            t("targets.source"): frame["source"].map(lambda s: t(f"targets.source.{s}")),
+            t("targets.on_list"): frame["included"].map(
+                lambda v: t("common.yes") if v else t("common.no")
+            ),
+            t("targets.reason"): frame["reason"].fillna(""),
+        }
+    )
     click.echo(shown.to_string(index=False))
 
 
@@ -123,8 +178,9 @@ def targets_add(obj: Context, customer_id, reason, study_name) -> None:
 @handle_errors
 def targets_remove(obj: Context, customer_id, reason, study_name) -> None:
     """Take a customer off the target list (the reason is kept)."""
-    sampling.remove_target(obj.store, obj.study(study_name), customer_id, reason,
-                           actor=current_user())
+    sampling.remove_target(
+        obj.store, obj.study(study_name), customer_id, reason, actor=current_user()
+    )
     click.echo(obj.t("cli.target_removed", customer_id=customer_id))
 
 

@@ -22,11 +22,19 @@ def list_studies_command(obj: Context) -> None:
     if not rows:
         click.echo(t("cli.no_studies"))
         return
-    table = pd.DataFrame([{
-        t("field.name"): s.name, t("field.status"): t(f"study_status.{s.status}"),
-        t("field.as_of"): s.as_of.isoformat(), t("field.window_months"): s.window_months,
-        t("field.drop_threshold"): s.drop_threshold, t("field.updated_at"): s.updated_at,
-    } for s in rows])
+    table = pd.DataFrame(
+        [
+            {
+                t("field.name"): s.name,
+                t("field.status"): t(f"study_status.{s.status}"),
+                t("field.as_of"): s.as_of.isoformat(),
+                t("field.window_months"): s.window_months,
+                t("field.drop_threshold"): s.drop_threshold,
+                t("field.updated_at"): s.updated_at,
+            }
+            for s in rows
+        ]
+    )
     click.echo(table.to_string(index=False))
 
 
@@ -37,9 +45,13 @@ def study() -> None:
 
 def _setting_options(fn):
     for setting in reversed(STUDY_SETTINGS):
-        fn = click.option(f"--{setting.name.replace('_', '-')}", setting.name, type=setting.kind,
-                          default=None,
-                          help=f"{Translator()(setting.help_key)} (default {setting.default})")(fn)
+        fn = click.option(
+            f"--{setting.name.replace('_', '-')}",
+            setting.name,
+            type=setting.kind,
+            default=None,
+            help=f"{Translator()(setting.help_key)} (default {setting.default})",
+        )(fn)
     return fn
 
 
@@ -53,8 +65,9 @@ def _setting_options(fn):
 def study_create(obj: Context, name, as_of, description, **settings) -> None:
     """Create a study."""
     settings = {k: v for k, v in settings.items() if v is not None}
-    created = studies.create_study(obj.store, name, as_of, actor=current_user(),
-                                   description=description, **settings)
+    created = studies.create_study(
+        obj.store, name, as_of, actor=current_user(), description=description, **settings
+    )
     click.echo(obj.t("cli.study_created", name=created.name))
 
 
@@ -69,7 +82,9 @@ def study_create(obj: Context, name, as_of, description, **settings) -> None:
 def study_set(obj: Context, study_name, **changes) -> None:
     """Change a study's as-of date, status or settings."""
     changes = {k: v for k, v in changes.items() if v is not None}
-    updated = studies.update_study(obj.store, obj.study(study_name), actor=current_user(), **changes)
+    updated = studies.update_study(
+        obj.store, obj.study(study_name), actor=current_user(), **changes
+    )
     click.echo(obj.t("cli.study_updated", name=updated.name))
 
 

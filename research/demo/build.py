@@ -18,8 +18,14 @@ from research.selection import detection, sampling
 DEMO_STUDY = "demo"
 
 
-def build_demo(store: Store, *, actor: str, as_of: date | None = None, n_customers: int = 2400,
-               replace: bool = False) -> Study:
+def build_demo(
+    store: Store,
+    *,
+    actor: str,
+    as_of: date | None = None,
+    n_customers: int = 2400,
+    replace: bool = False,
+) -> Study:
     """Create the study ``demo`` with the demo company's data, detection and targets.
 
     With ``replace`` an existing demo study is rebuilt; otherwise it is kept as it is.
@@ -31,9 +37,14 @@ def build_demo(store: Store, *, actor: str, as_of: date | None = None, n_custome
         delete_study(store, existing[0], actor=actor)
     as_of = as_of or default_as_of()
     study = create_study(
-        store, DEMO_STUDY, as_of, actor=actor, status="screening",
+        store,
+        DEMO_STUDY,
+        as_of,
+        actor=actor,
+        status="screening",
         description="Fictional sample company (Huayi Lab Instruments, 华仪实验仪器): "
-                    "demo data for trying the product.")
+        "demo data for trying the product.",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         files = write_files(Path(tmp), as_of, n_customers)
         import_file(store, study, "customers", files.customers, actor=actor)

@@ -21,27 +21,116 @@ from dateutil.relativedelta import relativedelta
 
 DEMO_SEED = 7
 
-_CITIES = ["上海", "北京", "广州", "深圳", "杭州", "南京", "成都", "武汉", "西安", "苏州", "天津", "重庆"]
-_WORDS = ["华创", "康达", "瑞祥", "博远", "中科", "恒信", "安泰", "明德", "新元", "润和", "佳禾", "鼎盛",
-          "海纳", "卓越", "同仁", "正大", "普康", "美迪", "和平", "仁济"]
-_KINDS = ["医院", "医学检验所", "生物科技有限公司", "制药有限公司", "大学实验中心", "疾控中心", "临床检验中心"]
-_EN_FIRST = ["Northwind", "Bluepeak", "Silverline", "Harbor", "Summit", "Crescent", "Evergreen",
-             "Lakeside", "Redwood", "Pioneer", "Meridian", "Keystone", "Oakridge", "Brightwater"]
-_EN_KINDS = ["Diagnostics Ltd", "Biotech Co.", "Pharma Inc.", "Clinical Labs", "Medical Center",
-             "Research Institute", "Life Sciences"]
+_CITIES = [
+    "上海",
+    "北京",
+    "广州",
+    "深圳",
+    "杭州",
+    "南京",
+    "成都",
+    "武汉",
+    "西安",
+    "苏州",
+    "天津",
+    "重庆",
+]
+_WORDS = [
+    "华创",
+    "康达",
+    "瑞祥",
+    "博远",
+    "中科",
+    "恒信",
+    "安泰",
+    "明德",
+    "新元",
+    "润和",
+    "佳禾",
+    "鼎盛",
+    "海纳",
+    "卓越",
+    "同仁",
+    "正大",
+    "普康",
+    "美迪",
+    "和平",
+    "仁济",
+]
+_KINDS = [
+    "医院",
+    "医学检验所",
+    "生物科技有限公司",
+    "制药有限公司",
+    "大学实验中心",
+    "疾控中心",
+    "临床检验中心",
+]
+_EN_FIRST = [
+    "Northwind",
+    "Bluepeak",
+    "Silverline",
+    "Harbor",
+    "Summit",
+    "Crescent",
+    "Evergreen",
+    "Lakeside",
+    "Redwood",
+    "Pioneer",
+    "Meridian",
+    "Keystone",
+    "Oakridge",
+    "Brightwater",
+]
+_EN_KINDS = [
+    "Diagnostics Ltd",
+    "Biotech Co.",
+    "Pharma Inc.",
+    "Clinical Labs",
+    "Medical Center",
+    "Research Institute",
+    "Life Sciences",
+]
 _SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "朱"]
 _GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "军", "涛", "明", "超", "霞"]
-_EN_PEOPLE = ["Anna Smith", "David Chen", "Maria Garcia", "James Wilson", "Linda Park",
-              "Peter Brown", "Sophie Martin", "Tom Lee", "Emma Davis", "Lucas Wang"]
+_EN_PEOPLE = [
+    "Anna Smith",
+    "David Chen",
+    "Maria Garcia",
+    "James Wilson",
+    "Linda Park",
+    "Peter Brown",
+    "Sophie Martin",
+    "Tom Lee",
+    "Emma Davis",
+    "Lucas Wang",
+]
 _OWNERS = ["张伟", "李娜", "王磊", "陈静", "Michael Zhou", "刘洋", "Grace Lin", "赵敏"]
-_REGIONS = ["East China", "North China", "South China", "Southwest", "Central China",
-            "Northeast", "Overseas"]
-_INDUSTRIES = {"医院": "Hospital", "医学检验所": "Clinical lab", "生物科技有限公司": "Biotech",
-               "制药有限公司": "Pharma", "大学实验中心": "University", "疾控中心": "Public health",
-               "临床检验中心": "Clinical lab", "Diagnostics Ltd": "Clinical lab",
-               "Biotech Co.": "Biotech", "Pharma Inc.": "Pharma", "Clinical Labs": "Clinical lab",
-               "Medical Center": "Hospital", "Research Institute": "University",
-               "Life Sciences": "Biotech"}
+_REGIONS = [
+    "East China",
+    "North China",
+    "South China",
+    "Southwest",
+    "Central China",
+    "Northeast",
+    "Overseas",
+]
+_INDUSTRIES = {
+    "医院": "Hospital",
+    "医学检验所": "Clinical lab",
+    "生物科技有限公司": "Biotech",
+    "制药有限公司": "Pharma",
+    "大学实验中心": "University",
+    "疾控中心": "Public health",
+    "临床检验中心": "Clinical lab",
+    "Diagnostics Ltd": "Clinical lab",
+    "Biotech Co.": "Biotech",
+    "Pharma Inc.": "Pharma",
+    "Clinical Labs": "Clinical lab",
+    "Medical Center": "Hospital",
+    "Research Institute": "University",
+    "Life Sciences": "Biotech",
+}
 _PRODUCT_LINES = ["Analysers", "Reagents", "Consumables", "Service contracts"]
 
 
@@ -58,8 +147,9 @@ def default_as_of(today: date | None = None) -> date:
     return today.replace(day=1)
 
 
-def generate(as_of: date, n_customers: int = 2400, seed: int = DEMO_SEED
-             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def generate(
+    as_of: date, n_customers: int = 2400, seed: int = DEMO_SEED
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The demo company's customers, transactions and wallet estimates as export frames."""
     rng = np.random.default_rng(seed)
     start = as_of - relativedelta(months=24)
@@ -73,10 +163,16 @@ def generate(as_of: date, n_customers: int = 2400, seed: int = DEMO_SEED
     for i in range(n_customers):
         if chinese[i]:
             kind = _KINDS[rng.integers(len(_KINDS))]
-            names.append(f"{_CITIES[rng.integers(len(_CITIES))]}{_WORDS[rng.integers(len(_WORDS))]}{kind}")
-            contacts.append(_SURNAMES[rng.integers(len(_SURNAMES))] + _GIVEN[rng.integers(len(_GIVEN))])
+            names.append(
+                f"{_CITIES[rng.integers(len(_CITIES))]}{_WORDS[rng.integers(len(_WORDS))]}{kind}"
+            )
+            contacts.append(
+                _SURNAMES[rng.integers(len(_SURNAMES))] + _GIVEN[rng.integers(len(_GIVEN))]
+            )
             if rng.random() < 0.75:
-                phones.append(f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10)}{rng.integers(10**7, 10**8)}")
+                phones.append(
+                    f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10)}{rng.integers(10**7, 10**8)}"
+                )
             else:
                 phones.append(f"0{rng.choice([10, 21, 20, 755, 571])}-{rng.integers(10**7, 10**8)}")
             emails.append(f"contact{i}@example.cn" if rng.random() < 0.6 else "")
@@ -87,14 +183,20 @@ def generate(as_of: date, n_customers: int = 2400, seed: int = DEMO_SEED
             phones.append(f"+1 415 555 {rng.integers(1000, 10000)}")
             emails.append(f"purchasing{i}@example.com")
         industries.append(_INDUSTRIES[kind])
-    customers = pd.DataFrame({
-        "客户编号": ids, "客户名称": names, "联系人": contacts, "电话": phones, "邮箱": emails,
-        "客户经理": rng.choice(_OWNERS, n_customers),
-        "地区": np.where(chinese, rng.choice(_REGIONS[:-1], n_customers), "Overseas"),
-        "行业": industries,
-        "规模": rng.choice(["small", "medium", "large"], n_customers, p=[0.5, 0.35, 0.15]),
-        "签约年份": rng.integers(2012, as_of.year, n_customers),
-    })
+    customers = pd.DataFrame(
+        {
+            "客户编号": ids,
+            "客户名称": names,
+            "联系人": contacts,
+            "电话": phones,
+            "邮箱": emails,
+            "客户经理": rng.choice(_OWNERS, n_customers),
+            "地区": np.where(chinese, rng.choice(_REGIONS[:-1], n_customers), "Overseas"),
+            "行业": industries,
+            "规模": rng.choice(["small", "medium", "large"], n_customers, p=[0.5, 0.35, 0.15]),
+            "签约年份": rng.integers(2012, as_of.year, n_customers),
+        }
+    )
 
     # each customer's story: 0 stable, 1 full defector, 2 partial, 3 new, 4 lapsed long ago,
     # 5 MicroScan (orders up, share of wallet halved)

@@ -45,10 +45,15 @@ def _event(interview: Interview, t: Translator, stamp: datetime) -> Event:
     mode = t(MODE_LABELS[interview.mode])
     if interview.place:
         event.add("location", interview.place)
-    lines = [t("ics.mode", mode=mode),
-             t("ics.contact", contact=interview.contact_person or "–",
-               phone=getattr(parse_phone(interview.customer_phone), "international", "–")),
-             t("ics.customer_id", customer_id=interview.customer_id)]
+    lines = [
+        t("ics.mode", mode=mode),
+        t(
+            "ics.contact",
+            contact=interview.contact_person or "–",
+            phone=getattr(parse_phone(interview.customer_phone), "international", "–"),
+        ),
+        t("ics.customer_id", customer_id=interview.customer_id),
+    ]
     if interview.note:
         lines.append(interview.note)
     event.add("description", "\n".join(lines))
@@ -58,12 +63,20 @@ def _event(interview: Interview, t: Translator, stamp: datetime) -> Event:
         organizer = vCalAddress(f"mailto:{interview.manager_email}")
         organizer.params["cn"] = vText(interview.manager_name)
         event.add("organizer", organizer)
-        event.add("attendee", _address(interview.manager_email, interview.manager_name,
-                                       "CHAIR", rsvp=False))
+        event.add(
+            "attendee",
+            _address(interview.manager_email, interview.manager_name, "CHAIR", rsvp=False),
+        )
     if interview.customer_email:
-        event.add("attendee", _address(interview.customer_email,
-                                       interview.contact_person or interview.customer_name,
-                                       "REQ-PARTICIPANT", rsvp=True))
+        event.add(
+            "attendee",
+            _address(
+                interview.customer_email,
+                interview.contact_person or interview.customer_name,
+                "REQ-PARTICIPANT",
+                rsvp=True,
+            ),
+        )
     return event
 
 
@@ -76,8 +89,9 @@ def _calendar(method: str) -> Calendar:
     return cal
 
 
-def invitation(interview: Interview, t: Translator | None = None,
-               stamp: datetime | None = None) -> bytes:
+def invitation(
+    interview: Interview, t: Translator | None = None, stamp: datetime | None = None
+) -> bytes:
     """One booking's invitation: REQUEST while it stands, CANCEL once cancelled."""
     t = t or Translator()
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
@@ -87,16 +101,22 @@ def invitation(interview: Interview, t: Translator | None = None,
     return cal.to_ical()
 
 
-def week_calendar(interviews: list[Interview], manager: TeamMember, monday: date,
-                  t: Translator | None = None, stamp: datetime | None = None) -> bytes:
+def week_calendar(
+    interviews: list[Interview],
+    manager: TeamMember,
+    monday: date,
+    t: Translator | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
     """One manager's interviews of one ISO week in one file (METHOD:PUBLISH);
     cancelled interviews are in it as cancelled events, so importing it removes them."""
     t = t or Translator()
     stamp = stamp or datetime.now(UTC).replace(microsecond=0)
     cal = _calendar("PUBLISH")
     week = monday.isocalendar()
-    cal.add("x-wr-calname", t("ics.week_name", manager=manager.name,
-                              week=f"{week[0]}-W{week[1]:02d}"))
+    cal.add(
+        "x-wr-calname", t("ics.week_name", manager=manager.name, week=f"{week[0]}-W{week[1]:02d}")
+    )
     cal.add("x-wr-timezone", manager.time_zone)
     for interview in interviews:
         cal.add_component(_event(interview, t, stamp))

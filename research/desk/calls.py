@@ -36,8 +36,7 @@ from research.desk.phones import parse_phone
 from research.desk.team import TeamMember, list_members, study_team
 from research.selection import detection
 
-OUTCOMES = ("no_answer", "busy", "wrong_number", "refused", "call_back", "reached",
-            "do_not_call")
+OUTCOMES = ("no_answer", "busy", "wrong_number", "refused", "call_back", "reached", "do_not_call")
 OUTCOME_LABELS = {o: f"outcome.{o}" for o in OUTCOMES}
 RETRY_OUTCOMES = ("no_answer", "busy")
 MAX_ATTEMPTS = 6
@@ -58,14 +57,20 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "consent": ("yes", "no", "later"),
     "preferred_mode": ("face_to_face", "video", "phone"),
 }
-CHOICE_LABELS = {field: {v: f"screening.{field}.{v}" for v in values}
-                 for field, values in CHOICES.items()}
+CHOICE_LABELS = {
+    field: {v: f"screening.{field}.{v}" for v in values} for field, values in CHOICES.items()
+}
 TEXT_FIELDS = ("competitor", "industry", "preferred_place")
 ANSWER_FIELDS = ("tenure_years", *CHOICES, *TEXT_FIELDS)
 QUESTION_LABELS = {f: f"screening.{f}" for f in ANSWER_FIELDS}  # translation keys
 # screening facts that fill the customer's record where the import left it blank
-_CUSTOMER_FACTS = {"age_band": "age_band", "income_band": "income_band",
-                   "education": "education", "company_size": "size", "industry": "industry"}
+_CUSTOMER_FACTS = {
+    "age_band": "age_band",
+    "income_band": "income_band",
+    "education": "education",
+    "company_size": "size",
+    "industry": "industry",
+}
 
 
 # ---------------------------------------------------------------- lists
@@ -124,8 +129,9 @@ def call_state(store: Store, study: Study, *, include_do_not_call: bool = False)
     return frame
 
 
-def my_calls(store: Store, study: Study, interviewer_id: int | None, *,
-             at: datetime | None = None) -> pd.DataFrame:
+def my_calls(
+    store: Store, study: Study, interviewer_id: int | None, *, at: datetime | None = None
+) -> pd.DataFrame:
     """The interviewer's calls for the day of ``at`` (default now), in the order to make them.
 
     Column ``why``: ``call_back_due`` (a call-back due today or earlier; by its time),
@@ -144,17 +150,20 @@ def my_calls(store: Store, study: Study, interviewer_id: int | None, *,
     due = open_[(open_["last_outcome"] == "call_back") & (open_["call_back_at"] < end_of_day)]
     due = due.sort_values("call_back_at", kind="stable").assign(why="call_back_due")
     untried = open_[open_["attempts"] == 0].assign(why="untried")  # already in value order
-    retry = open_[open_["last_outcome"].isin(RETRY_OUTCOMES)
-                  & (open_["attempts"] < MAX_ATTEMPTS)
-                  & (open_["last_called_at"] <= at - RETRY_AFTER)]
+    retry = open_[
+        open_["last_outcome"].isin(RETRY_OUTCOMES)
+        & (open_["attempts"] < MAX_ATTEMPTS)
+        & (open_["last_called_at"] <= at - RETRY_AFTER)
+    ]
     retry = retry.sort_values(["attempts", "last_called_at"], kind="stable").assign(why="retry")
     return pd.concat([due, untried, retry], ignore_index=True)
 
 
 def do_not_call_ids(store: Store, study: Study) -> set[str]:
     with store.cursor() as cur:
-        rows = cur.execute("SELECT customer_id FROM do_not_call WHERE study_id = ?",
-                           [study.id]).fetchall()
+        rows = cur.execute(
+            "SELECT customer_id FROM do_not_call WHERE study_id = ?", [study.id]
+        ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -173,29 +182,33 @@ def _interviewers(store: Store, study: Study, ids: list[int]) -> list[TeamMember
     for member_id in ids:
         member = members.get(member_id)
         if member is None or member.role != "phone_interviewer":
-            raise ResearchError("error.not_interviewer",
-                                name=member.name if member else str(member_id))
+            raise ResearchError(
+                "error.not_interviewer", name=member.name if member else str(member_id)
+            )
         chosen.append(member)
     if not chosen:
         raise ResearchError("error.pick_interviewer")
     return chosen
 
 
-def _write_assignments(store: Store, study: Study, pairs: list[tuple[str, int]], actor: str,
-                       how: str) -> int:
+def _write_assignments(
+    store: Store, study: Study, pairs: list[tuple[str, int]], actor: str, how: str
+) -> int:
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        cur.executemany(ASSIGN, [[study.id, cid, mid, actor, stamp, actor, stamp]
-                                 for cid, mid in pairs])
+        cur.executemany(
+            ASSIGN, [[study.id, cid, mid, actor, stamp, actor, stamp] for cid, mid in pairs]
+        )
         audit(cur, study.id, actor, "calls.assign", {"how": how, "count": len(pairs)})
         return len(pairs)
 
     return store.write(apply) if pairs else 0
 
 
-def assign(store: Store, study: Study, customer_ids: list[str], interviewer_id: int, *,
-           actor: str) -> int:
+def assign(
+    store: Store, study: Study, customer_ids: list[str], interviewer_id: int, *, actor: str
+) -> int:
     """Give these targets to one interviewer. Raises ResearchError for someone who is not
     a phone interviewer or a customer not on the call list."""
     _interviewers(store, study, [interviewer_id])
@@ -203,12 +216,14 @@ def assign(store: Store, study: Study, customer_ids: list[str], interviewer_id: 
     unknown = [c for c in customer_ids if c not in listed]
     if unknown:
         raise ResearchError("error.not_on_call_list", customer_id=", ".join(unknown[:5]))
-    return _write_assignments(store, study, [(c, interviewer_id) for c in customer_ids], actor,
-                              "hand")
+    return _write_assignments(
+        store, study, [(c, interviewer_id) for c in customer_ids], actor, "hand"
+    )
 
 
-def spread_evenly(store: Store, study: Study, interviewer_ids: list[int], *, actor: str,
-                  reassign: bool = False) -> int:
+def spread_evenly(
+    store: Store, study: Study, interviewer_ids: list[int], *, actor: str, reassign: bool = False
+) -> int:
     """Deal the unassigned targets (all of them with ``reassign``) out so every chosen
     interviewer ends with as equal a load as possible, best segments dealt first."""
     chosen = _interviewers(store, study, interviewer_ids)
@@ -227,8 +242,9 @@ def spread_evenly(store: Store, study: Study, interviewer_ids: list[int], *, act
     return _write_assignments(store, study, pairs, actor, "even")
 
 
-def assign_by(store: Store, study: Study, column: str, mapping: dict[str, int], *,
-              actor: str) -> int:
+def assign_by(
+    store: Store, study: Study, column: str, mapping: dict[str, int], *, actor: str
+) -> int:
     """Assign every target whose ``column`` (``region`` or ``owner``) is a key of
     ``mapping`` to the interviewer it maps to. Returns how many were assigned."""
     if column not in ("region", "owner"):
@@ -237,16 +253,21 @@ def assign_by(store: Store, study: Study, column: str, mapping: dict[str, int], 
     if mapping:
         _interviewers(store, study, sorted(set(mapping.values())))
     frame = call_state(store, study)
-    pairs = [(cid, mapping[value]) for cid, value in zip(frame["customer_id"], frame[column],
-                                                          strict=True) if value in mapping]
+    pairs = [
+        (cid, mapping[value])
+        for cid, value in zip(frame["customer_id"], frame[column], strict=True)
+        if value in mapping
+    ]
     return _write_assignments(store, study, pairs, actor, column)
 
 
 def unassign(store: Store, study: Study, customer_ids: list[str], *, actor: str) -> None:
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         for cid in customer_ids:
-            cur.execute("DELETE FROM call_assignments WHERE study_id = ? AND customer_id = ?",
-                        [study.id, cid])
+            cur.execute(
+                "DELETE FROM call_assignments WHERE study_id = ? AND customer_id = ?",
+                [study.id, cid],
+            )
         audit(cur, study.id, actor, "calls.unassign", {"customer_ids": customer_ids})
 
     store.write(apply)
@@ -261,9 +282,18 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 """
 
 
-def log_attempt(store: Store, study: Study, customer_id: str, outcome: str, *, actor: str,
-                interviewer_id: int | None = None, note: str | None = None,
-                call_back_at: datetime | None = None, called_at: datetime | None = None) -> int:
+def log_attempt(
+    store: Store,
+    study: Study,
+    customer_id: str,
+    outcome: str,
+    *,
+    actor: str,
+    interviewer_id: int | None = None,
+    note: str | None = None,
+    call_back_at: datetime | None = None,
+    called_at: datetime | None = None,
+) -> int:
     """Record one call attempt; returns its id.
 
     ``call_back`` needs ``call_back_at``; ``do_not_call`` also puts the person on the
@@ -284,21 +314,38 @@ def log_attempt(store: Store, study: Study, customer_id: str, outcome: str, *, a
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        known = cur.execute("SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?"
-                            " UNION ALL SELECT 1 FROM detection_results WHERE study_id = ?"
-                            " AND customer_id = ?",
-                            [study.id, customer_id, study.id, customer_id]).fetchall()
+        known = cur.execute(
+            "SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?"
+            " UNION ALL SELECT 1 FROM detection_results WHERE study_id = ?"
+            " AND customer_id = ?",
+            [study.id, customer_id, study.id, customer_id],
+        ).fetchall()
         if not known:
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        if cur.execute("SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
-                       [study.id, customer_id]).fetchall():
+        if cur.execute(
+            "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
+            [study.id, customer_id],
+        ).fetchall():
             raise ResearchError("error.do_not_call", customer_id=customer_id)
-        attempt_id = cur.execute(INSERT_ATTEMPT, [study.id, customer_id, interviewer_id, called_at,
-                                                  outcome, call_back_at, note, actor,
-                                                  stamp]).fetchall()[0][0]
+        attempt_id = cur.execute(
+            INSERT_ATTEMPT,
+            [
+                study.id,
+                customer_id,
+                interviewer_id,
+                called_at,
+                outcome,
+                call_back_at,
+                note,
+                actor,
+                stamp,
+            ],
+        ).fetchall()[0][0]
         if outcome == "do_not_call":
-            cur.execute("INSERT INTO do_not_call VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        [study.id, customer_id, note, actor, stamp])
+            cur.execute(
+                "INSERT INTO do_not_call VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [study.id, customer_id, note, actor, stamp],
+            )
             audit(cur, study.id, actor, "calls.do_not_call", {"customer_id": customer_id})
         return attempt_id
 
@@ -330,16 +377,31 @@ def export_calls_csv(store: Store, study: Study) -> bytes:
     phone numbers in international format."""
     frame = attempts(store, study)
     frame["phone"] = [p.international if (p := parse_phone(v)) else "" for v in frame["phone"]]
-    columns = ["called_at", "customer_id", "name", "contact_person", "phone", "interviewer",
-               "outcome", "call_back_at", "note", "created_by"]
+    columns = [
+        "called_at",
+        "customer_id",
+        "name",
+        "contact_person",
+        "phone",
+        "interviewer",
+        "outcome",
+        "call_back_at",
+        "note",
+        "created_by",
+    ]
     return frame[columns].to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8-sig")
 
 
 # ---------------------------------------------------------------- screening
 
+
 def _infer_kind(customer: dict | None) -> str:
-    if customer and not customer.get("industry") and not customer.get("size") and \
-            (customer.get("age_band") or customer.get("income_band")):
+    if (
+        customer
+        and not customer.get("industry")
+        and not customer.get("size")
+        and (customer.get("age_band") or customer.get("income_band"))
+    ):
         return "consumer"
     return "business"
 
@@ -352,20 +414,35 @@ def ensure_screening(store: Store, study: Study, customer_id: str, *, actor: str
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        customer = records.read_row(cur, "customers",
-                                    {"study_id": study.id, "customer_id": customer_id})
-        if customer is None and not cur.execute(
+        customer = records.read_row(
+            cur, "customers", {"study_id": study.id, "customer_id": customer_id}
+        )
+        if (
+            customer is None
+            and not cur.execute(
                 "SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id = ?",
-                [study.id, customer_id]).fetchall():
+                [study.id, customer_id],
+            ).fetchall()
+        ):
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
         cur.execute(
             "INSERT INTO screenings (study_id, customer_id, customer_kind, industry, company_size,"
             " notes, version, created_by, created_at, updated_by, updated_at)"
             " VALUES (?, ?, ?, ?, ?, '', 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [study.id, customer_id, _infer_kind(customer),
-             (customer or {}).get("industry"),
-             (customer or {}).get("size") if (customer or {}).get("size") in
-             CHOICES["company_size"] else None, actor, stamp, actor, stamp])
+            [
+                study.id,
+                customer_id,
+                _infer_kind(customer),
+                (customer or {}).get("industry"),
+                (customer or {}).get("size")
+                if (customer or {}).get("size") in CHOICES["company_size"]
+                else None,
+                actor,
+                stamp,
+                actor,
+                stamp,
+            ],
+        )
 
     store.write(apply)
     return get_screening(store, study, customer_id)
@@ -373,24 +450,42 @@ def ensure_screening(store: Store, study: Study, customer_id: str, *, actor: str
 
 def get_screening(store: Store, study: Study, customer_id: str) -> dict | None:
     with store.cursor() as cur:
-        return records.read_row(cur, "screenings", {"study_id": study.id,
-                                                    "customer_id": customer_id})
+        return records.read_row(
+            cur, "screenings", {"study_id": study.id, "customer_id": customer_id}
+        )
 
 
 def screening_key(study: Study, customer_id: str) -> dict:
     return {"study_id": study.id, "customer_id": customer_id}
 
 
-def save_notes(store: Store, study: Study, customer_id: str, text: str, base_version: int, *,
-               actor: str, own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def save_notes(
+    store: Store,
+    study: Study,
+    customer_id: str,
+    text: str,
+    base_version: int,
+    *,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Save the notes typed so far; returns the new version.
 
     Raises records.EditConflictError (with both versions) when someone else saved the
     record after ``base_version``.
     """
-    return store.write(lambda cur: records.update_versioned(
-        cur, "screenings", screening_key(study, customer_id), {"notes": text}, base_version,
-        actor, record_type="screening", own_versions=own_versions))
+    return store.write(
+        lambda cur: records.update_versioned(
+            cur,
+            "screenings",
+            screening_key(study, customer_id),
+            {"notes": text},
+            base_version,
+            actor,
+            record_type="screening",
+            own_versions=own_versions,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -409,8 +504,12 @@ def _clean_answers(answers: dict) -> dict:
         if isinstance(value, str):
             value = value.strip() or None
         if field in CHOICES and value is not None and value not in CHOICES[field]:
-            raise ResearchError("error.screening_choice", field=field, value=value,
-                                allowed=", ".join(CHOICES[field]))
+            raise ResearchError(
+                "error.screening_choice",
+                field=field,
+                value=value,
+                allowed=", ".join(CHOICES[field]),
+            )
         if field == "tenure_years" and value is not None:
             try:
                 value = float(value)
@@ -430,9 +529,17 @@ def former_reason(where_now: str, t: Translator | None = None) -> str:
     return t("screening.former_reason", answer=t(CHOICE_LABELS["where_now"][where_now]))
 
 
-def save_answers(store: Store, study: Study, customer_id: str, answers: dict,
-                 base_version: int, *, actor: str, t: Translator | None = None,
-                 own_versions: set[int] | frozenset[int] = frozenset()) -> ScreeningSaved:
+def save_answers(
+    store: Store,
+    study: Study,
+    customer_id: str,
+    answers: dict,
+    base_version: int,
+    *,
+    actor: str,
+    t: Translator | None = None,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> ScreeningSaved:
     """Save the screening answers (fields in ANSWER_FIELDS) on top of ``base_version``.
 
     Facts the customer record lacks (age band, income band, education, size, industry)
@@ -448,23 +555,39 @@ def save_answers(store: Store, study: Study, customer_id: str, answers: dict,
         before = records.read_row(cur, "screenings", key)
         if before is None:
             raise ResearchError("error.record_gone")
-        version = records.update_versioned(cur, "screenings", key, clean, base_version, actor,
-                                           record_type="screening", own_versions=own_versions)
+        version = records.update_versioned(
+            cur,
+            "screenings",
+            key,
+            clean,
+            base_version,
+            actor,
+            record_type="screening",
+            own_versions=own_versions,
+        )
         for answer, column in _CUSTOMER_FACTS.items():
             if clean.get(answer) is not None:
-                cur.execute(f"UPDATE customers SET {column} = ?, updated_by = ?, updated_at = ?"
-                            f" WHERE study_id = ? AND customer_id = ? AND {column} IS NULL",
-                            [clean[answer], actor, now(), study.id, customer_id])
-        audit(cur, study.id, actor, "screening.answers",
-              {"customer_id": customer_id, "version": version, **clean})
+                cur.execute(
+                    f"UPDATE customers SET {column} = ?, updated_by = ?, updated_at = ?"
+                    f" WHERE study_id = ? AND customer_id = ? AND {column} IS NULL",
+                    [clean[answer], actor, now(), study.id, customer_id],
+                )
+        audit(
+            cur,
+            study.id,
+            actor,
+            "screening.answers",
+            {"customer_id": customer_id, "version": version, **clean},
+        )
         return version, before.get("where_now")
 
     version, previous = store.write(apply)
     now_former = clean.get("where_now") in FORMER_ANSWERS
     became = unmarked = False
     if now_former:
-        detection.mark_former_customer(store, study, customer_id,
-                                       former_reason(clean["where_now"], t=t), actor=actor)
+        detection.mark_former_customer(
+            store, study, customer_id, former_reason(clean["where_now"], t=t), actor=actor
+        )
         became = True
     elif "where_now" in clean and previous in FORMER_ANSWERS:
         detection.unmark_former_customer(store, study, customer_id, actor=actor)
@@ -546,19 +669,31 @@ def _stages(frame: pd.DataFrame) -> pd.DataFrame:
     reached = frame["ever_reached"].astype(bool) | consented
     tried = (frame["attempts"] > 0) | reached
     refused = frame["ever_refused"].astype(bool) & ~reached
-    return pd.DataFrame({"targets": 1, "tried": tried, "reached": reached,
-                         "consented": consented, "booked": booked, "interviewed": interviewed,
-                         "refused": refused}, index=frame.index).astype(int)
+    return pd.DataFrame(
+        {
+            "targets": 1,
+            "tried": tried,
+            "reached": reached,
+            "consented": consented,
+            "booked": booked,
+            "interviewed": interviewed,
+            "refused": refused,
+        },
+        index=frame.index,
+    ).astype(int)
 
 
 def _summarise(stages: pd.DataFrame, keys: pd.Series, name: str, order: list) -> pd.DataFrame:
     grouped = stages.groupby(keys.to_numpy(), dropna=False).sum()
-    grouped = grouped.reindex([k for k in order if k in grouped.index]
-                              + [k for k in grouped.index if k not in order])
-    grouped["response_rate"] = [_rate(r, t) for r, t in zip(grouped["reached"], grouped["tried"],
-                                                            strict=True)]
-    grouped["refusal_rate"] = [_rate(f, r + f) for f, r in zip(grouped["refused"],
-                                                               grouped["reached"], strict=True)]
+    grouped = grouped.reindex(
+        [k for k in order if k in grouped.index] + [k for k in grouped.index if k not in order]
+    )
+    grouped["response_rate"] = [
+        _rate(r, t) for r, t in zip(grouped["reached"], grouped["tried"], strict=True)
+    ]
+    grouped["refusal_rate"] = [
+        _rate(f, r + f) for f, r in zip(grouped["refused"], grouped["reached"], strict=True)
+    ]
     return grouped.rename_axis(name).reset_index()
 
 
@@ -570,18 +705,28 @@ def progress(store: Store, study: Study) -> CallProgress:
     frame = call_state(store, study, include_do_not_call=True)
     stages = _stages(frame)
     funnel = {s: int(stages[s].sum()) for s in FUNNEL_STAGES}
-    by_segment = _summarise(stages, frame["segment"].fillna("none"), "segment",
-                            [*SEGMENT_ORDER, "none"])
+    by_segment = _summarise(
+        stages, frame["segment"].fillna("none"), "segment", [*SEGMENT_ORDER, "none"]
+    )
     interviewers = frame["interviewer"].fillna("")
-    by_interviewer = _summarise(stages, interviewers, "interviewer",
-                                sorted(set(interviewers) - {""}) + [""])
+    by_interviewer = _summarise(
+        stages, interviewers, "interviewer", sorted(set(interviewers) - {""}) + [""]
+    )
     with store.cursor() as cur:
-        done = cur.execute("SELECT count(*) FROM interviews WHERE study_id = ? AND status = 'done'",
-                           [study.id]).fetchall()[0][0]
+        done = cur.execute(
+            "SELECT count(*) FROM interviews WHERE study_id = ? AND status = 'done'", [study.id]
+        ).fetchall()[0][0]
     planned = study.target_sample_size
-    return CallProgress(funnel, by_segment, by_interviewer, int(stages["refused"].sum()),
-                        int(frame["do_not_call"].sum()), done,
-                        math.ceil(planned / 4) if planned else 0, planned)
+    return CallProgress(
+        funnel,
+        by_segment,
+        by_interviewer,
+        int(stages["refused"].sum()),
+        int(frame["do_not_call"].sum()),
+        done,
+        math.ceil(planned / 4) if planned else 0,
+        planned,
+    )
 
 
 def interviewers_of(store: Store, study: Study) -> list[TeamMember]:

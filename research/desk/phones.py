@@ -42,9 +42,12 @@ def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> Phone | None:
     valid = phonenumbers.is_valid_number(number)
     if not valid:
         return Phone(text, False, text, None)
-    return Phone(text, True,
-                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
-                 phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return Phone(
+        text,
+        True,
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+    )
 
 
 def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None:

@@ -34,8 +34,9 @@ MODES = ("face_to_face", "video", "phone")
 MODE_LABELS = {m: f"screening.preferred_mode.{m}" for m in MODES}
 STATUSES = ("booked", "done", "no_show", "cancelled")
 STATUS_LABELS = {s: f"interview_status.{s}" for s in STATUSES}
-ACTION_LABELS = {a: f"interview_action.{a}" for a in
-                 ("booked", "rescheduled", "cancelled", "no_show", "done")}
+ACTION_LABELS = {
+    a: f"interview_action.{a}" for a in ("booked", "rescheduled", "cancelled", "no_show", "done")
+}
 LENGTH_LIMITS = (15, 480)
 DEFAULT_LENGTH = 60
 SLOT_STEP = 30  # minutes between the start times offered as free slots
@@ -122,8 +123,9 @@ VALUES (?, ?, ?, ?, ?, ?, ?)
 
 
 def _interviews(cur: duckdb.DuckDBPyConnection, where: str, params: list) -> list[Interview]:
-    rows = cur.execute(f"{SELECT_INTERVIEWS} WHERE {where} ORDER BY i.starts_at_utc, i.id",
-                       params).fetchall()
+    rows = cur.execute(
+        f"{SELECT_INTERVIEWS} WHERE {where} ORDER BY i.starts_at_utc, i.id", params
+    ).fetchall()
     return [Interview(*r) for r in rows]
 
 
@@ -135,10 +137,16 @@ def get_interview(store: Store, interview_id: int) -> Interview:
     return found[0]
 
 
-def list_interviews(store: Store, study: Study, *, manager_id: int | None = None,
-                    customer_id: str | None = None, statuses: tuple[str, ...] | None = None,
-                    from_utc: datetime | None = None, to_utc: datetime | None = None
-                    ) -> list[Interview]:
+def list_interviews(
+    store: Store,
+    study: Study,
+    *,
+    manager_id: int | None = None,
+    customer_id: str | None = None,
+    statuses: tuple[str, ...] | None = None,
+    from_utc: datetime | None = None,
+    to_utc: datetime | None = None,
+) -> list[Interview]:
     """The study's interviews in time order, filtered as asked (times as naive UTC)."""
     where, params = ["i.study_id = ?"], [study.id]
     if manager_id is not None:
@@ -165,10 +173,13 @@ def history(store: Store, interview_id: int) -> pd.DataFrame:
     with store.cursor() as cur:
         return cur.execute(
             "SELECT action, starts_at_utc, length_minutes, detail, created_by, created_at"
-            " FROM interview_events WHERE interview_id = ? ORDER BY id", [interview_id]).df()
+            " FROM interview_events WHERE interview_id = ? ORDER BY id",
+            [interview_id],
+        ).df()
 
 
 # ---------------------------------------------------------------- checks
+
 
 def to_utc(local: datetime, time_zone: str) -> datetime:
     """A wall-clock time in ``time_zone`` as naive UTC."""
@@ -196,39 +207,81 @@ def _check_choices(mode: str, length_minutes: int) -> None:
         raise ResearchError("error.length_range", low=low, high=high, value=length_minutes)
 
 
-def _check_slot(cur: duckdb.DuckDBPyConnection, manager: TeamMember, start_utc: datetime,
-                length_minutes: int, now_utc: datetime, ignore_id: int = -1) -> None:
+def _check_slot(
+    cur: duckdb.DuckDBPyConnection,
+    manager: TeamMember,
+    start_utc: datetime,
+    length_minutes: int,
+    now_utc: datetime,
+    ignore_id: int = -1,
+) -> None:
     if start_utc < now_utc:
         raise ResearchError("error.booking_in_past")
     if not manager.available_hours:
         raise ResearchError("error.manager_no_hours", name=manager.name)
     if not within_hours(manager, start_utc, length_minutes):
         local = start_utc.replace(tzinfo=UTC).astimezone(manager.zone)
-        raise ResearchError("error.outside_hours", name=manager.name,
-                            when=local.strftime("%Y-%m-%d %H:%M"), zone=manager.time_zone,
-                            hours=manager.available_hours)
+        raise ResearchError(
+            "error.outside_hours",
+            name=manager.name,
+            when=local.strftime("%Y-%m-%d %H:%M"),
+            zone=manager.time_zone,
+            hours=manager.available_hours,
+        )
     end_utc = start_utc + timedelta(minutes=length_minutes)
     clash = cur.execute(OVERLAP, [manager.id, ignore_id, end_utc, start_utc]).fetchall()
     if clash:
         other = _interviews(cur, "i.id = ?", [clash[0][0]])[0]
-        raise ResearchError("error.double_booking", name=manager.name,
-                            when=other.start_for_manager().strftime("%Y-%m-%d %H:%M"),
-                            customer=other.customer_name or other.customer_id)
+        raise ResearchError(
+            "error.double_booking",
+            name=manager.name,
+            when=other.start_for_manager().strftime("%Y-%m-%d %H:%M"),
+            customer=other.customer_name or other.customer_id,
+        )
 
 
-def _event(cur: duckdb.DuckDBPyConnection, interview_id: int, action: str, start_utc: datetime,
-           length: int, detail: dict, actor: str) -> None:
-    cur.execute(INSERT_EVENT, [interview_id, action, start_utc, length,
-                               json.dumps(detail, default=str, ensure_ascii=False), actor, now()])
+def _event(
+    cur: duckdb.DuckDBPyConnection,
+    interview_id: int,
+    action: str,
+    start_utc: datetime,
+    length: int,
+    detail: dict,
+    actor: str,
+) -> None:
+    cur.execute(
+        INSERT_EVENT,
+        [
+            interview_id,
+            action,
+            start_utc,
+            length,
+            json.dumps(detail, default=str, ensure_ascii=False),
+            actor,
+            now(),
+        ],
+    )
 
 
 # ---------------------------------------------------------------- booking and changes
 
-def book_interview(store: Store, study: Study, customer_id: str, manager: TeamMember,
-                   start: datetime, time_zone: str, *, actor: str,
-                   length_minutes: int = DEFAULT_LENGTH, mode: str = "face_to_face",
-                   place: str | None = None, note: str | None = None, uid: str | None = None,
-                   now_utc: datetime | None = None) -> Interview:
+
+def book_interview(
+    store: Store,
+    study: Study,
+    customer_id: str,
+    manager: TeamMember,
+    start: datetime,
+    time_zone: str,
+    *,
+    actor: str,
+    length_minutes: int = DEFAULT_LENGTH,
+    mode: str = "face_to_face",
+    place: str | None = None,
+    note: str | None = None,
+    uid: str | None = None,
+    now_utc: datetime | None = None,
+) -> Interview:
     """Book an interview; ``start`` is the wall-clock time in ``time_zone``.
 
     Raises ResearchError when the manager is not a senior manager on the study's team,
@@ -246,26 +299,62 @@ def book_interview(store: Store, study: Study, customer_id: str, manager: TeamMe
     uid = uid or f"{uuid.uuid4()}@defectors"
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        if not cur.execute("SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?",
-                           [study.id, customer_id]).fetchall():
+        if not cur.execute(
+            "SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?",
+            [study.id, customer_id],
+        ).fetchall():
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        if cur.execute("SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
-                       [study.id, customer_id]).fetchall():
+        if cur.execute(
+            "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
+            [study.id, customer_id],
+        ).fetchall():
             raise ResearchError("error.do_not_call", customer_id=customer_id)
-        if cur.execute("SELECT 1 FROM interviews WHERE study_id = ? AND customer_id = ?"
-                       " AND status = 'booked'", [study.id, customer_id]).fetchall():
+        if cur.execute(
+            "SELECT 1 FROM interviews WHERE study_id = ? AND customer_id = ? AND status = 'booked'",
+            [study.id, customer_id],
+        ).fetchall():
             raise ResearchError("error.already_booked", customer_id=customer_id)
         _check_slot(cur, manager, start_utc, length_minutes, now_utc)
-        interview_id = cur.execute(INSERT_INTERVIEW, [
-            study.id, customer_id, manager.id, start_utc, time_zone, int(length_minutes), mode,
-            (place or "").strip() or None, uid, (note or "").strip() or None, actor, stamp, actor,
-            stamp]).fetchall()[0][0]
-        _event(cur, interview_id, "booked", start_utc, length_minutes,
-               {"manager": manager.name, "mode": mode, "place": place, "time_zone": time_zone},
-               actor)
-        audit(cur, study.id, actor, "interview.book",
-              {"id": interview_id, "customer_id": customer_id, "manager": manager.name,
-               "starts_at_utc": start_utc})
+        interview_id = cur.execute(
+            INSERT_INTERVIEW,
+            [
+                study.id,
+                customer_id,
+                manager.id,
+                start_utc,
+                time_zone,
+                int(length_minutes),
+                mode,
+                (place or "").strip() or None,
+                uid,
+                (note or "").strip() or None,
+                actor,
+                stamp,
+                actor,
+                stamp,
+            ],
+        ).fetchall()[0][0]
+        _event(
+            cur,
+            interview_id,
+            "booked",
+            start_utc,
+            length_minutes,
+            {"manager": manager.name, "mode": mode, "place": place, "time_zone": time_zone},
+            actor,
+        )
+        audit(
+            cur,
+            study.id,
+            actor,
+            "interview.book",
+            {
+                "id": interview_id,
+                "customer_id": customer_id,
+                "manager": manager.name,
+                "starts_at_utc": start_utc,
+            },
+        )
         return interview_id
 
     return get_interview(store, store.write(apply))
@@ -276,14 +365,22 @@ def _booked(cur: duckdb.DuckDBPyConnection, interview_id: int) -> Interview:
     if not found:
         raise ResearchError("error.interview_not_found", id=interview_id)
     if found[0].status != "booked":
-        raise ResearchError("error.interview_not_booked", id=interview_id,
-                            status=found[0].status)
+        raise ResearchError("error.interview_not_booked", id=interview_id, status=found[0].status)
     return found[0]
 
 
-def reschedule(store: Store, interview_id: int, start: datetime, time_zone: str, *, actor: str,
-               length_minutes: int | None = None, mode: str | None = None,
-               place: str | None = None, now_utc: datetime | None = None) -> Interview:
+def reschedule(
+    store: Store,
+    interview_id: int,
+    start: datetime,
+    time_zone: str,
+    *,
+    actor: str,
+    length_minutes: int | None = None,
+    mode: str | None = None,
+    place: str | None = None,
+    now_utc: datetime | None = None,
+) -> Interview:
     """Move a booked interview (and optionally change its length, mode or place).
 
     The invitation keeps its UID and its sequence goes up. Raises ResearchError as
@@ -306,20 +403,47 @@ def reschedule(store: Store, interview_id: int, start: datetime, time_zone: str,
             "UPDATE interviews SET starts_at_utc = ?, time_zone = ?, length_minutes = ?,"
             " mode = ?, place = ?, sequence = sequence + 1, updated_by = ?, updated_at = ?"
             " WHERE id = ?",
-            [start_utc, time_zone, length, new_mode, new_place, actor, now(), interview_id])
-        _event(cur, interview_id, "rescheduled", start_utc, length,
-               {"from_utc": old.starts_at_utc, "from_length": old.length_minutes,
-                "time_zone": time_zone, "mode": new_mode, "place": new_place}, actor)
-        audit(cur, old.study_id, actor, "interview.reschedule",
-              {"id": interview_id, "from_utc": old.starts_at_utc, "to_utc": start_utc})
+            [start_utc, time_zone, length, new_mode, new_place, actor, now(), interview_id],
+        )
+        _event(
+            cur,
+            interview_id,
+            "rescheduled",
+            start_utc,
+            length,
+            {
+                "from_utc": old.starts_at_utc,
+                "from_length": old.length_minutes,
+                "time_zone": time_zone,
+                "mode": new_mode,
+                "place": new_place,
+            },
+            actor,
+        )
+        audit(
+            cur,
+            old.study_id,
+            actor,
+            "interview.reschedule",
+            {"id": interview_id, "from_utc": old.starts_at_utc, "to_utc": start_utc},
+        )
 
     store.write(apply)
     return get_interview(store, interview_id)
 
 
-def _set_status(store: Store, interview_id: int, status: str, action: str, *, actor: str,
-                reason: str | None, bump: bool, must_be_over: bool,
-                now_utc: datetime | None) -> Interview:
+def _set_status(
+    store: Store,
+    interview_id: int,
+    status: str,
+    action: str,
+    *,
+    actor: str,
+    reason: str | None,
+    bump: bool,
+    must_be_over: bool,
+    now_utc: datetime | None,
+) -> Interview:
     now_utc = now_utc or utcnow()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
@@ -329,56 +453,113 @@ def _set_status(store: Store, interview_id: int, status: str, action: str, *, ac
         cur.execute(
             f"UPDATE interviews SET status = ?, sequence = sequence + {1 if bump else 0},"
             " note = coalesce(?, note), updated_by = ?, updated_at = ? WHERE id = ?",
-            [status, (reason or "").strip() or None, actor, now(), interview_id])
-        _event(cur, interview_id, action, old.starts_at_utc, old.length_minutes,
-               {"reason": reason} if reason else {}, actor)
+            [status, (reason or "").strip() or None, actor, now(), interview_id],
+        )
+        _event(
+            cur,
+            interview_id,
+            action,
+            old.starts_at_utc,
+            old.length_minutes,
+            {"reason": reason} if reason else {},
+            actor,
+        )
         audit(cur, old.study_id, actor, f"interview.{action}", {"id": interview_id})
 
     store.write(apply)
     return get_interview(store, interview_id)
 
 
-def cancel(store: Store, interview_id: int, *, actor: str, reason: str | None = None,
-           now_utc: datetime | None = None) -> Interview:
+def cancel(
+    store: Store,
+    interview_id: int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    now_utc: datetime | None = None,
+) -> Interview:
     """Cancel a booked interview; its invitation becomes a cancellation (sequence + 1)."""
-    return _set_status(store, interview_id, "cancelled", "cancelled", actor=actor, reason=reason,
-                       bump=True, must_be_over=False, now_utc=now_utc)
+    return _set_status(
+        store,
+        interview_id,
+        "cancelled",
+        "cancelled",
+        actor=actor,
+        reason=reason,
+        bump=True,
+        must_be_over=False,
+        now_utc=now_utc,
+    )
 
 
-def mark_no_show(store: Store, interview_id: int, *, actor: str, reason: str | None = None,
-                 now_utc: datetime | None = None) -> Interview:
+def mark_no_show(
+    store: Store,
+    interview_id: int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    now_utc: datetime | None = None,
+) -> Interview:
     """The defector did not come. Raises ResearchError before the interview's start."""
-    return _set_status(store, interview_id, "no_show", "no_show", actor=actor, reason=reason,
-                       bump=False, must_be_over=True, now_utc=now_utc)
+    return _set_status(
+        store,
+        interview_id,
+        "no_show",
+        "no_show",
+        actor=actor,
+        reason=reason,
+        bump=False,
+        must_be_over=True,
+        now_utc=now_utc,
+    )
 
 
-def mark_done(store: Store, interview_id: int, *, actor: str,
-              now_utc: datetime | None = None) -> Interview:
+def mark_done(
+    store: Store, interview_id: int, *, actor: str, now_utc: datetime | None = None
+) -> Interview:
     """The interview was held. Raises ResearchError before the interview's start."""
-    return _set_status(store, interview_id, "done", "done", actor=actor, reason=None,
-                       bump=False, must_be_over=True, now_utc=now_utc)
+    return _set_status(
+        store,
+        interview_id,
+        "done",
+        "done",
+        actor=actor,
+        reason=None,
+        bump=False,
+        must_be_over=True,
+        now_utc=now_utc,
+    )
 
 
 # ---------------------------------------------------------------- free slots and agenda
 
-def free_slots(store: Store, manager: TeamMember, first_day: date, *, days: int = 7,
-               length_minutes: int = DEFAULT_LENGTH, step_minutes: int = SLOT_STEP,
-               now_utc: datetime | None = None) -> list[datetime]:
+
+def free_slots(
+    store: Store,
+    manager: TeamMember,
+    first_day: date,
+    *,
+    days: int = 7,
+    length_minutes: int = DEFAULT_LENGTH,
+    step_minutes: int = SLOT_STEP,
+    now_utc: datetime | None = None,
+) -> list[datetime]:
     """Start times (aware, in the manager's zone) where an interview of this length fits
     the manager's hours and clashes with none of their interviews, from ``first_day``
     (the manager's calendar) for ``days`` days, none in the past."""
     now_utc = now_utc or utcnow()
     zone = manager.zone
     window_start = datetime.combine(first_day, time(0), tzinfo=zone).astimezone(UTC)
-    window_end = datetime.combine(first_day + timedelta(days=days), time(0), tzinfo=zone) \
-        .astimezone(UTC)
+    window_end = datetime.combine(
+        first_day + timedelta(days=days), time(0), tzinfo=zone
+    ).astimezone(UTC)
     with store.cursor() as cur:
         busy = cur.execute(
             "SELECT starts_at_utc, starts_at_utc + to_minutes(length_minutes) FROM interviews"
             " WHERE manager_id = ? AND status IN ('booked', 'done')"
             " AND starts_at_utc < ? AND starts_at_utc + to_minutes(length_minutes) > ?",
-            [manager.id, window_end.replace(tzinfo=None),
-             window_start.replace(tzinfo=None)]).fetchall()
+            [manager.id, window_end.replace(tzinfo=None), window_start.replace(tzinfo=None)],
+        ).fetchall()
     hours = manager.hours
     slots = []
     for offset in range(days):
@@ -395,8 +576,9 @@ def free_slots(store: Store, manager: TeamMember, first_day: date, *, days: int 
     return slots
 
 
-def interviews_awaiting_findings(store: Store, study: Study, *,
-                                 now_utc: datetime | None = None) -> list[Interview]:
+def interviews_awaiting_findings(
+    store: Store, study: Study, *, now_utc: datetime | None = None
+) -> list[Interview]:
     """Interviews that are over but have no findings recorded yet.
 
     Until the findings table exists this is: still ``booked`` (neither held, no-show
@@ -404,8 +586,9 @@ def interviews_awaiting_findings(store: Store, study: Study, *,
     the filter below to leave out interviews (or customers) that have them.
     """
     now_utc = now_utc or utcnow()
-    return [i for i in list_interviews(store, study, statuses=("booked",))
-            if i.ends_at_utc <= now_utc]
+    return [
+        i for i in list_interviews(store, study, statuses=("booked",)) if i.ends_at_utc <= now_utc
+    ]
 
 
 @dataclass(frozen=True)
@@ -415,15 +598,20 @@ class Agenda:
     awaiting_findings: list[Interview]
 
 
-def agenda(store: Store, study: Study, *, manager_id: int | None = None,
-           now_utc: datetime | None = None) -> Agenda:
+def agenda(
+    store: Store, study: Study, *, manager_id: int | None = None, now_utc: datetime | None = None
+) -> Agenda:
     """Today's and this ISO week's interviews (not cancelled), each day and week read in
     the manager's own time zone, and the interviews still waiting for findings."""
     now_utc = now_utc or utcnow()
-    around = list_interviews(store, study, manager_id=manager_id,
-                             statuses=("booked", "done", "no_show"),
-                             from_utc=now_utc - timedelta(days=9),
-                             to_utc=now_utc + timedelta(days=9))
+    around = list_interviews(
+        store,
+        study,
+        manager_id=manager_id,
+        statuses=("booked", "done", "no_show"),
+        from_utc=now_utc - timedelta(days=9),
+        to_utc=now_utc + timedelta(days=9),
+    )
     today, week = [], []
     for interview in around:
         zone = ZoneInfo(interview.manager_time_zone)
@@ -433,8 +621,11 @@ def agenda(store: Store, study: Study, *, manager_id: int | None = None,
             today.append(interview)
         if local.isocalendar()[:2] == local_today.isocalendar()[:2]:
             week.append(interview)
-    awaiting = [i for i in interviews_awaiting_findings(store, study, now_utc=now_utc)
-                if manager_id is None or i.manager_id == manager_id]
+    awaiting = [
+        i
+        for i in interviews_awaiting_findings(store, study, now_utc=now_utc)
+        if manager_id is None or i.manager_id == manager_id
+    ]
     return Agenda(today, week, awaiting)
 
 
@@ -444,21 +635,44 @@ def quota_progress(store: Store, study: Study) -> pd.DataFrame:
     advice (10–25)."""
     managers = study_team(store, study, "senior_manager")
     with store.cursor() as cur:
-        counts = dict(((m, s), n) for m, s, n in cur.execute(
-            "SELECT manager_id, status, count(*) FROM interviews WHERE study_id = ?"
-            " GROUP BY ALL", [study.id]).fetchall())
+        counts = dict(
+            ((m, s), n)
+            for m, s, n in cur.execute(
+                "SELECT manager_id, status, count(*) FROM interviews WHERE study_id = ?"
+                " GROUP BY ALL",
+                [study.id],
+            ).fetchall()
+        )
     rows = []
     for s in managers:
         quota = s.quota or 0
         done = counts.get((s.member.id, "done"), 0)
         booked = counts.get((s.member.id, "booked"), 0)
-        rows.append({"manager": s.member.name, "quota": quota, "done": done, "booked": booked,
-                     "no_show": counts.get((s.member.id, "no_show"), 0),
-                     "to_book": max(quota - done - booked, 0),
-                     "share_done": done / quota if quota else math.nan,
-                     "quota_advised": QUOTA_ADVISED[0] <= quota <= QUOTA_ADVISED[1]})
-    return pd.DataFrame(rows, columns=["manager", "quota", "done", "booked", "no_show", "to_book",
-                                       "share_done", "quota_advised"])
+        rows.append(
+            {
+                "manager": s.member.name,
+                "quota": quota,
+                "done": done,
+                "booked": booked,
+                "no_show": counts.get((s.member.id, "no_show"), 0),
+                "to_book": max(quota - done - booked, 0),
+                "share_done": done / quota if quota else math.nan,
+                "quota_advised": QUOTA_ADVISED[0] <= quota <= QUOTA_ADVISED[1],
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "manager",
+            "quota",
+            "done",
+            "booked",
+            "no_show",
+            "to_book",
+            "share_done",
+            "quota_advised",
+        ],
+    )
 
 
 # ---------------------------------------------------------------- weeks
@@ -482,14 +696,18 @@ def iso_week_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def week_interviews(store: Store, study: Study, manager: TeamMember, monday: date
-                    ) -> list[Interview]:
+def week_interviews(
+    store: Store, study: Study, manager: TeamMember, monday: date
+) -> list[Interview]:
     """The manager's interviews in the ISO week starting ``monday`` (in the manager's
     zone), cancelled ones included so a calendar that imported them drops them."""
     zone = manager.zone
     start = datetime.combine(monday, time(0), tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
-    end = datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone) \
-        .astimezone(UTC).replace(tzinfo=None)
+    end = (
+        datetime.combine(monday + timedelta(days=7), time(0), tzinfo=zone)
+        .astimezone(UTC)
+        .replace(tzinfo=None)
+    )
     return list_interviews(store, study, manager_id=manager.id, from_utc=start, to_utc=end)
 
 

@@ -36,9 +36,28 @@ QUOTA_ADVISED = (10, 25)  # interviews each senior manager holds personally (the
 QUOTA_LIMITS = (1, 100)
 
 _DAY_NAMES = {
-    "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
-    "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6,
-    "周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6, "周天": 6,
+    "mon": 0,
+    "tue": 1,
+    "wed": 2,
+    "thu": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+    "周一": 0,
+    "周二": 1,
+    "周三": 2,
+    "周四": 3,
+    "周五": 4,
+    "周六": 5,
+    "周日": 6,
+    "周天": 6,
 }
 _DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})$")
@@ -79,9 +98,11 @@ class StudyMember:
 
 # ---------------------------------------------------------------- hours
 
+
 def _day(token: str, text: str) -> int:
-    day = _DAY_NAMES.get(token.strip().lower()[:3] if token.strip()[:1].isascii()
-                         else token.strip())
+    day = _DAY_NAMES.get(
+        token.strip().lower()[:3] if token.strip()[:1].isascii() else token.strip()
+    )
     if day is None:
         raise ResearchError("error.hours_invalid", text=text)
     return day
@@ -118,11 +139,11 @@ def parse_hours(text: str) -> Hours:
         if not group:
             continue
         first_time = re.search(r"\d{1,2}:\d{2}", group)
-        if not first_time or not group[:first_time.start()].strip():
+        if not first_time or not group[: first_time.start()].strip():
             raise ResearchError("error.hours_invalid", text=text)
-        days = _days(group[:first_time.start()], text)
+        days = _days(group[: first_time.start()], text)
         ranges = []
-        for chunk in re.split(r"[,，、]", group[first_time.start():]):
+        for chunk in re.split(r"[,，、]", group[first_time.start() :]):
             chunk = chunk.strip()
             if not chunk:
                 continue
@@ -155,8 +176,11 @@ def format_hours(hours: Hours) -> str:
             groups.append(([day], ranges))
     parts = []
     for days, ranges in groups:
-        label = _DAY_CODES[days[0]] if len(days) == 1 else \
-            f"{_DAY_CODES[days[0]]}-{_DAY_CODES[days[-1]]}"
+        label = (
+            _DAY_CODES[days[0]]
+            if len(days) == 1
+            else f"{_DAY_CODES[days[0]]}-{_DAY_CODES[days[-1]]}"
+        )
         times = ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in ranges)
         parts.append(f"{label} {times}")
     return "; ".join(parts)
@@ -176,16 +200,28 @@ def check_time_zone(name: str) -> str:
 
 def time_zones() -> list[str]:
     """Every IANA zone, the usual ones for this product first."""
-    common = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
-              "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "UTC"]
+    common = [
+        "Asia/Shanghai",
+        "Asia/Hong_Kong",
+        "Asia/Taipei",
+        "Asia/Singapore",
+        "Asia/Tokyo",
+        "Europe/London",
+        "Europe/Berlin",
+        "America/New_York",
+        "America/Los_Angeles",
+        "UTC",
+    ]
     rest = sorted(available_timezones() - set(common))
     return common + rest
 
 
 # ---------------------------------------------------------------- members
 
-_MEMBER_COLUMNS = ("id, name, role, phone, email, time_zone, available_hours, active, created_by,"
-                   " created_at, updated_by, updated_at")
+_MEMBER_COLUMNS = (
+    "id, name, role, phone, email, time_zone, available_hours, active, created_by,"
+    " created_at, updated_by, updated_at"
+)
 SELECT_MEMBERS = f"SELECT {_MEMBER_COLUMNS} FROM team_members ORDER BY name"
 SELECT_MEMBER_BY_NAME = f"SELECT {_MEMBER_COLUMNS} FROM team_members WHERE name = ?"
 SELECT_MEMBER_BY_ID = f"SELECT {_MEMBER_COLUMNS} FROM team_members WHERE id = ?"
@@ -196,8 +232,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 """
 
 
-def _clean(name: str, role: str, phone: str | None, email: str | None, time_zone: str,
-           available_hours: str | None) -> dict:
+def _clean(
+    name: str,
+    role: str,
+    phone: str | None,
+    email: str | None,
+    time_zone: str,
+    available_hours: str | None,
+) -> dict:
     name = (name or "").strip()
     if not name:
         raise ResearchError("error.member_name_required")
@@ -208,14 +250,27 @@ def _clean(name: str, role: str, phone: str | None, email: str | None, time_zone
         raise ResearchError("error.email_invalid", email=email)
     hours_text = (available_hours or "").strip()
     hours = format_hours(parse_hours(hours_text)) if hours_text else None
-    return {"name": name, "role": role, "phone": normalise_phone(phone), "email": email,
-            "time_zone": check_time_zone(time_zone or DEFAULT_TIME_ZONE),
-            "available_hours": hours}
+    return {
+        "name": name,
+        "role": role,
+        "phone": normalise_phone(phone),
+        "email": email,
+        "time_zone": check_time_zone(time_zone or DEFAULT_TIME_ZONE),
+        "available_hours": hours,
+    }
 
 
-def add_member(store: Store, name: str, role: str, *, actor: str, phone: str | None = None,
-               email: str | None = None, time_zone: str = DEFAULT_TIME_ZONE,
-               available_hours: str | None = None) -> TeamMember:
+def add_member(
+    store: Store,
+    name: str,
+    role: str,
+    *,
+    actor: str,
+    phone: str | None = None,
+    email: str | None = None,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    available_hours: str | None = None,
+) -> TeamMember:
     """Add a person to the team.
 
     Raises ResearchError for a blank or taken name, an unknown role, a bad phone
@@ -227,8 +282,9 @@ def add_member(store: Store, name: str, role: str, *, actor: str, phone: str | N
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if cur.execute(SELECT_MEMBER_BY_NAME, [values["name"]]).fetchall():
             raise ResearchError("error.member_exists", name=values["name"])
-        member_id = cur.execute(INSERT_MEMBER, [*values.values(), actor, stamp, actor,
-                                                stamp]).fetchall()[0][0]
+        member_id = cur.execute(
+            INSERT_MEMBER, [*values.values(), actor, stamp, actor, stamp]
+        ).fetchall()[0][0]
         audit(cur, None, actor, "team.add", values)
         return member_id
 
@@ -240,9 +296,14 @@ def update_member(store: Store, member: TeamMember, *, actor: str, **changes) ->
 
     Raises ResearchError as ``add_member`` does.
     """
-    merged = {"name": member.name, "role": member.role, "phone": member.phone,
-              "email": member.email, "time_zone": member.time_zone,
-              "available_hours": member.available_hours}
+    merged = {
+        "name": member.name,
+        "role": member.role,
+        "phone": member.phone,
+        "email": member.email,
+        "time_zone": member.time_zone,
+        "available_hours": member.available_hours,
+    }
     unknown = set(changes) - set(merged) - {"active"}
     if unknown:
         raise ResearchError("error.member_field_unknown", fields=", ".join(sorted(unknown)))
@@ -255,8 +316,10 @@ def update_member(store: Store, member: TeamMember, *, actor: str, **changes) ->
         if other and other[0][0] != member.id:
             raise ResearchError("error.member_exists", name=values["name"])
         sets = ", ".join(f"{k} = ?" for k in values)
-        cur.execute(f"UPDATE team_members SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
-                    [*values.values(), actor, stamp, member.id])
+        cur.execute(
+            f"UPDATE team_members SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
+            [*values.values(), actor, stamp, member.id],
+        )
         audit(cur, None, actor, "team.update", {"id": member.id, **values})
 
     store.write(apply)
@@ -333,8 +396,9 @@ def _check_quota(member: TeamMember, quota: int | None) -> int | None:
     return quota
 
 
-def add_to_study(store: Store, study: Study, member: TeamMember, *, actor: str,
-                 quota: int | None = None) -> None:
+def add_to_study(
+    store: Store, study: Study, member: TeamMember, *, actor: str, quota: int | None = None
+) -> None:
     """Put a member on the study's team (or change their quota).
 
     A senior manager gets the method's lowest advised quota unless one is given.
@@ -361,7 +425,8 @@ def set_quota(store: Store, study: Study, member: TeamMember, quota: int, *, act
         found = cur.execute(
             "UPDATE study_team SET quota = ?, updated_by = ?, updated_at = ?"
             " WHERE study_id = ? AND member_id = ? RETURNING member_id",
-            [quota, actor, stamp, study.id, member.id]).fetchall()
+            [quota, actor, stamp, study.id, member.id],
+        ).fetchall()
         if not found:
             raise ResearchError("error.not_on_team", name=member.name)
         audit(cur, study.id, actor, "team.quota", {"member": member.name, "quota": quota})
@@ -371,8 +436,9 @@ def set_quota(store: Store, study: Study, member: TeamMember, quota: int, *, act
 
 def remove_from_study(store: Store, study: Study, member: TeamMember, *, actor: str) -> None:
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute("DELETE FROM study_team WHERE study_id = ? AND member_id = ?",
-                    [study.id, member.id])
+        cur.execute(
+            "DELETE FROM study_team WHERE study_id = ? AND member_id = ?", [study.id, member.id]
+        )
         audit(cur, study.id, actor, "team.leave", {"member": member.name})
 
     store.write(apply)

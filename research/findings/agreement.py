@@ -136,7 +136,7 @@ def _to_pick(cur: duckdb.DuckDBPyConnection, study: Study) -> list[int]:
     assigned = {r[0] for r in cur.execute(ASSIGNED_SQL, [study.id]).fetchall()}
     wanted = math.ceil(share * len(final) - 1e-9)
     todo = sorted((f for f in final if f not in assigned), key=lambda f: pick_order(study.id, f))
-    return todo[:max(wanted - len(assigned & set(final)), 0)]
+    return todo[: max(wanted - len(assigned & set(final)), 0)]
 
 
 def _assign_in(cur: duckdb.DuckDBPyConnection, study: Study, actor: str) -> int:
@@ -210,16 +210,30 @@ class BlindView:
 
 def blind_view(store: Store, finding_id: int) -> BlindView:
     f = interviews.get_finding(store, finding_id)
-    return BlindView(f.id, f.customer_id, f.defection_type, f.destination, f.competitor,
-                     tuple(w for w in f.whys if w), {k: getattr(f, k)
-                                                     for k in interviews.SATISFACTION_FIELDS},
-                     f.lifecycle_stage, tuple(q.text for q in f.quotes if q.text), f.summary,
-                     f.win_back_needs)
+    return BlindView(
+        f.id,
+        f.customer_id,
+        f.defection_type,
+        f.destination,
+        f.competitor,
+        tuple(w for w in f.whys if w),
+        {k: getattr(f, k) for k in interviews.SATISFACTION_FIELDS},
+        f.lifecycle_stage,
+        tuple(q.text for q in f.quotes if q.text),
+        f.summary,
+        f.win_back_needs,
+    )
 
 
-def record_second_coding(store: Store, finding_id: int, *, coder: str, primary_code: str,
-                         secondary_codes: list[str] | tuple[str, ...] = (),
-                         note: str = "") -> None:
+def record_second_coding(
+    store: Store,
+    finding_id: int,
+    *,
+    coder: str,
+    primary_code: str,
+    secondary_codes: list[str] | tuple[str, ...] = (),
+    note: str = "",
+) -> None:
     """Save the second coder's primary (and secondary) causes for a picked finding.
 
     Raises CodingError when the finding was not picked, is already coded, or the coder
@@ -246,8 +260,19 @@ def record_second_coding(store: Store, finding_id: int, *, coder: str, primary_c
             "UPDATE second_codings SET first_code = ?, coder = ?, primary_code = ?,"
             " secondary_codes = ?, note = ?, codebook_version = ?, coded_at = ?, updated_by = ?,"
             " updated_at = ? WHERE finding_id = ?",
-            [first["primary_code"], coder, primary_code, json.dumps(list(secondary_codes)), note or None, book.version,
-             stamp, coder, stamp, int(finding_id)])
+            [
+                first["primary_code"],
+                coder,
+                primary_code,
+                json.dumps(list(secondary_codes)),
+                note or None,
+                book.version,
+                stamp,
+                coder,
+                stamp,
+                int(finding_id),
+            ],
+        )
         audit(cur, first["study_id"], coder, "coding.second", {"finding": int(finding_id)})
 
     store.write(apply)
@@ -269,12 +294,16 @@ def agreement(store: Store, study: Study) -> Agreement:
     it was when the second coder saved (settling later does not change it)."""
     with store.cursor() as cur:
         rows = cur.execute(PAIRS_SQL, [study.id]).fetchall()
-        assigned = cur.execute("SELECT count(*) FROM second_codings WHERE study_id = ?",
-                               [study.id]).fetchall()[0][0]
+        assigned = cur.execute(
+            "SELECT count(*) FROM second_codings WHERE study_id = ?", [study.id]
+        ).fetchall()[0][0]
         book = taxonomy.read_codebook(cur)
     share = plan(store, study)
-    pairs = [(fid, cid, book.resolve(a), first_by, book.resolve(b), second_by, settled)
-             for fid, cid, a, first_by, b, second_by, settled in rows if a and b]
+    pairs = [
+        (fid, cid, book.resolve(a), first_by, book.resolve(b), second_by, settled)
+        for fid, cid, a, first_by, b, second_by, settled in rows
+        if a and b
+    ]
     first = [p[2] for p in pairs]
     second = [p[4] for p in pairs]
     agreed = sum(1 for a, b in zip(first, second, strict=True) if a == b)
@@ -289,10 +318,20 @@ def agreement(store: Store, study: Study) -> Agreement:
         kappa = Kappa(None, None, None)
     disagreements = tuple(
         Disagreement(fid, cid, a, b, first_by, second_by, settled)
-        for fid, cid, a, first_by, b, second_by, settled in pairs if a != b)
-    return Agreement(share, assigned, n, agreed, agreed / n if n else None,
-                     float(low) if n else None, float(high) if n else None, kappa,
-                     disagreements)
+        for fid, cid, a, first_by, b, second_by, settled in pairs
+        if a != b
+    )
+    return Agreement(
+        share,
+        assigned,
+        n,
+        agreed,
+        agreed / n if n else None,
+        float(low) if n else None,
+        float(high) if n else None,
+        kappa,
+        disagreements,
+    )
 
 
 def settle(store: Store, finding_id: int, code: str, *, actor: str) -> None:
@@ -309,15 +348,23 @@ def settle(store: Store, finding_id: int, code: str, *, actor: str) -> None:
         raise CodingError("error.not_second_coded", id=finding_id)
     current = interviews.get_finding(store, finding_id)
     if book.resolve(current.primary_code) != book.resolve(code):
-        interviews.save_fields(store, finding_id, {"primary_code": code},
-                             base_version=current.version, actor=actor)
+        interviews.save_fields(
+            store, finding_id, {"primary_code": code}, base_version=current.version, actor=actor
+        )
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         stamp = now()
-        cur.execute("UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?,"
-                    " updated_by = ?, updated_at = ? WHERE finding_id = ?",
-                    [code, actor, stamp, actor, stamp, int(finding_id)])
-        audit(cur, current.study_id, actor, "coding.settle",
-              {"finding": int(finding_id), "code": code})
+        cur.execute(
+            "UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?,"
+            " updated_by = ?, updated_at = ? WHERE finding_id = ?",
+            [code, actor, stamp, actor, stamp, int(finding_id)],
+        )
+        audit(
+            cur,
+            current.study_id,
+            actor,
+            "coding.settle",
+            {"finding": int(finding_id), "code": code},
+        )
 
     store.write(apply)

@@ -40,18 +40,39 @@ DEFECTION_TYPES = ("full", "partial", "former")
 DESTINATIONS = ("competitor", "stopped")
 VOLUNTARY = ("voluntary", "involuntary")
 WIN_BACK = ("yes", "maybe", "no")
-SATISFACTION = ("highly_satisfied", "fairly_satisfied", "no_opinion", "somewhat_dissatisfied",
-                "very_dissatisfied")
-SATISFACTION_FIELDS = ("sat_product", "sat_service", "sat_delivery", "sat_value",
-                       "sat_communication")
-LIFECYCLE_STAGES = ("onboarding", "first_purchase", "routine_ordering", "delivery",
-                    "invoicing_payment", "complaint_handling", "after_sales_service",
-                    "contract_renewal", "account_manager_change")
+SATISFACTION = (
+    "highly_satisfied",
+    "fairly_satisfied",
+    "no_opinion",
+    "somewhat_dissatisfied",
+    "very_dissatisfied",
+)
+SATISFACTION_FIELDS = (
+    "sat_product",
+    "sat_service",
+    "sat_delivery",
+    "sat_value",
+    "sat_communication",
+)
+LIFECYCLE_STAGES = (
+    "onboarding",
+    "first_purchase",
+    "routine_ordering",
+    "delivery",
+    "invoicing_payment",
+    "complaint_handling",
+    "after_sales_service",
+    "contract_renewal",
+    "account_manager_change",
+)
 WHY_FIELDS = ("why_1", "why_2", "why_3", "why_4", "why_5")
 TEXT_FIELDS = (*WHY_FIELDS, "summary", "win_back_needs", "competitor", "interviewer")
 CHOICES: dict[str, tuple[str, ...]] = {
-    "defection_type": DEFECTION_TYPES, "destination": DESTINATIONS, "voluntary": VOLUNTARY,
-    "win_back": WIN_BACK, "lifecycle_stage": LIFECYCLE_STAGES,
+    "defection_type": DEFECTION_TYPES,
+    "destination": DESTINATIONS,
+    "voluntary": VOLUNTARY,
+    "win_back": WIN_BACK,
+    "lifecycle_stage": LIFECYCLE_STAGES,
     **{f: SATISFACTION for f in SATISFACTION_FIELDS},
 }
 CODE_FIELDS = ("primary_code", "secondary_codes")
@@ -60,40 +81,67 @@ REQUIRED_FOR_FINAL = ("defection_type", "primary_code")
 
 # Translation keys of every answer and choice, for the form, the CLI and the reports.
 FIELD_KEYS = {
-    "interview_date": "finding.field.interview_date", "interviewer": "finding.field.interviewer",
-    "defection_type": "finding.field.defection_type", "destination": "finding.field.destination",
-    "competitor": "finding.field.competitor", "primary_code": "finding.field.primary_code",
+    "interview_date": "finding.field.interview_date",
+    "interviewer": "finding.field.interviewer",
+    "defection_type": "finding.field.defection_type",
+    "destination": "finding.field.destination",
+    "competitor": "finding.field.competitor",
+    "primary_code": "finding.field.primary_code",
     "secondary_codes": "finding.field.secondary_codes",
-    "controllable": "finding.field.controllable", "voluntary": "finding.field.voluntary",
-    "why_1": "finding.field.why_1", "why_2": "finding.field.why_2",
-    "why_3": "finding.field.why_3", "why_4": "finding.field.why_4",
-    "why_5": "finding.field.why_5", "sat_product": "finding.field.sat_product",
-    "sat_service": "finding.field.sat_service", "sat_delivery": "finding.field.sat_delivery",
+    "controllable": "finding.field.controllable",
+    "voluntary": "finding.field.voluntary",
+    "why_1": "finding.field.why_1",
+    "why_2": "finding.field.why_2",
+    "why_3": "finding.field.why_3",
+    "why_4": "finding.field.why_4",
+    "why_5": "finding.field.why_5",
+    "sat_product": "finding.field.sat_product",
+    "sat_service": "finding.field.sat_service",
+    "sat_delivery": "finding.field.sat_delivery",
     "sat_value": "finding.field.sat_value",
     "sat_communication": "finding.field.sat_communication",
-    "lifecycle_stage": "finding.field.lifecycle_stage", "summary": "finding.field.summary",
-    "win_back": "finding.field.win_back", "win_back_needs": "finding.field.win_back_needs",
-    "status": "finding.field.status", "codebook_version": "finding.field.codebook_version",
-    "finalized_by": "finding.field.finalized_by", "finalized_at": "finding.field.finalized_at",
+    "lifecycle_stage": "finding.field.lifecycle_stage",
+    "summary": "finding.field.summary",
+    "win_back": "finding.field.win_back",
+    "win_back_needs": "finding.field.win_back_needs",
+    "status": "finding.field.status",
+    "codebook_version": "finding.field.codebook_version",
+    "finalized_by": "finding.field.finalized_by",
+    "finalized_at": "finding.field.finalized_at",
 }
 CHOICE_KEYS: dict[str, dict[str, str]] = {
-    "defection_type": {"full": "finding.defection.full", "partial": "finding.defection.partial",
-                       "former": "finding.defection.former"},
-    "destination": {"competitor": "finding.destination.competitor",
-                    "stopped": "finding.destination.stopped"},
-    "voluntary": {"voluntary": "finding.voluntary.voluntary",
-                  "involuntary": "finding.voluntary.involuntary"},
-    "win_back": {"yes": "finding.win_back.yes", "maybe": "finding.win_back.maybe",
-                 "no": "finding.win_back.no"},
-    "satisfaction": {"highly_satisfied": "finding.sat.highly_satisfied",
-                     "fairly_satisfied": "finding.sat.fairly_satisfied",
-                     "no_opinion": "finding.sat.no_opinion",
-                     "somewhat_dissatisfied": "finding.sat.somewhat_dissatisfied",
-                     "very_dissatisfied": "finding.sat.very_dissatisfied"},
+    "defection_type": {
+        "full": "finding.defection.full",
+        "partial": "finding.defection.partial",
+        "former": "finding.defection.former",
+    },
+    "destination": {
+        "competitor": "finding.destination.competitor",
+        "stopped": "finding.destination.stopped",
+    },
+    "voluntary": {
+        "voluntary": "finding.voluntary.voluntary",
+        "involuntary": "finding.voluntary.involuntary",
+    },
+    "win_back": {
+        "yes": "finding.win_back.yes",
+        "maybe": "finding.win_back.maybe",
+        "no": "finding.win_back.no",
+    },
+    "satisfaction": {
+        "highly_satisfied": "finding.sat.highly_satisfied",
+        "fairly_satisfied": "finding.sat.fairly_satisfied",
+        "no_opinion": "finding.sat.no_opinion",
+        "somewhat_dissatisfied": "finding.sat.somewhat_dissatisfied",
+        "very_dissatisfied": "finding.sat.very_dissatisfied",
+    },
     "lifecycle_stage": {s: f"finding.stage.{s}" for s in LIFECYCLE_STAGES},
     "status": {"draft": "finding.status.draft", "final": "finding.status.final"},
-    "origin": {"interview": "finding.origin.interview", "import": "finding.origin.import",
-               "demo": "finding.origin.demo"},
+    "origin": {
+        "interview": "finding.origin.interview",
+        "import": "finding.origin.import",
+        "demo": "finding.origin.demo",
+    },
 }
 
 
@@ -222,15 +270,18 @@ def list_findings(store: Store, study: Study, *, customer_id: str | None = None)
     if customer_id is not None:
         frame = frame[frame["customer_id"] == customer_id].reset_index(drop=True)
     frame["secondary_codes"] = frame["secondary_codes"].map(lambda v: list(_loads(v) or []))
-    frame["cause"] = frame["primary_code"].map(lambda c: book.resolve(c) if isinstance(c, str)
-                                               else None)
+    frame["cause"] = frame["primary_code"].map(
+        lambda c: book.resolve(c) if isinstance(c, str) else None
+    )
     frame["cause_group"] = frame["cause"].map(
-        lambda c: book.codes[c].group_key if isinstance(c, str) and c in book.codes else None)
+        lambda c: book.codes[c].group_key if isinstance(c, str) and c in book.codes else None
+    )
     return frame
 
 
-def cause_counts(store: Store, study: Study, *, by: str = "cause",
-                 include_drafts: bool = False) -> pd.Series:
+def cause_counts(
+    store: Store, study: Study, *, by: str = "cause", include_drafts: bool = False
+) -> pd.Series:
     """How many findings name each primary cause, largest first.
 
     ``by`` is ``cause`` (the code counted now, merges followed), ``code`` (as given),
@@ -263,9 +314,16 @@ LEFT JOIN former_customers f ON f.study_id = k.study_id AND f.customer_id = k.cu
 """
 
 
-def create_finding(store: Store, study: Study, customer_id: str, *, actor: str,
-                   interviewer: str | None = None, interview_date: date | None = None,
-                   interview_id: int | None = None) -> Finding:
+def create_finding(
+    store: Store,
+    study: Study,
+    customer_id: str,
+    *,
+    actor: str,
+    interviewer: str | None = None,
+    interview_date: date | None = None,
+    interview_id: int | None = None,
+) -> Finding:
     """Start a draft finding for one interview. The defection type is pre-filled from
     detection (full, partial, or former customer when screening found so).
 
@@ -280,19 +338,33 @@ def create_finding(store: Store, study: Study, customer_id: str, *, actor: str,
         status = cur.execute(DEFECTOR_STATUS_SQL, [study.id, customer_id]).fetchall()[0][0]
         defection_type = status if status in DEFECTION_TYPES else None
         version = taxonomy.read_codebook(cur).version
-        new_id = cur.execute(INSERT_FINDING, [
-            study.id, customer_id, interview_id, interview_date or stamp.date(),
-            interviewer or actor, defection_type, version, actor, stamp, actor, stamp,
-        ]).fetchall()[0][0]
+        new_id = cur.execute(
+            INSERT_FINDING,
+            [
+                study.id,
+                customer_id,
+                interview_id,
+                interview_date or stamp.date(),
+                interviewer or actor,
+                defection_type,
+                version,
+                actor,
+                stamp,
+                actor,
+                stamp,
+            ],
+        ).fetchall()[0][0]
         snapshot_version(cur, "findings", {"id": new_id}, RECORD_TYPE, actor)
-        audit(cur, study.id, actor, "finding.create", {"finding": new_id,
-                                                        "customer_id": customer_id})
+        audit(
+            cur, study.id, actor, "finding.create", {"finding": new_id, "customer_id": customer_id}
+        )
         return new_id
 
     return get_finding(store, store.write(apply))
 
 
 # ---------------------------------------------------------------- saving
+
 
 def _text(value) -> str:
     return "" if value is None else str(value)
@@ -346,9 +418,15 @@ def _norm(value) -> str | None:
     return str(value)
 
 
-def changed_by_others(cur: duckdb.DuckDBPyConnection, record_type: str, record_id: str,
-                      fields: list[str], base_version: int, current_version: int,
-                      own_versions: set[int] | frozenset[int]) -> list[str]:
+def changed_by_others(
+    cur: duckdb.DuckDBPyConnection,
+    record_type: str,
+    record_id: str,
+    fields: list[str],
+    base_version: int,
+    current_version: int,
+    own_versions: set[int] | frozenset[int],
+) -> list[str]:
     """Which of ``fields`` someone else changed in the versions after ``base_version``.
 
     Walks the kept versions: a field counts as changed by others when a version not in
@@ -358,7 +436,8 @@ def changed_by_others(cur: duckdb.DuckDBPyConnection, record_type: str, record_i
     rows = cur.execute(
         "SELECT version, data FROM record_versions WHERE record_type = ? AND record_id = ?"
         " AND version BETWEEN ? AND ? ORDER BY id",
-        [record_type, record_id, base_version, current_version]).fetchall()
+        [record_type, record_id, base_version, current_version],
+    ).fetchall()
     snaps = {v: json.loads(d) for v, d in rows}
     clash = []
     for name in fields:
@@ -366,8 +445,11 @@ def changed_by_others(cur: duckdb.DuckDBPyConnection, record_type: str, record_i
             if v in own_versions:
                 continue
             before, after = snaps.get(v - 1), snaps.get(v)
-            if before is None or after is None or \
-                    _norm(_loads_maybe(before.get(name))) != _norm(_loads_maybe(after.get(name))):
+            if (
+                before is None
+                or after is None
+                or _norm(_loads_maybe(before.get(name))) != _norm(_loads_maybe(after.get(name)))
+            ):
                 clash.append(name)
                 break
     return clash
@@ -382,9 +464,16 @@ def _loads_maybe(value):
     return value
 
 
-def merge_update(cur: duckdb.DuckDBPyConnection, table: str, record_type: str, key: dict,
-                 changes: dict[str, Any], base_version: int, actor: str,
-                 own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def merge_update(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    record_type: str,
+    key: dict,
+    changes: dict[str, Any],
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """``update_versioned`` that lets two people edit different answers of one record:
     the change applies on the current version unless someone else changed one of the
     same fields since ``base_version``; then EditConflictError carries both versions."""
@@ -394,16 +483,25 @@ def merge_update(cur: duckdb.DuckDBPyConnection, table: str, record_type: str, k
     record_id = "/".join(str(v) for v in key.values())
     at = current["version"]
     if at != base_version:
-        clash = changed_by_others(cur, record_type, record_id, list(changes), base_version, at,
-                                  set(own_versions))
+        clash = changed_by_others(
+            cur, record_type, record_id, list(changes), base_version, at, set(own_versions)
+        )
         if clash:
-            raise EditConflictError(record_type, record_id,
-                                    {k: v for k, v in changes.items() if k in clash}, current)
+            raise EditConflictError(
+                record_type, record_id, {k: v for k, v in changes.items() if k in clash}, current
+            )
     return update_versioned(cur, table, key, changes, at, actor, record_type=record_type)
 
 
-def save_fields(store: Store, finding_id: int, changes: dict[str, Any], *, base_version: int,
-                actor: str, own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def save_fields(
+    store: Store,
+    finding_id: int,
+    changes: dict[str, Any],
+    *,
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Save answers of a finding typed or picked on ``base_version``; returns the new version.
 
     Raises EditConflictError when someone else changed one of the same answers since,
@@ -418,20 +516,47 @@ def save_fields(store: Store, finding_id: int, changes: dict[str, Any], *, base_
         if current is None:
             raise FindingError("error.finding_not_found", id=finding_id)
         values = _check(cur, current, changes)
-        version = merge_update(cur, "findings", RECORD_TYPE, {"id": int(finding_id)}, values,
-                               base_version, actor, own_versions)
+        version = merge_update(
+            cur,
+            "findings",
+            RECORD_TYPE,
+            {"id": int(finding_id)},
+            values,
+            base_version,
+            actor,
+            own_versions,
+        )
         if current["status"] == "final":
-            audit(cur, current["study_id"], actor, "finding.amend",
-                  {"finding": int(finding_id), "fields": sorted(changes), "version": version})
+            audit(
+                cur,
+                current["study_id"],
+                actor,
+                "finding.amend",
+                {"finding": int(finding_id), "fields": sorted(changes), "version": version},
+            )
         return version
 
     return store.write(apply)
 
 
-def save_field(store: Store, finding_id: int, name: str, value, *, base_version: int, actor: str,
-               own_versions: set[int] | frozenset[int] = frozenset()) -> int:
-    return save_fields(store, finding_id, {name: value}, base_version=base_version, actor=actor,
-                       own_versions=own_versions)
+def save_field(
+    store: Store,
+    finding_id: int,
+    name: str,
+    value,
+    *,
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
+    return save_fields(
+        store,
+        finding_id,
+        {name: value},
+        base_version=base_version,
+        actor=actor,
+        own_versions=own_versions,
+    )
 
 
 def prefill_from_code(book: taxonomy.Codebook, code: str | None) -> dict[str, Any]:
@@ -440,23 +565,39 @@ def prefill_from_code(book: taxonomy.Codebook, code: str | None) -> dict[str, An
     if not code:
         return {}
     found = book.code(book.resolve(code) or code)
-    return {"controllable": found.controllable,
-            "voluntary": "involuntary" if found.can_be_involuntary else "voluntary"}
+    return {
+        "controllable": found.controllable,
+        "voluntary": "involuntary" if found.can_be_involuntary else "voluntary",
+    }
 
 
-def set_primary_cause(store: Store, finding_id: int, code: str | None, *, base_version: int,
-                      actor: str, own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def set_primary_cause(
+    store: Store,
+    finding_id: int,
+    code: str | None,
+    *,
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Set the primary cause and pre-fill controllable and voluntary from the code
     (both stay editable). Returns the new version."""
     book = taxonomy.codebook(store)
     changes = {"primary_code": code or None, **prefill_from_code(book, code)}
-    return save_fields(store, finding_id, changes, base_version=base_version, actor=actor,
-                       own_versions=own_versions)
+    return save_fields(
+        store,
+        finding_id,
+        changes,
+        base_version=base_version,
+        actor=actor,
+        own_versions=own_versions,
+    )
 
 
 def finalize(store: Store, finding_id: int, *, actor: str) -> int:
     """Mark a finding final: it counts in the analysis from now on, and later edits are
     amendments kept as versions. Raises FindingError naming what is still missing."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -468,12 +609,26 @@ def finalize(store: Store, finding_id: int, *, actor: str) -> int:
             raise FindingError("error.finding_incomplete", fields=", ".join(missing))
         stamp = now()
         version = update_versioned(
-            cur, "findings", {"id": int(finding_id)},
-            {"status": "final", "finalized_by": actor, "finalized_at": stamp,
-             "codebook_version": taxonomy.read_codebook(cur).version},
-            current["version"], actor, record_type=RECORD_TYPE)
-        audit(cur, current["study_id"], actor, "finding.finalize",
-              {"finding": int(finding_id), "version": version})
+            cur,
+            "findings",
+            {"id": int(finding_id)},
+            {
+                "status": "final",
+                "finalized_by": actor,
+                "finalized_at": stamp,
+                "codebook_version": taxonomy.read_codebook(cur).version,
+            },
+            current["version"],
+            actor,
+            record_type=RECORD_TYPE,
+        )
+        audit(
+            cur,
+            current["study_id"],
+            actor,
+            "finding.finalize",
+            {"finding": int(finding_id), "version": version},
+        )
         return version
 
     return store.write(apply)
@@ -490,9 +645,11 @@ RETURNING id
 """
 
 
-def add_quote(store: Store, finding_id: int, *, actor: str, text: str = "",
-              code: str | None = None) -> int:
+def add_quote(
+    store: Store, finding_id: int, *, actor: str, text: str = "", code: str | None = None
+) -> int:
     """Add a verbatim quote (optionally tagged with a code); returns its id."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -500,18 +657,32 @@ def add_quote(store: Store, finding_id: int, *, actor: str, text: str = "",
         if code:
             taxonomy.read_codebook(cur).code(code)
         stamp = now()
-        quote_id = cur.execute(INSERT_QUOTE, [int(finding_id), int(finding_id), text or "", code,
-                                              actor, stamp, actor, stamp]).fetchall()[0][0]
+        quote_id = cur.execute(
+            INSERT_QUOTE,
+            [int(finding_id), int(finding_id), text or "", code, actor, stamp, actor, stamp],
+        ).fetchall()[0][0]
         snapshot_version(cur, "finding_quotes", {"id": quote_id}, QUOTE_RECORD_TYPE, actor)
-        audit(cur, current["study_id"], actor, "finding.quote_add",
-              {"finding": int(finding_id), "quote": quote_id})
+        audit(
+            cur,
+            current["study_id"],
+            actor,
+            "finding.quote_add",
+            {"finding": int(finding_id), "quote": quote_id},
+        )
         return quote_id
 
     return store.write(apply)
 
 
-def save_quote(store: Store, quote_id: int, changes: dict[str, Any], *, base_version: int,
-               actor: str, own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def save_quote(
+    store: Store,
+    quote_id: int,
+    changes: dict[str, Any],
+    *,
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Save a quote's ``text`` or ``code`` typed on ``base_version``; returns the new version.
     Raises EditConflictError when someone else changed the same part since."""
     unknown = set(changes) - {"text", "code"}
@@ -529,20 +700,36 @@ def save_quote(store: Store, quote_id: int, changes: dict[str, Any], *, base_ver
                 raise FindingError("error.code_not_offered", code=values["code"])
         elif "code" in values:
             values["code"] = None
-        return merge_update(cur, "finding_quotes", QUOTE_RECORD_TYPE, {"id": int(quote_id)},
-                            values, base_version, actor, own_versions)
+        return merge_update(
+            cur,
+            "finding_quotes",
+            QUOTE_RECORD_TYPE,
+            {"id": int(quote_id)},
+            values,
+            base_version,
+            actor,
+            own_versions,
+        )
 
     return store.write(apply)
 
 
 def remove_quote(store: Store, quote_id: int, *, actor: str) -> None:
     """Take a quote off the finding; it stays in the record's history."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         current = read_row(cur, "finding_quotes", {"id": int(quote_id)})
         if current is None:
             raise ResearchError("error.record_gone")
-        update_versioned(cur, "finding_quotes", {"id": int(quote_id)}, {"removed": True},
-                         current["version"], actor, record_type=QUOTE_RECORD_TYPE)
+        update_versioned(
+            cur,
+            "finding_quotes",
+            {"id": int(quote_id)},
+            {"removed": True},
+            current["version"],
+            actor,
+            record_type=QUOTE_RECORD_TYPE,
+        )
 
     store.write(apply)
 
@@ -562,7 +749,8 @@ def history(store: Store, finding_id: int) -> list[dict]:
             " FROM record_versions WHERE (record_type = ? AND record_id = ?)"
             " OR (record_type = ? AND record_id IN (SELECT CAST(id AS VARCHAR) FROM finding_quotes"
             "     WHERE finding_id = ?)) ORDER BY changed_at, id",
-            [RECORD_TYPE, str(int(finding_id)), QUOTE_RECORD_TYPE, int(finding_id)]).fetchall()
+            [RECORD_TYPE, str(int(finding_id)), QUOTE_RECORD_TYPE, int(finding_id)],
+        ).fetchall()
     last: dict[tuple[str, str], dict] = {}
     out = []
     for record_type, record_id, version, data, by, at in rows:
@@ -570,18 +758,35 @@ def history(store: Store, finding_id: int) -> list[dict]:
         before = last.get((record_type, record_id))
         last[(record_type, record_id)] = data
         created = before is None
-        changed = {} if created else {k: (before.get(k), v) for k, v in data.items()
-                                      if k not in _NOT_ANSWERS and before.get(k) != v}
+        changed = (
+            {}
+            if created
+            else {
+                k: (before.get(k), v)
+                for k, v in data.items()
+                if k not in _NOT_ANSWERS and before.get(k) != v
+            }
+        )
         if record_type == QUOTE_RECORD_TYPE:
             prefix = f"quote_{data.get('position')}"
-            changed = {f"{prefix}.{k}": v for k, v in changed.items()
-                       if k not in ("id", "finding_id", "position")}
+            changed = {
+                f"{prefix}.{k}": v
+                for k, v in changed.items()
+                if k not in ("id", "finding_id", "position")
+            }
             version = None
         if created and record_type == QUOTE_RECORD_TYPE:
             changed = {f"quote_{data.get('position')}.text": (None, data.get("text"))}
-        out.append({"version": version, "changed_by": by, "changed_at": at, "created": created,
-                    "record": "quote" if record_type == QUOTE_RECORD_TYPE else "finding",
-                    "changes": changed})
+        out.append(
+            {
+                "version": version,
+                "changed_by": by,
+                "changed_at": at,
+                "created": created,
+                "record": "quote" if record_type == QUOTE_RECORD_TYPE else "finding",
+                "changes": changed,
+            }
+        )
     return out
 
 
@@ -604,8 +809,16 @@ def guide(store: Store, study: Study, language: str, default: str) -> tuple[str,
     return (rows[0][0], rows[0][1]) if rows else (default, 0)
 
 
-def save_guide(store: Store, study: Study, language: str, text: str, *, base_version: int,
-               actor: str, own_versions: set[int] | frozenset[int] = frozenset()) -> int:
+def save_guide(
+    store: Store,
+    study: Study,
+    language: str,
+    text: str,
+    *,
+    base_version: int,
+    actor: str,
+    own_versions: set[int] | frozenset[int] = frozenset(),
+) -> int:
     """Save the guide typed on ``base_version`` (0 for the default); returns the new version.
     Raises EditConflictError when a colleague saved the guide in between."""
     if language not in ("en", "zh"):
@@ -613,14 +826,24 @@ def save_guide(store: Store, study: Study, language: str, text: str, *, base_ver
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         stamp = now()
-        created = cur.execute(INSERT_GUIDE + " RETURNING version",
-                              [study.id, language, text, actor, stamp, actor, stamp]).fetchall()
+        created = cur.execute(
+            INSERT_GUIDE + " RETURNING version",
+            [study.id, language, text, actor, stamp, actor, stamp],
+        ).fetchall()
         key = {"study_id": study.id, "language": language}
         if created and base_version == 0:
             snapshot_version(cur, "interview_guides", key, "interview_guide", actor)
             audit(cur, study.id, actor, "guide.save", {"language": language})
             return 1
-        return update_versioned(cur, "interview_guides", key, {"text": text}, base_version,
-                                actor, record_type="interview_guide", own_versions=own_versions)
+        return update_versioned(
+            cur,
+            "interview_guides",
+            key,
+            {"text": text},
+            base_version,
+            actor,
+            record_type="interview_guide",
+            own_versions=own_versions,
+        )
 
     return store.write(apply)

@@ -46,28 +46,97 @@ _SPLIT = re.compile(r"\s*[;；、|\n]\s*")
 
 FIELDS: tuple[Field, ...] = (
     Field("customer_id", "text", True, FIELDS["customers"][0].aliases),
-    Field("interview_date", "date", False, ("interview date", "date", "churn date",
-                                            "defection date", "访谈日期", "日期", "流失日期")),
-    Field("primary_cause", "text", True, ("primary cause", "cause", "reason", "churn reason",
-                                          "defection reason", "reason for leaving", "main reason",
-                                          "主要原因", "原因", "流失原因", "离开原因")),
-    Field("secondary_causes", "text", False, ("secondary causes", "secondary cause",
-                                              "other causes", "other reasons", "次要原因",
-                                              "其他原因")),
-    Field("source_category", "text", False, ("category", "churn category", "cause category",
-                                             "reason category", "类别", "流失类别", "原因类别",
-                                             "分类")),
-    Field("sat_product", "satisfaction", False, ("product quality", "satisfaction product",
-                                                 "产品质量", "产品质量满意度")),
-    Field("sat_service", "satisfaction", False, ("service quality", "satisfaction service",
-                                                 "服务质量", "服务质量满意度")),
-    Field("sat_delivery", "satisfaction", False, ("delivery", "logistics", "delivery logistics",
-                                                  "交付", "物流", "交付物流满意度")),
-    Field("sat_value", "satisfaction", False, ("value for money", "value", "性价比",
-                                               "性价比满意度")),
+    Field(
+        "interview_date",
+        "date",
+        False,
+        ("interview date", "date", "churn date", "defection date", "访谈日期", "日期", "流失日期"),
+    ),
+    Field(
+        "primary_cause",
+        "text",
+        True,
+        (
+            "primary cause",
+            "cause",
+            "reason",
+            "churn reason",
+            "defection reason",
+            "reason for leaving",
+            "main reason",
+            "主要原因",
+            "原因",
+            "流失原因",
+            "离开原因",
+        ),
+    ),
+    Field(
+        "secondary_causes",
+        "text",
+        False,
+        (
+            "secondary causes",
+            "secondary cause",
+            "other causes",
+            "other reasons",
+            "次要原因",
+            "其他原因",
+        ),
+    ),
+    Field(
+        "source_category",
+        "text",
+        False,
+        (
+            "category",
+            "churn category",
+            "cause category",
+            "reason category",
+            "类别",
+            "流失类别",
+            "原因类别",
+            "分类",
+        ),
+    ),
+    Field(
+        "sat_product",
+        "satisfaction",
+        False,
+        ("product quality", "satisfaction product", "产品质量", "产品质量满意度"),
+    ),
+    Field(
+        "sat_service",
+        "satisfaction",
+        False,
+        ("service quality", "satisfaction service", "服务质量", "服务质量满意度"),
+    ),
+    Field(
+        "sat_delivery",
+        "satisfaction",
+        False,
+        ("delivery", "logistics", "delivery logistics", "交付", "物流", "交付物流满意度"),
+    ),
+    Field(
+        "sat_value", "satisfaction", False, ("value for money", "value", "性价比", "性价比满意度")
+    ),
     Field("sat_communication", "satisfaction", False, ("communication", "沟通", "沟通满意度")),
-    Field("verbatim", "text", False, ("verbatim", "verbatims", "quote", "quotes", "comment",
-                                      "comments", "customer comment", "原话", "客户原话", "评论")),
+    Field(
+        "verbatim",
+        "text",
+        False,
+        (
+            "verbatim",
+            "verbatims",
+            "quote",
+            "quotes",
+            "comment",
+            "comments",
+            "customer comment",
+            "原话",
+            "客户原话",
+            "评论",
+        ),
+    ),
     Field("summary", "text", False, ("summary", "interview summary", "总结", "摘要", "访谈总结")),
     Field("defection_type", "choice", False, ("defection type", "流失类型")),
     Field("competitor", "text", False, ("competitor", "new supplier", "竞争对手", "新供应商")),
@@ -82,15 +151,36 @@ _SATISFACTION_WORDS = {
     "fairly_satisfied": ("4", "fairly satisfied", "satisfied", "比较满意", "满意"),
     "no_opinion": ("3", "no opinion", "neutral", "无意见", "一般", "中立"),
     "somewhat_dissatisfied": ("2", "somewhat dissatisfied", "dissatisfied", "不太满意", "不满意"),
-    "very_dissatisfied": ("1", "very dissatisfied", "highly dissatisfied", "非常不满意", "很不满意"),
+    "very_dissatisfied": (
+        "1",
+        "very dissatisfied",
+        "highly dissatisfied",
+        "非常不满意",
+        "很不满意",
+    ),
 }
 SATISFACTION_WORDS = {w: key for key, words in _SATISFACTION_WORDS.items() for w in words}
 CHOICE_WORDS = {
-    "defection_type": {"full": "full", "partial": "partial", "former": "former",
-                       "former customer": "former", "完全流失": "full", "部分流失": "partial",
-                       "前客户": "former", "已非客户": "former"},
-    "win_back": {"yes": "yes", "maybe": "maybe", "no": "no", "能": "yes", "可能": "maybe",
-                 "不能": "no", "是": "yes", "否": "no"},
+    "defection_type": {
+        "full": "full",
+        "partial": "partial",
+        "former": "former",
+        "former customer": "former",
+        "完全流失": "full",
+        "部分流失": "partial",
+        "前客户": "former",
+        "已非客户": "former",
+    },
+    "win_back": {
+        "yes": "yes",
+        "maybe": "maybe",
+        "no": "no",
+        "能": "yes",
+        "可能": "maybe",
+        "不能": "no",
+        "是": "yes",
+        "否": "no",
+    },
 }
 
 
@@ -106,8 +196,10 @@ class UnmappedLabelsError(ImportRejectedError):
     def render(self, t=None) -> str:
         t = t or Translator()
         lines = [t(self.key, **self.values)]
-        lines += ["  " + t("findings_import.unmapped_line", label=u.label, count=u.count,
-                           column=u.column) for u in self.labels]
+        lines += [
+            "  " + t("findings_import.unmapped_line", label=u.label, count=u.count, column=u.column)
+            for u in self.labels
+        ]
         lines.append(t("findings_import.unmapped_hint"))
         return "\n".join(lines)
 
@@ -158,6 +250,7 @@ class FindingsImportResult:
 
 # ---------------------------------------------------------------- options
 
+
 def parse_code_options(options: list[str] | tuple[str, ...]) -> dict[str, str]:
     """CLI ``LABEL=CODE`` options: map a label to an existing code."""
     out = {}
@@ -177,12 +270,19 @@ def parse_new_code_options(options: list[str] | tuple[str, ...]) -> list[NewCode
         parts = spec.split("/", 2)
         if not sep or not label.strip() or len(parts) < 2 or not all(p.strip() for p in parts):
             raise ImportRejectedError("findings_import.bad_new_code_option", option=option)
-        out.append(NewCode(label.strip(), parts[1].strip(), parts[0].strip(),
-                           parts[2].strip() if len(parts) == 3 else None))
+        out.append(
+            NewCode(
+                label.strip(),
+                parts[1].strip(),
+                parts[0].strip(),
+                parts[2].strip() if len(parts) == 3 else None,
+            )
+        )
     return out
 
 
 # ---------------------------------------------------------------- mapping columns
+
 
 def _normalise_header(name: str) -> str:
     return re.sub(r"[\s_\-./()（）:：]+", " ", name.strip().lower()).strip()
@@ -209,27 +309,34 @@ def resolve_mapping(columns: list[str], overrides: dict[str, str] | None) -> dic
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     for target, source in overrides.items():
         if target not in FIELD_NAMES:
-            raise ImportRejectedError("import.unknown_field", field=target, kind=KIND,
-                                      fields=", ".join(FIELD_NAMES))
+            raise ImportRejectedError(
+                "import.unknown_field", field=target, kind=KIND, fields=", ".join(FIELD_NAMES)
+            )
         if source not in columns:
-            raise ImportRejectedError("import.no_column", column=source,
-                                      columns=", ".join(columns))
+            raise ImportRejectedError("import.no_column", column=source, columns=", ".join(columns))
     mapping = suggest_mapping(columns)
     for target, source in overrides.items():
         mapping = {f: s for f, s in mapping.items() if s != source}
         mapping[target] = source
     missing = [f.name for f in FIELDS if f.required and f.name not in mapping]
     if missing:
-        raise ImportRejectedError("import.missing_fields", fields=", ".join(missing),
-                                  columns=", ".join(columns))
+        raise ImportRejectedError(
+            "import.missing_fields", fields=", ".join(missing), columns=", ".join(columns)
+        )
     return mapping
 
 
 # ---------------------------------------------------------------- validating
 
-def prepare(store: Store, raw: RawTable, mapping: dict[str, str] | None = None, *,
-            label_map: dict[str, str] | None = None,
-            new_codes: list[NewCode] | tuple[NewCode, ...] = ()) -> PreparedFindings:
+
+def prepare(
+    store: Store,
+    raw: RawTable,
+    mapping: dict[str, str] | None = None,
+    *,
+    label_map: dict[str, str] | None = None,
+    new_codes: list[NewCode] | tuple[NewCode, ...] = (),
+) -> PreparedFindings:
     """Map, validate and code every row. Writes nothing.
 
     ``label_map`` maps cause labels to existing codes; ``new_codes`` adds codes for
@@ -270,8 +377,11 @@ def prepare(store: Store, raw: RawTable, mapping: dict[str, str] | None = None, 
         elif fld.kind == "choice":
             words = CHOICE_WORDS[fld.name]
             parsed = text.map(lambda v, w=words: w.get(v.lower()))
-            report(parsed.isna() & ~blank, column,
-                   Message("problem.not_choice", choices=", ".join(sorted(set(words)))))
+            report(
+                parsed.isna() & ~blank,
+                column,
+                Message("problem.not_choice", choices=", ".join(sorted(set(words)))),
+            )
             out[fld.name] = parsed.where(~blank, None)
         else:
             if fld.name == "customer_id" and raw.is_excel:
@@ -282,13 +392,25 @@ def prepare(store: Store, raw: RawTable, mapping: dict[str, str] | None = None, 
     no_cause = out["primary_cause"].isna()
     skipped_blank = int(no_cause.sum())
     if skipped_blank:
-        warnings.append(Message("findings_import.skipped_blank", count=skipped_blank,
-                                 column=mapping["primary_cause"]))
+        warnings.append(
+            Message(
+                "findings_import.skipped_blank",
+                count=skipped_blank,
+                column=mapping["primary_cause"],
+            )
+        )
     keep = ~no_cause
     extra = [c for c in columns if c not in mapping.values()]
-    out["source_data"] = [json.dumps({c: v for c, v in r.items() if str(v).strip() != ""},
-                                     ensure_ascii=False) if extra else None
-                          for r in src[extra].to_dict(orient="records")] if extra else None
+    out["source_data"] = (
+        [
+            json.dumps({c: v for c, v in r.items() if str(v).strip() != ""}, ensure_ascii=False)
+            if extra
+            else None
+            for r in src[extra].to_dict(orient="records")
+        ]
+        if extra
+        else None
+    )
 
     # every cause label in the file, matched to a code
     label_codes: dict[str, str] = {}
@@ -311,28 +433,57 @@ def prepare(store: Store, raw: RawTable, mapping: dict[str, str] | None = None, 
             code = hand.get(key) or new_by_label.get(key) or book.lookup(label, remembered)
             if code:
                 label_codes[key] = code
-    unknown = [UnknownLabel(first, count, column) for key, (first, count, column) in seen.items()
-               if key not in label_codes]
+    unknown = [
+        UnknownLabel(first, count, column)
+        for key, (first, count, column) in seen.items()
+        if key not in label_codes
+    ]
     unknown.sort(key=lambda u: (-u.count, u.label))
 
     frame = out[keep].copy()
     frame["row"] = rows[keep]
     frame["primary_code"] = frame["primary_cause"].map(
-        lambda v: label_codes.get(taxonomy.normalise_label(v)))
+        lambda v: label_codes.get(taxonomy.normalise_label(v))
+    )
     frame["secondary_codes"] = frame["secondary_causes"].map(
-        lambda v: json.dumps([label_codes[k] for k in
-                              dict.fromkeys(taxonomy.normalise_label(x) for x in _SPLIT.split(v))
-                              if k in label_codes]) if isinstance(v, str) else "[]")
+        lambda v: (
+            json.dumps(
+                [
+                    label_codes[k]
+                    for k in dict.fromkeys(taxonomy.normalise_label(x) for x in _SPLIT.split(v))
+                    if k in label_codes
+                ]
+            )
+            if isinstance(v, str)
+            else "[]"
+        )
+    )
     frame["source_key"] = [_row_key(r) for r in frame[[*FIELD_NAMES]].itertuples(index=False)]
     problems.sort(key=lambda p: (p.row, p.column))
     duplicated = frame["source_key"].duplicated(keep="first")
     duplicate_rows = [int(r) for r in frame.loc[duplicated, "row"]]
     if duplicate_rows:
-        warnings.append(Message("warning.duplicates", count=len(duplicate_rows),
-                                rows=", ".join(str(r) for r in duplicate_rows[:20])))
+        warnings.append(
+            Message(
+                "warning.duplicates",
+                count=len(duplicate_rows),
+                rows=", ".join(str(r) for r in duplicate_rows[:20]),
+            )
+        )
     frame = frame[~duplicated].reset_index(drop=True)
-    return PreparedFindings(raw, mapping, frame, problems, unknown, label_codes,
-                            tuple(new_codes), hand, skipped_blank, duplicate_rows, warnings)
+    return PreparedFindings(
+        raw,
+        mapping,
+        frame,
+        problems,
+        unknown,
+        label_codes,
+        tuple(new_codes),
+        hand,
+        skipped_blank,
+        duplicate_rows,
+        warnings,
+    )
 
 
 def _satisfaction_key(value: str) -> str:
@@ -345,8 +496,9 @@ def _row_key(values) -> str:
     return hashlib.md5(text.encode("utf-8")).hexdigest()
 
 
-def _check_label_options(book: taxonomy.Codebook, label_map: dict[str, str],
-                         new_codes) -> dict[str, str]:
+def _check_label_options(
+    book: taxonomy.Codebook, label_map: dict[str, str], new_codes
+) -> dict[str, str]:
     hand = {}
     for label, code in label_map.items():
         if code not in book.codes:
@@ -355,8 +507,9 @@ def _check_label_options(book: taxonomy.Codebook, label_map: dict[str, str],
     for new in new_codes:
         book.group(new.group)  # raises for an unknown group
         if new.code in book.codes:
-            raise ImportRejectedError("findings_import.new_code_exists", label=new.label,
-                                      code=new.code)
+            raise ImportRejectedError(
+                "findings_import.new_code_exists", label=new.label, code=new.code
+            )
         if not taxonomy.CODE_PATTERN.match(new.code):
             raise ImportRejectedError("error.code_invalid", code=new.code)
     return hand
@@ -400,8 +553,9 @@ WHERE i.verbatim IS NOT NULL
 """
 
 
-def load(store: Store, study: Study, prepared: PreparedFindings, *,
-         actor: str) -> FindingsImportResult:
+def load(
+    store: Store, study: Study, prepared: PreparedFindings, *, actor: str
+) -> FindingsImportResult:
     """Write a prepared file in one transaction.
 
     Raises ImportRejectedError (row problems) or UnmappedLabelsError (labels that
@@ -409,54 +563,97 @@ def load(store: Store, study: Study, prepared: PreparedFindings, *,
     """
     raw = prepared.raw
     if prepared.problems:
-        raise ImportRejectedError("import.rejected", prepared.problems, file=raw.file_name,
-                                  count=len(prepared.problems))
+        raise ImportRejectedError(
+            "import.rejected", prepared.problems, file=raw.file_name, count=len(prepared.problems)
+        )
     if prepared.unknown:
         raise UnmappedLabelsError(prepared.unknown, raw.file_name)
     stamp = now()
-    frame = prepared.frame[[*FIELD_NAMES, "primary_code", "secondary_codes", "source_key",
-                            "source_data"]].astype(object)
+    frame = prepared.frame[
+        [*FIELD_NAMES, "primary_code", "secondary_codes", "source_key", "source_data"]
+    ].astype(object)
     frame = frame.where(frame.notna(), None)
 
     def apply(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         for new in prepared.new_codes:
-            taxonomy.add_code_in(cur, code=new.code, group=new.group, label_en=new.label,
-                                 label_zh=new.label_zh or new.label, actor=actor,
-                                 description_en=f"Added by the import of {raw.file_name}.",
-                                 description_zh=f"导入 {raw.file_name} 时添加。")
+            taxonomy.add_code_in(
+                cur,
+                code=new.code,
+                group=new.group,
+                label_en=new.label,
+                label_zh=new.label_zh or new.label,
+                actor=actor,
+                description_en=f"Added by the import of {raw.file_name}.",
+                description_zh=f"导入 {raw.file_name} 时添加。",
+            )
         remembered = dict(prepared.hand_mapped)
         remembered.update({taxonomy.normalise_label(n.label): n.code for n in prepared.new_codes})
         taxonomy.remember_labels_in(cur, remembered, actor)
         version = taxonomy.read_codebook(cur).version
-        import_id = cur.execute(INSERT_IMPORT, [
-            study.id, raw.file_name, raw.sha256, raw.encoding, len(raw.frame),
-            len(prepared.duplicate_rows), actor, stamp]).fetchall()[0][0]
+        import_id = cur.execute(
+            INSERT_IMPORT,
+            [
+                study.id,
+                raw.file_name,
+                raw.sha256,
+                raw.encoding,
+                len(raw.frame),
+                len(prepared.duplicate_rows),
+                actor,
+                stamp,
+            ],
+        ).fetchall()[0][0]
         cur.register("incoming", frame)
-        cur.execute(INSERT_FINDINGS, {"study": study.id, "book": version, "import": import_id,
-                                      "actor": actor, "stamp": stamp})
-        new = cur.execute("SELECT count(*) FROM findings WHERE import_id = ?",
-                          [import_id]).fetchall()[0][0]
+        cur.execute(
+            INSERT_FINDINGS,
+            {
+                "study": study.id,
+                "book": version,
+                "import": import_id,
+                "actor": actor,
+                "stamp": stamp,
+            },
+        )
+        new = cur.execute(
+            "SELECT count(*) FROM findings WHERE import_id = ?", [import_id]
+        ).fetchall()[0][0]
         cur.execute(INSERT_SNAPSHOTS, [actor, stamp, import_id])
         cur.execute(INSERT_QUOTES, [actor, stamp, actor, stamp, import_id])
         cur.unregister("incoming")
         cur.execute("UPDATE imports SET rows_new = ? WHERE id = ?", [new, import_id])
-        audit(cur, study.id, actor, "findings.import",
-              {"file": raw.file_name, "new": new,
-               "new_codes": [n.code for n in prepared.new_codes]})
+        audit(
+            cur,
+            study.id,
+            actor,
+            "findings.import",
+            {"file": raw.file_name, "new": new, "new_codes": [n.code for n in prepared.new_codes]},
+        )
         return new, import_id
 
     new, _ = store.write(apply)
-    return FindingsImportResult(raw.file_name, len(raw.frame), new, len(frame) - new,
-                                prepared.skipped_blank, tuple(prepared.duplicate_rows),
-                                tuple(n.code for n in prepared.new_codes),
-                                tuple(prepared.warnings))
+    return FindingsImportResult(
+        raw.file_name,
+        len(raw.frame),
+        new,
+        len(frame) - new,
+        prepared.skipped_blank,
+        tuple(prepared.duplicate_rows),
+        tuple(n.code for n in prepared.new_codes),
+        tuple(prepared.warnings),
+    )
 
 
-def import_findings(store: Store, study: Study, source: str | Path | bytes, *, actor: str,
-                    mapping: dict[str, str] | None = None,
-                    label_map: dict[str, str] | None = None,
-                    new_codes: list[NewCode] | tuple[NewCode, ...] = (),
-                    file_name: str | None = None) -> FindingsImportResult:
+def import_findings(
+    store: Store,
+    study: Study,
+    source: str | Path | bytes,
+    *,
+    actor: str,
+    mapping: dict[str, str] | None = None,
+    label_map: dict[str, str] | None = None,
+    new_codes: list[NewCode] | tuple[NewCode, ...] = (),
+    file_name: str | None = None,
+) -> FindingsImportResult:
     """Read, check, code and load one file of past findings; all or nothing.
 
     Raises ImportRejectedError or UnmappedLabelsError, writing nothing.
@@ -468,12 +665,17 @@ def import_findings(store: Store, study: Study, source: str | Path | bytes, *, a
 
 # ---------------------------------------------------------------- reading back
 
+
 def counts_by_source(store: Store, study: Study) -> pd.DataFrame:
     """Imported findings per source category and source reason, with the code each
     reason was mapped to and the code it counts under now."""
     frame = interviews.list_findings(store, study)
     frame = frame[frame["origin"] == "import"]
-    return (frame.groupby(["source_category", "source_reason", "primary_code", "cause"],
-                          dropna=False).size().rename("findings").reset_index()
-            .sort_values(["source_category", "findings"], ascending=[True, False])
-            .reset_index(drop=True))
+    return (
+        frame.groupby(["source_category", "source_reason", "primary_code", "cause"], dropna=False)
+        .size()
+        .rename("findings")
+        .reset_index()
+        .sort_values(["source_category", "findings"], ascending=[True, False])
+        .reset_index(drop=True)
+    )

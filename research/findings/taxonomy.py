@@ -89,8 +89,9 @@ class Codebook:
         for g in self.groups:
             if g.key == key:
                 return g
-        raise TaxonomyError("error.group_unknown", group=key,
-                            groups=", ".join(g.key for g in self.groups))
+        raise TaxonomyError(
+            "error.group_unknown", group=key, groups=", ".join(g.key for g in self.groups)
+        )
 
     def code(self, code: str) -> Code:
         found = self.codes.get(code)
@@ -120,8 +121,10 @@ class Codebook:
             return code
         text = found.label(lang)
         if with_status and not found.active:
-            marker = {"retired": {"en": "retired", "zh": "已停用"},
-                      "merged": {"en": "merged", "zh": "已合并"}}[found.status]
+            marker = {
+                "retired": {"en": "retired", "zh": "已停用"},
+                "merged": {"en": "merged", "zh": "已合并"},
+            }[found.status]
             text += f" ({marker['zh' if lang == 'zh' else 'en']})"
         return text
 
@@ -211,17 +214,41 @@ def export_frame(book: Codebook, *, include_inactive: bool = True) -> pd.DataFra
         if not include_inactive and not c.active:
             continue
         g = book.group(c.group_key)
-        rows.append({"group": c.group_key, "group_en": g.label_en, "group_zh": g.label_zh,
-                     "code": c.code, "label_en": c.label_en, "label_zh": c.label_zh,
-                     "description_en": c.description_en or "",
-                     "description_zh": c.description_zh or "",
-                     "controllable": c.controllable, "can_be_involuntary": c.can_be_involuntary,
-                     "status": c.status, "merged_into": c.merged_into or "",
-                     "added_in_version": c.added_in_version})
-    return pd.DataFrame(rows, columns=["group", "group_en", "group_zh", "code", "label_en",
-                                       "label_zh", "description_en", "description_zh",
-                                       "controllable", "can_be_involuntary", "status",
-                                       "merged_into", "added_in_version"])
+        rows.append(
+            {
+                "group": c.group_key,
+                "group_en": g.label_en,
+                "group_zh": g.label_zh,
+                "code": c.code,
+                "label_en": c.label_en,
+                "label_zh": c.label_zh,
+                "description_en": c.description_en or "",
+                "description_zh": c.description_zh or "",
+                "controllable": c.controllable,
+                "can_be_involuntary": c.can_be_involuntary,
+                "status": c.status,
+                "merged_into": c.merged_into or "",
+                "added_in_version": c.added_in_version,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "group",
+            "group_en",
+            "group_zh",
+            "code",
+            "label_en",
+            "label_zh",
+            "description_en",
+            "description_zh",
+            "controllable",
+            "can_be_involuntary",
+            "status",
+            "merged_into",
+            "added_in_version",
+        ],
+    )
 
 
 # ---------------------------------------------------------------- changing
@@ -246,11 +273,14 @@ ON CONFLICT (label) DO UPDATE SET code = excluded.code, created_by = excluded.cr
 """
 
 
-def _record(cur: duckdb.DuckDBPyConnection, action: str, code: str | None, detail: dict,
-            actor: str) -> int:
+def _record(
+    cur: duckdb.DuckDBPyConnection, action: str, code: str | None, detail: dict, actor: str
+) -> int:
     version = cur.execute(VERSION_SQL).fetchall()[0][0] + 1
-    cur.execute(INSERT_CHANGE, [version, action, code,
-                                json.dumps(detail, ensure_ascii=False, default=str), actor, now()])
+    cur.execute(
+        INSERT_CHANGE,
+        [version, action, code, json.dumps(detail, ensure_ascii=False, default=str), actor, now()],
+    )
     audit(cur, None, actor, f"taxonomy.{action}", {"code": code, **detail})
     return version
 
@@ -264,9 +294,19 @@ def default_controllable(group_key: str) -> bool:
     return group_key != "customer"
 
 
-def add_code_in(cur: duckdb.DuckDBPyConnection, *, code: str, group: str, label_en: str,
-                label_zh: str, actor: str, description_en: str = "", description_zh: str = "",
-                controllable: bool | None = None, can_be_involuntary: bool = False) -> int:
+def add_code_in(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    code: str,
+    group: str,
+    label_en: str,
+    label_zh: str,
+    actor: str,
+    description_en: str = "",
+    description_zh: str = "",
+    controllable: bool | None = None,
+    can_be_involuntary: bool = False,
+) -> int:
     """``add_code`` inside the caller's transaction (the findings import uses it)."""
     code = _clean(code).lower()
     label_en, label_zh = _clean(label_en), _clean(label_zh)
@@ -283,67 +323,124 @@ def add_code_in(cur: duckdb.DuckDBPyConnection, *, code: str, group: str, label_
             raise TaxonomyError("error.label_taken", label=label_en, code=other.code)
     if controllable is None:
         controllable = default_controllable(group)
-    version = _record(cur, "add", code, {"group": group, "label_en": label_en,
-                                         "label_zh": label_zh}, actor)
+    version = _record(
+        cur, "add", code, {"group": group, "label_en": label_en, "label_zh": label_zh}, actor
+    )
     stamp = now()
-    cur.execute(INSERT_CODE, [code, group, label_en, label_zh, _clean(description_en) or None,
-                              _clean(description_zh) or None, bool(controllable),
-                              bool(can_be_involuntary), version, actor, stamp, actor, stamp])
+    cur.execute(
+        INSERT_CODE,
+        [
+            code,
+            group,
+            label_en,
+            label_zh,
+            _clean(description_en) or None,
+            _clean(description_zh) or None,
+            bool(controllable),
+            bool(can_be_involuntary),
+            version,
+            actor,
+            stamp,
+            actor,
+            stamp,
+        ],
+    )
     return version
 
 
-def add_code(store: Store, *, code: str, group: str, label_en: str, label_zh: str, actor: str,
-             description_en: str = "", description_zh: str = "",
-             controllable: bool | None = None, can_be_involuntary: bool = False) -> int:
+def add_code(
+    store: Store,
+    *,
+    code: str,
+    group: str,
+    label_en: str,
+    label_zh: str,
+    actor: str,
+    description_en: str = "",
+    description_zh: str = "",
+    controllable: bool | None = None,
+    can_be_involuntary: bool = False,
+) -> int:
     """Add a code to a group; returns the new codebook version.
 
     Raises TaxonomyError for a malformed or taken code, a missing label, an English label
     an active code already has, or an unknown group.
     """
-    return store.write(lambda cur: add_code_in(
-        cur, code=code, group=group, label_en=label_en, label_zh=label_zh, actor=actor,
-        description_en=description_en, description_zh=description_zh,
-        controllable=controllable, can_be_involuntary=can_be_involuntary))
+    return store.write(
+        lambda cur: add_code_in(
+            cur,
+            code=code,
+            group=group,
+            label_en=label_en,
+            label_zh=label_zh,
+            actor=actor,
+            description_en=description_en,
+            description_zh=description_zh,
+            controllable=controllable,
+            can_be_involuntary=can_be_involuntary,
+        )
+    )
 
 
-def edit_code(store: Store, code: str, *, actor: str, label_en: str | None = None,
-              label_zh: str | None = None, description_en: str | None = None,
-              description_zh: str | None = None, controllable: bool | None = None,
-              can_be_involuntary: bool | None = None) -> int:
+def edit_code(
+    store: Store,
+    code: str,
+    *,
+    actor: str,
+    label_en: str | None = None,
+    label_zh: str | None = None,
+    description_en: str | None = None,
+    description_zh: str | None = None,
+    controllable: bool | None = None,
+    can_be_involuntary: bool | None = None,
+) -> int:
     """Rename a code (labels, description) or change its flags; returns the new version.
 
     Only the values given change; the old ones are kept in the change record. Findings
     keep the code, so they show the new label. Raises TaxonomyError for an unknown code,
     a blank label, or when nothing changes.
     """
-    wanted = {"label_en": label_en, "label_zh": label_zh, "description_en": description_en,
-              "description_zh": description_zh, "controllable": controllable,
-              "can_be_involuntary": can_be_involuntary}
-    wanted = {k: (_clean(v) if isinstance(v, str) else v) for k, v in wanted.items()
-              if v is not None}
+    wanted = {
+        "label_en": label_en,
+        "label_zh": label_zh,
+        "description_en": description_en,
+        "description_zh": description_zh,
+        "controllable": controllable,
+        "can_be_involuntary": can_be_involuntary,
+    }
+    wanted = {
+        k: (_clean(v) if isinstance(v, str) else v) for k, v in wanted.items() if v is not None
+    }
     if any(k.startswith("label_") and not v for k, v in wanted.items()):
         raise TaxonomyError("error.label_required")
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_codebook(cur).code(code)
         before = {k: getattr(current, k) for k in wanted}
-        changed = {k: v for k, v in wanted.items()
-                   if before[k] != v and not (before[k] is None and v == "")}
+        changed = {
+            k: v
+            for k, v in wanted.items()
+            if before[k] != v and not (before[k] is None and v == "")
+        }
         if not changed:
             raise TaxonomyError("error.nothing_changed", code=code)
         action = "rename" if any(k.startswith("label_") for k in changed) else "edit"
-        version = _record(cur, action, code,
-                          {k: {"from": before[k], "to": v} for k, v in changed.items()}, actor)
+        version = _record(
+            cur, action, code, {k: {"from": before[k], "to": v} for k, v in changed.items()}, actor
+        )
         sets = ", ".join(f"{k} = ?" for k in changed)
-        cur.execute(f"UPDATE taxonomy_codes SET {sets}, updated_by = ?, updated_at = ?"
-                    " WHERE code = ?", [*changed.values(), actor, now(), code])
+        cur.execute(
+            f"UPDATE taxonomy_codes SET {sets}, updated_by = ?, updated_at = ? WHERE code = ?",
+            [*changed.values(), actor, now(), code],
+        )
         return version
 
     return store.write(apply)
 
 
-def rename_code(store: Store, code: str, *, actor: str, label_en: str | None = None,
-                label_zh: str | None = None) -> int:
+def rename_code(
+    store: Store, code: str, *, actor: str, label_en: str | None = None, label_zh: str | None = None
+) -> int:
     """Give a code new labels (see ``edit_code``)."""
     return edit_code(store, code, actor=actor, label_en=label_en, label_zh=label_zh)
 
@@ -354,6 +451,7 @@ def merge_codes(store: Store, source: str, into: str, *, actor: str, note: str =
 
     Raises TaxonomyError when merging a code into itself, or either code is not active.
     """
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         book = read_codebook(cur)
         src, dst = book.code(source), book.code(into)
@@ -364,8 +462,11 @@ def merge_codes(store: Store, source: str, into: str, *, actor: str, note: str =
         if not dst.active:
             raise TaxonomyError("error.merge_into_inactive", code=into)
         version = _record(cur, "merge", source, {"into": into, "note": _clean(note)}, actor)
-        cur.execute("UPDATE taxonomy_codes SET status = 'merged', merged_into = ?, updated_by = ?,"
-                    " updated_at = ? WHERE code = ?", [into, actor, now(), source])
+        cur.execute(
+            "UPDATE taxonomy_codes SET status = 'merged', merged_into = ?, updated_by = ?,"
+            " updated_at = ? WHERE code = ?",
+            [into, actor, now(), source],
+        )
         return version
 
     return store.write(apply)
@@ -373,12 +474,16 @@ def merge_codes(store: Store, source: str, into: str, *, actor: str, note: str =
 
 def retire_code(store: Store, code: str, *, actor: str, reason: str = "") -> int:
     """Hide a code for new findings; old findings keep it. Returns the new version."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if not read_codebook(cur).code(code).active:
             raise TaxonomyError("error.code_not_active", code=code)
         version = _record(cur, "retire", code, {"reason": _clean(reason)}, actor)
-        cur.execute("UPDATE taxonomy_codes SET status = 'retired', updated_by = ?, updated_at = ?"
-                    " WHERE code = ?", [actor, now(), code])
+        cur.execute(
+            "UPDATE taxonomy_codes SET status = 'retired', updated_by = ?, updated_at = ?"
+            " WHERE code = ?",
+            [actor, now(), code],
+        )
         return version
 
     return store.write(apply)
@@ -386,12 +491,16 @@ def retire_code(store: Store, code: str, *, actor: str, reason: str = "") -> int
 
 def restore_code(store: Store, code: str, *, actor: str) -> int:
     """Offer a retired code for new findings again. Returns the new version."""
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if read_codebook(cur).code(code).status != "retired":
             raise TaxonomyError("error.code_not_retired", code=code)
         version = _record(cur, "restore", code, {}, actor)
-        cur.execute("UPDATE taxonomy_codes SET status = 'active', updated_by = ?, updated_at = ?"
-                    " WHERE code = ?", [actor, now(), code])
+        cur.execute(
+            "UPDATE taxonomy_codes SET status = 'active', updated_by = ?, updated_at = ?"
+            " WHERE code = ?",
+            [actor, now(), code],
+        )
         return version
 
     return store.write(apply)

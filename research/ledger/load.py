@@ -34,7 +34,6 @@ def _no_progress(fraction: float, message: Message) -> None:
     return None
 
 
-
 @dataclass(frozen=True)
 class Problem:
     row: int  # as the user sees it in the file: the header is row 1
@@ -44,8 +43,13 @@ class Problem:
 
     def render(self, t: Translator | None = None) -> str:
         t = t or Translator()
-        return t("problem.line", row=self.row, column=self.column, value=self.value,
-                 reason=self.reason.render(t))
+        return t(
+            "problem.line",
+            row=self.row,
+            column=self.column,
+            value=self.value,
+            reason=self.reason.render(t),
+        )
 
     __str__ = render
 
@@ -71,7 +75,6 @@ class ImportResult:
     duplicate_rows: tuple[int, ...]
     encoding: str | None
     warnings: tuple[Message, ...]
-
 
 
 def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> Prepared:
@@ -130,15 +133,23 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     valid = ~rows.isin({p.row for p in problems})
     duplicate_rows, key_conflicts = _duplicates(kind, out, rows, valid)
     for row, other_row, value in key_conflicts:
-        problems.append(Problem(row, mapping["customer_id"], value,
-                                Message("problem.id_conflict", other_row=other_row)))
+        problems.append(
+            Problem(
+                row,
+                mapping["customer_id"],
+                value,
+                Message("problem.id_conflict", other_row=other_row),
+            )
+        )
     problems.sort(key=lambda p: (p.row, p.column))
     if duplicate_rows:
-        warnings.append(Message("warning.duplicates", count=len(duplicate_rows),
-                                rows=_row_list(duplicate_rows)))
+        warnings.append(
+            Message("warning.duplicates", count=len(duplicate_rows), rows=_row_list(duplicate_rows))
+        )
     keep = ~rows.isin(set(duplicate_rows))
-    return Prepared(kind, raw, mapping, out[keep].reset_index(drop=True), problems,
-                    duplicate_rows, warnings)
+    return Prepared(
+        kind, raw, mapping, out[keep].reset_index(drop=True), problems, duplicate_rows, warnings
+    )
 
 
 def _per_distinct_value(parse: Callable[..., tuple], values: pd.Series, **kwargs) -> tuple:
@@ -166,12 +177,16 @@ def _attributes_json(src: pd.DataFrame, extra: list[str]) -> pd.Series:
     records = src[extra].to_dict(orient="records")
     filled = [{k: v for k, v in r.items() if str(v).strip() != ""} for r in records]
     # a row with every extra cell blank has no attributes to record (None, not '{}')
-    return pd.Series([json.dumps(r, ensure_ascii=False) if r else None for r in filled],
-                     index=src.index, dtype=object)
+    return pd.Series(
+        [json.dumps(r, ensure_ascii=False) if r else None for r in filled],
+        index=src.index,
+        dtype=object,
+    )
 
 
-def _duplicates(kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
-                ) -> tuple[list[int], list[tuple[int, int, str]]]:
+def _duplicates(
+    kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
+) -> tuple[list[int], list[tuple[int, int, str]]]:
     """Exact repeats of an earlier row (skipped), and customer ids that repeat with
     different details (a problem: which one is right is the user's call)."""
     frame = out[valid].astype(str)
@@ -187,7 +202,9 @@ def _duplicates(kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
             for idx in unique[repeated].index:
                 k = tuple(unique.loc[idx, key[kind]])
                 if k in first_row:
-                    conflicts.append((int(rows[idx]), first_row[k], str(out.at[idx, "customer_id"])))
+                    conflicts.append(
+                        (int(rows[idx]), first_row[k], str(out.at[idx, "customer_id"]))
+                    )
                 else:
                     first_row[k] = int(rows[idx])
     return duplicate_rows, conflicts
@@ -198,20 +215,27 @@ def _row_list(rows: list[int], limit: int = 20) -> str:
     return shown + (", …" if len(rows) > limit else "")
 
 
-
-def load(store: Store, study: Study, prepared: Prepared, *, actor: str,
-         progress: Progress = _no_progress) -> ImportResult:
+def load(
+    store: Store, study: Study, prepared: Prepared, *, actor: str, progress: Progress = _no_progress
+) -> ImportResult:
     """Write a validated file in one transaction.
 
     Raises ImportRejectedError (nothing written) if the file had any problem.
     """
     if prepared.problems:
-        raise ImportRejectedError("import.rejected", prepared.problems,
-                                  file=prepared.raw.file_name, count=len(prepared.problems))
+        raise ImportRejectedError(
+            "import.rejected",
+            prepared.problems,
+            file=prepared.raw.file_name,
+            count=len(prepared.problems),
+        )
     frame = prepared.frame
     stamp = now()
-    writer = {"customers": _load_customers, "transactions": _load_transactions,
-              "wallet": _load_wallet}[prepared.kind]
+    writer = {
+        "customers": _load_customers,
+        "transactions": _load_transactions,
+        "wallet": _load_wallet,
+    }[prepared.kind]
 
     def apply(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         new, updated = writer(cur, study.id, frame, actor, stamp, progress)
@@ -219,39 +243,65 @@ def load(store: Store, study: Study, prepared: Prepared, *, actor: str,
             "INSERT INTO imports (study_id, kind, file_name, file_sha256, encoding, rows_in_file,"
             " rows_new, rows_updated, duplicates, created_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [study.id, prepared.kind, prepared.raw.file_name, prepared.raw.sha256,
-             prepared.raw.encoding, len(prepared.raw.frame), new, updated,
-             len(prepared.duplicate_rows), actor, stamp])
-        audit(cur, study.id, actor, f"import.{prepared.kind}",
-              {"file": prepared.raw.file_name, "new": new, "updated": updated})
+            [
+                study.id,
+                prepared.kind,
+                prepared.raw.file_name,
+                prepared.raw.sha256,
+                prepared.raw.encoding,
+                len(prepared.raw.frame),
+                new,
+                updated,
+                len(prepared.duplicate_rows),
+                actor,
+                stamp,
+            ],
+        )
+        audit(
+            cur,
+            study.id,
+            actor,
+            f"import.{prepared.kind}",
+            {"file": prepared.raw.file_name, "new": new, "updated": updated},
+        )
         return new, updated
 
     progress(0.0, Message("import.progress_writing"))
     new, updated = store.write(apply)
     progress(1.0, Message("import.progress_done"))
-    return ImportResult(prepared.kind, prepared.raw.file_name, len(prepared.raw.frame), new,
-                        updated, tuple(prepared.duplicate_rows), prepared.raw.encoding,
-                        tuple(prepared.warnings))
+    return ImportResult(
+        prepared.kind,
+        prepared.raw.file_name,
+        len(prepared.raw.frame),
+        new,
+        updated,
+        tuple(prepared.duplicate_rows),
+        prepared.raw.encoding,
+        tuple(prepared.warnings),
+    )
 
 
 def _chunks(frame: pd.DataFrame, progress: Progress):
     total = max(len(frame), 1)
     for start in range(0, len(frame), CHUNK_ROWS):
-        yield frame.iloc[start:start + CHUNK_ROWS]
+        yield frame.iloc[start : start + CHUNK_ROWS]
         done = min(start + CHUNK_ROWS, len(frame))
-        progress(done / total,
-                 Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"))
+        progress(
+            done / total, Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}")
+        )
 
 
 def _load_transactions(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int]:
-    before = cur.execute("SELECT count(*) FROM transactions WHERE study_id = ?",
-                         [study_id]).fetchall()[0][0]
+    before = cur.execute(
+        "SELECT count(*) FROM transactions WHERE study_id = ?", [study_id]
+    ).fetchall()[0][0]
     for chunk in _chunks(frame, progress):
         cur.register("incoming", chunk)
         cur.execute(INSERT_TRANSACTIONS, [study_id, actor, stamp, study_id])
         cur.unregister("incoming")
-    after = cur.execute("SELECT count(*) FROM transactions WHERE study_id = ?",
-                        [study_id]).fetchall()[0][0]
+    after = cur.execute(
+        "SELECT count(*) FROM transactions WHERE study_id = ?", [study_id]
+    ).fetchall()[0][0]
     return after - before, 0
 
 
@@ -295,8 +345,12 @@ CREATE OR REPLACE TEMP TABLE changed AS
 SELECT i.* FROM incoming i
 LEFT JOIN customers c ON c.study_id = ? AND c.customer_id = i.customer_id
 WHERE c.customer_id IS NULL
-   OR {" OR ".join(f"(i.{c} IS NOT NULL AND i.{c}::VARCHAR IS DISTINCT FROM c.{c}::VARCHAR)"
-                   for c in _PLAIN_CUSTOMER_FIELDS)}
+   OR {
+    " OR ".join(
+        f"(i.{c} IS NOT NULL AND i.{c}::VARCHAR IS DISTINCT FROM c.{c}::VARCHAR)"
+        for c in _PLAIN_CUSTOMER_FIELDS
+    )
+}
    OR (i.attributes IS NOT NULL AND (c.attributes IS NULL
        OR json_merge_patch(c.attributes, i.attributes)::VARCHAR <> json(c.attributes)::VARCHAR))
 """
@@ -310,7 +364,8 @@ def _load_customers(cur, study_id, frame, actor, stamp, progress) -> tuple[int, 
         counts = cur.execute(
             "SELECT count(*) FILTER (WHERE c.customer_id IS NULL), count(c.customer_id) "
             "FROM changed x LEFT JOIN customers c ON c.study_id = ? AND c.customer_id = x.customer_id",
-            [study_id]).fetchall()[0]
+            [study_id],
+        ).fetchall()[0]
         cur.execute(UPSERT_CUSTOMERS, [study_id, actor, stamp, actor, stamp])
         cur.execute("DROP TABLE changed")
         cur.unregister("incoming")
@@ -329,7 +384,9 @@ def _load_wallet(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int
             "   AND w.estimated_spend <> CAST(i.estimated_spend AS DECIMAL(18, 2)))"
             " FROM incoming i LEFT JOIN wallet_estimates w ON w.study_id = ?"
             "  AND w.customer_id = i.customer_id AND w.period_start = CAST(i.period_start AS DATE)"
-            "  AND w.period_end = CAST(i.period_end AS DATE)", [study_id]).fetchall()[0]
+            "  AND w.period_end = CAST(i.period_end AS DATE)",
+            [study_id],
+        ).fetchall()[0]
         cur.execute(
             "INSERT INTO wallet_estimates (study_id, customer_id, period, period_start, period_end,"
             " estimated_spend, created_by, created_at, updated_by, updated_at)"
@@ -338,16 +395,25 @@ def _load_wallet(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int
             " ON CONFLICT (study_id, customer_id, period_start, period_end) DO UPDATE SET"
             " estimated_spend = excluded.estimated_spend, period = excluded.period,"
             " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [study_id, actor, stamp, actor, stamp])
+            [study_id, actor, stamp, actor, stamp],
+        )
         cur.unregister("incoming")
         new += counts[0]
         updated += counts[1]
     return new, updated
 
 
-def import_file(store: Store, study: Study, kind: str, source: str | Path | bytes, *,
-                actor: str, mapping: dict[str, str] | None = None, file_name: str | None = None,
-                progress: Progress = _no_progress) -> ImportResult:
+def import_file(
+    store: Store,
+    study: Study,
+    kind: str,
+    source: str | Path | bytes,
+    *,
+    actor: str,
+    mapping: dict[str, str] | None = None,
+    file_name: str | None = None,
+    progress: Progress = _no_progress,
+) -> ImportResult:
     """Read, validate and load one file. Raises ImportRejectedError, writing nothing."""
     raw = read_table(source, file_name)
     prepared = prepare(kind, raw, mapping)

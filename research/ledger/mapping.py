@@ -22,53 +22,176 @@ class Field:
     aliases: tuple[str, ...]
 
 
-_ID_ALIASES = ("customer id", "customerid", "customer no", "customer number", "customer code",
-               "cust id", "client id", "account id", "account number", "id",
-               "客户编号", "客户id", "客户代码", "客户号", "客户编码", "编号")
+_ID_ALIASES = (
+    "customer id",
+    "customerid",
+    "customer no",
+    "customer number",
+    "customer code",
+    "cust id",
+    "client id",
+    "account id",
+    "account number",
+    "id",
+    "客户编号",
+    "客户id",
+    "客户代码",
+    "客户号",
+    "客户编码",
+    "编号",
+)
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "customers": (
         Field("customer_id", "text", True, _ID_ALIASES),
-        Field("name", "text", False, ("name", "customer name", "company", "company name",
-                                      "account name", "客户名称", "客户名", "公司名称", "名称", "姓名")),
-        Field("contact_person", "text", False, ("contact", "contact person", "contact name",
-                                                "联系人", "联系人姓名")),
-        Field("phone", "text", False, ("phone", "telephone", "tel", "mobile", "phone number",
-                                       "电话", "手机", "联系电话", "手机号", "电话号码")),
+        Field(
+            "name",
+            "text",
+            False,
+            (
+                "name",
+                "customer name",
+                "company",
+                "company name",
+                "account name",
+                "客户名称",
+                "客户名",
+                "公司名称",
+                "名称",
+                "姓名",
+            ),
+        ),
+        Field(
+            "contact_person",
+            "text",
+            False,
+            ("contact", "contact person", "contact name", "联系人", "联系人姓名"),
+        ),
+        Field(
+            "phone",
+            "text",
+            False,
+            (
+                "phone",
+                "telephone",
+                "tel",
+                "mobile",
+                "phone number",
+                "电话",
+                "手机",
+                "联系电话",
+                "手机号",
+                "电话号码",
+            ),
+        ),
         Field("email", "text", False, ("email", "e-mail", "mail", "邮箱", "电子邮件", "电子邮箱")),
-        Field("owner", "text", False, ("owner", "salesperson", "sales rep", "account manager",
-                                       "负责人", "销售", "销售员", "客户经理", "业务员")),
-        Field("region", "text", False, ("region", "area", "province", "territory",
-                                        "地区", "区域", "省份", "大区")),
+        Field(
+            "owner",
+            "text",
+            False,
+            (
+                "owner",
+                "salesperson",
+                "sales rep",
+                "account manager",
+                "负责人",
+                "销售",
+                "销售员",
+                "客户经理",
+                "业务员",
+            ),
+        ),
+        Field(
+            "region",
+            "text",
+            False,
+            ("region", "area", "province", "territory", "地区", "区域", "省份", "大区"),
+        ),
         Field("industry", "text", False, ("industry", "sector", "segment", "行业", "所属行业")),
         Field("size", "text", False, ("size", "company size", "employees", "规模", "企业规模")),
         Field("age_band", "text", False, ("age band", "age group", "age", "年龄段", "年龄")),
-        Field("income_band", "text", False, ("income band", "income", "收入", "收入水平", "收入段")),
+        Field(
+            "income_band", "text", False, ("income band", "income", "收入", "收入水平", "收入段")
+        ),
         Field("education", "text", False, ("education", "学历", "教育程度")),
     ),
     "transactions": (
         Field("customer_id", "text", True, _ID_ALIASES),
-        Field("date", "date", True, ("date", "transaction date", "order date", "invoice date",
-                                     "日期", "交易日期", "订单日期", "下单日期", "开票日期")),
-        Field("amount", "money", True, ("amount", "sales", "revenue", "value", "net amount",
-                                        "total", "金额", "销售额", "交易金额", "订单金额", "含税金额")),
+        Field(
+            "date",
+            "date",
+            True,
+            (
+                "date",
+                "transaction date",
+                "order date",
+                "invoice date",
+                "日期",
+                "交易日期",
+                "订单日期",
+                "下单日期",
+                "开票日期",
+            ),
+        ),
+        Field(
+            "amount",
+            "money",
+            True,
+            (
+                "amount",
+                "sales",
+                "revenue",
+                "value",
+                "net amount",
+                "total",
+                "金额",
+                "销售额",
+                "交易金额",
+                "订单金额",
+                "含税金额",
+            ),
+        ),
         Field("quantity", "number", False, ("quantity", "qty", "units", "数量")),
-        Field("product_line", "text", False, ("product line", "product", "category",
-                                              "产品线", "产品", "品类")),
-        Field("margin", "money", False, ("margin", "gross margin", "profit", "gross profit",
-                                         "毛利", "利润", "毛利额")),
+        Field(
+            "product_line",
+            "text",
+            False,
+            ("product line", "product", "category", "产品线", "产品", "品类"),
+        ),
+        Field(
+            "margin",
+            "money",
+            False,
+            ("margin", "gross margin", "profit", "gross profit", "毛利", "利润", "毛利额"),
+        ),
     ),
     "wallet": (
         Field("customer_id", "text", True, _ID_ALIASES),
-        Field("period", "period", True, ("period", "quarter", "year", "month",
-                                         "期间", "周期", "季度", "年度", "月份")),
-        Field("estimated_spend", "money", True, ("estimated spend", "wallet", "wallet estimate",
-                                                 "category spend", "total category spend",
-                                                 "钱包", "品类总支出", "预计支出", "采购总额",
-                                                 "钱包份额估计")),
+        Field(
+            "period",
+            "period",
+            True,
+            ("period", "quarter", "year", "month", "期间", "周期", "季度", "年度", "月份"),
+        ),
+        Field(
+            "estimated_spend",
+            "money",
+            True,
+            (
+                "estimated spend",
+                "wallet",
+                "wallet estimate",
+                "category spend",
+                "total category spend",
+                "钱包",
+                "品类总支出",
+                "预计支出",
+                "采购总额",
+                "钱包份额估计",
+            ),
+        ),
     ),
 }
-
 
 
 def _normalise_header(name: str) -> str:
@@ -108,16 +231,18 @@ def check_kind(kind: str) -> None:
         raise ImportRejectedError("import.unknown_kind", kind=kind, kinds=", ".join(KINDS))
 
 
-def resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | None) -> dict[str, str]:
+def resolve_mapping(
+    kind: str, columns: list[str], overrides: dict[str, str] | None
+) -> dict[str, str]:
     known = {f.name for f in FIELDS[kind]}
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     for target, source in overrides.items():
         if target not in known:
-            raise ImportRejectedError("import.unknown_field", field=target, kind=kind,
-                                      fields=", ".join(sorted(known)))
+            raise ImportRejectedError(
+                "import.unknown_field", field=target, kind=kind, fields=", ".join(sorted(known))
+            )
         if source not in columns:
-            raise ImportRejectedError("import.no_column", column=source,
-                                      columns=", ".join(columns))
+            raise ImportRejectedError("import.no_column", column=source, columns=", ".join(columns))
     mapping = suggest_mapping(kind, columns)
     # an explicit choice wins, and frees the column from any guessed field
     for target, source in overrides.items():
@@ -125,7 +250,7 @@ def resolve_mapping(kind: str, columns: list[str], overrides: dict[str, str] | N
         mapping[target] = source
     missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapping]
     if missing:
-        raise ImportRejectedError("import.missing_fields", fields=", ".join(missing),
-                                  columns=", ".join(columns))
+        raise ImportRejectedError(
+            "import.missing_fields", fields=", ".join(missing), columns=", ".join(columns)
+        )
     return mapping
-

@@ -30,7 +30,6 @@ class RawTable:
     is_excel: bool
 
 
-
 def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawTable:
     """Read a CSV or .xlsx file into text columns.
 
@@ -51,8 +50,9 @@ def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawT
     is_excel = data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm", ".xls"))
     if is_excel:
         try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="calamine",
-                                  keep_default_na=False)
+            frame = pd.read_excel(
+                io.BytesIO(data), dtype=str, engine="calamine", keep_default_na=False
+            )
         except Exception as e:  # calamine raises its own error types
             raise ImportRejectedError("import.bad_excel", file=file_name, detail=str(e)) from e
         encoding = None
@@ -60,8 +60,14 @@ def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawT
         text, encoding = decode(data)
         delimiter = _sniff_delimiter(text)
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                sep=delimiter, skipinitialspace=True, engine="python")
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=delimiter,
+                skipinitialspace=True,
+                engine="python",
+            )
         except (pd.errors.ParserError, csv.Error) as e:
             raise ImportRejectedError("import.bad_csv", file=file_name, detail=str(e)) from e
     frame = frame.fillna("").astype(object)
@@ -86,8 +92,11 @@ def decode(data: bytes) -> tuple[str, str]:
     # users' files are Chinese, so where GB18030 reads the bytes cleanly it wins over
     # another CJK guess, and over any guess that charset-normalizer found no more
     # plausible than GB18030 (a real Big5 file does not list GB18030 at all).
-    if best is None or best.encoding.replace("-", "_").lower() in _OTHER_CJK_ENCODINGS \
-            or any(_is_gb(m.encoding) for m in matches):
+    if (
+        best is None
+        or best.encoding.replace("-", "_").lower() in _OTHER_CJK_ENCODINGS
+        or any(_is_gb(m.encoding) for m in matches)
+    ):
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
@@ -101,8 +110,13 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def _is_gb(encoding: str) -> bool:
-    return encoding.lower().replace("-", "").replace("_", "") in {"gbk", "gb2312", "gb18030",
-                                                                   "cp936", "hz"}
+    return encoding.lower().replace("-", "").replace("_", "") in {
+        "gbk",
+        "gb2312",
+        "gb18030",
+        "cp936",
+        "hz",
+    }
 
 
 _OTHER_CJK_ENCODINGS = {"cp949", "euc_kr", "johab", "shift_jis", "cp932", "euc_jp", "iso2022_jp"}
@@ -114,4 +128,3 @@ def _sniff_delimiter(text: str) -> str:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         return ","
-

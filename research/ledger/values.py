@@ -22,7 +22,8 @@ _EURO_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})+,\d+$|^-?\d{1,3}(\.\d{3}){2,}$|^
 # "2024-03-05 13:45:10", "2024-03-05T13:45:10+08:00", "3/5/2024 1:02 PM", "2024/3/5 下午 1:02".
 _TIME_SUFFIX = re.compile(
     r"(?i)(?:\s+|T)(?:(?:上午|下午|am|pm)\s*)?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
-    r"\s*(?:am|pm|上午|下午)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$")
+    r"\s*(?:am|pm|上午|下午)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$"
+)
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY_OR_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _COMPACT = re.compile(r"^\d{8}$")
@@ -43,7 +44,9 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     negative = text.str.match(r"^\(.*\)$") | text.str.endswith("-")
     text = text.str.strip("()").str.rstrip("-")
     euro = text.str.match(_EURO_NUMBER) & ~text.str.match(r"^-?\d{1,3}(,\d{3})+$")
-    text = text.where(~euro, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    text = text.where(
+        ~euro, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    )
     text = text.str.replace(",", "", regex=False)
     ok = text.str.match(_PLAIN_NUMBER)
     numbers = pd.to_numeric(text.where(ok), errors="coerce")
@@ -51,8 +54,9 @@ def parse_money(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return numbers, ~ok
 
 
-def parse_dates(values: pd.Series, *, excel: bool = False
-                ) -> tuple[pd.Series, pd.Series, list[Message]]:
+def parse_dates(
+    values: pd.Series, *, excel: bool = False
+) -> tuple[pd.Series, pd.Series, list[Message]]:
     """Parse dates written as 2024-03-05, 2024/3/5, 2024.3.5, 20240305, 2024年3月5日,
     05/03/2024 or 03/05/2024 (day or month first, decided per column), 5 Mar 2024, with or
     without a time, and Excel serial numbers in .xlsx files.
@@ -61,7 +65,9 @@ def parse_dates(values: pd.Series, *, excel: bool = False
     """
     warnings: list[Message] = []
     text = values.astype(str).str.strip()
-    text = text.str.replace(r"(\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", r"\1-\2-\3", regex=True)
+    text = text.str.replace(
+        r"(\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?", r"\1-\2-\3", regex=True
+    )
     text = text.str.replace(_TIME_SUFFIX, "", regex=True)
     # microseconds, not pandas' default nanoseconds: a sentinel such as 0001-01-01 or
     # 9999-12-31 must become a problem for its row, not an out-of-bounds exception
@@ -72,7 +78,9 @@ def parse_dates(values: pd.Series, *, excel: bool = False
     if is_ymd.any():
         result[is_ymd] = pd.to_datetime(
             ymd[0][is_ymd] + "-" + ymd[1][is_ymd] + "-" + ymd[2][is_ymd],
-            format="%Y-%m-%d", errors="coerce")
+            format="%Y-%m-%d",
+            errors="coerce",
+        )
 
     compact = text.str.match(_COMPACT)
     if compact.any():
@@ -97,12 +105,15 @@ def parse_dates(values: pd.Series, *, excel: bool = False
         day, month = (first, second) if dayfirst else (second, first)
         result[is_other] = pd.to_datetime(
             other[2][is_other] + "-" + month.astype(str) + "-" + day.astype(str),
-            format="%Y-%m-%d", errors="coerce")
+            format="%Y-%m-%d",
+            errors="coerce",
+        )
 
     serial = text.str.match(_EXCEL_SERIAL) if excel else pd.Series(False, index=text.index)
     if serial.any():
         result[serial] = pd.to_datetime(
-            text[serial].astype(float), unit="D", origin="1899-12-30", errors="coerce")
+            text[serial].astype(float), unit="D", origin="1899-12-30", errors="coerce"
+        )
 
     rest = ~(is_ymd | compact | is_other | serial) & (text != "")
     if rest.any():
@@ -184,4 +195,3 @@ def parse_period(label: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
             start = pd.Timestamp(int(m[1]), 6 * (h - 1) + 1, 1)
             return start, start + pd.DateOffset(months=6)
     return None
-

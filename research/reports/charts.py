@@ -17,10 +17,13 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Helvetica, Arial, sans-s
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
-    fig.update_layout(title={"text": title, "x": 0}, font={"family": FONT, "size": 14},
-                      margin={"l": 10, "r": 10, "t": 60, "b": 10}, template="plotly_white",
-                      legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right",
-                              "yanchor": "bottom"})
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        font={"family": FONT, "size": 14},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        template="plotly_white",
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+    )
     return fig
 
 
@@ -36,24 +39,39 @@ def spend_lost_by_segment(grouped: pd.DataFrame, t: Translator) -> go.Figure:
         sums = [float(part["sum"].get(s, 0.0)) for s in SEGMENTS]
         counts = [int(part["count"].get(s, 0)) for s in SEGMENTS]
         fig.add_bar(
-            x=labels, y=sums, name=t.status(status), marker_color=STATUS_COLOURS[status],
+            x=labels,
+            y=sums,
+            name=t.status(status),
+            marker_color=STATUS_COLOURS[status],
             customdata=counts,
-            text=[t.money_short(v) if v else "" for v in sums], textposition="inside",
-            textangle=0, insidetextanchor="middle",
+            text=[t.money_short(v) if v else "" for v in sums],
+            textposition="inside",
+            textangle=0,
+            insidetextanchor="middle",
             hovertext=[t.money(v) for v in sums],
-            hovertemplate="%{x}<br>" + t.status(status) + ": %{hovertext}<br>"
-                          + t("chart.defectors") + ": %{customdata}<extra></extra>",
+            hovertemplate="%{x}<br>"
+            + t.status(status)
+            + ": %{hovertext}<br>"
+            + t("chart.defectors")
+            + ": %{customdata}<extra></extra>",
         )
-    fig.update_layout(barmode="stack", yaxis_title=t("chart.spend_lost_axis"),
-                      yaxis_tickformat="~s", uniformtext={"minsize": 11, "mode": "hide"})
+    fig.update_layout(
+        barmode="stack",
+        yaxis_title=t("chart.spend_lost_axis"),
+        yaxis_tickformat="~s",
+        uniformtext={"minsize": 11, "mode": "hide"},
+    )
     return _layout(fig, t("chart.spend_lost_title"))
 
 
 def study_funnel(summary: StudySummary, t: Translator) -> go.Figure:
-    fig = go.Figure(go.Funnel(
-        y=[t(f"funnel.{stage.key}") for stage in summary.funnel],
-        x=[stage.count for stage in summary.funnel],
-        text=[t.number(stage.count) for stage in summary.funnel], textinfo="text",
-        marker={"color": ["#34495e", "#2c7fb8", "#e67e22", "#c0392b", "#27ae60"]},
-    ))
+    fig = go.Figure(
+        go.Funnel(
+            y=[t(f"funnel.{stage.key}") for stage in summary.funnel],
+            x=[stage.count for stage in summary.funnel],
+            text=[t.number(stage.count) for stage in summary.funnel],
+            textinfo="text",
+            marker={"color": ["#34495e", "#2c7fb8", "#e67e22", "#c0392b", "#27ae60"]},
+        )
+    )
     return _layout(fig, t("chart.funnel_title"))

@@ -53,8 +53,11 @@ class Periods:
 
 
 def periods(as_of: date, window_months: int) -> Periods:
-    return Periods(as_of - relativedelta(months=2 * window_months),
-                   as_of - relativedelta(months=window_months), as_of)
+    return Periods(
+        as_of - relativedelta(months=2 * window_months),
+        as_of - relativedelta(months=window_months),
+        as_of,
+    )
 
 
 CLASSIFY = """
@@ -182,8 +185,9 @@ FROM ranked
 
 def _without_margin(sql: str) -> str:
     for margin_sum, column in (
-            ("sum(margin)", "day_margin"),
-            ("sum(day_margin) FILTER (WHERE date >= $b0 AND date < $b1)", "baseline_margin")):
+        ("sum(margin)", "day_margin"),
+        ("sum(day_margin) FILTER (WHERE date >= $b0 AND date < $b1)", "baseline_margin"),
+    ):
         if f"{margin_sum} AS {column}" not in sql:
             raise AssertionError(f"CLASSIFY no longer computes {column} as {margin_sum}")
         sql = sql.replace(f"{margin_sum} AS {column}", f"CAST(NULL AS DECIMAL(38, 2)) AS {column}")
@@ -207,14 +211,19 @@ def _params(store: Store, study: Study, actor: str) -> dict:
             "SELECT count(margin) > 0 FROM transactions WHERE study_id = ?", [study.id]
         ).fetchall()[0][0]
     return {
-        "sid": study.id, "b0": p.baseline_start, "b1": p.recent_start, "asof": p.as_of,
+        "sid": study.id,
+        "b0": p.baseline_start,
+        "b1": p.recent_start,
+        "asof": p.as_of,
         "keep": Decimal(str(round(1 - study.drop_threshold, 6))),
-        "k": study.gap_multiple, "use_margin": bool(has_margin),
+        "k": study.gap_multiple,
+        "use_margin": bool(has_margin),
         # cumulative cut-offs rounded, so 0.1 + 0.2 is 0.3 and not 0.30000000000000004
         "cut_best": round(study.best_core_pct, 9),
         "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
         "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
-        "actor": actor, "stamp": now(),
+        "actor": actor,
+        "stamp": now(),
     }
 
 
@@ -235,11 +244,21 @@ def run_detection(store: Store, study: Study, *, actor: str) -> int:
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         cur.execute("DELETE FROM detection_results WHERE study_id = ?", [study.id])
         cur.execute(f"INSERT INTO detection_results {_classify_sql(params)}", params)
-        count = cur.execute("SELECT count(*) FROM detection_results WHERE study_id = ?",
-                            [study.id]).fetchall()[0][0]
-        audit(cur, study.id, actor, "detection.run",
-              {"as_of": study.as_of, "window_months": study.window_months,
-               "drop_threshold": study.drop_threshold, "customers": count})
+        count = cur.execute(
+            "SELECT count(*) FROM detection_results WHERE study_id = ?", [study.id]
+        ).fetchall()[0][0]
+        audit(
+            cur,
+            study.id,
+            actor,
+            "detection.run",
+            {
+                "as_of": study.as_of,
+                "window_months": study.window_months,
+                "drop_threshold": study.drop_threshold,
+                "customers": count,
+            },
+        )
         return count
 
     return store.write(apply)
@@ -251,7 +270,8 @@ def is_stale(store: Store, study: Study) -> bool:
         rows = cur.execute(
             "SELECT (SELECT max(computed_at) FROM detection_results WHERE study_id = $sid),"
             " (SELECT max(created_at) FROM imports WHERE study_id = $sid)",
-            {"sid": study.id}).fetchall()
+            {"sid": study.id},
+        ).fetchall()
     computed, imported = rows[0]
     if computed is None:
         return bool(imported)
@@ -302,15 +322,19 @@ def counts_by_status_segment(frame: pd.DataFrame) -> pd.DataFrame:
 def spend_lost_by_segment(frame: pd.DataFrame) -> pd.DataFrame:
     """Spend lost by defectors (full and partial), per segment and defection type."""
     defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
-    grouped = (defectors.assign(spend_lost=defectors["spend_lost"].astype(float))
-               .groupby(["segment", "status"], observed=True)["spend_lost"].agg(["sum", "count"])
-               .reset_index())
+    grouped = (
+        defectors.assign(spend_lost=defectors["spend_lost"].astype(float))
+        .groupby(["segment", "status"], observed=True)["spend_lost"]
+        .agg(["sum", "count"])
+        .reset_index()
+    )
     grouped["segment"] = pd.Categorical(grouped["segment"], SEGMENTS, ordered=True)
     return grouped.sort_values(["segment", "status"]).reset_index(drop=True)
 
 
-def mark_former_customer(store: Store, study: Study, customer_id: str, reason: str, *,
-                         actor: str) -> None:
+def mark_former_customer(
+    store: Store, study: Study, customer_id: str, reason: str, *, actor: str
+) -> None:
     """Record that screening found this defector left the category.
 
     Raises ResearchError if the reason is blank.
@@ -323,16 +347,21 @@ def mark_former_customer(store: Store, study: Study, customer_id: str, reason: s
             "INSERT INTO former_customers VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
             " reason = excluded.reason, created_by = excluded.created_by,"
             " created_at = excluded.created_at",
-            [study.id, customer_id, reason.strip(), actor, now()])
-        audit(cur, study.id, actor, "customer.former", {"customer_id": customer_id, "reason": reason})
+            [study.id, customer_id, reason.strip(), actor, now()],
+        )
+        audit(
+            cur, study.id, actor, "customer.former", {"customer_id": customer_id, "reason": reason}
+        )
 
     store.write(apply)
 
 
 def unmark_former_customer(store: Store, study: Study, customer_id: str, *, actor: str) -> None:
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute("DELETE FROM former_customers WHERE study_id = ? AND customer_id = ?",
-                    [study.id, customer_id])
+        cur.execute(
+            "DELETE FROM former_customers WHERE study_id = ? AND customer_id = ?",
+            [study.id, customer_id],
+        )
         audit(cur, study.id, actor, "customer.not_former", {"customer_id": customer_id})
 
     store.write(apply)

@@ -48,7 +48,9 @@ def allocate(size: int, weights: dict[str, float], available: dict[str, int]) ->
         shares = {s: remaining * weights[s] / total for s in open_segments}
         whole = {s: int(shares[s]) for s in open_segments}
         left = remaining - sum(whole.values())
-        by_remainder = sorted(open_segments, key=lambda s: (-(shares[s] - whole[s]), SEGMENTS.index(s)))
+        by_remainder = sorted(
+            open_segments, key=lambda s: (-(shares[s] - whole[s]), SEGMENTS.index(s))
+        )
         for s in by_remainder[:left]:
             whole[s] += 1
         for s in open_segments:
@@ -71,10 +73,16 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> list[SegmentDraw]:
     with store.cursor() as cur:
         manual = cur.execute(
             "SELECT customer_id, included FROM target_list WHERE study_id = ? AND source = 'manual'"
-            " OR (study_id = ? AND NOT included)", [study.id, study.id]).fetchall()
+            " OR (study_id = ? AND NOT included)",
+            [study.id, study.id],
+        ).fetchall()
         # people who asked never to be called again are never drawn again (research/desk/calls.py)
-        never = {r[0] for r in cur.execute("SELECT customer_id FROM do_not_call WHERE study_id = ?",
-                                           [study.id]).fetchall()}
+        never = {
+            r[0]
+            for r in cur.execute(
+                "SELECT customer_id FROM do_not_call WHERE study_id = ?", [study.id]
+            ).fetchall()
+        }
     hand_made = {cid for cid, _ in manual} | never
     kept = sum(1 for _, included in manual if included)
     pool = defectors[~defectors["customer_id"].isin(hand_made)]
@@ -90,14 +98,23 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> list[SegmentDraw]:
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute("DELETE FROM target_list WHERE study_id = ? AND source = 'sample' AND included"
-                    " AND customer_id NOT IN (SELECT customer_id FROM do_not_call"
-                    " WHERE study_id = ?)", [study.id, study.id])  # their calls stay counted
+        cur.execute(
+            "DELETE FROM target_list WHERE study_id = ? AND source = 'sample' AND included"
+            " AND customer_id NOT IN (SELECT customer_id FROM do_not_call"
+            " WHERE study_id = ?)",
+            [study.id, study.id],
+        )  # their calls stay counted
         cur.executemany(
             "INSERT INTO target_list VALUES (?, ?, 'sample', TRUE, NULL, ?, ?, ?, ?)",
-            [[study.id, cid, actor, stamp, actor, stamp] for cid in chosen])
-        audit(cur, study.id, actor, "targets.draw",
-              {"seed": study.sample_seed, "size": study.target_sample_size, "drawn": len(chosen)})
+            [[study.id, cid, actor, stamp, actor, stamp] for cid in chosen],
+        )
+        audit(
+            cur,
+            study.id,
+            actor,
+            "targets.draw",
+            {"seed": study.sample_seed, "size": study.target_sample_size, "drawn": len(chosen)},
+        )
 
     store.write(apply)
     return [SegmentDraw(s, weights[s], available[s], quota[s], quota[s]) for s in SEGMENTS]
@@ -112,15 +129,18 @@ def add_target(store: Store, study: Study, customer_id: str, reason: str, *, act
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        known = cur.execute("SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id = ?",
-                            [study.id, customer_id]).fetchall()
+        known = cur.execute(
+            "SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id = ?",
+            [study.id, customer_id],
+        ).fetchall()
         if not known:
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
         cur.execute(
             "INSERT INTO target_list VALUES (?, ?, 'manual', TRUE, ?, ?, ?, ?, ?)"
             " ON CONFLICT DO UPDATE SET source = 'manual', included = TRUE, reason = excluded.reason,"
             " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [study.id, customer_id, reason, actor, stamp, actor, stamp])
+            [study.id, customer_id, reason, actor, stamp, actor, stamp],
+        )
         audit(cur, study.id, actor, "targets.add", {"customer_id": customer_id, "reason": reason})
 
     store.write(apply)
@@ -136,10 +156,13 @@ def remove_target(store: Store, study: Study, customer_id: str, reason: str, *, 
         found = cur.execute(
             "UPDATE target_list SET included = FALSE, reason = ?, updated_by = ?, updated_at = ?"
             " WHERE study_id = ? AND customer_id = ? AND included RETURNING customer_id",
-            [reason, actor, now(), study.id, customer_id]).fetchall()
+            [reason, actor, now(), study.id, customer_id],
+        ).fetchall()
         if not found:
             raise ResearchError("error.not_on_list", customer_id=customer_id)
-        audit(cur, study.id, actor, "targets.remove", {"customer_id": customer_id, "reason": reason})
+        audit(
+            cur, study.id, actor, "targets.remove", {"customer_id": customer_id, "reason": reason}
+        )
 
     store.write(apply)
 

@@ -43,16 +43,25 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+        ],
     }
 
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1440, "height": 1000},
-            "accept_downloads": True}
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1440, "height": 1000},
+        "accept_downloads": True,
+    }
 
 
 def _free_port() -> int:
@@ -71,10 +80,26 @@ def start_server(folder: Path, n_customers: int = 400):
     env = {**os.environ, "DEFECTORS_DB": str(db), "DEFECTORS_USER": "browser-tester"}
     log = open(folder / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -126,7 +151,8 @@ def shot(request):
         if charts:
             page.wait_for_function(
                 f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
-                timeout=30_000)
+                timeout=30_000,
+            )
         # Streamlit scrolls its main block, not the document: grow the viewport to fit it
         size = page.viewport_size
         height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
@@ -145,7 +171,8 @@ def wait_for_app(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=stStatusWidget]')"
         " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_timeout(300)
 
 
@@ -167,5 +194,3 @@ def demo_files(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("exports")
     write_files(folder, date(2026, 11, 1), n_customers=150)
     return folder
-
-

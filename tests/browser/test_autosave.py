@@ -30,10 +30,23 @@ def harness(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(HARNESS), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        env={**os.environ, "DEFECTORS_DB": str(db)}, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(HARNESS),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        env={**os.environ, "DEFECTORS_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -57,7 +70,8 @@ def test_text_is_saved_while_typing_without_leaving_the_field(page, harness, wai
     notes(page).press_sequentially("客户说价格太高 price too high", delay=20)
     # no blur, no Ctrl+Enter: the page still shows that it was stored
     expect(page.get_by_text("stored: '客户说价格太高 price too high' (version 2)")).to_be_visible(
-        timeout=10_000)
+        timeout=10_000
+    )
     page.reload()
     wait(page)
     expect(notes(page)).to_have_value("客户说价格太高 price too high")
@@ -83,12 +97,13 @@ def test_a_colleagues_save_is_shown_not_overwritten(browser, harness, wait):
     wait(second)
     notes(first).click()
     notes(first).press_sequentially("Wang's notes", delay=10)
-    expect(first.get_by_text("stored: \"Wang's notes\" (version 2)")).to_be_visible(timeout=10_000)
+    expect(first.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible(timeout=10_000)
     # the second tab still shows version 1 and types on top of it
     notes(second).click()
     notes(second).press_sequentially("Li's notes", delay=10)
-    expect(second.get_by_text("conflict: theirs=\"Wang's notes\" mine=\"Li's notes\"")).to_be_visible(
-        timeout=10_000)
+    expect(second.get_by_text('conflict: theirs="Wang\'s notes" mine="Li\'s notes"')).to_be_visible(
+        timeout=10_000
+    )
     first.reload()
     wait(first)
     expect(notes(first)).to_have_value("Wang's notes")  # nothing overwritten

@@ -42,12 +42,14 @@ def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, sho
     notes.click()
     notes.press_sequentially("嫌交货太慢 delivery too slow", delay=15)
     expect(page.get_by_text(re.compile(r"Saved · last by browser-tester"))).to_be_visible(
-        timeout=15_000)
+        timeout=15_000
+    )
     page.reload()
     wait(page)
     expect(page.get_by_role("heading", name=who, exact=True)).to_be_visible()
-    expect(page.locator("textarea").first).to_have_value("嫌交货太慢 delivery too slow",
-                                                         timeout=15_000)
+    expect(page.locator("textarea").first).to_have_value(
+        "嫌交货太慢 delivery too slow", timeout=15_000
+    )
 
     # log the call: reached
     form = page.locator("[data-testid=stForm]").first

@@ -10,12 +10,20 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-WHYS = ["The minimum order went up", "Head office wanted bigger orders",
-        "Logistics cost per order was the only measure", "Nobody asked small labs",
-        "Pricing policy ignores customer size"]
-SATISFACTION = {"Product quality": "Highly satisfied", "Service quality": "Fairly satisfied",
-                "Delivery / logistics": "No opinion", "Value for money": "Somewhat dissatisfied",
-                "Communication": "Very dissatisfied"}
+WHYS = [
+    "The minimum order went up",
+    "Head office wanted bigger orders",
+    "Logistics cost per order was the only measure",
+    "Nobody asked small labs",
+    "Pricing policy ignores customer size",
+]
+SATISFACTION = {
+    "Product quality": "Highly satisfied",
+    "Service quality": "Fairly satisfied",
+    "Delivery / logistics": "No opinion",
+    "Value for money": "Somewhat dissatisfied",
+    "Communication": "Very dissatisfied",
+}
 
 
 def widget(page, fid: int, name: str):
@@ -47,7 +55,8 @@ def type_text(page, area, text: str, wait) -> None:
 
 
 def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
-        browser, server, wait, shot):
+    browser, server, wait, shot
+):
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     # the app's front door first: on a freshly started server Streamlit runs a page file
     # on its own (without app.py) when a session's first URL names it
@@ -74,13 +83,17 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     pick(page, widget(page, fid, "primary_code"), "Policy change", wait)
     # pre-filled from the codebook
     expect(widget(page, fid, "controllable").get_by_role("radio", name="Yes")).to_be_checked()
-    expect(widget(page, fid, "voluntary").get_by_role(
-        "radio", name="Involuntary (pushed out by us)")).to_be_checked()
+    expect(
+        widget(page, fid, "voluntary").get_by_role("radio", name="Involuntary (pushed out by us)")
+    ).to_be_checked()
     pick(page, widget(page, fid, "secondary_codes"), "Lower price", wait)
     for i, why in enumerate(WHYS, 1):
         type_text(page, text_area(page, fid, f"why_{i}"), why, wait)
-    for name, (label, answer) in zip(["sat_product", "sat_service", "sat_delivery", "sat_value",
-                                      "sat_communication"], SATISFACTION.items(), strict=True):
+    for name, (label, answer) in zip(
+        ["sat_product", "sat_service", "sat_delivery", "sat_value", "sat_communication"],
+        SATISFACTION.items(),
+        strict=True,
+    ):
         expect(widget(page, fid, name)).to_contain_text(label)
         choose(page, widget(page, fid, name), answer, wait)
     pick(page, widget(page, fid, "lifecycle_stage"), "Routine ordering", wait)
@@ -90,13 +103,19 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     type_text(page, quote, "我们是个小实验室，放不下那么多货。", wait)
     quote_tag = page.locator(f"[class*='st-key-interview_{fid}_qcode_']")
     pick(page, quote_tag, "Policy change", wait)
-    type_text(page, text_area(page, fid, "summary"),
-              "Pushed out by the new minimum order value; involuntary.", wait)
+    type_text(
+        page,
+        text_area(page, fid, "summary"),
+        "Pushed out by the new minimum order value; involuntary.",
+        wait,
+    )
     choose(page, widget(page, fid, "win_back"), "Maybe", wait)
-    type_text(page, text_area(page, fid, "win_back_needs"), "An exception to the minimum order",
-              wait)
+    type_text(
+        page, text_area(page, fid, "win_back_needs"), "An exception to the minimum order", wait
+    )
     expect(text_area(page, fid, "win_back_needs")).to_have_value(
-        "An exception to the minimum order")
+        "An exception to the minimum order"
+    )
     page.wait_for_timeout(1500)  # the last debounce
     shot(page, "recorded")
     assert page.locator("[data-testid=stException]").count() == 0
@@ -106,33 +125,45 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     again = browser.new_page(viewport={"width": 1440, "height": 1000})
     again.goto(server["url"] + f"/interview?finding={fid}")
     wait(again)
-    expect(widget(again, fid, "defection_type").get_by_role(
-        "radio", name="Partial defector")).to_be_checked()
-    expect(widget(again, fid, "destination").get_by_role(
-        "radio", name="To a competitor")).to_be_checked()
+    expect(
+        widget(again, fid, "defection_type").get_by_role("radio", name="Partial defector")
+    ).to_be_checked()
+    expect(
+        widget(again, fid, "destination").get_by_role("radio", name="To a competitor")
+    ).to_be_checked()
     expect(text_area(again, fid, "competitor")).to_have_value("Pioneer Scientific")
     expect(widget(again, fid, "primary_code").get_by_role("combobox")).to_have_value(
-        re.compile("Policy change"))
+        re.compile("Policy change")
+    )
     expect(widget(again, fid, "secondary_codes")).to_contain_text("Lower price")
     expect(widget(again, fid, "controllable").get_by_role("radio", name="Yes")).to_be_checked()
-    expect(widget(again, fid, "voluntary").get_by_role(
-        "radio", name="Involuntary (pushed out by us)")).to_be_checked()
+    expect(
+        widget(again, fid, "voluntary").get_by_role("radio", name="Involuntary (pushed out by us)")
+    ).to_be_checked()
     for i, why in enumerate(WHYS, 1):
         expect(text_area(again, fid, f"why_{i}")).to_have_value(why)
-    for name, answer in zip(["sat_product", "sat_service", "sat_delivery", "sat_value",
-                             "sat_communication"], SATISFACTION.values(), strict=True):
+    for name, answer in zip(
+        ["sat_product", "sat_service", "sat_delivery", "sat_value", "sat_communication"],
+        SATISFACTION.values(),
+        strict=True,
+    ):
         expect(widget(again, fid, name).get_by_role("radio", name=answer)).to_be_checked()
     expect(widget(again, fid, "lifecycle_stage").get_by_role("combobox")).to_have_value(
-        "Routine ordering")
-    expect(again.locator(f"[class*='st-key-_autosave_interview_{fid}_quote_'] textarea")
-           ).to_have_value("我们是个小实验室，放不下那么多货。")
-    expect(again.locator(f"[class*='st-key-interview_{fid}_qcode_']").get_by_role("combobox")
-           ).to_have_value(re.compile("Policy change"))
+        "Routine ordering"
+    )
+    expect(
+        again.locator(f"[class*='st-key-_autosave_interview_{fid}_quote_'] textarea")
+    ).to_have_value("我们是个小实验室，放不下那么多货。")
+    expect(
+        again.locator(f"[class*='st-key-interview_{fid}_qcode_']").get_by_role("combobox")
+    ).to_have_value(re.compile("Policy change"))
     expect(text_area(again, fid, "summary")).to_have_value(
-        "Pushed out by the new minimum order value; involuntary.")
+        "Pushed out by the new minimum order value; involuntary."
+    )
     expect(widget(again, fid, "win_back").get_by_role("radio", name="Maybe")).to_be_checked()
     expect(text_area(again, fid, "win_back_needs")).to_have_value(
-        "An exception to the minimum order")
+        "An exception to the minimum order"
+    )
     shot(again, "reopened")
 
     # mark it final: the form locks, and the page says so
@@ -192,9 +223,11 @@ def test_study_agreement_and_a_chinese_interview_record(app_page, wait, shot):
 def test_import_past_findings_mapping_an_unknown_label(app_page, wait, shot, tmp_path):
     page = app_page
     past = tmp_path / "past-study.csv"
-    past.write_text("Customer ID,Churn Category,Churn Reason\n"
-                    "T1,Price,Price too high\nT2,Other,Moved\nT3,Price,Price too high\n",
-                    encoding="utf-8")
+    past.write_text(
+        "Customer ID,Churn Category,Churn Reason\n"
+        "T1,Price,Price too high\nT2,Other,Moved\nT3,Price,Price too high\n",
+        encoding="utf-8",
+    )
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="Import data").click()
     wait(page)
     page.get_by_role("tab", name="Findings").click()
@@ -203,8 +236,10 @@ def test_import_past_findings_mapping_an_unknown_label(app_page, wait, shot, tmp
     wait(page)
     expect(panel.get_by_text("2 cause label(s) not in the codebook")).to_be_visible()
     expect(panel.get_by_role("button", name="Import 3 findings")).to_be_disabled()
-    for label, code in [("“Price too high” (2 rows)", "Price / value"),
-                        ("“Moved” (1 rows)", "Moved away")]:
+    for label, code in [
+        ("“Price too high” (2 rows)", "Price / value"),
+        ("“Moved” (1 rows)", "Moved away"),
+    ]:
         box = panel.locator("[data-testid=stSelectbox]").filter(has_text=label)
         box.locator("input").click()
         box.locator("input").press_sequentially(code, delay=20)

@@ -38,12 +38,15 @@ def test_import_a_file_and_see_the_defectors_table(app_page, wait, server, shot,
     baseline = (as_of - relativedelta(months=9)).isoformat()
     recent = (as_of - relativedelta(months=2)).isoformat()
     csv = tmp_path / "订单.csv"
-    csv.write_bytes((f"客户编号,日期,金额\n"
-                     f"B1,{baseline},\"￥12,000\"\n"          # stopped buying: full
-                     f"B2,{baseline},5000\nB2,{recent},1000\n"   # fell by 80%: partial
-                     f"B3,{baseline},3000\nB3,{recent},2900\n"   # steady: active
-                     f"B4,{recent.replace('-', '/')},700\n"       # new
-                     ).encode("gbk"))
+    csv.write_bytes(
+        (
+            f"客户编号,日期,金额\n"
+            f'B1,{baseline},"￥12,000"\n'  # stopped buying: full
+            f"B2,{baseline},5000\nB2,{recent},1000\n"  # fell by 80%: partial
+            f"B3,{baseline},3000\nB3,{recent},2900\n"  # steady: active
+            f"B4,{recent.replace('-', '/')},700\n"  # new
+        ).encode("gbk")
+    )
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="Import data").click()
     wait(page)
     page.get_by_role("tab", name="Transactions").click()
@@ -64,8 +67,12 @@ def test_import_a_file_and_see_the_defectors_table(app_page, wait, server, shot,
     expect(page.get_by_text("Customers shown")).to_be_visible()
     metric = page.locator("[data-testid=stMetric]").filter(has_text="Customers shown")
     expect(metric).to_contain_text("2")
-    expect(page.locator("[data-testid=stMetric]").filter(has_text="Full defectors")).to_contain_text("1")
-    expect(page.locator("[data-testid=stMetric]").filter(has_text="Partial defectors")).to_contain_text("1")
+    expect(
+        page.locator("[data-testid=stMetric]").filter(has_text="Full defectors")
+    ).to_contain_text("1")
+    expect(
+        page.locator("[data-testid=stMetric]").filter(has_text="Partial defectors")
+    ).to_contain_text("1")
     shot(page, "defectors")
 
 
@@ -75,7 +82,9 @@ def test_language_switch_to_chinese(app_page, wait, shot):
     page.get_by_role("option", name="简体中文").click()
     wait(page)
     expect(page.get_by_role("heading", name="研究", exact=True)).to_be_visible()
-    expect(page.locator("[data-testid=stSidebar]").get_by_role("link", name="流失客户")).to_be_visible()
+    expect(
+        page.locator("[data-testid=stSidebar]").get_by_role("link", name="流失客户")
+    ).to_be_visible()
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="流失客户").click()
     wait(page)
     expect(page.get_by_role("heading", name="流失客户", exact=True)).to_be_visible()
@@ -83,8 +92,9 @@ def test_language_switch_to_chinese(app_page, wait, shot):
     shot(page, "defectors-zh")
 
 
-def test_a_page_address_opened_first_after_a_start_gets_the_whole_app(page, fresh_server, wait,
-                                                                      shot):
+def test_a_page_address_opened_first_after_a_start_gets_the_whole_app(
+    page, fresh_server, wait, shot
+):
     # before app.py has run once, Streamlit would serve pages/defectors.py alone
     page.goto(fresh_server["url"] + "/defectors")
     wait(page)

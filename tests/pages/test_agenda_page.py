@@ -25,17 +25,25 @@ def past_interview(app_store, study_named):
     booked = {i.customer_id for i in scheduling.list_interviews(app_store, study)}
     from research.desk import calls
 
-    customer = next(c for c in calls.call_state(app_store, study)["customer_id"]
-                    if c not in booked)
-    slot = scheduling.free_slots(app_store, manager, date.today() - timedelta(days=7), days=5,
-                                 now_utc=datetime(2000, 1, 1))[0]
-    return scheduling.book_interview(app_store, study, customer, manager,
-                                     slot.replace(tzinfo=None), manager.time_zone, actor="t",
-                                     now_utc=datetime(2000, 1, 1))
+    customer = next(c for c in calls.call_state(app_store, study)["customer_id"] if c not in booked)
+    slot = scheduling.free_slots(
+        app_store, manager, date.today() - timedelta(days=7), days=5, now_utc=datetime(2000, 1, 1)
+    )[0]
+    return scheduling.book_interview(
+        app_store,
+        study,
+        customer,
+        manager,
+        slot.replace(tzinfo=None),
+        manager.time_zone,
+        actor="t",
+        now_utc=datetime(2000, 1, 1),
+    )
 
 
-def test_agenda_shows_today_this_week_and_awaiting_per_manager(app, open_page, app_store,
-                                                              study_named, past_interview):
+def test_agenda_shows_today_this_week_and_awaiting_per_manager(
+    app, open_page, app_store, study_named, past_interview
+):
     at = open_page(app, PAGE)
     study = study_named("demo")
     agenda = scheduling.agenda(app_store, study)
@@ -47,14 +55,14 @@ def test_agenda_shows_today_this_week_and_awaiting_per_manager(app, open_page, a
     labels = [e.label for e in at.expander]
     # every interview of the week, and the one awaiting findings, opens to the defector's file
     for interview in [*agenda.week, *agenda.awaiting_findings]:
-        assert any((interview.customer_name or interview.customer_id) in label
-                   for label in labels)
+        assert any((interview.customer_name or interview.customer_id) in label for label in labels)
     assert "Value segment" in [m.label for m in at.metric]
     assert any(b.label.startswith("Helen Xu:") for b in at.get("download_button"))
 
 
-def test_reschedule_keeps_the_invitation_and_raises_its_sequence(app, open_page, app_store,
-                                                                 study_named):
+def test_reschedule_keeps_the_invitation_and_raises_its_sequence(
+    app, open_page, app_store, study_named
+):
     at = open_page(app, PAGE)
     study = study_named("demo")
     chosen = at.selectbox(key="agenda_interview").value
@@ -82,18 +90,26 @@ def test_cancel_keeps_the_history(app, open_page, app_store):
     _button(at, "Cancel").click().run()
     assert not at.exception
     after = scheduling.get_interview(app_store, chosen)
-    assert (after.status, after.sequence, after.uid) == ("cancelled", before.sequence + 1,
-                                                         before.uid)
+    assert (after.status, after.sequence, after.uid) == (
+        "cancelled",
+        before.sequence + 1,
+        before.uid,
+    )
     assert list(scheduling.history(app_store, chosen)["action"]) == ["booked", "cancelled"]
     assert any("Cancelled" in s.value for s in at.success)
 
 
-def test_no_show_and_held_after_the_interview_and_not_before(app, open_page, app_store,
-                                                            past_interview):
+def test_no_show_and_held_after_the_interview_and_not_before(
+    app, open_page, app_store, past_interview
+):
     at = open_page(app, PAGE)
-    future = [i for i in scheduling.list_interviews(app_store, scheduling_study(app_store),
-                                                    statuses=("booked",))
-              if i.starts_at_utc > scheduling.utcnow()][0]
+    future = [
+        i
+        for i in scheduling.list_interviews(
+            app_store, scheduling_study(app_store), statuses=("booked",)
+        )
+        if i.starts_at_utc > scheduling.utcnow()
+    ][0]
     at.selectbox(key="agenda_interview").set_value(future.id).run()
     _button(at, "No-show").click().run()
     assert any("not started" in e.value for e in at.error)
@@ -105,8 +121,7 @@ def test_no_show_and_held_after_the_interview_and_not_before(app, open_page, app
     assert scheduling.get_interview(app_store, past_interview.id).status == "no_show"
 
 
-def test_held_takes_the_interview_off_awaiting_findings(app, open_page, app_store,
-                                                        past_interview):
+def test_held_takes_the_interview_off_awaiting_findings(app, open_page, app_store, past_interview):
     at = open_page(app, PAGE)
     at.selectbox(key="agenda_interview").set_value(past_interview.id).run()
     _button(at, "Held").click().run()

@@ -33,8 +33,9 @@ def _first_interviewer(store, study):
     return calls.interviewers_of(store, study)[0]
 
 
-def test_my_calls_today_puts_due_call_backs_first_then_untried_by_value(desk, app_store,
-                                                                        study_named):
+def test_my_calls_today_puts_due_call_backs_first_then_untried_by_value(
+    desk, app_store, study_named
+):
     study = study_named("demo")
     me = _first_interviewer(app_store, study)
     assert desk.selectbox(key="desk_interviewer").value == me.id
@@ -57,8 +58,9 @@ def test_my_calls_today_puts_due_call_backs_first_then_untried_by_value(desk, ap
 
 
 @pytest.mark.parametrize("outcome", [o for o in calls.OUTCOMES if o != "call_back"])
-def test_every_outcome_is_logged_with_time_interviewer_and_note(desk, app_store, study_named,
-                                                                outcome):
+def test_every_outcome_is_logged_with_time_interviewer_and_note(
+    desk, app_store, study_named, outcome
+):
     study = study_named("demo")
     me = _first_interviewer(app_store, study)
     customer_id = desk.selectbox(key="desk_target").value
@@ -70,8 +72,11 @@ def test_every_outcome_is_logged_with_time_interviewer_and_note(desk, app_store,
     log = calls.attempts(app_store, study, customer_id)
     assert len(log) == before + 1
     last = log.iloc[-1]
-    assert (last["outcome"], last["interviewer"], last["note"]) == (outcome, me.name,
-                                                                    f"note for {outcome}")
+    assert (last["outcome"], last["interviewer"], last["note"]) == (
+        outcome,
+        me.name,
+        f"note for {outcome}",
+    )
     assert last["created_by"] == "page-tester"
     assert abs(last["called_at"] - datetime.now()) < timedelta(minutes=5)
     assert any("Logged" in s.value for s in desk.success)
@@ -95,13 +100,17 @@ def test_call_back_needs_a_time_and_comes_back_first_when_due(desk, app_store, s
     assert not desk.exception
     last = calls.attempts(app_store, study, customer_id).iloc[-1]
     assert last["outcome"] == "call_back"
-    assert last["call_back_at"] == datetime.combine(date.today() + timedelta(days=1),
-                                                    datetime.strptime("15:30", "%H:%M").time())
+    assert last["call_back_at"] == datetime.combine(
+        date.today() + timedelta(days=1), datetime.strptime("15:30", "%H:%M").time()
+    )
     # not due today, so off today's list; tomorrow it heads the list
     assert customer_id not in set(calls.my_calls(app_store, study, me.id)["customer_id"])
-    tomorrow = calls.my_calls(app_store, study, me.id,
-                              at=datetime.combine(date.today() + timedelta(days=1),
-                                                  datetime.min.time()).replace(hour=9))
+    tomorrow = calls.my_calls(
+        app_store,
+        study,
+        me.id,
+        at=datetime.combine(date.today() + timedelta(days=1), datetime.min.time()).replace(hour=9),
+    )
     due = tomorrow[tomorrow["why"] == "call_back_due"]
     assert customer_id in set(due["customer_id"])
     assert list(tomorrow["why"][: len(due)]) == ["call_back_due"] * len(due)
@@ -118,8 +127,7 @@ def test_a_call_back_in_the_past_is_refused_with_a_message(desk, app_store, stud
     assert len(calls.attempts(app_store, study_named("demo"), customer_id)) == before
 
 
-def test_screening_answers_are_saved_and_fill_missing_customer_facts(desk, app_store,
-                                                                     study_named):
+def test_screening_answers_are_saved_and_fill_missing_customer_facts(desk, app_store, study_named):
     study = study_named("demo")
     customer_id = desk.selectbox(key="desk_target").value
     desk.number_input(key=_answer(desk, study, "tenure_years")).set_value(6.5)
@@ -133,10 +141,15 @@ def test_screening_answers_are_saved_and_fill_missing_customer_facts(desk, app_s
     _button(desk, "Save answers").click().run()
     assert not desk.exception
     saved = calls.get_screening(app_store, study, customer_id)
-    assert (saved["tenure_years"], saved["where_now"], saved["competitor"],
-            saved["still_buys_from_us"], saved["consent"], saved["preferred_mode"],
-            saved["preferred_place"]) == (6.5, "competitor", "Sysmex", "yes", "yes", "video",
-                                          "Tencent Meeting")
+    assert (
+        saved["tenure_years"],
+        saved["where_now"],
+        saved["competitor"],
+        saved["still_buys_from_us"],
+        saved["consent"],
+        saved["preferred_mode"],
+        saved["preferred_place"],
+    ) == (6.5, "competitor", "Sysmex", "yes", "yes", "video", "Tencent Meeting")
     assert saved["updated_by"] == "page-tester" and saved["version"] == 2
     assert calls.customer_file(app_store, study, customer_id)["education"] == "master"
     assert "Answers saved." in [s.value for s in desk.success]
@@ -199,11 +212,13 @@ def test_a_colleagues_save_of_the_notes_shows_both_versions(desk, app_store, stu
     customer_id = desk.selectbox(key="desk_target").value
     notes_key = f"desk_notes_{study.id}_{customer_id}"
     screening = calls.get_screening(app_store, study, customer_id)
-    calls.save_notes(app_store, study, customer_id, "colleague's words",
-                     screening["version"], actor="li")
+    calls.save_notes(
+        app_store, study, customer_id, "colleague's words", screening["version"], actor="li"
+    )
     try:
-        calls.save_notes(app_store, study, customer_id, "my words", screening["version"],
-                         actor="page-tester")
+        calls.save_notes(
+            app_store, study, customer_id, "my words", screening["version"], actor="page-tester"
+        )
     except records.EditConflictError as e:
         desk.session_state[f"{notes_key}_error"] = e
     desk.run()
@@ -213,8 +228,10 @@ def test_a_colleagues_save_of_the_notes_shows_both_versions(desk, app_store, stu
     assert any("saved this record" in e.value for e in desk.error)
     _button(desk, "Save mine over theirs").click().run()
     assert calls.get_screening(app_store, study, customer_id)["notes"] == "my words"
-    kept = [v["data"]["notes"] for v in records.history(app_store, "screening",
-                                                        f"{study.id}/{customer_id}")]
+    kept = [
+        v["data"]["notes"]
+        for v in records.history(app_store, "screening", f"{study.id}/{customer_id}")
+    ]
     assert "colleague's words" in kept and "my words" in kept  # nothing lost
 
 

@@ -72,8 +72,9 @@ def test_target_list_draw_add_remove(page, app_store, demo):
 
     # adding one by hand
     frame = detection.results(app_store, demo)
-    outsider = frame[frame["status"].isin(["full", "partial"])
-                     & ~frame["customer_id"].isin(on_list)].iloc[0]["customer_id"]
+    outsider = frame[
+        frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(on_list)
+    ].iloc[0]["customer_id"]
     page.selectbox(key="targets_add_customer").set_value(outsider)
     page.text_input(key="targets_add_reason").input("owner asked for it")
     page.button(key="FormSubmitter:targets_add_form-Add to the list").click().run()

@@ -29,31 +29,40 @@ def count(table: str, study_name: str) -> int:
 
     study = studies.get_study(ui.store(), study_name)
     with ui.store().cursor() as cur:
-        return cur.execute(f"SELECT count(*) FROM {table} WHERE study_id = ?",
-                           [study.id]).fetchall()[0][0]
+        return cur.execute(
+            f"SELECT count(*) FROM {table} WHERE study_id = ?", [study.id]
+        ).fetchall()[0][0]
 
 
-CUSTOMERS_GBK = ("客户编号,客户名称,联系人,电话,客户经理,地区\n"
-                 "A1,上海甲公司,王伟,13800138000,张伟,East China\n"
-                 "A2,北京乙公司,李娜,010-12345678,李娜,North China\n"
-                 "A3,Gamma Ltd,Tom Lee,+1 415 555 0101,Grace Lin,Overseas\n").encode("gbk")
+CUSTOMERS_GBK = (
+    "客户编号,客户名称,联系人,电话,客户经理,地区\n"
+    "A1,上海甲公司,王伟,13800138000,张伟,East China\n"
+    "A2,北京乙公司,李娜,010-12345678,李娜,North China\n"
+    "A3,Gamma Ltd,Tom Lee,+1 415 555 0101,Grace Lin,Overseas\n"
+).encode("gbk")
 
-TRANSACTIONS = ("\ufeffCustomer ID,Order Date,Amount\n"
-                "A1,2024-03-05,\"¥12,000.00\"\n"
-                "A1,2024/8/1,8000\n"
-                "A2,2024年4月1日,5000\n"
-                "A2,2024-10-01,1000\n"
-                "A3,2024-05-01,3000\n"
-                "A3,2024-11-01,2900\n").encode("utf-8")
+TRANSACTIONS = (
+    "\ufeffCustomer ID,Order Date,Amount\n"
+    'A1,2024-03-05,"¥12,000.00"\n'
+    "A1,2024/8/1,8000\n"
+    "A2,2024年4月1日,5000\n"
+    "A2,2024-10-01,1000\n"
+    "A3,2024-05-01,3000\n"
+    "A3,2024-11-01,2900\n"
+).encode("utf-8")
 
 
 def test_customers_from_a_gbk_file_with_chinese_headers(empty_study_app):
     at = empty_study_app
-    at.file_uploader(key="import_file_customers").upload("客户.csv", CUSTOMERS_GBK, "text/csv").run()
+    at.file_uploader(key="import_file_customers").upload(
+        "客户.csv", CUSTOMERS_GBK, "text/csv"
+    ).run()
     assert not at.exception
     assert any("gb18030" in c.value for c in at.caption)  # the encoding it was read with
     # the suggested mapping is shown, one select box per field
-    mapped = {s.label: s.value for s in at.selectbox if s.key and s.key.startswith("import_map_customers")}
+    mapped = {
+        s.label: s.value for s in at.selectbox if s.key and s.key.startswith("import_map_customers")
+    }
     assert mapped["Customer ID *"] == "客户编号"
     assert mapped["Phone"] == "电话"
     at.button(key="import_run_customers").click().run()
@@ -81,7 +90,9 @@ def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
     at.file_uploader(key="import_file_transactions").upload("de.csv", data, "text/csv").run()
     assert any("No column found for customer_id, date, amount" in e.value for e in at.error)
     for fld, column in (("customer_id", "Kunde"), ("date", "Datum"), ("amount", "Betrag")):
-        box = next(s for s in at.selectbox if s.key and s.key.startswith(f"import_map_transactions_{fld}_"))
+        box = next(
+            s for s in at.selectbox if s.key and s.key.startswith(f"import_map_transactions_{fld}_")
+        )
         box.set_value(column)
     at.run()
     at.button(key="import_run_transactions").click().run()
@@ -94,7 +105,9 @@ def test_import_finds_defectors_and_reimport_adds_nothing(empty_study_app):
     from screen import ui
 
     at = empty_study_app
-    at.file_uploader(key="import_file_transactions").upload("tx.csv", TRANSACTIONS, "text/csv").run()
+    at.file_uploader(key="import_file_transactions").upload(
+        "tx.csv", TRANSACTIONS, "text/csv"
+    ).run()
     at.button(key="import_run_transactions").click().run()
     assert any("6 new" in s.value for s in at.success)
     at.button(key="import_run_transactions").click().run()

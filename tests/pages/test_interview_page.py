@@ -49,10 +49,19 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     # ... and they stay editable
     page.radio(key=f"{p}_voluntary").set_value("voluntary").run()
     page.multiselect(key=f"{p}_secondary_codes").set_value(
-        ["price_value", "competitor_lower_price"]).run()
-    for name, answer in zip(interviews.SATISFACTION_FIELDS,
-                            ["highly_satisfied", "fairly_satisfied", "no_opinion",
-                             "somewhat_dissatisfied", "very_dissatisfied"], strict=True):
+        ["price_value", "competitor_lower_price"]
+    ).run()
+    for name, answer in zip(
+        interviews.SATISFACTION_FIELDS,
+        [
+            "highly_satisfied",
+            "fairly_satisfied",
+            "no_opinion",
+            "somewhat_dissatisfied",
+            "very_dissatisfied",
+        ],
+        strict=True,
+    ):
         page.radio(key=f"{p}_{name}").set_value(answer).run()
     page.selectbox(key=f"{p}_lifecycle_stage").set_value("contract_renewal").run()
     page.radio(key=f"{p}_win_back").set_value("maybe").run()
@@ -63,12 +72,19 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
 
     stored = interviews.get_finding(app_store, fid)
     assert (stored.defection_type, stored.destination, stored.primary_code) == (
-        "partial", "competitor", "policy_change")
+        "partial",
+        "competitor",
+        "policy_change",
+    )
     assert stored.secondary_codes == ("price_value", "competitor_lower_price")
     assert (stored.controllable, stored.voluntary) == (True, "voluntary")
     assert [getattr(stored, n) for n in interviews.SATISFACTION_FIELDS] == [
-        "highly_satisfied", "fairly_satisfied", "no_opinion", "somewhat_dissatisfied",
-        "very_dissatisfied"]
+        "highly_satisfied",
+        "fairly_satisfied",
+        "no_opinion",
+        "somewhat_dissatisfied",
+        "very_dissatisfied",
+    ]
     assert (stored.lifecycle_stage, stored.win_back) == ("contract_renewal", "maybe")
     assert stored.quotes[0].code == "price_value"
     assert stored.updated_by == "page-tester"
@@ -97,12 +113,14 @@ def test_final_record_is_locked_until_amended_and_amendments_are_versions(page, 
     assert last["changed_by"] == "page-tester" and "win_back" in last["changes"]
 
 
-def test_a_link_opens_the_record_and_draft_needs_the_required_answers(app, open_page,
-                                                                        app_store, demo):
+def test_a_link_opens_the_record_and_draft_needs_the_required_answers(
+    app, open_page, app_store, demo
+):
     customer = untouched_target(app_store, demo)
     draft = interviews.create_finding(app_store, demo, customer, actor="someone")
-    interviews.save_field(app_store, draft.id, "defection_type", None, base_version=1,
-                        actor="someone")
+    interviews.save_field(
+        app_store, draft.id, "defection_type", None, base_version=1, actor="someone"
+    )
     app.query_params["finding"] = str(draft.id)
     page = open_page(app, "pages/interview.py")
     assert page.selectbox(key="interview_customer").value == customer
@@ -111,8 +129,7 @@ def test_a_link_opens_the_record_and_draft_needs_the_required_answers(app, open_
     assert not interviews.get_finding(app_store, draft.id).final
 
 
-def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page, app_store,
-                                                                            demo):
+def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page, app_store, demo):
     customer = untouched_target(app_store, demo)
     page.selectbox(key="interview_customer").set_value(customer).run()
     page.button(key="interview_new").click().run()
@@ -120,16 +137,22 @@ def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page,
     p = f"interview_{fid}"
     # a colleague picks the stage after this page was drawn
     current = interviews.get_finding(app_store, fid)
-    interviews.save_field(app_store, fid, "lifecycle_stage", "delivery",
-                        base_version=current.version, actor="wang")
+    interviews.save_field(
+        app_store, fid, "lifecycle_stage", "delivery", base_version=current.version, actor="wang"
+    )
     page.selectbox(key=f"{p}_lifecycle_stage").set_value("onboarding").run()
-    assert any("wang saved a different answer" in w.value and "Delivery" in w.value
-               and "Onboarding" in w.value for w in page.warning)
+    assert any(
+        "wang saved a different answer" in w.value
+        and "Delivery" in w.value
+        and "Onboarding" in w.value
+        for w in page.warning
+    )
     assert interviews.get_finding(app_store, fid).lifecycle_stage == "delivery"
     # a colleague's answer to another question merges without a word
     current = interviews.get_finding(app_store, fid)
-    interviews.save_field(app_store, fid, "win_back", "yes", base_version=current.version,
-                        actor="wang")
+    interviews.save_field(
+        app_store, fid, "win_back", "yes", base_version=current.version, actor="wang"
+    )
     page.radio(key=f"{p}_sat_value").set_value("no_opinion").run()
     stored = interviews.get_finding(app_store, fid)
     assert (stored.win_back, stored.sat_value) == ("yes", "no_opinion")
@@ -169,7 +192,8 @@ def test_study_page_shows_agreement_and_settles_a_disagreement(app, open_page, a
     assert any(f"record #{d.finding_id} settled" in s.value for s in page.success)
     settled = agreement.agreement(app_store, demo)
     assert [x.settled_code for x in settled.disagreements if x.finding_id == d.finding_id] == [
-        d.second_code]
+        d.second_code
+    ]
     # the measured agreement does not change by settling; the finding is amended
     assert (settled.coded, settled.agreed) == (result.coded, result.agreed)
     assert interviews.get_finding(app_store, d.finding_id).primary_code == d.second_code

@@ -10,8 +10,13 @@ def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_name
     assert "demo" in [h.value for h in app.subheader]
     labels = [m.label for m in app.metric]
     # the study's own figures first (the call desk's and the coders' follow)
-    assert labels[:5] == ["Customers", "Full defectors", "Partial defectors", "On target list",
-                          "Spend lost"]
+    assert labels[:5] == [
+        "Customers",
+        "Full defectors",
+        "Partial defectors",
+        "On target list",
+        "Spend lost",
+    ]
     frame = detection.results(app_store, study_named("demo"))
     shown = {m.label: m.value for m in app.metric}
     assert shown["Customers"] == f"{len(frame):,}"

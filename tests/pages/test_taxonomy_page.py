@@ -24,8 +24,10 @@ def codes_shown(page) -> set[str]:
 
 def test_the_default_taxonomy_by_group(page):
     assert [h.value for h in page.markdown if h.value.startswith("#### ")] == [
-        "#### Company-side (controllable)", "#### Competitor pull",
-        "#### Customer-side (uncontrollable)"]
+        "#### Company-side (controllable)",
+        "#### Competitor pull",
+        "#### Customer-side (uncontrollable)",
+    ]
     company, competitor, customer = (f.value for f in page.dataframe[:3])
     assert len(company) == 12 and len(competitor) == 5 and len(customer) == 8
     row = company[company["code"] == "policy_change"].iloc[0]
@@ -95,14 +97,19 @@ def test_add_and_rename(page, app_store):
     book = taxonomy.codebook(app_store)
     added = book.code("website_hard_to_use")
     assert (added.group_key, added.label_zh, added.added_in_version) == (
-        "company", "网站不好用", book.version)
+        "company",
+        "网站不好用",
+        book.version,
+    )
 
     page.selectbox(key="taxonomy_rename_code").set_value("website_hard_to_use").run()
     page.text_input(key="taxonomy_rename_en_website_hard_to_use").input("Self-service website")
-    page.button(key="FormSubmitter:taxonomy_rename_form_website_hard_to_use-Save changes")\
-        .click().run()
-    assert taxonomy.codebook(app_store).code("website_hard_to_use").label_en == \
-        "Self-service website"
+    page.button(
+        key="FormSubmitter:taxonomy_rename_form_website_hard_to_use-Save changes"
+    ).click().run()
+    assert (
+        taxonomy.codebook(app_store).code("website_hard_to_use").label_en == "Self-service website"
+    )
     history = page.dataframe[-1].value
     assert list(history["action"][:2]) == ["Renamed", "Added"]
 

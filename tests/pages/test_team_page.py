@@ -34,7 +34,10 @@ def test_add_a_senior_manager_with_hours(app, open_page, app_store, study_named)
     assert not at.exception
     member = team.get_member(app_store, "高明")
     assert (member.phone, member.available_hours, member.created_by) == (
-        "+86 10 1234 5678", "mon-fri 09:00-12:00", "page-tester")
+        "+86 10 1234 5678",
+        "mon-fri 09:00-12:00",
+        "page-tester",
+    )
     on = {s.member.name: s.quota for s in team.study_team(app_store, study_named("demo"))}
     assert on["高明"] == team.QUOTA_ADVISED[0]
     assert "高明 added to the team." in [s.value for s in at.success]
@@ -109,8 +112,9 @@ def test_study_page_shows_the_funnel_quotas_and_checkpoint(app, app_store, study
     assert any("Checkpoint review after 10 interviews" in c.value for c in app.caption)
 
 
-def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(app, app_store,
-                                                                       study_named):
+def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(
+    app, app_store, study_named
+):
     from research.base import studies
 
     done = calls.progress(app_store, study_named("demo")).interviews_done
@@ -119,7 +123,6 @@ def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(app, app
     studies.update_study(app_store, study_named("demo"), actor="t", target_sample_size=4 * done)
     app.run()
     assert any("Checkpoint review due" in w.value for w in app.warning)
-    studies.update_study(app_store, study_named("demo"), actor="t",
-                         target_sample_size=4 * done + 4)
+    studies.update_study(app_store, study_named("demo"), actor="t", target_sample_size=4 * done + 4)
     app.run()
     assert not any("Checkpoint review due" in w.value for w in app.warning)

@@ -22,16 +22,34 @@ def booked(store, study, add_customers, add_results):
     add_results(study, [("A", "full", "best_core", 900, 0), ("B", "full", "general", 100, 0)])
 
     def contacts(cur):
-        cur.execute("UPDATE customers SET email = 'buyer@alpha.example', contact_person = '李明',"
-                    " phone = '13812345678' WHERE customer_id = 'A'")
+        cur.execute(
+            "UPDATE customers SET email = 'buyer@alpha.example', contact_person = '李明',"
+            " phone = '13812345678' WHERE customer_id = 'A'"
+        )
 
     store.write(contacts)
-    wang = team.add_member(store, "Wang", "senior_manager", actor=ACTOR, email="wang@example.cn",
-                           available_hours="mon-fri 09:00-17:00")
+    wang = team.add_member(
+        store,
+        "Wang",
+        "senior_manager",
+        actor=ACTOR,
+        email="wang@example.cn",
+        available_hours="mon-fri 09:00-17:00",
+    )
     team.add_to_study(store, study, wang, actor=ACTOR)
     interview = scheduling.book_interview(
-        store, study, "A", wang, datetime.combine(MONDAY, time(10)), "Asia/Shanghai",
-        actor=ACTOR, length_minutes=90, mode="face_to_face", place="上海总部 3F", now_utc=NOW)
+        store,
+        study,
+        "A",
+        wang,
+        datetime.combine(MONDAY, time(10)),
+        "Asia/Shanghai",
+        actor=ACTOR,
+        length_minutes=90,
+        mode="face_to_face",
+        place="上海总部 3F",
+        now_utc=NOW,
+    )
     return {"manager": wang, "interview": interview}
 
 
@@ -52,7 +70,10 @@ def test_an_invitation_carries_the_zone_and_the_right_times(booked):
     assert end - start == timedelta(minutes=90)
     assert event["DTSTART"].params["TZID"] == "Asia/Shanghai"
     assert (str(event["UID"]), int(event["SEQUENCE"]), str(event["STATUS"])) == (
-        booked["interview"].uid, 0, "CONFIRMED")
+        booked["interview"].uid,
+        0,
+        "CONFIRMED",
+    )
     assert str(event["LOCATION"]) == "上海总部 3F"
     assert "Alpha Lab" in str(event["SUMMARY"]) and "Wang" in str(event["SUMMARY"])
     attendees = sorted(str(a) for a in event["ATTENDEE"])
@@ -63,8 +84,9 @@ def test_an_invitation_carries_the_zone_and_the_right_times(booked):
 
 def test_a_change_updates_the_same_event_and_a_cancel_cancels_it(store, booked):
     interview = booked["interview"]
-    moved = scheduling.reschedule(store, interview.id, datetime(2030, 1, 8, 14), "Asia/Shanghai",
-                                  actor=ACTOR, now_utc=NOW)
+    moved = scheduling.reschedule(
+        store, interview.id, datetime(2030, 1, 8, 14), "Asia/Shanghai", actor=ACTOR, now_utc=NOW
+    )
     _, (event,) = events(calendar_files.invitation(moved))
     assert (str(event["UID"]), int(event["SEQUENCE"])) == (interview.uid, 1)
     assert event.decoded("DTSTART") == datetime(2030, 1, 8, 14, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -72,13 +94,23 @@ def test_a_change_updates_the_same_event_and_a_cancel_cancels_it(store, booked):
     cal, (event,) = events(calendar_files.invitation(gone))
     assert str(cal["METHOD"]) == "CANCEL"
     assert (str(event["UID"]), int(event["SEQUENCE"]), str(event["STATUS"])) == (
-        interview.uid, 2, "CANCELLED")
+        interview.uid,
+        2,
+        "CANCELLED",
+    )
 
 
 def test_no_attendee_for_a_defector_without_email(store, study, booked):
-    other = scheduling.book_interview(store, study, "B", booked["manager"],
-                                      datetime(2030, 1, 7, 14), "Asia/Shanghai", actor=ACTOR,
-                                      now_utc=NOW)
+    other = scheduling.book_interview(
+        store,
+        study,
+        "B",
+        booked["manager"],
+        datetime(2030, 1, 7, 14),
+        "Asia/Shanghai",
+        actor=ACTOR,
+        now_utc=NOW,
+    )
     _, (event,) = events(calendar_files.invitation(other))
     attendees = event["ATTENDEE"]
     attendees = attendees if isinstance(attendees, list) else [attendees]
@@ -86,16 +118,38 @@ def test_no_attendee_for_a_defector_without_email(store, study, booked):
 
 
 def test_one_file_per_manager_per_week_in_another_zone(store, study, booked):
-    berger = team.add_member(store, "Berger", "senior_manager", actor=ACTOR,
-                             time_zone="Europe/Berlin", available_hours="mon-fri 09:00-16:00")
+    berger = team.add_member(
+        store,
+        "Berger",
+        "senior_manager",
+        actor=ACTOR,
+        time_zone="Europe/Berlin",
+        available_hours="mon-fri 09:00-16:00",
+    )
     team.add_to_study(store, study, berger, actor=ACTOR)
     # a week with a change of clocks: 2030-03-31 is the last Sunday of March
     monday = date(2030, 3, 25)
-    before = scheduling.book_interview(store, study, "B", berger, datetime(2030, 3, 25, 9),
-                                       "Europe/Berlin", actor=ACTOR, now_utc=NOW)
+    before = scheduling.book_interview(
+        store,
+        study,
+        "B",
+        berger,
+        datetime(2030, 3, 25, 9),
+        "Europe/Berlin",
+        actor=ACTOR,
+        now_utc=NOW,
+    )
     scheduling.cancel(store, before.id, actor=ACTOR, now_utc=NOW)
-    after = scheduling.book_interview(store, study, "B", berger, datetime(2030, 4, 1, 9),
-                                      "Europe/Berlin", actor=ACTOR, now_utc=NOW)
+    after = scheduling.book_interview(
+        store,
+        study,
+        "B",
+        berger,
+        datetime(2030, 4, 1, 9),
+        "Europe/Berlin",
+        actor=ACTOR,
+        now_utc=NOW,
+    )
     week = scheduling.week_interviews(store, study, berger, monday)
     cal, found = events(calendar_files.week_calendar(week, berger, monday))
     assert str(cal["METHOD"]) == "PUBLISH"

@@ -20,18 +20,27 @@ AT = datetime(2026, 3, 2, 16, 0)  # a Monday afternoon
 @pytest.fixture
 def desk(store, study, add_customers, add_results):
     """Seven targets (A–G) in known segments, and two phone interviewers."""
-    rows = [("A", "best_core", 900), ("B", "general", 500), ("C", "other_core", 300),
-            ("D", "other_core", 250), ("E", "general", 200), ("F", "general", 150),
-            ("G", "best_core", 800)]
+    rows = [
+        ("A", "best_core", 900),
+        ("B", "general", 500),
+        ("C", "other_core", 300),
+        ("D", "other_core", 250),
+        ("E", "general", 200),
+        ("F", "general", 150),
+        ("G", "best_core", 800),
+    ]
     add_customers(study, [(cid, f"Customer {cid}") for cid, _, _ in rows])
     add_results(study, [(cid, "full", seg, spend, 0) for cid, seg, spend in rows])
 
     def targets(cur):
-        cur.executemany("INSERT INTO target_list VALUES (?, ?, 'sample', TRUE, NULL, ?, ?, ?, ?)",
-                        [[study.id, cid, ACTOR, AT, ACTOR, AT] for cid, _, _ in rows])
-        cur.executemany("UPDATE customers SET region = ?, phone = ? WHERE customer_id = ?",
-                        [["East" if cid in "ACE" else "North", "13812345678", cid]
-                         for cid, _, _ in rows])
+        cur.executemany(
+            "INSERT INTO target_list VALUES (?, ?, 'sample', TRUE, NULL, ?, ?, ?, ?)",
+            [[study.id, cid, ACTOR, AT, ACTOR, AT] for cid, _, _ in rows],
+        )
+        cur.executemany(
+            "UPDATE customers SET region = ?, phone = ? WHERE customer_id = ?",
+            [["East" if cid in "ACE" else "North", "13812345678", cid] for cid, _, _ in rows],
+        )
 
     store.write(targets)
     li = team.add_member(store, "Li", "phone_interviewer", actor=ACTOR)
@@ -40,12 +49,19 @@ def desk(store, study, add_customers, add_results):
 
 
 def log(store, study, cid, outcome, when, who=None, **kw):
-    return calls.log_attempt(store, study, cid, outcome, actor=ACTOR, called_at=when,
-                             interviewer_id=who.id if who else None, **kw)
+    return calls.log_attempt(
+        store,
+        study,
+        cid,
+        outcome,
+        actor=ACTOR,
+        called_at=when,
+        interviewer_id=who.id if who else None,
+        **kw,
+    )
 
 
-def test_my_calls_puts_due_call_backs_first_then_untried_by_value_then_retries(store, study,
-                                                                               desk):
+def test_my_calls_puts_due_call_backs_first_then_untried_by_value_then_retries(store, study, desk):
     li = desk["li"]
     calls.assign(store, study, list("ABCDEFG"), li.id, actor=ACTOR)
     morning = AT.replace(hour=9)
@@ -56,7 +72,11 @@ def test_my_calls_puts_due_call_backs_first_then_untried_by_value_then_retries(s
     log(store, study, "G", "refused", morning, li)
     mine = calls.my_calls(store, study, li.id, at=AT)
     assert list(zip(mine["customer_id"], mine["why"], strict=True)) == [
-        ("C", "call_back_due"), ("A", "untried"), ("B", "untried"), ("E", "retry")]
+        ("C", "call_back_due"),
+        ("A", "untried"),
+        ("B", "untried"),
+        ("E", "retry"),
+    ]
     # the next morning, D's call-back is due and F may be tried again
     tomorrow = calls.my_calls(store, study, li.id, at=AT + timedelta(hours=18))
     assert list(tomorrow["customer_id"]) == ["C", "D", "A", "B", "E", "F"]
@@ -77,8 +97,15 @@ def test_spread_evenly_deals_best_segments_first(store, study, desk):
     assert count == 7
     state = calls.call_state(store, study).set_index("customer_id")
     # value order: A, G (best core), C, D (other core), B, E, F (general)
-    assert list(state.loc[list("AGCDBEF"), "interviewer"]) == ["Li", "Wu", "Li", "Wu", "Li",
-                                                              "Wu", "Li"]
+    assert list(state.loc[list("AGCDBEF"), "interviewer"]) == [
+        "Li",
+        "Wu",
+        "Li",
+        "Wu",
+        "Li",
+        "Wu",
+        "Li",
+    ]
     # a newcomer to the team gets only what is unassigned, unless everything is re-dealt
     zhao = team.add_member(store, "Zhao", "phone_interviewer", actor=ACTOR)
     assert calls.spread_evenly(store, study, [zhao.id], actor=ACTOR) == 0
@@ -89,8 +116,9 @@ def test_spread_evenly_deals_best_segments_first(store, study, desk):
 
 def test_assign_by_region_and_by_hand(store, study, desk):
     li, wu = desk["li"], desk["wu"]
-    assert calls.assign_by(store, study, "region", {"East": li.id, "North": wu.id},
-                           actor=ACTOR) == 7
+    assert (
+        calls.assign_by(store, study, "region", {"East": li.id, "North": wu.id}, actor=ACTOR) == 7
+    )
     state = calls.call_state(store, study).set_index("customer_id")
     assert set(state.loc[list("ACE"), "interviewer"]) == {"Li"}
     assert set(state.loc[list("BDFG"), "interviewer"]) == {"Wu"}
@@ -120,8 +148,13 @@ def test_attempts_need_a_known_outcome_and_a_call_back_time(store, study, desk):
     assert e.value.key == "error.unknown_customer"
     log(store, study, "A", "busy", AT, desk["li"], note="  line busy ")
     row = calls.attempts(store, study, "A").iloc[0]
-    assert (row["outcome"], row["interviewer"], row["note"], row["called_at"],
-            row["created_by"]) == ("busy", "Li", "line busy", AT, ACTOR)
+    assert (
+        row["outcome"],
+        row["interviewer"],
+        row["note"],
+        row["called_at"],
+        row["created_by"],
+    ) == ("busy", "Li", "line busy", AT, ACTOR)
 
 
 def test_do_not_call_leaves_every_list_and_survives_a_customer_reimport(store, study, desk):
@@ -134,9 +167,14 @@ def test_do_not_call_leaves_every_list_and_survives_a_customer_reimport(store, s
     assert "A" not in set(sampling.target_list(store, study)["customer_id"])
     assert "A" not in set(sampling.target_list(store, study, include_removed=True)["customer_id"])
     # the customer file comes in again, with A in it: still never called
-    import_file(store, study, "customers",
-                       "客户编号,客户名称,电话\nA,Customer A,13900000000\n".encode(),
-                       actor=ACTOR, file_name="again.csv")
+    import_file(
+        store,
+        study,
+        "customers",
+        "客户编号,客户名称,电话\nA,Customer A,13900000000\n".encode(),
+        actor=ACTOR,
+        file_name="again.csv",
+    )
     assert calls.do_not_call_ids(store, study) == {"A"}
     assert "A" not in set(calls.call_state(store, study)["customer_id"])
     with pytest.raises(ResearchError) as e:
@@ -154,29 +192,41 @@ def test_screening_answers_fill_missing_facts_and_can_make_a_former_customer(sto
     record = calls.ensure_screening(store, study, "B", actor=ACTOR)
     assert (record["version"], record["customer_kind"], record["notes"]) == (1, "business", "")
     assert calls.ensure_screening(store, study, "B", actor="other")["created_by"] == ACTOR
-    saved = calls.save_answers(store, study, "B", {"tenure_years": "4", "where_now": "closed",
-                                                   "company_size": "large",
-                                                   "industry": " Hospital "},
-                               1, actor=ACTOR)
+    saved = calls.save_answers(
+        store,
+        study,
+        "B",
+        {
+            "tenure_years": "4",
+            "where_now": "closed",
+            "company_size": "large",
+            "industry": " Hospital ",
+        },
+        1,
+        actor=ACTOR,
+    )
     assert (saved.version, saved.became_former) == (2, True)
     row = detection.results(store, study).set_index("customer_id").loc["B"]
-    assert (row["status"], row["former_reason"]) == ("former",
-                                                     "Screening call: Closed or bankrupt")
+    assert (row["status"], row["former_reason"]) == ("former", "Screening call: Closed or bankrupt")
     customer = calls.customer_file(store, study, "B")
     assert (customer["size"], customer["industry"]) == ("large", "Hospital")
     assert calls.get_screening(store, study, "B")["tenure_years"] == 4.0
     # a correction takes the mark off again
-    again = calls.save_answers(store, study, "B", {"where_now": "competitor",
-                                                   "competitor": "Sysmex"}, 2, actor=ACTOR)
+    again = calls.save_answers(
+        store, study, "B", {"where_now": "competitor", "competitor": "Sysmex"}, 2, actor=ACTOR
+    )
     assert again.no_longer_former
     assert detection.results(store, study).set_index("customer_id").loc["B", "status"] == "full"
 
 
-@pytest.mark.parametrize("answers, key", [
-    ({"where_now": "moon"}, "error.screening_choice"),
-    ({"tenure_years": -1}, "error.tenure_invalid"),
-    ({"shoe_size": 42}, "error.screening_field_unknown"),
-])
+@pytest.mark.parametrize(
+    "answers, key",
+    [
+        ({"where_now": "moon"}, "error.screening_choice"),
+        ({"tenure_years": -1}, "error.tenure_invalid"),
+        ({"shoe_size": 42}, "error.screening_field_unknown"),
+    ],
+)
 def test_bad_screening_answers_are_refused(store, study, desk, answers, key):
     calls.ensure_screening(store, study, "A", actor=ACTOR)
     with pytest.raises(ResearchError) as e:
@@ -215,8 +265,7 @@ def test_two_sessions_writing_the_same_record_at_once_lose_nothing(store, study,
                         both_read.wait(10)  # the first save: both read version 1 first
                     text = (current["notes"] + "\n" + line).strip()
                     try:
-                        calls.save_notes(store, study, "A", text, current["version"],
-                                         actor=name)
+                        calls.save_notes(store, study, "A", text, current["version"], actor=name)
                         break
                     except records.EditConflictError as e:
                         conflicts[name] += 1
@@ -249,17 +298,30 @@ def test_progress_funnel_rates_and_checkpoint(store, study, desk, make_study):
     log(store, study, "D", "busy", AT, wu)
     calls.ensure_screening(store, study, "A", actor=ACTOR)
     calls.save_answers(store, study, "A", {"consent": "yes"}, 1, actor=ACTOR)
-    boss = team.add_member(store, "Boss", "senior_manager", actor=ACTOR,
-                           available_hours="mon-sun 00:00-23:59", time_zone="UTC")
+    boss = team.add_member(
+        store,
+        "Boss",
+        "senior_manager",
+        actor=ACTOR,
+        available_hours="mon-sun 00:00-23:59",
+        time_zone="UTC",
+    )
     team.add_to_study(store, study, boss, actor=ACTOR)
     past = datetime(2000, 1, 1)
-    interview = scheduling.book_interview(store, study, "A", boss, datetime(2026, 3, 3, 10),
-                                          "UTC", actor=ACTOR, now_utc=past)
+    interview = scheduling.book_interview(
+        store, study, "A", boss, datetime(2026, 3, 3, 10), "UTC", actor=ACTOR, now_utc=past
+    )
     scheduling.mark_done(store, interview.id, actor=ACTOR, now_utc=datetime(2026, 3, 3, 12))
     p = calls.progress(store, study)
     # 7 targets; tried A B C D; reached A C; consented, booked, interviewed A
-    assert p.funnel == {"targets": 7, "tried": 4, "reached": 2, "consented": 1, "booked": 1,
-                        "interviewed": 1}
+    assert p.funnel == {
+        "targets": 7,
+        "tried": 4,
+        "reached": 2,
+        "consented": 1,
+        "booked": 1,
+        "interviewed": 1,
+    }
     assert p.refused == 1
     assert p.response_rate == pytest.approx(2 / 4)
     assert p.refusal_rate == pytest.approx(1 / 3)
@@ -278,6 +340,8 @@ def test_progress_funnel_rates_and_checkpoint(store, study, desk, make_study):
 def test_the_call_log_exports_with_international_numbers(store, study, desk):
     log(store, study, "A", "busy", AT, desk["li"], note="占线")
     text = calls.export_calls_csv(store, study).decode("utf-8-sig").splitlines()
-    assert text[0] == ("called_at,customer_id,name,contact_person,phone,interviewer,outcome,"
-                       "call_back_at,note,created_by")
+    assert text[0] == (
+        "called_at,customer_id,name,contact_person,phone,interviewer,outcome,"
+        "call_back_at,note,created_by"
+    )
     assert text[1] == "2026-03-02 16:00,A,Customer A,,+86 138 1234 5678,Li,busy,,占线,tester"

@@ -14,10 +14,17 @@ from research.reports import charts
 from research.selection import detection, sampling
 
 FRAME = pd.DataFrame(
-    [("A", "full", "best_core", 100.0), ("B", "full", "best_core", 50.0),
-     ("C", "partial", "best_core", 30.0), ("D", "partial", "general", 20.0),
-     ("E", "active", "general", 0.0), ("F", "new", None, 0.0), ("G", "former", "other_core", 0.0)],
-    columns=["customer_id", "status", "segment", "spend_lost"])
+    [
+        ("A", "full", "best_core", 100.0),
+        ("B", "full", "best_core", 50.0),
+        ("C", "partial", "best_core", 30.0),
+        ("D", "partial", "general", 20.0),
+        ("E", "active", "general", 0.0),
+        ("F", "new", None, 0.0),
+        ("G", "former", "other_core", 0.0),
+    ],
+    columns=["customer_id", "status", "segment", "spend_lost"],
+)
 
 
 @pytest.fixture(params=["en", "zh"])
@@ -61,18 +68,37 @@ def test_chinese_chart_is_in_chinese():
 
 
 def test_summary_counts_by_hand(store, study, add_results):
-    add_results(study, [("A", "full", "best_core", 100, 0), ("B", "partial", "general", 100, 40),
-                        ("C", "active", "general", 100, 90), ("D", "new", None, 0, 10)])
+    add_results(
+        study,
+        [
+            ("A", "full", "best_core", 100, 0),
+            ("B", "partial", "general", 100, 40),
+            ("C", "active", "general", 100, 90),
+            ("D", "new", None, 0, 10),
+        ],
+    )
     from research.selection.sampling import add_target
 
     add_target(store, study, "A", "key account", actor="tester")
     frame = detection.results(store, study)
     summary = overview.summarise(store, study, frame)
-    assert (summary.customers, summary.ranked, summary.full, summary.partial, summary.former,
-            summary.targets, summary.defectors) == (4, 3, 1, 1, 0, 1, 2)
+    assert (
+        summary.customers,
+        summary.ranked,
+        summary.full,
+        summary.partial,
+        summary.former,
+        summary.targets,
+        summary.defectors,
+    ) == (4, 3, 1, 1, 0, 1, 2)
     assert summary.spend_lost == 160.0  # 100 + 60
     assert [(s.key, s.count) for s in summary.funnel] == [
-        ("customers", 4), ("ranked", 3), ("defectors", 2), ("real_defectors", 2), ("targets", 1)]
+        ("customers", 4),
+        ("ranked", 3),
+        ("defectors", 2),
+        ("real_defectors", 2),
+        ("targets", 1),
+    ]
 
 
 def test_former_customers_leave_the_real_defectors(store, study, add_results):

@@ -23,8 +23,13 @@ from research.selection import detection, sampling
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-01"
 EN, ZH = Translator("en"), Translator("zh")
-CLEAN_ENV = {"DEFECTORS_DB": None, "DEFECTORS_STUDY": None, "DEFECTORS_LANG": None,
-             "DEFECTORS_USER": "tester", "DEFECTORS_CURRENCY": None}
+CLEAN_ENV = {
+    "DEFECTORS_DB": None,
+    "DEFECTORS_STUDY": None,
+    "DEFECTORS_LANG": None,
+    "DEFECTORS_USER": "tester",
+    "DEFECTORS_CURRENCY": None,
+}
 
 
 def run(db: Path, *args: str, env: dict | None = None, lang: str | None = None):
@@ -56,6 +61,7 @@ def db(tmp_path) -> Path:
 
 # ---------------------------------------------------------------- help
 
+
 def _commands(group: click.Group, path=()):
     yield path
     ctx = click.Context(group)
@@ -69,10 +75,21 @@ def _commands(group: click.Group, path=()):
 
 def test_help_on_every_command_and_group(db):
     paths = list(_commands(main))
-    assert {("demo",), ("studies",), ("study", "create"), ("study", "set"), ("study", "show"),
-            ("import",), ("identify",), ("targets", "draw"), ("targets", "list"),
-            ("targets", "add"), ("targets", "remove"), ("targets", "export"), ("app",)} <= set(
-        paths)
+    assert {
+        ("demo",),
+        ("studies",),
+        ("study", "create"),
+        ("study", "set"),
+        ("study", "show"),
+        ("import",),
+        ("identify",),
+        ("targets", "draw"),
+        ("targets", "list"),
+        ("targets", "add"),
+        ("targets", "remove"),
+        ("targets", "export"),
+        ("app",),
+    } <= set(paths)
     for path in paths:
         result = ok(db, *path, "--help")
         assert "Usage:" in result.output, path
@@ -94,12 +111,18 @@ def test_top_level_help_lines_are_the_commands_own():
 
 def test_study_settings_are_options_with_their_help(db):
     text = ok(db, "study", "create", "--help").output
-    for option in ("--window-months", "--drop-threshold", "--gap-multiple", "--sample-seed",
-                   "--weight-expendable"):
+    for option in (
+        "--window-months",
+        "--drop-threshold",
+        "--gap-multiple",
+        "--sample-seed",
+        "--weight-expendable",
+    ):
         assert option in text
 
 
 # ---------------------------------------------------------------- demo, studies, study
+
 
 def test_demo_then_studies_lists_it(demo_template, demo_db):
     _, output = demo_template
@@ -112,8 +135,9 @@ def test_demo_then_studies_lists_it(demo_template, demo_db):
     defectors = int(frame["status"].isin(detection.DEFECTOR_STATUSES).sum())
     assert len(frame) == 300 and defectors > 0
     assert study.as_of == date.fromisoformat(AS_OF)
-    assert output.strip() == EN("cli.demo_ready", name="demo", customers="300",
-                                defectors=EN.number(defectors))
+    assert output.strip() == EN(
+        "cli.demo_ready", name="demo", customers="300", defectors=EN.number(defectors)
+    )
     listing = ok(demo_db, "studies").output
     lines = listing.strip().splitlines()
     assert EN("field.name") in lines[0] and EN("field.as_of") in lines[0]
@@ -127,12 +151,21 @@ def test_demo_can_write_its_export_files(db, tmp_path):
     result = ok(db, "demo", "--customers", "30", "--as-of", AS_OF, "--export-dir", str(folder))
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["customers.csv", "transactions.csv", "wallet.xlsx"]
-    assert EN("cli.demo_files", folder=str(folder),
-              files="customers.csv, transactions.csv, wallet.xlsx") in result.output
+    assert (
+        EN(
+            "cli.demo_files",
+            folder=str(folder),
+            files="customers.csv, transactions.csv, wallet.xlsx",
+        )
+        in result.output
+    )
     # the files import as they are into a new study
     ok(db, "study", "create", "mine", "--as-of", AS_OF)
-    for kind, name in (("customers", "customers.csv"), ("transactions", "transactions.csv"),
-                       ("wallet", "wallet.xlsx")):
+    for kind, name in (
+        ("customers", "customers.csv"),
+        ("transactions", "transactions.csv"),
+        ("wallet", "wallet.xlsx"),
+    ):
         ok(db, "import", kind, str(folder / name), "--study", "mine")
     assert len(_results_of(db, "mine")) == 0  # imported, not yet identified
     ok(db, "identify", "--study", "mine")
@@ -166,8 +199,9 @@ def test_no_studies_yet(db):
 
 
 def test_study_create_set_show(db):
-    assert ok(db, "study", "create", "Q3", "--as-of", "2025-10-01", "--window-months", "3"
-              ).output.strip() == EN("cli.study_created", name="Q3")
+    assert ok(
+        db, "study", "create", "Q3", "--as-of", "2025-10-01", "--window-months", "3"
+    ).output.strip() == EN("cli.study_created", name="Q3")
     ok(db, "study", "set", "--drop-threshold", "0.4", "--status", "screening")
     shown = ok(db, "study", "show").output
     assert "window_months: 3" in shown and "drop_threshold: 0.4" in shown
@@ -197,20 +231,35 @@ def test_creating_a_study_twice_fails(db):
 
 # ---------------------------------------------------------------- identify
 
+
 def test_identify_writes_one_row_per_customer_and_prints_counts(demo_db, tmp_path):
     out = tmp_path / "result.csv"
     result = ok(demo_db, "identify", "--as-of", AS_OF, "--out", str(out))
     frame = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
-    for column in ("customer_id", "status", "segment", "baseline_spend", "recent_spend",
-                   "spend_lost", "last_purchase"):
+    for column in (
+        "customer_id",
+        "status",
+        "segment",
+        "baseline_spend",
+        "recent_spend",
+        "spend_lost",
+        "last_purchase",
+    ):
         assert column in frame.columns
     assert len(frame) == 300 and frame["customer_id"].is_unique
     assert set(frame["status"]) <= set(detection.STATUSES)
     assert {"full", "partial"} <= set(frame["status"])
 
     text = result.output
-    assert EN("cli.identify_periods", baseline_start="2025-11-01", recent_start="2026-05-01",
-              as_of=AS_OF) in text
+    assert (
+        EN(
+            "cli.identify_periods",
+            baseline_start="2025-11-01",
+            recent_start="2026-05-01",
+            as_of=AS_OF,
+        )
+        in text
+    )
     lines = text.splitlines()
     for status, count in frame["status"].value_counts().items():
         label = EN.status(status)
@@ -230,8 +279,15 @@ def test_identify_options_are_saved_to_the_study(demo_db):
 
 def test_identify_in_chinese(demo_db):
     text = ok(demo_db, "identify", lang="zh").output
-    assert ZH("cli.identify_periods", baseline_start="2025-11-01", recent_start="2026-05-01",
-              as_of=AS_OF) in text
+    assert (
+        ZH(
+            "cli.identify_periods",
+            baseline_start="2025-11-01",
+            recent_start="2026-05-01",
+            as_of=AS_OF,
+        )
+        in text
+    )
     assert ZH.status("full") in text and ZH.segment("best_core") in text
     assert EN.status("full") not in text
 
@@ -244,21 +300,37 @@ def test_language_from_the_environment(demo_db):
 
 # ---------------------------------------------------------------- import
 
+
 def test_import_customers_with_explicit_mapping(db, tmp_path):
     ok(db, "study", "create", "s", "--as-of", "2025-01-01")
     path = tmp_path / "kunden.csv"
-    path.write_text("Kundennummer,Firma,Ort\nK1,Müller GmbH,Köln\nK2,Schmidt AG,Bonn\n",
-                    encoding="utf-8")
-    result = ok(db, "import", "customers", str(path), "--map", "Kundennummer=customer_id",
-                "--map", "Firma=name", "--study", "s")
+    path.write_text(
+        "Kundennummer,Firma,Ort\nK1,Müller GmbH,Köln\nK2,Schmidt AG,Bonn\n", encoding="utf-8"
+    )
+    result = ok(
+        db,
+        "import",
+        "customers",
+        str(path),
+        "--map",
+        "Kundennummer=customer_id",
+        "--map",
+        "Firma=name",
+        "--study",
+        "s",
+    )
     assert EN("cli.mapping", mapping="Kundennummer → customer_id, Firma → name") in result.output
-    assert EN("import.done", file="kunden.csv", rows="2", new="2", updated="0",
-              duplicates="0") in result.output
+    assert (
+        EN("import.done", file="kunden.csv", rows="2", new="2", updated="0", duplicates="0")
+        in result.output
+    )
     s = connect(db)
     try:
         with s.cursor() as cur:
-            assert cur.execute("SELECT customer_id, name FROM customers ORDER BY 1").fetchall() \
-                == [("K1", "Müller GmbH"), ("K2", "Schmidt AG")]
+            assert cur.execute("SELECT customer_id, name FROM customers ORDER BY 1").fetchall() == [
+                ("K1", "Müller GmbH"),
+                ("K2", "Schmidt AG"),
+            ]
     finally:
         s.close()
 
@@ -266,7 +338,7 @@ def test_import_customers_with_explicit_mapping(db, tmp_path):
 def test_import_prints_progress_on_stderr(db, tmp_path):
     ok(db, "study", "create", "s", "--as-of", "2025-01-01")
     path = tmp_path / "tx.csv"
-    path.write_text("客户编号,日期,金额\nC1,2024/3/5,\"￥1,000\"\n", encoding="gbk")
+    path.write_text('客户编号,日期,金额\nC1,2024/3/5,"￥1,000"\n', encoding="gbk")
     result = ok(db, "import", "transactions", str(path))
     assert "100%" in result.stderr
     assert "100%" not in result.stdout
@@ -275,8 +347,9 @@ def test_import_prints_progress_on_stderr(db, tmp_path):
 def test_rejected_import_exits_1_with_row_numbers_and_writes_nothing(db, tmp_path):
     ok(db, "study", "create", "s", "--as-of", "2025-01-01")
     path = tmp_path / "bad.csv"
-    path.write_text("customer_id,date,amount\nA,2024-03-05,1\nB,yesterday,2\nC,2024-03-05,x\n",
-                    encoding="utf-8")
+    path.write_text(
+        "customer_id,date,amount\nA,2024-03-05,1\nB,yesterday,2\nC,2024-03-05,x\n", encoding="utf-8"
+    )
     result = fails(db, "import", "transactions", str(path), "--study", "s")
     assert result.stderr.startswith(EN("error.title.rejected") + ":")
     assert "row 3" in result.stderr and "'yesterday'" in result.stderr
@@ -318,6 +391,7 @@ def test_bad_map_option_is_a_message(db, tmp_path):
 
 # ---------------------------------------------------------------- targets
 
+
 def _targets(db: Path, **kwargs) -> pd.DataFrame:
     s = connect(db)
     try:
@@ -351,11 +425,13 @@ def test_targets_draw_list_add_remove_export(demo_db, tmp_path):
 
     results = _results(demo_db)
     outsider = results.loc[results["status"] == "active", "customer_id"].iloc[0]
-    assert ok(demo_db, "targets", "add", outsider, "--reason", "key account"
-              ).output.strip() == EN("cli.target_added", customer_id=outsider)
+    assert ok(demo_db, "targets", "add", outsider, "--reason", "key account").output.strip() == EN(
+        "cli.target_added", customer_id=outsider
+    )
     leaving = on_list["customer_id"].iloc[0]
-    assert ok(demo_db, "targets", "remove", leaving, "--reason", "refused"
-              ).output.strip() == EN("cli.target_removed", customer_id=leaving)
+    assert ok(demo_db, "targets", "remove", leaving, "--reason", "refused").output.strip() == EN(
+        "cli.target_removed", customer_id=leaving
+    )
     now_on = set(_targets(demo_db)["customer_id"])
     assert outsider in now_on and leaving not in now_on
     everything = ok(demo_db, "targets", "list", "--all").output
@@ -388,10 +464,12 @@ def test_drawing_with_no_defectors_is_a_message(db):
 
 # ---------------------------------------------------------------- choosing the study
 
+
 def test_unknown_study(demo_db):
     result = fails(demo_db, "identify", "--study", "nope")
     assert result.stderr.strip() == EN("error.title.no_study") + ": " + EN(
-        "error.study_not_found", name="nope", known="demo")
+        "error.study_not_found", name="nope", known="demo"
+    )
 
 
 def test_several_studies_need_study(demo_db):
@@ -409,7 +487,8 @@ def test_no_study_at_all(db):
 def test_errors_in_chinese(demo_db):
     result = fails(demo_db, "identify", "--study", "nope", lang="zh")
     assert result.stderr.strip() == ZH("error.title.no_study") + ": " + ZH(
-        "error.study_not_found", name="nope", known="demo")
+        "error.study_not_found", name="nope", known="demo"
+    )
 
 
 def test_database_held_by_another_process(tmp_path):
@@ -417,15 +496,21 @@ def test_database_held_by_another_process(tmp_path):
     path = tmp_path / "held.duckdb"
     held = connect(path)
     try:
-        done = subprocess.run([sys.executable, "-m", "research", "--db", str(path), "studies"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              env={**_child_env()})
+        done = subprocess.run(
+            [sys.executable, "-m", "research", "--db", str(path), "studies"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**_child_env()},
+        )
     finally:
         held.close()
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip() == EN("error.title.locked") + ": " + EN("error.locked",
-                                                                        path=str(path))
+    assert done.stderr.strip() == EN("error.title.locked") + ": " + EN(
+        "error.locked", path=str(path)
+    )
 
 
 def _child_env() -> dict:
@@ -451,7 +536,8 @@ def test_a_file_that_cannot_be_written_is_a_message(demo_db, tmp_path):
     assert result.stderr.startswith(EN("error.title.file") + ":")
     assert str(missing) in result.stderr
     assert fails(demo_db, "identify", "--out", str(missing)).stderr.startswith(
-        EN("error.title.file") + ":")
+        EN("error.title.file") + ":"
+    )
 
 
 def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
@@ -463,8 +549,9 @@ def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
     book = taxonomy.codebook(store)
     store.close()
     zh_groups = {g.key: g.label("zh") for g in book.groups}
-    output = ok(demo_db, "findings", "counts", "--study", "demo", "--by", "cause_group",
-                lang="zh").output
+    output = ok(
+        demo_db, "findings", "counts", "--study", "demo", "--by", "cause_group", lang="zh"
+    ).output
     for key, count in by_group.items():
         assert re.search(re.escape(zh_groups[key]) + r"\s+" + str(count), output)
         assert key not in output

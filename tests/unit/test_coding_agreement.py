@@ -45,9 +45,13 @@ def coded_study(store, study):
     ids = []
     for i, letter in enumerate(FIRST):
         f = interviews.create_finding(store, study, f"C{i}", actor="wang")
-        interviews.save_fields(store, f.id, {"defection_type": "full",
-                                           "primary_code": CODES[letter]},
-                             base_version=1, actor="wang")
+        interviews.save_fields(
+            store,
+            f.id,
+            {"defection_type": "full", "primary_code": CODES[letter]},
+            base_version=1,
+            actor="wang",
+        )
         interviews.finalize(store, f.id, actor="wang")
         ids.append(f.id)
     assert agreement.set_plan(store, study, 1.0, actor="lead") == 10
@@ -68,10 +72,13 @@ def test_agreement_on_the_primary_cause(store, coded_study):
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     assert result.percent_low == pytest.approx(centre - half)
     assert result.percent_high == pytest.approx(centre + half)
-    assert [(d.finding_id, d.first_code, d.second_code, d.first_coder, d.second_coder)
-            for d in result.disagreements] == [
+    assert [
+        (d.finding_id, d.first_code, d.second_code, d.first_coder, d.second_coder)
+        for d in result.disagreements
+    ] == [
         (ids[4], "staff_attitude", "price_value", "wang", "li"),
-        (ids[7], "price_value", "moved_away", "wang", "li")]
+        (ids[7], "price_value", "moved_away", "wang", "li"),
+    ]
 
 
 def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded_study):
@@ -82,8 +89,11 @@ def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded
     assert (result.coded, result.agreed) == (10, 8)
     assert [d.settled_code for d in result.disagreements] == ["price_value", "price_value"]
     amended = interviews.get_finding(store, ids[4])
-    assert (amended.primary_code, amended.updated_by, amended.final) == ("price_value", "lead",
-                                                                         True)
+    assert (amended.primary_code, amended.updated_by, amended.final) == (
+        "price_value",
+        "lead",
+        True,
+    )
     kept = interviews.get_finding(store, ids[7])
     assert kept.updated_by == "wang"  # nothing to change there
 
@@ -99,9 +109,13 @@ def test_picks_are_reproducible_kept_and_topped_up(store, study):
     ids = []
     for i in range(7):
         f = interviews.create_finding(store, study, f"C{i}", actor="wang")
-        interviews.save_fields(store, f.id, {"defection_type": "full",
-                                           "primary_code": "price_value"},
-                             base_version=1, actor="wang")
+        interviews.save_fields(
+            store,
+            f.id,
+            {"defection_type": "full", "primary_code": "price_value"},
+            base_version=1,
+            actor="wang",
+        )
         interviews.finalize(store, f.id, actor="wang")
         ids.append(f.id)
     draft = interviews.create_finding(store, study, "D", actor="wang")
@@ -112,14 +126,23 @@ def test_picks_are_reproducible_kept_and_topped_up(store, study):
     assert agreement.assign(store, study, actor="lead") == 0  # nothing new to pick
     for i in range(3):  # three more final findings: ceil(0.3 × 10) = 3, no new pick
         f = interviews.create_finding(store, study, f"N{i}", actor="wang")
-        interviews.save_fields(store, f.id, {"defection_type": "full",
-                                           "primary_code": "price_value"},
-                             base_version=1, actor="wang")
+        interviews.save_fields(
+            store,
+            f.id,
+            {"defection_type": "full", "primary_code": "price_value"},
+            base_version=1,
+            actor="wang",
+        )
         interviews.finalize(store, f.id, actor="wang")
     assert agreement.assign(store, study, actor="lead") == 0
     f = interviews.create_finding(store, study, "N9", actor="wang")
-    interviews.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value"},
-                         base_version=1, actor="wang")
+    interviews.save_fields(
+        store,
+        f.id,
+        {"defection_type": "full", "primary_code": "price_value"},
+        base_version=1,
+        actor="wang",
+    )
     interviews.finalize(store, f.id, actor="wang")
     assert agreement.assign(store, study, actor="lead") == 1  # ceil(0.3 × 11) = 4
     assert set(expected) <= set(agreement.queue(store, study, "li")["finding_id"])
@@ -129,9 +152,18 @@ def test_picks_are_reproducible_kept_and_topped_up(store, study):
 
 def test_the_second_coding_is_blind_and_independent(store, study):
     f = interviews.create_finding(store, study, "C1", actor="wang")
-    interviews.save_fields(store, f.id, {"defection_type": "full", "primary_code": "price_value",
-                                       "why_1": "Too expensive", "summary": "Price"},
-                         base_version=1, actor="wang")
+    interviews.save_fields(
+        store,
+        f.id,
+        {
+            "defection_type": "full",
+            "primary_code": "price_value",
+            "why_1": "Too expensive",
+            "summary": "Price",
+        },
+        base_version=1,
+        actor="wang",
+    )
     interviews.add_quote(store, f.id, actor="wang", text="太贵了", code="price_value")
     interviews.finalize(store, f.id, actor="wang")
     agreement.set_plan(store, study, 1.0, actor="lead")
@@ -141,10 +173,8 @@ def test_the_second_coding_is_blind_and_independent(store, study):
     # the first coder does not appear in their own queue and cannot code twice
     assert agreement.queue(store, study, "wang").empty
     with pytest.raises(CodingError):
-        agreement.record_second_coding(store, f.id, coder="wang",
-                                              primary_code="price_value")
+        agreement.record_second_coding(store, f.id, coder="wang", primary_code="price_value")
     agreement.record_second_coding(store, f.id, coder="li", primary_code="staff_attitude")
     with pytest.raises(CodingError):
-        agreement.record_second_coding(store, f.id, coder="zhao",
-                                              primary_code="price_value")
+        agreement.record_second_coding(store, f.id, coder="zhao", primary_code="price_value")
     assert agreement.queue(store, study, "zhao").empty

@@ -57,8 +57,9 @@ def test_microscan_customers_bought_more_but_lost_share_of_wallet(built):
     _, _, frame = built
     share_based = frame[(frame["detected_status"] == "partial") & frame["baseline_share"].notna()]
     assert len(share_based) > 0
-    grew = share_based[share_based["recent_spend"].astype(float)
-                       >= share_based["baseline_spend"].astype(float)]
+    grew = share_based[
+        share_based["recent_spend"].astype(float) >= share_based["baseline_spend"].astype(float)
+    ]
     assert len(grew) > 0, "no customer whose spend grew while their share fell"
     for row in grew.itertuples():
         assert row.recent_share <= (1 - 0.5) * row.baseline_share
@@ -80,10 +81,13 @@ def test_the_data_came_in_through_the_import(built):
     assert history["kind"].tolist() == ["customers", "transactions", "wallet"]
     assert (history["rows_new"] > 0).all()
     with s.cursor() as cur:
-        customers = cur.execute("SELECT count(*), count(phone), count(attributes) FROM customers"
-                                " WHERE study_id = ?", [study.id]).fetchall()[0]
-        margins = cur.execute("SELECT count(*), count(margin) FROM transactions"
-                              " WHERE study_id = ?", [study.id]).fetchall()[0]
+        customers = cur.execute(
+            "SELECT count(*), count(phone), count(attributes) FROM customers WHERE study_id = ?",
+            [study.id],
+        ).fetchall()[0]
+        margins = cur.execute(
+            "SELECT count(*), count(margin) FROM transactions WHERE study_id = ?", [study.id]
+        ).fetchall()[0]
     assert customers == (N, N, N)  # the extra 签约年份 column is kept as an attribute
     assert margins[0] == margins[1] > 0
 
@@ -105,8 +109,7 @@ def test_build_demo_keeps_an_existing_demo_unless_asked(built):
         first = build_demo(s, actor="t", as_of=AS_OF, n_customers=40)
         again = build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40)
         assert again == first
-        rebuilt = build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40,
-                                  replace=True)
+        rebuilt = build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=40, replace=True)
         assert rebuilt.id != first.id and rebuilt.as_of == date(2025, 1, 1)
         assert [x.name for x in studies.list_studies(s)] == ["demo"]
     finally:
@@ -130,8 +133,7 @@ def test_export_files_are_written_as_a_team_would_get_them(tmp_path):
     assert transactions.encoding == "utf-8-sig"
     assert wallet.is_excel
     assert "客户编号" in customers.frame.columns and "客户编号" in wallet.frame.columns
-    for kind, raw in (("customers", customers), ("transactions", transactions),
-                      ("wallet", wallet)):
+    for kind, raw in (("customers", customers), ("transactions", transactions), ("wallet", wallet)):
         assert prepare(kind, raw).problems == []
 
 

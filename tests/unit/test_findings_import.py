@@ -23,17 +23,33 @@ if not TELCO.exists():
     TELCO = Path("/work/shared/data/telco-sample/status.csv")
 
 # The README's counts (checked there with pandas).
-README_CATEGORIES = {"Competitor": 841, "Attitude": 314, "Dissatisfaction": 303, "Price": 211,
-                     "Other": 200}
+README_CATEGORIES = {
+    "Competitor": 841,
+    "Attitude": 314,
+    "Dissatisfaction": 303,
+    "Price": 211,
+    "Other": 200,
+}
 README_REASONS = {
-    "Competitor had better devices": 313, "Competitor made better offer": 311,
-    "Competitor offered more data": 117, "Competitor offered higher download speeds": 100,
-    "Attitude of support person": 220, "Attitude of service provider": 94,
-    "Product dissatisfaction": 77, "Network reliability": 72, "Service dissatisfaction": 63,
-    "Limited range of services": 37, "Lack of self-service on Website": 29,
-    "Poor expertise of online support": 31, "Poor expertise of phone support": 12,
-    "Price too high": 78, "Long distance charges": 64, "Extra data charges": 39,
-    "Lack of affordable download/upload speed": 30, "Don't know": 130, "Moved": 46,
+    "Competitor had better devices": 313,
+    "Competitor made better offer": 311,
+    "Competitor offered more data": 117,
+    "Competitor offered higher download speeds": 100,
+    "Attitude of support person": 220,
+    "Attitude of service provider": 94,
+    "Product dissatisfaction": 77,
+    "Network reliability": 72,
+    "Service dissatisfaction": 63,
+    "Limited range of services": 37,
+    "Lack of self-service on Website": 29,
+    "Poor expertise of online support": 31,
+    "Poor expertise of phone support": 12,
+    "Price too high": 78,
+    "Long distance charges": 64,
+    "Extra data charges": 39,
+    "Lack of affordable download/upload speed": 30,
+    "Don't know": 130,
+    "Moved": 46,
     "Deceased": 6,
 }
 # How a team might map the Telco reasons to the default taxonomy.
@@ -44,23 +60,28 @@ TELCO_MAP = {
     "Competitor offered higher download speeds": "competitor_better_product",
     "Attitude of support person": "staff_attitude",
     "Attitude of service provider": "staff_attitude",
-    "Product dissatisfaction": "product_quality", "Network reliability": "product_quality",
-    "Service dissatisfaction": "after_sales_service", "Limited range of services": "product_fit",
+    "Product dissatisfaction": "product_quality",
+    "Network reliability": "product_quality",
+    "Service dissatisfaction": "after_sales_service",
+    "Limited range of services": "product_fit",
     "Lack of self-service on Website": "product_fit",
     "Poor expertise of online support": "after_sales_service",
     "Poor expertise of phone support": "after_sales_service",
-    "Price too high": "price_value", "Long distance charges": "price_value",
+    "Price too high": "price_value",
+    "Long distance charges": "price_value",
     "Extra data charges": "price_value",
     "Lack of affordable download/upload speed": "price_value",
-    "Moved": "moved_away", "Deceased": "died",
+    "Moved": "moved_away",
+    "Deceased": "died",
 }
 DONT_KNOW = NewCode("Don't know", "not_known", "customer", "不清楚")
 
 
 def rows(store, study) -> int:
     with store.cursor() as cur:
-        return cur.execute("SELECT count(*) FROM findings WHERE study_id = ?",
-                           [study.id]).fetchall()[0][0]
+        return cur.execute(
+            "SELECT count(*) FROM findings WHERE study_id = ?", [study.id]
+        ).fetchall()[0][0]
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +89,9 @@ def telco():
     """The Telco sample imported once (the slowest part), for the read-only checks."""
     store = connect(":memory:")
     study = studies.create_study(store, "telco", date(2019, 10, 1), actor="tester")
-    result = past_studies.import_findings(store, study, TELCO, actor="tester",
-                                             label_map=TELCO_MAP, new_codes=[DONT_KNOW])
+    result = past_studies.import_findings(
+        store, study, TELCO, actor="tester", label_map=TELCO_MAP, new_codes=[DONT_KNOW]
+    )
     yield store, study, result
     store.close()
 
@@ -77,8 +99,9 @@ def telco():
 def test_the_telco_sample_imports_with_the_readme_counts(telco):
     store, study, result = telco
     assert (result.rows_in_file, result.rows_new, result.skipped_blank) == (7043, 1869, 5174)
-    assert interviews.cause_counts(store, study, by="source_category").to_dict() == \
-        README_CATEGORIES
+    assert (
+        interviews.cause_counts(store, study, by="source_category").to_dict() == README_CATEGORIES
+    )
     assert interviews.cause_counts(store, study, by="source_reason").to_dict() == README_REASONS
 
 
@@ -86,13 +109,17 @@ def test_the_reason_filed_under_two_categories_keeps_both(telco):
     store, study, _ = telco
     frame = interviews.list_findings(store, study)
     online = frame[frame["source_reason"] == "Poor expertise of online support"]
-    assert online["source_category"].value_counts().to_dict() == {"Other": 18,
-                                                                  "Dissatisfaction": 13}
+    assert online["source_category"].value_counts().to_dict() == {
+        "Other": 18,
+        "Dissatisfaction": 13,
+    }
     assert set(online["primary_code"]) == {"after_sales_service"}
     per_source = past_studies.counts_by_source(store, study)
     both = per_source[per_source["source_reason"] == "Poor expertise of online support"]
     assert dict(zip(both["source_category"], both["findings"], strict=True)) == {
-        "Dissatisfaction": 13, "Other": 18}
+        "Dissatisfaction": 13,
+        "Other": 18,
+    }
 
 
 def test_mapped_codes_add_up_from_the_reasons(telco):
@@ -138,19 +165,28 @@ def test_unknown_labels_are_listed_before_anything_is_written(store, study):
 
 def test_reimport_adds_nothing_and_mappings_are_remembered(store, study, tmp_path):
     small = tmp_path / "small.csv"
-    small.write_text("Customer ID,Churn Category,Churn Reason,Product quality,Verbatim\n"
-                     "A1,Price,Price too high,2,Too dear\n"
-                     "A2,Other,Moved,非常满意,\n"
-                     "A3,,,,\n", encoding="utf-8")
-    first = past_studies.import_findings(store, study, small, actor="tester",
-                                            label_map={"Price too high": "price_value",
-                                                       "Moved": "moved_away"})
+    small.write_text(
+        "Customer ID,Churn Category,Churn Reason,Product quality,Verbatim\n"
+        "A1,Price,Price too high,2,Too dear\n"
+        "A2,Other,Moved,非常满意,\n"
+        "A3,,,,\n",
+        encoding="utf-8",
+    )
+    first = past_studies.import_findings(
+        store,
+        study,
+        small,
+        actor="tester",
+        label_map={"Price too high": "price_value", "Moved": "moved_away"},
+    )
     assert (first.rows_new, first.skipped_blank) == (2, 1)
     again = past_studies.import_findings(store, study, small, actor="tester")  # remembered
     assert (again.rows_new, again.rows_existing) == (0, 2)
     frame = interviews.list_findings(store, study)
     assert dict(zip(frame["customer_id"], frame["primary_code"], strict=True)) == {
-        "A1": "price_value", "A2": "moved_away"}
+        "A1": "price_value",
+        "A2": "moved_away",
+    }
     a1 = interviews.get_finding(store, int(frame.iloc[0]["id"]))
     assert a1.sat_product == "somewhat_dissatisfied" and a1.quotes[0].text == "Too dear"
     a2 = interviews.get_finding(store, int(frame.iloc[1]["id"]))
@@ -161,10 +197,13 @@ def test_reimport_adds_nothing_and_mappings_are_remembered(store, study, tmp_pat
 
 def test_a_file_with_a_bad_row_is_rejected_whole(store, study, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("客户编号,访谈日期,原因,服务质量\n"
-                   "A1,2024-03-05,价格 / 性价比,4\n"
-                   ",2024-03-06,搬迁,5\n"
-                   "A3,not a date,搬迁,maybe\n", encoding="utf-8")
+    bad.write_text(
+        "客户编号,访谈日期,原因,服务质量\n"
+        "A1,2024-03-05,价格 / 性价比,4\n"
+        ",2024-03-06,搬迁,5\n"
+        "A3,not a date,搬迁,maybe\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRejectedError) as caught:
         past_studies.import_findings(store, study, bad, actor="tester")
     problems = [(p.row, p.column) for p in caught.value.problems]
@@ -179,10 +218,11 @@ def test_a_file_with_a_bad_row_is_rejected_whole(store, study, tmp_path):
 
 def test_mapping_options_are_checked(store, tmp_path):
     assert past_studies.parse_code_options(["Price too high=price_value"]) == {
-        "Price too high": "price_value"}
+        "Price too high": "price_value"
+    }
     assert past_studies.parse_new_code_options(
-        ["Lack of affordable download/upload speed=company/speed_price/网速太贵"]) == [
-        NewCode("Lack of affordable download/upload speed", "speed_price", "company", "网速太贵")]
+        ["Lack of affordable download/upload speed=company/speed_price/网速太贵"]
+    ) == [NewCode("Lack of affordable download/upload speed", "speed_price", "company", "网速太贵")]
     for bad in ["no-equals", "X=company"]:
         with pytest.raises(ImportRejectedError):
             past_studies.parse_new_code_options([bad])
@@ -194,6 +234,7 @@ def test_mapping_options_are_checked(store, tmp_path):
 
 
 # ---------------------------------------------------------------- the CLI
+
 
 def test_cli_lists_unknown_labels_then_imports_with_mappings(tmp_path):
     db = tmp_path / "cli.duckdb"
@@ -212,8 +253,9 @@ def test_cli_lists_unknown_labels_then_imports_with_mappings(tmp_path):
     done = runner.invoke(main, [*base, *options])
     assert done.exit_code == 0, done.output
     assert "1,869 new findings" in done.output
-    counts = runner.invoke(main, ["--db", str(db), "findings", "counts", "--study", "telco",
-                                  "--by", "source_category"])
+    counts = runner.invoke(
+        main, ["--db", str(db), "findings", "counts", "--study", "telco", "--by", "source_category"]
+    )
     assert "Competitor         841" in counts.output
     listing = runner.invoke(main, ["--db", str(db), "taxonomy", "list", "--all"])
     assert "not_known" in listing.output and "Codebook version 2" in listing.output
@@ -225,11 +267,28 @@ def test_cli_lists_unknown_labels_then_imports_with_mappings(tmp_path):
 def test_cli_taxonomy_changes(tmp_path):
     db = str(tmp_path / "tax.duckdb")
     runner = CliRunner()
-    assert runner.invoke(main, ["--db", db, "taxonomy", "add", "slow_quotes", "--group",
-                                "company", "--en", "Slow quotations", "--zh", "报价太慢"]
-                         ).exit_code == 0
-    merged = runner.invoke(main, ["--db", db, "taxonomy", "merge", "slow_quotes",
-                                  "too_little_communication"])
+    assert (
+        runner.invoke(
+            main,
+            [
+                "--db",
+                db,
+                "taxonomy",
+                "add",
+                "slow_quotes",
+                "--group",
+                "company",
+                "--en",
+                "Slow quotations",
+                "--zh",
+                "报价太慢",
+            ],
+        ).exit_code
+        == 0
+    )
+    merged = runner.invoke(
+        main, ["--db", db, "taxonomy", "merge", "slow_quotes", "too_little_communication"]
+    )
     assert merged.exit_code == 0 and "merged into" in merged.output
     retired = runner.invoke(main, ["--db", db, "--lang", "zh", "taxonomy", "retire", "died"])
     assert retired.exit_code == 0 and "已停用" in retired.output

@@ -25,8 +25,14 @@ from research.selection import detection
 ROOT = Path(__file__).resolve().parents[2]
 LOCALES = ROOT / "research" / "base" / "locales"
 # the domain package, and the screens: app.py, the screen package, pages/
-SOURCES = sorted([*ROOT.joinpath("research").rglob("*.py"), *ROOT.glob("*.py"),
-                  *ROOT.joinpath("screen").glob("*.py"), *ROOT.joinpath("pages").glob("*.py")])
+SOURCES = sorted(
+    [
+        *ROOT.joinpath("research").rglob("*.py"),
+        *ROOT.glob("*.py"),
+        *ROOT.joinpath("screen").glob("*.py"),
+        *ROOT.joinpath("pages").glob("*.py"),
+    ]
+)
 KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 ERROR_KEY = re.compile(r"^(error|import|problem|warning)\.[a-z0-9_.]+$")
 
@@ -42,14 +48,16 @@ def raw_msgids(lang: str) -> list[str]:
 
 
 def placeholders(text: str) -> set[str]:
-    return {name.split(".")[0].split("[")[0]
-            for _, name, _, _ in string.Formatter().parse(text) if name}
+    return {
+        name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name
+    }
 
 
 EN, ZH = po_entries("en"), po_entries("zh")
 
 
 # ---------------------------------------------------------------- the catalogs
+
 
 def test_catalogs_have_exactly_the_same_keys():
     assert sorted(set(EN) - set(ZH)) == [], "keys only in en.po"
@@ -70,8 +78,11 @@ def test_keys_are_stable_ids():
 
 
 def test_placeholders_are_the_same_in_both_languages():
-    differ = {k: (sorted(placeholders(EN[k])), sorted(placeholders(ZH[k])))
-              for k in EN if k in ZH and placeholders(EN[k]) != placeholders(ZH[k])}
+    differ = {
+        k: (sorted(placeholders(EN[k])), sorted(placeholders(ZH[k])))
+        for k in EN
+        if k in ZH and placeholders(EN[k]) != placeholders(ZH[k])
+    }
     assert differ == {}
 
 
@@ -98,6 +109,7 @@ def test_chinese_is_really_chinese():
 
 # ---------------------------------------------------------------- keys the code uses
 
+
 class _Uses(ast.NodeVisitor):
     """Translation keys in calls: t("k"), obj.t("k"), translator()("k"), Message("k"),
     SomeError("k"); f-string keys are kept as families (their constant prefix)."""
@@ -112,7 +124,8 @@ class _Uses(ast.NodeVisitor):
         if isinstance(func, ast.Name):
             # our errors take a message key; Python's own (AssertionError, ...) take text
             return func.id in {"t", "Message", "self"} or (
-                func.id.endswith("Error") and not hasattr(builtins, func.id))
+                func.id.endswith("Error") and not hasattr(builtins, func.id)
+            )
         if isinstance(func, ast.Attribute):
             return func.attr == "t"
         return isinstance(func, ast.Call)  # translator()("key"), Translator("zh")("key")
@@ -122,14 +135,24 @@ class _Uses(ast.NodeVisitor):
             first = node.args[0]
             has_star = any(k.arg is None for k in node.keywords)
             keywords = None if has_star else {k.arg for k in node.keywords}
-            if isinstance(first, ast.Constant) and isinstance(first.value, str) \
-                    and KEY.match(first.value):
+            if (
+                isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+                and KEY.match(first.value)
+            ):
                 self.keys.append((first.value, node.lineno, keywords))
-            elif isinstance(first, ast.JoinedStr) and first.values \
-                    and isinstance(first.values[0], ast.Constant):
+            elif (
+                isinstance(first, ast.JoinedStr)
+                and first.values
+                and isinstance(first.values[0], ast.Constant)
+            ):
                 self.families.append((first.values[0].value, node.lineno))
-            elif isinstance(first, ast.BinOp) and isinstance(first.op, ast.Add) \
-                    and isinstance(first.left, ast.Constant) and isinstance(first.left.value, str):
+            elif (
+                isinstance(first, ast.BinOp)
+                and isinstance(first.op, ast.Add)
+                and isinstance(first.left, ast.Constant)
+                and isinstance(first.left.value, str)
+            ):
                 self.families.append((first.left.value, node.lineno))  # t("status." + s)
         self.generic_visit(node)
 
@@ -160,15 +183,24 @@ def test_the_scan_finds_the_code():
 
 
 def test_every_key_used_in_the_code_exists_in_both_catalogs():
-    missing = [f"{_where(u, line)} {key}" for u in USES for key, line, _ in u.keys
-               if key not in EN or key not in ZH]
+    missing = [
+        f"{_where(u, line)} {key}"
+        for u in USES
+        for key, line, _ in u.keys
+        if key not in EN or key not in ZH
+    ]
     assert missing == []
 
 
 def test_every_error_key_in_the_domain_package_exists():
     """Error, import, problem and warning keys wherever they appear as strings."""
-    missing = [f"{_where(u, line)} {value}" for u in USES if "research" in u.path.parts
-               for value, line in u.constants if ERROR_KEY.match(value) and value not in EN]
+    missing = [
+        f"{_where(u, line)} {value}"
+        for u in USES
+        if "research" in u.path.parts
+        for value, line in u.constants
+        if ERROR_KEY.match(value) and value not in EN
+    ]
     assert missing == []
 
 
@@ -219,8 +251,10 @@ def _run_time_values() -> tuple[list[str], list[str]]:
 HISTORY_COLUMNS, FUNNEL_KEYS = _run_time_values()
 
 
-FIELD_NAMES = sorted({s.name for s in settings.STUDY_SETTINGS}
-                     | {f.name for fields in FIELDS.values() for f in fields})
+FIELD_NAMES = sorted(
+    {s.name for s in settings.STUDY_SETTINGS}
+    | {f.name for fields in FIELDS.values() for f in fields}
+)
 
 # Every family of keys the code builds at run time, with every value it can take.
 FAMILIES = {
@@ -237,8 +271,14 @@ FAMILIES = {
 
 
 def test_every_key_family_built_at_run_time_is_known_here():
-    unknown = sorted({f"{_where(u, line)} {prefix}" for u in USES for prefix, line in u.families
-                      if prefix not in FAMILIES})
+    unknown = sorted(
+        {
+            f"{_where(u, line)} {prefix}"
+            for u in USES
+            for prefix, line in u.families
+            if prefix not in FAMILIES
+        }
+    )
     assert unknown == [], "add the new family and its values to FAMILIES"
 
 
@@ -256,6 +296,7 @@ def test_every_setting_has_its_help_and_label():
 
 
 # ---------------------------------------------------------------- the translator
+
 
 def test_translator_looks_up_and_formats():
     en, zh = Translator("en"), Translator("zh")
@@ -296,6 +337,7 @@ def test_errors_render_in_both_languages():
 
 
 # ---------------------------------------------------------------- formatting
+
 
 @pytest.fixture
 def yuan(monkeypatch):

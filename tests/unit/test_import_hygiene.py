@@ -34,8 +34,14 @@ def _submodules() -> set[str]:
 
 
 def test_no_research_module_imports_streamlit(subprocess_env):
-    done = subprocess.run([PYTHON, "-c", CHECK], cwd=ROOT, env=subprocess_env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [PYTHON, "-c", CHECK],
+        cwd=ROOT,
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["first_culprit"] is None, f"{report['first_culprit']} imports streamlit"
@@ -43,7 +49,14 @@ def test_no_research_module_imports_streamlit(subprocess_env):
     # every module was really imported, including the CLI, charts and the demo
     expected = {"research"} | (_submodules() - {"research.__main__"})
     assert set(report["imported"]) == expected
-    for name in ("research.cli", "research.reports.charts", "research.demo.build",
-                 "research.base.store", "research.ledger.load", "research.selection.detection",
-                 "research.selection.sampling", "research.base.i18n"):
+    for name in (
+        "research.cli",
+        "research.reports.charts",
+        "research.demo.build",
+        "research.base.store",
+        "research.ledger.load",
+        "research.selection.detection",
+        "research.selection.sampling",
+        "research.base.i18n",
+    ):
         assert name in report["imported"]

@@ -19,8 +19,9 @@ ACTOR = "tester"
 
 
 def _import(store, study, kind, text: str, name: str = "f.csv", **kwargs):
-    return import_file(store, study, kind, text.encode("utf-8"), actor=ACTOR,
-                              file_name=name, **kwargs)
+    return import_file(
+        store, study, kind, text.encode("utf-8"), actor=ACTOR, file_name=name, **kwargs
+    )
 
 
 def _rows(store, sql: str, params=()) -> list[tuple]:
@@ -30,18 +31,30 @@ def _rows(store, sql: str, params=()) -> list[tuple]:
 
 # ---------------------------------------------------------------- a clean file
 
+
 def test_transactions_are_loaded_with_normalised_values(store, study):
-    text = ("客户编号,日期,金额,数量,产品线,毛利\n"
-            "C1,2024/3/5,\"¥1,234.50\",2,试剂,(10.00)\n"
-            "C2,2024年3月6日,99,,,\n")
+    text = (
+        "客户编号,日期,金额,数量,产品线,毛利\n"
+        'C1,2024/3/5,"¥1,234.50",2,试剂,(10.00)\n'
+        "C2,2024年3月6日,99,,,\n"
+    )
     result = _import(store, study, "transactions", text)
     assert (result.kind, result.rows_in_file, result.rows_new, result.rows_updated) == (
-        "transactions", 2, 2, 0)
+        "transactions",
+        2,
+        2,
+        0,
+    )
     assert result.duplicate_rows == () and result.encoding == "utf-8"
-    rows = _rows(store, "SELECT customer_id, date, amount, quantity, product_line, margin,"
-                        " created_by FROM transactions ORDER BY customer_id")
-    assert [(r[0], r[1], float(r[2]), r[3], r[4], None if r[5] is None else float(r[5]), r[6])
-            for r in rows] == [
+    rows = _rows(
+        store,
+        "SELECT customer_id, date, amount, quantity, product_line, margin,"
+        " created_by FROM transactions ORDER BY customer_id",
+    )
+    assert [
+        (r[0], r[1], float(r[2]), r[3], r[4], None if r[5] is None else float(r[5]), r[6])
+        for r in rows
+    ] == [
         ("C1", date(2024, 3, 5), 1234.5, 2.0, "试剂", -10.0, ACTOR),
         ("C2", date(2024, 3, 6), 99.0, None, None, None, ACTOR),
     ]
@@ -50,9 +63,17 @@ def test_transactions_are_loaded_with_normalised_values(store, study):
 def test_an_import_is_recorded_with_who_and_what(store, study):
     _import(store, study, "transactions", "customer_id,date,amount\nA,2024-03-05,1\n", "t.csv")
     history = import_history(store, study)
-    assert history[["kind", "file_name", "rows_in_file", "rows_new", "rows_updated",
-                    "duplicates", "created_by"]].values.tolist() == [
-        ["transactions", "t.csv", 1, 1, 0, 0, ACTOR]]
+    assert history[
+        [
+            "kind",
+            "file_name",
+            "rows_in_file",
+            "rows_new",
+            "rows_updated",
+            "duplicates",
+            "created_by",
+        ]
+    ].values.tolist() == [["transactions", "t.csv", 1, 1, 0, 0, ACTOR]]
     audit = _rows(store, "SELECT action, detail FROM audit_log WHERE action LIKE 'import.%'")
     assert audit[0][0] == "import.transactions"
     assert json.loads(audit[0][1]) == {"file": "t.csv", "new": 1, "updated": 0}
@@ -60,20 +81,27 @@ def test_an_import_is_recorded_with_who_and_what(store, study):
 
 def test_progress_is_reported_from_start_to_end(store, study):
     seen = []
-    _import(store, study, "transactions", "customer_id,date,amount\nA,2024-03-05,1\n",
-            progress=lambda f, m: seen.append(f))
+    _import(
+        store,
+        study,
+        "transactions",
+        "customer_id,date,amount\nA,2024-03-05,1\n",
+        progress=lambda f, m: seen.append(f),
+    )
     assert seen[0] == 0.0 and seen[-1] == 1.0
     assert seen == sorted(seen)
 
 
 # ---------------------------------------------------------------- bad rows
 
-BAD_TRANSACTIONS = ("customer_id,date,amount\n"
-                    "A,2024-03-05,10\n"  # row 2: fine
-                    "B,someday,10\n"  # row 3: not a date
-                    ",2024-03-05,10\n"  # row 4: no customer id
-                    "C,2024-03-05,ten\n"  # row 5: not a number
-                    "D,2024-03-05,\n")  # row 6: amount missing
+BAD_TRANSACTIONS = (
+    "customer_id,date,amount\n"
+    "A,2024-03-05,10\n"  # row 2: fine
+    "B,someday,10\n"  # row 3: not a date
+    ",2024-03-05,10\n"  # row 4: no customer id
+    "C,2024-03-05,ten\n"  # row 5: not a number
+    "D,2024-03-05,\n"
+)  # row 6: amount missing
 
 
 def test_every_bad_row_is_reported_with_row_column_value_and_reason(store, study):
@@ -130,12 +158,15 @@ def test_a_short_rejection_has_no_more_line(store, study):
 
 # ---------------------------------------------------------------- duplicates and conflicts
 
+
 def test_duplicate_rows_are_skipped_and_reported(store, study):
-    text = ("customer_id,date,amount\n"
-            "A,2024-03-05,10\n"  # 2
-            "B,2024-03-05,10\n"  # 3
-            "A,2024-03-05,10\n"  # 4: repeats row 2
-            "A,2024/3/5,10.00\n")  # 5: the same values written differently
+    text = (
+        "customer_id,date,amount\n"
+        "A,2024-03-05,10\n"  # 2
+        "B,2024-03-05,10\n"  # 3
+        "A,2024-03-05,10\n"  # 4: repeats row 2
+        "A,2024/3/5,10.00\n"
+    )  # 5: the same values written differently
     result = _import(store, study, "transactions", text)
     assert result.duplicate_rows == (4, 5)
     assert result.rows_new == 2
@@ -151,9 +182,9 @@ def test_same_customer_with_different_details_is_a_problem(store, study, counts)
     with pytest.raises(ImportRejectedError) as info:
         _import(store, study, "customers", text)
     assert counts() == before
-    assert [(p.row, p.column, p.value, p.reason.key, p.reason.values) for p in
-            info.value.problems] == [(4, "customer_id", "A", "problem.id_conflict",
-                                      {"other_row": 2})]
+    assert [
+        (p.row, p.column, p.value, p.reason.key, p.reason.values) for p in info.value.problems
+    ] == [(4, "customer_id", "A", "problem.id_conflict", {"other_row": 2})]
 
 
 def test_the_same_customer_repeated_exactly_is_just_a_duplicate(store, study):
@@ -170,6 +201,7 @@ def test_same_wallet_period_written_two_ways_with_different_values_is_a_problem(
 
 # ---------------------------------------------------------------- idempotent re-imports
 
+
 def test_reimporting_the_same_transactions_adds_nothing(store, study):
     text = "customer_id,date,amount,margin\nA,2024-03-05,10,1\nB,2024-03-06,20,\n"
     assert _import(store, study, "transactions", text).rows_new == 2
@@ -180,20 +212,27 @@ def test_reimporting_the_same_transactions_adds_nothing(store, study):
 
 def test_reimport_with_one_more_row_adds_only_that_row(store, study):
     _import(store, study, "transactions", "customer_id,date,amount\nA,2024-03-05,10\n")
-    result = _import(store, study, "transactions",
-                     "customer_id,date,amount\nA,2024-03-05,10\nA,2024-03-06,10\n")
+    result = _import(
+        store, study, "transactions", "customer_id,date,amount\nA,2024-03-05,10\nA,2024-03-06,10\n"
+    )
     assert result.rows_new == 1
     assert _rows(store, "SELECT count(*) FROM transactions") == [(2,)]
 
 
 def test_the_same_data_from_excel_after_csv_adds_nothing(store, study):
-    _import(store, study, "transactions",
-            'customer_id,date,amount\nA,2024/3/5,"1,234.50"\nB,05.03.2024,7\n')
+    _import(
+        store,
+        study,
+        "transactions",
+        'customer_id,date,amount\nA,2024/3/5,"1,234.50"\nB,05.03.2024,7\n',
+    )
     buf = io.BytesIO()
-    pd.DataFrame({"客户编号": ["A", "B"], "日期": [pd.Timestamp(2024, 3, 5)] * 2,
-                  "金额": [1234.5, 7]}).to_excel(buf, index=False)
-    result = import_file(store, study, "transactions", buf.getvalue(), actor=ACTOR,
-                                file_name="t.xlsx")
+    pd.DataFrame(
+        {"客户编号": ["A", "B"], "日期": [pd.Timestamp(2024, 3, 5)] * 2, "金额": [1234.5, 7]}
+    ).to_excel(buf, index=False)
+    result = import_file(
+        store, study, "transactions", buf.getvalue(), actor=ACTOR, file_name="t.xlsx"
+    )
     assert result.rows_new == 0
     assert _rows(store, "SELECT count(*) FROM transactions") == [(2,)]
 
@@ -204,7 +243,9 @@ def test_imports_into_one_study_do_not_touch_another(store, study, make_study):
     _import(store, study, "transactions", text)
     assert _import(store, other, "transactions", text).rows_new == 1
     assert _rows(store, "SELECT study_id, count(*) FROM transactions GROUP BY 1 ORDER BY 1") == [
-        (study.id, 1), (other.id, 1)]
+        (study.id, 1),
+        (other.id, 1),
+    ]
 
 
 def test_customer_reimport_counts_new_and_updated(store, study):
@@ -215,17 +256,26 @@ def test_customer_reimport_counts_new_and_updated(store, study):
     changed = _import(store, study, "customers", "customer_id,name,phone\nC1,A2,1\nC3,C,3\n")
     assert (changed.rows_new, changed.rows_updated) == (1, 1)
     assert _rows(store, "SELECT customer_id, name FROM customers ORDER BY 1") == [
-        ("C1", "A2"), ("C2", "B"), ("C3", "C")]
+        ("C1", "A2"),
+        ("C2", "B"),
+        ("C3", "C"),
+    ]
 
 
 def test_blank_cells_in_a_customer_reimport_do_not_erase_stored_values(store, study):
-    _import(store, study, "customers",
-            "客户编号,客户名称,电话,邮箱,签约年份,信用等级\nC1,上海华创,138,a@x.cn,2019,AA\n")
-    result = _import(store, study, "customers",
-                     "客户编号,客户名称,电话,邮箱,签约年份,信用等级\nC1,,139,,,BB\n")
+    _import(
+        store,
+        study,
+        "customers",
+        "客户编号,客户名称,电话,邮箱,签约年份,信用等级\nC1,上海华创,138,a@x.cn,2019,AA\n",
+    )
+    result = _import(
+        store, study, "customers", "客户编号,客户名称,电话,邮箱,签约年份,信用等级\nC1,,139,,,BB\n"
+    )
     assert result.rows_updated == 1
     name, phone, email, attributes = _rows(
-        store, "SELECT name, phone, email, attributes FROM customers")[0]
+        store, "SELECT name, phone, email, attributes FROM customers"
+    )[0]
     assert (name, phone, email) == ("上海华创", "139", "a@x.cn")
     # extra columns are kept per key: the blank 签约年份 keeps 2019, 信用等级 changes
     assert json.loads(attributes) == {"签约年份": "2019", "信用等级": "BB"}
@@ -242,21 +292,29 @@ def test_a_reimport_with_other_extra_columns_adds_to_the_attributes(store, study
     _import(store, study, "customers", "customer_id,signed\nC1,2019\n")
     _import(store, study, "customers", "customer_id,tier\nC1,gold\n")
     assert json.loads(_rows(store, "SELECT attributes FROM customers")[0][0]) == {
-        "signed": "2019", "tier": "gold"}
+        "signed": "2019",
+        "tier": "gold",
+    }
     again = _import(store, study, "customers", "customer_id,tier\nC1,gold\n")
     assert again.rows_updated == 0
 
 
 # ---------------------------------------------------------------- wallet estimates
 
+
 def test_wallet_periods_are_stored_as_half_open_spans(store, study):
-    text = ("客户编号,期间,品类总支出\n"
-            "A,2025,1000\nA,2025-Q3,300\nB,Q3 2025,10\nC,2025年第3季度,20\nD,2025H1,30\n"
-            "E,2025年上半年,40\nF,2025-06,50\nG,2025年6月,60\n")
+    text = (
+        "客户编号,期间,品类总支出\n"
+        "A,2025,1000\nA,2025-Q3,300\nB,Q3 2025,10\nC,2025年第3季度,20\nD,2025H1,30\n"
+        "E,2025年上半年,40\nF,2025-06,50\nG,2025年6月,60\n"
+    )
     result = _import(store, study, "wallet", text)
     assert result.rows_new == 8
-    rows = _rows(store, "SELECT customer_id, period, period_start, period_end, estimated_spend"
-                        " FROM wallet_estimates ORDER BY customer_id, period_start, period_end")
+    rows = _rows(
+        store,
+        "SELECT customer_id, period, period_start, period_end, estimated_spend"
+        " FROM wallet_estimates ORDER BY customer_id, period_start, period_end",
+    )
     assert [(c, p, s, e, float(v)) for c, p, s, e, v in rows] == [
         ("A", "2025", date(2025, 1, 1), date(2026, 1, 1), 1000.0),
         ("A", "2025-Q3", date(2025, 7, 1), date(2025, 10, 1), 300.0),
@@ -276,8 +334,11 @@ def test_wallet_reimport_updates_changed_estimates_only(store, study):
     # the same quarter written another way is the same estimate: an update, not a new row
     changed = _import(store, study, "wallet", "customer_id,period,wallet\nA,Q1 2025,150\n")
     assert (changed.rows_new, changed.rows_updated) == (0, 1)
-    assert _rows(store, "SELECT period, estimated_spend FROM wallet_estimates"
-                        " WHERE period_start = DATE '2025-01-01'") == [("Q1 2025", 150)]
+    assert _rows(
+        store,
+        "SELECT period, estimated_spend FROM wallet_estimates"
+        " WHERE period_start = DATE '2025-01-01'",
+    ) == [("Q1 2025", 150)]
     assert _rows(store, "SELECT count(*) FROM wallet_estimates") == [(2,)]
 
 
@@ -286,5 +347,6 @@ def test_unknown_wallet_period_is_a_row_problem(store, study, counts):
     with pytest.raises(ImportRejectedError) as info:
         _import(store, study, "wallet", "customer_id,period,wallet\nA,2025-Q1,1\nB,soon,2\n")
     assert [(p.row, p.column, p.value, p.reason.key) for p in info.value.problems] == [
-        (3, "period", "soon", "problem.not_period")]
+        (3, "period", "soon", "problem.not_period")
+    ]
     assert counts() == before

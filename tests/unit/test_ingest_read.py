@@ -13,9 +13,11 @@ from research.ledger.load import prepare
 from research.ledger.mapping import parse_map_options, suggest_mapping
 from research.ledger.read import RawTable, read_table
 
-CUSTOMERS_ZH = ("客户编号,客户名称,联系人,电话,负责人,地区\n"
-                "C001,上海华创医院,王伟,13800000000,张伟,华东\n"
-                "C002,北京康达生物科技有限公司,李娜,010-12345678,李娜,华北\n")
+CUSTOMERS_ZH = (
+    "客户编号,客户名称,联系人,电话,负责人,地区\n"
+    "C001,上海华创医院,王伟,13800000000,张伟,华东\n"
+    "C002,北京康达生物科技有限公司,李娜,010-12345678,李娜,华北\n"
+)
 
 
 def _rows(raw: RawTable) -> list[list[str]]:
@@ -24,12 +26,16 @@ def _rows(raw: RawTable) -> list[list[str]]:
 
 # ---------------------------------------------------------------- encodings
 
-@pytest.mark.parametrize("encoding, reported", [
-    ("gbk", "gb18030"),  # GBK is read as its superset
-    ("gb18030", "gb18030"),
-    ("utf-8-sig", "utf-8-sig"),
-    ("utf-8", "utf-8"),
-])
+
+@pytest.mark.parametrize(
+    "encoding, reported",
+    [
+        ("gbk", "gb18030"),  # GBK is read as its superset
+        ("gb18030", "gb18030"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-8", "utf-8"),
+    ],
+)
 def test_chinese_csv_in_every_common_encoding(encoding, reported, tmp_path):
     path = tmp_path / "customers.csv"
     path.write_bytes(CUSTOMERS_ZH.encode(encoding))
@@ -42,12 +48,15 @@ def test_chinese_csv_in_every_common_encoding(encoding, reported, tmp_path):
     assert _rows(raw)[1][1] == "北京康达生物科技有限公司"
 
 
-@pytest.mark.parametrize("text", [
-    "客户编号,名称\nC1,王\n",
-    "id,name\n1,张三\n",
-    "客户编号;客户名称\nC1;上海\n",
-    "customer_id,name\nC1,北京\nC2,上海\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "客户编号,名称\nC1,王\n",
+        "id,name\n1,张三\n",
+        "客户编号;客户名称\nC1;上海\n",
+        "customer_id,name\nC1,北京\nC2,上海\n",
+    ],
+)
 def test_tiny_gbk_files_are_not_mistaken_for_another_east_asian_encoding(text):
     """A GBK file of one or two rows is where detection guesses wrong (cp949, big5,
     UTF-16): the text must still come back as written."""
@@ -57,11 +66,14 @@ def test_tiny_gbk_files_are_not_mistaken_for_another_east_asian_encoding(text):
     assert _rows(raw) == expected.values.tolist()
 
 
-@pytest.mark.parametrize("text, encoding", [
-    ("客戶編號,客戶名稱\nC1,台北華創醫院\nC2,香港康達生物科技有限公司\n", "big5"),
-    ("client,nom\nC1,Société Générale\nC2,Café Crème\n", "cp1252"),
-    ("Kunde,Name,Straße\nK1,Müller GmbH,Hauptstraße 5\n", "cp1252"),
-])
+@pytest.mark.parametrize(
+    "text, encoding",
+    [
+        ("客戶編號,客戶名稱\nC1,台北華創醫院\nC2,香港康達生物科技有限公司\n", "big5"),
+        ("client,nom\nC1,Société Générale\nC2,Café Crème\n", "cp1252"),
+        ("Kunde,Name,Straße\nK1,Müller GmbH,Hauptstraße 5\n", "cp1252"),
+    ],
+)
 def test_other_legacy_encodings_are_still_read_right(text, encoding):
     """Preferring GB18030 must not garble a real Big5 or Western file."""
     raw = read_table(text.encode(encoding), "legacy.csv")
@@ -73,8 +85,7 @@ def test_other_legacy_encodings_are_still_read_right(text, encoding):
 def test_bom_does_not_stick_to_the_first_header():
     raw = read_table("\ufeffcustomer_id,name\nC1,A\n".encode("utf-8"), "b.csv")
     assert list(raw.frame.columns) == ["customer_id", "name"]
-    assert suggest_mapping("customers", list(raw.frame.columns))["customer_id"] == \
-        "customer_id"
+    assert suggest_mapping("customers", list(raw.frame.columns))["customer_id"] == "customer_id"
 
 
 def test_utf16_with_bom_from_excel_unicode_text():
@@ -86,9 +97,11 @@ def test_utf16_with_bom_from_excel_unicode_text():
 
 # ---------------------------------------------------------------- delimiters and quoting
 
+
 def test_semicolon_delimiter_with_decimal_commas():
     raw = read_table(
-        b"customer_id;date;amount\nA;05.03.2024;1.234,56\nB;06.03.2024;12,5\n", "s.csv")
+        b"customer_id;date;amount\nA;05.03.2024;1.234,56\nB;06.03.2024;12,5\n", "s.csv"
+    )
     assert list(raw.frame.columns) == ["customer_id", "date", "amount"]
     assert _rows(raw) == [["A", "05.03.2024", "1.234,56"], ["B", "06.03.2024", "12,5"]]
 
@@ -123,6 +136,7 @@ def test_sha256_identifies_the_file():
 
 # ---------------------------------------------------------------- Excel
 
+
 def _xlsx(frame: pd.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.to_excel(buf, index=False)
@@ -130,8 +144,15 @@ def _xlsx(frame: pd.DataFrame) -> bytes:
 
 
 def test_xlsx_is_read_as_text_with_chinese_headers(tmp_path):
-    data = _xlsx(pd.DataFrame({"客户编号": ["C1", "C2"], "金额": [1234.5, 10],
-                               "日期": [datetime(2024, 3, 5), datetime(2024, 3, 6, 13, 45)]}))
+    data = _xlsx(
+        pd.DataFrame(
+            {
+                "客户编号": ["C1", "C2"],
+                "金额": [1234.5, 10],
+                "日期": [datetime(2024, 3, 5), datetime(2024, 3, 6, 13, 45)],
+            }
+        )
+    )
     path = tmp_path / "tx.xlsx"
     path.write_bytes(data)
     raw = read_table(path)
@@ -150,8 +171,9 @@ def test_xlsx_detected_from_content_even_when_named_csv():
 
 
 def test_numeric_customer_ids_in_excel_lose_the_float_suffix():
-    raw = read_table(_xlsx(pd.DataFrame({"customer_id": [1001, 1002],
-                                                "name": ["A", "B"]})), "c.xlsx")
+    raw = read_table(
+        _xlsx(pd.DataFrame({"customer_id": [1001, 1002], "name": ["A", "B"]})), "c.xlsx"
+    )
     prepared = prepare("customers", raw)
     assert prepared.frame["customer_id"].tolist() == ["1001", "1002"]
 
@@ -173,20 +195,26 @@ def test_excel_serial_dates_in_xlsx():
 
 
 def test_serial_numbers_in_a_csv_are_not_dates():
-    prepared = prepare("transactions", read_table(
-        b"customer_id,date,amount\nA,45356,10\n", "s.csv"))
+    prepared = prepare(
+        "transactions", read_table(b"customer_id,date,amount\nA,45356,10\n", "s.csv")
+    )
     assert [(p.row, p.column, p.reason.key) for p in prepared.problems] == [
-        (2, "date", "problem.not_date")]
+        (2, "date", "problem.not_date")
+    ]
 
 
 # ---------------------------------------------------------------- files that cannot be read
 
-@pytest.mark.parametrize("data, key", [
-    (b"", "import.empty"),
-    (b"  \n\n", "import.empty"),
-    (b"customer_id,name\n", "import.no_rows"),
-    (b"PK\x03\x04not really a zip", "import.bad_excel"),
-])
+
+@pytest.mark.parametrize(
+    "data, key",
+    [
+        (b"", "import.empty"),
+        (b"  \n\n", "import.empty"),
+        (b"customer_id,name\n", "import.no_rows"),
+        (b"PK\x03\x04not really a zip", "import.bad_excel"),
+    ],
+)
 def test_unreadable_files_are_rejected_with_a_reason(data, key):
     with pytest.raises(ImportRejectedError) as info:
         read_table(data, "f.csv")
@@ -195,29 +223,69 @@ def test_unreadable_files_are_rejected_with_a_reason(data, key):
 
 # ---------------------------------------------------------------- mapping headers to fields
 
+
 def test_chinese_headers_are_mapped():
     columns = ["客户编号", "交易日期", "金额", "数量", "产品线", "毛利"]
     assert suggest_mapping("transactions", columns) == {
-        "customer_id": "客户编号", "date": "交易日期", "amount": "金额", "quantity": "数量",
-        "product_line": "产品线", "margin": "毛利"}
-    assert suggest_mapping("customers", ["客户编号", "客户名称", "联系人", "手机", "邮箱",
-                                                "客户经理", "省份", "行业", "规模", "年龄段",
-                                                "收入", "学历"]) == {
-        "customer_id": "客户编号", "name": "客户名称", "contact_person": "联系人", "phone": "手机",
-        "email": "邮箱", "owner": "客户经理", "region": "省份", "industry": "行业", "size": "规模",
-        "age_band": "年龄段", "income_band": "收入", "education": "学历"}
+        "customer_id": "客户编号",
+        "date": "交易日期",
+        "amount": "金额",
+        "quantity": "数量",
+        "product_line": "产品线",
+        "margin": "毛利",
+    }
+    assert suggest_mapping(
+        "customers",
+        [
+            "客户编号",
+            "客户名称",
+            "联系人",
+            "手机",
+            "邮箱",
+            "客户经理",
+            "省份",
+            "行业",
+            "规模",
+            "年龄段",
+            "收入",
+            "学历",
+        ],
+    ) == {
+        "customer_id": "客户编号",
+        "name": "客户名称",
+        "contact_person": "联系人",
+        "phone": "手机",
+        "email": "邮箱",
+        "owner": "客户经理",
+        "region": "省份",
+        "industry": "行业",
+        "size": "规模",
+        "age_band": "年龄段",
+        "income_band": "收入",
+        "education": "学历",
+    }
     assert suggest_mapping("wallet", ["客户编号", "期间", "品类总支出"]) == {
-        "customer_id": "客户编号", "period": "期间", "estimated_spend": "品类总支出"}
+        "customer_id": "客户编号",
+        "period": "期间",
+        "estimated_spend": "品类总支出",
+    }
 
 
 def test_english_headers_are_mapped_whatever_the_case_and_punctuation():
     columns = ["Customer ID", "Order_Date", "Net Amount", "QTY", "Product Line", "Gross-Margin"]
     assert suggest_mapping("transactions", columns) == {
-        "customer_id": "Customer ID", "date": "Order_Date", "amount": "Net Amount",
-        "quantity": "QTY", "product_line": "Product Line", "margin": "Gross-Margin"}
+        "customer_id": "Customer ID",
+        "date": "Order_Date",
+        "amount": "Net Amount",
+        "quantity": "QTY",
+        "product_line": "Product Line",
+        "margin": "Gross-Margin",
+    }
     assert suggest_mapping("wallet", ["Account Number", "Quarter", "Wallet Estimate"]) == {
-        "customer_id": "Account Number", "period": "Quarter",
-        "estimated_spend": "Wallet Estimate"}
+        "customer_id": "Account Number",
+        "period": "Quarter",
+        "estimated_spend": "Wallet Estimate",
+    }
 
 
 def test_the_best_candidate_wins_and_each_column_feeds_one_field():
@@ -233,8 +301,7 @@ def test_unrecognised_columns_are_left_unmapped():
 
 
 def test_explicit_mapping_wins_and_frees_the_guessed_column():
-    raw = read_table(
-        "客户编号,旧编号,日期,金额\nC1,X1,2024-03-05,10\n".encode(), "m.csv")
+    raw = read_table("客户编号,旧编号,日期,金额\nC1,X1,2024-03-05,10\n".encode(), "m.csv")
     prepared = prepare("transactions", raw, {"customer_id": "旧编号"})
     assert prepared.mapping["customer_id"] == "旧编号"
     assert prepared.frame["customer_id"].tolist() == ["X1"]
@@ -251,7 +318,9 @@ def test_explicit_mapping_for_headers_not_recognised():
 
 def test_parse_map_options():
     assert parse_map_options(["Src=customer_id", " Date Col = date "]) == {
-        "customer_id": "Src", "date": "Date Col"}
+        "customer_id": "Src",
+        "date": "Date Col",
+    }
     # the last '=' splits, so a source column may itself contain '='
     assert parse_map_options(["a=b=name"]) == {"name": "a=b"}
     assert parse_map_options([]) == {}

@@ -40,9 +40,14 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     db = tmp_path / "killed.duckdb"
     s = connect(db)
     create_study(s, "k", date(2026, 1, 1), actor="tester")
-    import_file(s, get_study(s, "k"), "transactions",
-                       b"customer_id,date,amount\nP1,2025-01-01,1\nP2,2025-01-02,2\n",
-                       actor="tester", file_name="before.csv")
+    import_file(
+        s,
+        get_study(s, "k"),
+        "transactions",
+        b"customer_id,date,amount\nP1,2025-01-01,1\nP2,2025-01-02,2\n",
+        actor="tester",
+        file_name="before.csv",
+    )
     s.close()
     assert _counts(db) == (2, 1)
 
@@ -50,14 +55,31 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     big = tmp_path / "big.csv"
     with big.open("w", encoding="utf-8") as fh:
         fh.write("customer_id,date,amount\n")
-        fh.writelines(f"C{i % 5000},2025-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 997}.{i % 100:02d}\n"
-                      for i in range(rows))
+        fh.writelines(
+            f"C{i % 5000},2025-{1 + i % 12:02d}-{1 + i % 28:02d},{i % 997}.{i % 100:02d}\n"
+            for i in range(rows)
+        )
 
     proc = subprocess.Popen(
-        [PYTHON, "-m", "research", "--db", str(db), "import", "transactions", str(big),
-         "--study", "k"],
-        cwd=ROOT, env=subprocess_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, encoding="utf-8")
+        [
+            PYTHON,
+            "-m",
+            "research",
+            "--db",
+            str(db),
+            "import",
+            "transactions",
+            str(big),
+            "--study",
+            "k",
+        ],
+        cwd=ROOT,
+        env=subprocess_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
     lines = []
     killed_at = None
     watchdog = threading.Timer(120, proc.kill)  # never hang the suite on a stuck child
@@ -87,9 +109,14 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     # the database is still usable afterwards
     s = connect(db)
     try:
-        result = import_file(s, get_study(s, "k"), "transactions",
-                                    b"customer_id,date,amount\nP3,2025-01-03,3\n",
-                                    actor="tester", file_name="after.csv")
+        result = import_file(
+            s,
+            get_study(s, "k"),
+            "transactions",
+            b"customer_id,date,amount\nP3,2025-01-03,3\n",
+            actor="tester",
+            file_name="after.csv",
+        )
     finally:
         s.close()
     assert result.rows_new == 1

@@ -13,15 +13,20 @@ from research.base.store import connect, now
 def notes_store():
     store = connect(":memory:")
     with store.cursor() as cur:
-        cur.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text VARCHAR, version INTEGER,"
-                    " updated_by VARCHAR, updated_at TIMESTAMP)")
+        cur.execute(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, text VARCHAR, version INTEGER,"
+            " updated_by VARCHAR, updated_at TIMESTAMP)"
+        )
         cur.execute("INSERT INTO notes VALUES (1, 'first', 1, 'setup', ?)", [now()])
     return store
 
 
 def save(store, text, expected, actor, own=frozenset()):
-    return store.write(lambda cur: records.update_versioned(
-        cur, "notes", {"id": 1}, {"text": text}, expected, actor, own_versions=own))
+    return store.write(
+        lambda cur: records.update_versioned(
+            cur, "notes", {"id": 1}, {"text": text}, expected, actor, own_versions=own
+        )
+    )
 
 
 def stored(store):
@@ -33,7 +38,9 @@ def test_a_save_on_the_current_version_applies_and_is_kept_in_history(notes_stor
     assert save(notes_store, "second", 1, "wang") == 2
     assert stored(notes_store) == ("second", 2, "wang")
     history = records.history(notes_store, "notes", "1")
-    assert [(h["version"], h["data"]["text"], h["changed_by"]) for h in history] == [(2, "second", "wang")]
+    assert [(h["version"], h["data"]["text"], h["changed_by"]) for h in history] == [
+        (2, "second", "wang")
+    ]
 
 
 def test_a_save_on_an_old_version_raises_with_both_versions(notes_store):

@@ -23,39 +23,61 @@ def at(hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
 @pytest.fixture
 def setup(store, study, add_customers, add_results):
     add_customers(study, [("A", "Alpha Lab"), ("B", "Beta Hospital"), ("C", "Gamma")])
-    add_results(study, [("A", "full", "best_core", 900, 0), ("B", "partial", "general", 500, 100),
-                        ("C", "full", "general", 100, 0)])
-    wang = team.add_member(store, "Wang", "senior_manager", actor=ACTOR, time_zone=SHANGHAI,
-                           email="wang@example.cn",
-                           available_hours="mon-fri 09:00-12:00,14:00-17:30")
+    add_results(
+        study,
+        [
+            ("A", "full", "best_core", 900, 0),
+            ("B", "partial", "general", 500, 100),
+            ("C", "full", "general", 100, 0),
+        ],
+    )
+    wang = team.add_member(
+        store,
+        "Wang",
+        "senior_manager",
+        actor=ACTOR,
+        time_zone=SHANGHAI,
+        email="wang@example.cn",
+        available_hours="mon-fri 09:00-12:00,14:00-17:30",
+    )
     team.add_to_study(store, study, wang, actor=ACTOR, quota=12)
     return wang
 
 
 def book(store, study, manager, customer, start, zone=SHANGHAI, **kw):
-    return scheduling.book_interview(store, study, customer, manager, start, zone, actor=ACTOR,
-                                     now_utc=NOW, **kw)
+    return scheduling.book_interview(
+        store, study, customer, manager, start, zone, actor=ACTOR, now_utc=NOW, **kw
+    )
 
 
 def test_a_booking_is_stored_in_utc_with_its_zone_and_history(store, study, setup):
-    interview = book(store, study, setup, "A", at(10), length_minutes=45, mode="video",
-                     place="Tencent Meeting")
+    interview = book(
+        store, study, setup, "A", at(10), length_minutes=45, mode="video", place="Tencent Meeting"
+    )
     assert interview.starts_at_utc == datetime(2030, 1, 7, 2, 0)
     assert interview.start.isoformat() == "2030-01-07T10:00:00+08:00"
-    assert (interview.length_minutes, interview.mode, interview.place, interview.status,
-            interview.sequence, interview.created_by) == (45, "video", "Tencent Meeting",
-                                                          "booked", 0, ACTOR)
+    assert (
+        interview.length_minutes,
+        interview.mode,
+        interview.place,
+        interview.status,
+        interview.sequence,
+        interview.created_by,
+    ) == (45, "video", "Tencent Meeting", "booked", 0, ACTOR)
     assert interview.uid.endswith("@defectors")
     assert list(scheduling.history(store, interview.id)["action"]) == ["booked"]
 
 
-@pytest.mark.parametrize("start, length", [
-    (at(12, 30), 60),                      # lunch
-    (at(11, 30), 60),                      # runs past 12:00
-    (at(8, 30), 60),                       # starts before 09:00
-    (at(10, day=date(2030, 1, 12)), 60),   # a Saturday
-    (at(17), 60),                          # runs past 17:30
-])
+@pytest.mark.parametrize(
+    "start, length",
+    [
+        (at(12, 30), 60),  # lunch
+        (at(11, 30), 60),  # runs past 12:00
+        (at(8, 30), 60),  # starts before 09:00
+        (at(10, day=date(2030, 1, 12)), 60),  # a Saturday
+        (at(17), 60),  # runs past 17:30
+    ],
+)
 def test_bookings_outside_the_managers_hours_are_refused(store, study, setup, start, length):
     with pytest.raises(ResearchError) as e:
         book(store, study, setup, "A", start, length_minutes=length)
@@ -63,8 +85,7 @@ def test_bookings_outside_the_managers_hours_are_refused(store, study, setup, st
     assert scheduling.list_interviews(store, study) == []
 
 
-def test_hours_are_read_in_the_managers_zone_whatever_zone_the_booking_is_in(store, study,
-                                                                              setup):
+def test_hours_are_read_in_the_managers_zone_whatever_zone_the_booking_is_in(store, study, setup):
     # 03:00 in Berlin (UTC+1 in January) is 10:00 in Shanghai: inside Wang's hours
     interview = book(store, study, setup, "A", at(3), zone="Europe/Berlin")
     assert interview.start_for_manager().isoformat() == "2030-01-07T10:00:00+08:00"
@@ -87,12 +108,19 @@ def test_double_booking_is_refused_but_back_to_back_is_fine(store, study, setup)
     assert e.value.key == "error.already_booked"
 
 
-@pytest.mark.parametrize("case, key", [
-    ("past", "error.booking_in_past"), ("not_manager", "error.not_manager"),
-    ("not_on_team", "error.not_on_team"), ("no_hours", "error.manager_no_hours"),
-    ("do_not_call", "error.do_not_call"), ("mode", "error.mode_invalid"),
-    ("length", "error.length_range"), ("zone", "error.time_zone_invalid"),
-])
+@pytest.mark.parametrize(
+    "case, key",
+    [
+        ("past", "error.booking_in_past"),
+        ("not_manager", "error.not_manager"),
+        ("not_on_team", "error.not_on_team"),
+        ("no_hours", "error.manager_no_hours"),
+        ("do_not_call", "error.do_not_call"),
+        ("mode", "error.mode_invalid"),
+        ("length", "error.length_range"),
+        ("zone", "error.time_zone_invalid"),
+    ],
+)
 def test_bookings_that_cannot_be_made_say_why(store, study, setup, case, key):
     manager, start, kw = setup, at(10), {}
     if case == "past":
@@ -101,8 +129,9 @@ def test_bookings_that_cannot_be_made_say_why(store, study, setup, case, key):
         manager = team.add_member(store, "Li", "sales", actor=ACTOR)
         team.add_to_study(store, study, manager, actor=ACTOR)
     elif case == "not_on_team":
-        manager = team.add_member(store, "Zhou", "senior_manager", actor=ACTOR,
-                                  available_hours="mon-fri 09:00-17:00")
+        manager = team.add_member(
+            store, "Zhou", "senior_manager", actor=ACTOR, available_hours="mon-fri 09:00-17:00"
+        )
     elif case == "no_hours":
         manager = team.add_member(store, "Zhou", "senior_manager", actor=ACTOR)
         team.add_to_study(store, study, manager, actor=ACTOR)
@@ -113,16 +142,31 @@ def test_bookings_that_cannot_be_made_say_why(store, study, setup, case, key):
     elif case == "length":
         kw["length_minutes"] = 5
     with pytest.raises(ResearchError) as e:
-        book(store, study, manager, "A", start, zone="Nowhere/City" if case == "zone"
-             else SHANGHAI, **kw)
+        book(
+            store,
+            study,
+            manager,
+            "A",
+            start,
+            zone="Nowhere/City" if case == "zone" else SHANGHAI,
+            **kw,
+        )
     assert e.value.key == key
 
 
 def test_free_slots_skip_bookings_and_lunch(store, study, setup):
     book(store, study, setup, "A", at(10))
     slots = scheduling.free_slots(store, setup, MONDAY, days=1, now_utc=NOW)
-    assert [s.strftime("%H:%M") for s in slots] == ["09:00", "11:00", "14:00", "14:30",
-                                                    "15:00", "15:30", "16:00", "16:30"]
+    assert [s.strftime("%H:%M") for s in slots] == [
+        "09:00",
+        "11:00",
+        "14:00",
+        "14:30",
+        "15:00",
+        "15:30",
+        "16:00",
+        "16:30",
+    ]
     assert all(s.tzinfo.key == SHANGHAI for s in slots)
     # none in the past: at 07:00 UTC (15:00 in Shanghai) only the later ones are left
     later = scheduling.free_slots(store, setup, MONDAY, days=1, now_utc=datetime(2030, 1, 7, 7))
@@ -137,21 +181,33 @@ def test_reschedule_cancel_no_show_and_held_keep_the_history(store, study, setup
     with pytest.raises(ResearchError) as e:
         scheduling.reschedule(store, first.id, at(14, 30), SHANGHAI, actor=ACTOR, now_utc=NOW)
     assert e.value.key == "error.double_booking"
-    moved = scheduling.reschedule(store, first.id, at(9, day=date(2030, 1, 8)), SHANGHAI,
-                                  actor="boss", place="Room 3", now_utc=NOW)
-    assert (moved.uid, moved.sequence, moved.place, moved.updated_by) == (first.uid, 1, "Room 3",
-                                                                          "boss")
+    moved = scheduling.reschedule(
+        store,
+        first.id,
+        at(9, day=date(2030, 1, 8)),
+        SHANGHAI,
+        actor="boss",
+        place="Room 3",
+        now_utc=NOW,
+    )
+    assert (moved.uid, moved.sequence, moved.place, moved.updated_by) == (
+        first.uid,
+        1,
+        "Room 3",
+        "boss",
+    )
     assert moved.starts_at_utc == datetime(2030, 1, 8, 1, 0)
     events = scheduling.history(store, first.id)
     assert list(events["action"]) == ["booked", "rescheduled"]
     assert '"from_utc": "2030-01-07 02:00:00"' in events["detail"][1]
     # moving back into the slot it held itself is fine
-    assert scheduling.reschedule(store, first.id, at(10), SHANGHAI, actor=ACTOR,
-                                 now_utc=NOW).sequence == 2
+    assert (
+        scheduling.reschedule(store, first.id, at(10), SHANGHAI, actor=ACTOR, now_utc=NOW).sequence
+        == 2
+    )
 
     cancelled = scheduling.cancel(store, other.id, actor=ACTOR, reason="travelling", now_utc=NOW)
-    assert (cancelled.status, cancelled.sequence, cancelled.note) == ("cancelled", 1,
-                                                                      "travelling")
+    assert (cancelled.status, cancelled.sequence, cancelled.note) == ("cancelled", 1, "travelling")
     with pytest.raises(ResearchError) as e:
         scheduling.reschedule(store, other.id, at(15), SHANGHAI, actor=ACTOR, now_utc=NOW)
     assert e.value.key == "error.interview_not_booked"
@@ -162,17 +218,20 @@ def test_reschedule_cancel_no_show_and_held_keep_the_history(store, study, setup
         scheduling.mark_no_show(store, first.id, actor=ACTOR, now_utc=NOW)
     assert e.value.key == "error.interview_not_started"
     after = datetime(2030, 1, 7, 4)
-    assert scheduling.mark_no_show(store, first.id, actor=ACTOR, now_utc=after).status == \
-        "no_show"
+    assert scheduling.mark_no_show(store, first.id, actor=ACTOR, now_utc=after).status == "no_show"
     assert list(scheduling.history(store, first.id)["action"]) == [
-        "booked", "rescheduled", "rescheduled", "no_show"]
+        "booked",
+        "rescheduled",
+        "rescheduled",
+        "no_show",
+    ]
     third = book(store, study, setup, "C", at(16))
     done = scheduling.mark_done(store, third.id, actor=ACTOR, now_utc=datetime(2030, 1, 8))
     assert (done.status, done.sequence) == ("done", 0)
 
 
 def test_agenda_and_interviews_awaiting_findings(store, study, setup):
-    a = book(store, study, setup, "A", at(10))                       # Monday
+    a = book(store, study, setup, "A", at(10))  # Monday
     b = book(store, study, setup, "B", at(14, day=date(2030, 1, 9)))  # Wednesday
     c = book(store, study, setup, "C", at(9, day=date(2030, 1, 14)))  # next Monday
     tuesday_noon = datetime(2030, 1, 8, 4)  # 12:00 in Shanghai
@@ -193,7 +252,12 @@ def test_quota_progress_per_senior_manager(store, study, setup):
     scheduling.mark_done(store, a.id, actor=ACTOR, now_utc=datetime(2030, 1, 8))
     row = scheduling.quota_progress(store, study).iloc[0]
     assert (row["manager"], row["quota"], row["done"], row["booked"], row["to_book"]) == (
-        "Wang", 12, 1, 1, 10)
+        "Wang",
+        12,
+        1,
+        1,
+        10,
+    )
     assert row["share_done"] == pytest.approx(1 / 12) and bool(row["quota_advised"])
 
 
@@ -217,8 +281,10 @@ def test_deleting_a_study_takes_its_desk_with_it(store, study, setup):
     calls.log_attempt(store, study, "B", "busy", actor=ACTOR)
     studies.delete_study(store, study, actor=ACTOR)
     with store.cursor() as cur:
-        left = {table: cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-                for table in ("study_team", "call_attempts", "interviews", "interview_events")}
+        left = {
+            table: cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in ("study_team", "call_attempts", "interviews", "interview_events")
+        }
     assert left == {"study_team": 0, "call_attempts": 0, "interviews": 0, "interview_events": 0}
     assert team.get_member(store, "Wang").id == setup.id  # people stay, across studies
     assert interview.id

@@ -74,7 +74,9 @@ def test_error_messages_name_the_setting_and_the_limit():
 
 def test_validate_returns_only_the_parsed_values_given():
     assert settings.validate({"window_months": "3", "drop_threshold": 0.25}) == {
-        "window_months": 3, "drop_threshold": 0.25}
+        "window_months": 3,
+        "drop_threshold": 0.25,
+    }
     assert settings.validate({}) == {}
 
 
@@ -117,8 +119,11 @@ def test_readme_documents_every_setting():
     readme = ROOT / "README.md"
     assert readme.exists(), "README.md is missing: it must document every study setting"
     text = readme.read_text(encoding="utf-8")
-    missing = [s.name for s in settings.STUDY_SETTINGS
-               if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(s.name)}(?![A-Za-z0-9_])", text)]
+    missing = [
+        s.name
+        for s in settings.STUDY_SETTINGS
+        if not re.search(rf"(?<![A-Za-z0-9_]){re.escape(s.name)}(?![A-Za-z0-9_])", text)
+    ]
     assert not missing, f"README.md does not mention: {', '.join(missing)}"
 
 

@@ -18,25 +18,39 @@ from research.base.store import DB_ENV_VAR, DEFAULT_DB_PATH, connect, migrations
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
-TABLES = {"studies", "customers", "transactions", "wallet_estimates", "imports",
-          "detection_results", "former_customers", "target_list", "audit_log",
-          "schema_migrations"}
+TABLES = {
+    "studies",
+    "customers",
+    "transactions",
+    "wallet_estimates",
+    "imports",
+    "detection_results",
+    "former_customers",
+    "target_list",
+    "audit_log",
+    "schema_migrations",
+}
 
 
 def _tables(s) -> set[str]:
     with s.cursor() as cur:
-        return {r[0] for r in cur.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-        ).fetchall()}
+        return {
+            r[0]
+            for r in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        }
 
 
 def _applied(s) -> list[tuple]:
     with s.cursor() as cur:
         return cur.execute(
-            "SELECT version, name, applied_at FROM schema_migrations ORDER BY version").fetchall()
+            "SELECT version, name, applied_at FROM schema_migrations ORDER BY version"
+        ).fetchall()
 
 
 # ---------------------------------------------------------------- migrations
+
 
 def test_migration_files_are_numbered_and_sorted():
     found = migrations()
@@ -86,6 +100,7 @@ def test_a_new_migration_is_applied_on_the_next_connect(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- where the file is
+
 
 def test_explicit_path_wins_over_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(DB_ENV_VAR, str(tmp_path / "from_env.duckdb"))
@@ -157,8 +172,14 @@ def test_second_process_gets_a_clear_locked_error(tmp_path, subprocess_env):
     path = tmp_path / "held.duckdb"
     held = connect(path)
     try:
-        done = subprocess.run([PYTHON, "-c", CHILD, str(path)], cwd=ROOT, env=subprocess_env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [PYTHON, "-c", CHILD, str(path)],
+            cwd=ROOT,
+            env=subprocess_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         held.close()
     assert done.returncode == 0, done.stderr
@@ -170,12 +191,19 @@ def test_second_process_gets_a_clear_locked_error(tmp_path, subprocess_env):
     assert report["heading"] == "Database in use"
 
     # once this process lets go, the other one can open it
-    done = subprocess.run([PYTHON, "-c", CHILD, str(path)], cwd=ROOT, env=subprocess_env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [PYTHON, "-c", CHILD, str(path)],
+        cwd=ROOT,
+        env=subprocess_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"type": None}
 
 
 # ---------------------------------------------------------------- all-or-nothing writes
+
 
 def _count(s, table: str) -> int:
     with s.cursor() as cur:
@@ -201,9 +229,11 @@ def test_write_rolls_back_everything_when_fn_raises(store, study):
         pass
 
     def fn(cur):
-        cur.execute("INSERT INTO customers (study_id, customer_id, created_by, created_at,"
-                    " updated_by, updated_at) VALUES (?, 'C1', 'x', now(), 'x', now())",
-                    [study.id])
+        cur.execute(
+            "INSERT INTO customers (study_id, customer_id, created_by, created_at,"
+            " updated_by, updated_at) VALUES (?, 'C1', 'x', now(), 'x', now())",
+            [study.id],
+        )
         store_mod.audit(cur, study.id, "x", "half", {})
         cur.execute("UPDATE studies SET description = 'changed' WHERE id = ?", [study.id])
         raise Boom("stop")

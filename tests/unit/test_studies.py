@@ -15,8 +15,9 @@ ACTOR = "tester"
 
 def _audit(store) -> list[tuple]:
     with store.cursor() as cur:
-        return cur.execute("SELECT study_id, actor, action, detail FROM audit_log ORDER BY id"
-                           ).fetchall()
+        return cur.execute(
+            "SELECT study_id, actor, action, detail FROM audit_log ORDER BY id"
+        ).fetchall()
 
 
 def test_a_new_study_has_the_defaults_and_who_made_it(store):
@@ -26,23 +27,37 @@ def test_a_new_study_has_the_defaults_and_who_made_it(store):
     assert s.status == "planning"
     assert s.settings() == settings.defaults()
     assert s.created_by == s.updated_by == ACTOR
-    assert s.segment_weights == {"best_core": 0.40, "other_core": 0.35, "general": 0.25,
-                                 "expendable": 0.0}
+    assert s.segment_weights == {
+        "best_core": 0.40,
+        "other_core": 0.35,
+        "general": 0.25,
+        "expendable": 0.0,
+    }
     assert _audit(store)[-1][1:3] == (ACTOR, "study.create")
 
 
 def test_settings_given_at_creation_are_kept(store):
-    s = studies.create_study(store, "x", date(2025, 1, 1), actor=ACTOR, window_months=3,
-                             drop_threshold="0.25", description="why")
+    s = studies.create_study(
+        store,
+        "x",
+        date(2025, 1, 1),
+        actor=ACTOR,
+        window_months=3,
+        drop_threshold="0.25",
+        description="why",
+    )
     assert (s.window_months, s.drop_threshold, s.description) == (3, 0.25, "why")
 
 
-@pytest.mark.parametrize("bad, key", [
-    ({"window_months": 0}, "error.setting_min"),
-    ({"drop_threshold": 1.5}, "error.setting_max"),
-    ({"nonsense": 1}, "error.setting_unknown"),
-    ({"general_pct": 0.9}, "error.segment_shares"),
-])
+@pytest.mark.parametrize(
+    "bad, key",
+    [
+        ({"window_months": 0}, "error.setting_min"),
+        ({"drop_threshold": 1.5}, "error.setting_max"),
+        ({"nonsense": 1}, "error.setting_unknown"),
+        ({"general_pct": 0.9}, "error.segment_shares"),
+    ],
+)
 def test_bad_settings_create_nothing(store, bad, key):
     with pytest.raises(InvalidSettingError) as info:
         studies.create_study(store, "x", date(2025, 1, 1), actor=ACTOR, **bad)
@@ -84,10 +99,14 @@ def test_list_is_newest_first(store, clock, make_study):
 
 def test_update_changes_settings_and_records_before_and_after(clock, store, study):
     clock.tick(5)
-    changed = studies.update_study(store, study, actor="other", window_months=3,
-                                   status="screening", as_of=date(2025, 4, 1))
-    assert (changed.window_months, changed.status, changed.as_of) == (3, "screening",
-                                                                       date(2025, 4, 1))
+    changed = studies.update_study(
+        store, study, actor="other", window_months=3, status="screening", as_of=date(2025, 4, 1)
+    )
+    assert (changed.window_months, changed.status, changed.as_of) == (
+        3,
+        "screening",
+        date(2025, 4, 1),
+    )
     assert changed.updated_by == "other" and changed.updated_at > study.updated_at
     assert changed.created_by == ACTOR
     study_id, actor, action, detail = _audit(store)[-1]
@@ -116,8 +135,9 @@ def test_update_refuses_bad_status_and_blank_name(store, study):
         studies.update_study(store, study, actor=ACTOR, name=" ")
 
 
-def test_delete_removes_the_study_and_all_its_data(store, study, make_study, add_transactions,
-                                                   add_customers, add_results, counts):
+def test_delete_removes_the_study_and_all_its_data(
+    store, study, make_study, add_transactions, add_customers, add_results, counts
+):
     other = make_study("keep")
     for s in (study, other):
         add_customers(s, [("C1", "A")])
@@ -128,8 +148,7 @@ def test_delete_removes_the_study_and_all_its_data(store, study, make_study, add
     left = counts()
     assert (left["customers"], left["transactions"], left["detection_results"]) == (1, 1, 1)
     with store.cursor() as cur:
-        assert cur.execute("SELECT DISTINCT study_id FROM transactions").fetchall() == [
-            (other.id,)]
+        assert cur.execute("SELECT DISTINCT study_id FROM transactions").fetchall() == [(other.id,)]
 
 
 def test_rename_trims_and_refuses_a_taken_name(store, study, make_study):

@@ -13,14 +13,17 @@ from research.desk.phones import normalise_phone, parse_phone
 ACTOR = "tester"
 
 
-@pytest.mark.parametrize("raw, international, e164", [
-    ("13812345678", "+86 138 1234 5678", "+8613812345678"),
-    ("010-12345678", "+86 10 1234 5678", "+861012345678"),
-    ("021-12345678", "+86 21 1234 5678", "+862112345678"),
-    ("+86 138 1234 5678", "+86 138 1234 5678", "+8613812345678"),
-    ("0755-12345678", "+86 755 1234 5678", "+8675512345678"),
-    ("+1 415 555 1234", "+1 415-555-1234", "+14155551234"),
-])
+@pytest.mark.parametrize(
+    "raw, international, e164",
+    [
+        ("13812345678", "+86 138 1234 5678", "+8613812345678"),
+        ("010-12345678", "+86 10 1234 5678", "+861012345678"),
+        ("021-12345678", "+86 21 1234 5678", "+862112345678"),
+        ("+86 138 1234 5678", "+86 138 1234 5678", "+8613812345678"),
+        ("0755-12345678", "+86 755 1234 5678", "+8675512345678"),
+        ("+1 415 555 1234", "+1 415-555-1234", "+14155551234"),
+    ],
+)
 def test_phone_numbers_in_international_format_with_a_tel_link(raw, international, e164):
     phone = parse_phone(raw)
     assert phone.valid and phone.international == international
@@ -43,8 +46,10 @@ def test_hours_read_ranges_lists_numbers_and_chinese_days():
     assert team.parse_hours("1-5 9:00-12:00") == {d: nine_to_twelve for d in range(5)}
     assert team.parse_hours("周一至周五 09:00-12:00") == {d: nine_to_twelve for d in range(5)}
     assert team.parse_hours("mon,wed 10:00-11:00; sat 10:00-12:00, 14:00-15:30") == {
-        0: [(time(10), time(11))], 2: [(time(10), time(11))],
-        5: [(time(10), time(12)), (time(14), time(15, 30))]}
+        0: [(time(10), time(11))],
+        2: [(time(10), time(11))],
+        5: [(time(10), time(12)), (time(14), time(15, 30))],
+    }
     assert team.parse_hours("") == {}
 
 
@@ -53,8 +58,17 @@ def test_hours_are_written_back_grouped():
     assert team.format_hours(team.parse_hours(text)) == "mon-wed 09:00-12:00; fri 14:00-16:00"
 
 
-@pytest.mark.parametrize("text", ["whenever", "mon", "mon 12:00-09:00", "xyz 09:00-10:00",
-                                  "fri-mon 09:00-10:00", "mon 25:00-26:00"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whenever",
+        "mon",
+        "mon 12:00-09:00",
+        "xyz 09:00-10:00",
+        "fri-mon 09:00-10:00",
+        "mon 25:00-26:00",
+    ],
+)
 def test_hours_that_do_not_read_are_refused(text):
     with pytest.raises(ResearchError) as e:
         team.parse_hours(text)
@@ -62,24 +76,38 @@ def test_hours_that_do_not_read_are_refused(text):
 
 
 def test_add_member_cleans_and_records_who(store):
-    member = team.add_member(store, "  王芳 ", "senior_manager", actor=ACTOR, phone="13812345678",
-                             email="wang@example.cn", time_zone="Asia/Shanghai",
-                             available_hours="mon-fri 9:00-12:00")
+    member = team.add_member(
+        store,
+        "  王芳 ",
+        "senior_manager",
+        actor=ACTOR,
+        phone="13812345678",
+        email="wang@example.cn",
+        time_zone="Asia/Shanghai",
+        available_hours="mon-fri 9:00-12:00",
+    )
     assert (member.name, member.phone, member.available_hours, member.created_by) == (
-        "王芳", "+86 138 1234 5678", "mon-fri 09:00-12:00", ACTOR)
+        "王芳",
+        "+86 138 1234 5678",
+        "mon-fri 09:00-12:00",
+        ACTOR,
+    )
     assert member.hours[0] == [(time(9), time(12))]
     with pytest.raises(ResearchError) as e:
         team.add_member(store, "王芳", "sales", actor=ACTOR)
     assert e.value.key == "error.member_exists"
 
 
-@pytest.mark.parametrize("kwargs, key", [
-    ({"name": " "}, "error.member_name_required"),
-    ({"role": "boss"}, "error.role_invalid"),
-    ({"email": "not-an-email"}, "error.email_invalid"),
-    ({"time_zone": "Mars/Olympus"}, "error.time_zone_invalid"),
-    ({"phone": "123"}, "error.phone_invalid"),
-])
+@pytest.mark.parametrize(
+    "kwargs, key",
+    [
+        ({"name": " "}, "error.member_name_required"),
+        ({"role": "boss"}, "error.role_invalid"),
+        ({"email": "not-an-email"}, "error.email_invalid"),
+        ({"time_zone": "Mars/Olympus"}, "error.time_zone_invalid"),
+        ({"phone": "123"}, "error.phone_invalid"),
+    ],
+)
 def test_add_member_refuses_bad_values(store, kwargs, key):
     args = {"name": "A", "role": "sales"} | kwargs
     with pytest.raises(ResearchError) as e:
@@ -90,14 +118,20 @@ def test_add_member_refuses_bad_values(store, kwargs, key):
 
 def test_update_member_and_the_team_csv(store):
     member = team.add_member(store, "Li", "phone_interviewer", actor=ACTOR)
-    changed = team.update_member(store, member, actor="boss", email="li@example.cn",
-                                 time_zone="Europe/Berlin")
-    assert (changed.email, changed.time_zone, changed.updated_by) == ("li@example.cn",
-                                                                     "Europe/Berlin", "boss")
+    changed = team.update_member(
+        store, member, actor="boss", email="li@example.cn", time_zone="Europe/Berlin"
+    )
+    assert (changed.email, changed.time_zone, changed.updated_by) == (
+        "li@example.cn",
+        "Europe/Berlin",
+        "boss",
+    )
     team.add_member(store, "Zhou", "senior_manager", actor=ACTOR)
-    assert team.team_csv(store) == ("name,role,email,time_zone\n"
-                                    "Li,phone_interviewer,li@example.cn,Europe/Berlin\n"
-                                    "Zhou,senior_manager,,Asia/Shanghai\n")
+    assert team.team_csv(store) == (
+        "name,role,email,time_zone\n"
+        "Li,phone_interviewer,li@example.cn,Europe/Berlin\n"
+        "Zhou,senior_manager,,Asia/Shanghai\n"
+    )
 
 
 def test_study_team_and_quotas(store, study):

@@ -16,26 +16,41 @@ from screen.autosave import autosave_text  # noqa: E402
 def store():
     s = connect(resolve_db_path())
     with s.cursor() as cur:
-        cur.execute("CREATE TABLE IF NOT EXISTS harness_notes (id INTEGER PRIMARY KEY, text VARCHAR,"
-                    " version INTEGER, updated_by VARCHAR, updated_at TIMESTAMP)")
-        cur.execute("INSERT INTO harness_notes VALUES (1, '', 1, 'setup', ?) ON CONFLICT DO NOTHING",
-                    [now()])
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS harness_notes (id INTEGER PRIMARY KEY, text VARCHAR,"
+            " version INTEGER, updated_by VARCHAR, updated_at TIMESTAMP)"
+        )
+        cur.execute(
+            "INSERT INTO harness_notes VALUES (1, '', 1, 'setup', ?) ON CONFLICT DO NOTHING",
+            [now()],
+        )
     return s
 
 
 user = st.query_params.get("user", "tester")
 with store().cursor() as cur:
-    text, version = cur.execute("SELECT text, version FROM harness_notes WHERE id = 1").fetchall()[0]
+    text, version = cur.execute("SELECT text, version FROM harness_notes WHERE id = 1").fetchall()[
+        0
+    ]
 
 
 def save(new_text: str, base: int, own: set[int]) -> int:
-    return store().write(lambda cur: records.update_versioned(
-        cur, "harness_notes", {"id": 1}, {"text": new_text}, base, user, own_versions=own))
+    return store().write(
+        lambda cur: records.update_versioned(
+            cur, "harness_notes", {"id": 1}, {"text": new_text}, base, user, own_versions=own
+        )
+    )
 
 
-autosave_text("Notes", key="note", value=text, version=version, storage_key="harness:1:text",
-              on_save=save, labels={"typing": "typing…", "saving": "saving…", "saved": "saved",
-                                    "restored": "restored"})
+autosave_text(
+    "Notes",
+    key="note",
+    value=text,
+    version=version,
+    storage_key="harness:1:text",
+    on_save=save,
+    labels={"typing": "typing…", "saving": "saving…", "saved": "saved", "restored": "restored"},
+)
 if error := st.session_state.get("note_error"):
     st.error(f"conflict: theirs={error.theirs['text']!r} mine={error.mine['text']!r}")
 st.write(f"stored: {text!r} (version {version})")
