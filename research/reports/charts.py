@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from research.analysis.causes import CauseTable, Share
 from research.analysis.overview import StudySummary
 from research.base.i18n import Translator
 from research.selection.detection import SEGMENTS
@@ -75,3 +76,166 @@ def study_funnel(summary: StudySummary, t: Translator) -> go.Figure:
         )
     )
     return _layout(fig, t("chart.funnel_title"))
+
+
+# ---------------------------------------------------------------- failure analysis
+
+CAUSE_COLOUR = "#2c7fb8"
+SPEND_COLOUR = "#c0392b"
+# highly satisfied → very dissatisfied: greens, grey, reds (colour-blind safe order)
+SATISFACTION_COLOURS = ("#1a9641", "#a6d96a", "#d9d9d9", "#fdae61", "#d7191c")
+
+
+def _share_text(share: Share, t: Translator) -> str:
+    """'12 · 31% (18–47%)': the count, the share and its 95% interval."""
+    return t(
+        "chart.share_label",
+        count=t.number(share.count),
+        share=t.percent(share.share),
+        low=t.percent(share.low),
+        high=t.percent(share.high),
+    )
+
+
+def _causes_title(table: CauseTable, t: Translator, key: str) -> str:
+    title = t(key, n=t.number(table.n))
+    if table.small_sample:
+        title += " · " + t("chart.small_sample", n=t.number(table.n))
+    return title
+
+
+def cause_pareto(table: CauseTable, labels: dict[str, str], t: Translator) -> go.Figure:
+    """Causes from the most to the least frequent (a Pareto chart laid on its side so
+    long labels stay readable): each bar the share of interviews naming the cause, its
+    count and 95% interval written beside it and drawn as an error bar; the cumulative
+    share in the hover."""
+    rows = list(table.rows)
+    names = [labels.get(r.key, r.key) for r in rows]
+    shares = [r.share.share or 0.0 for r in rows]
+    cumulative, running = [], 0
+    for r in rows:
+        running += r.share.count
+        cumulative.append(t.percent(running / table.n) if table.n else "–")
+    highs = [r.share.high or 0.0 for r in rows]
+    fig = go.Figure(
+        go.Bar(
+            y=names,
+            x=shares,
+            orientation="h",
+            marker_color=CAUSE_COLOUR,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": [h - s for h, s in zip(highs, shares, strict=True)],
+                "arrayminus": [(r.share.share or 0) - (r.share.low or 0) for r in rows],
+                "color": "#555",
+                "thickness": 1,
+            },
+            customdata=cumulative,
+            hovertext=[_share_text(r.share, t) for r in rows],
+            hovertemplate="%{y}<br>%{hovertext}<br>"
+            + t("chart.cumulative")
+            + ": %{customdata}<extra></extra>",
+        )
+    )
+    # the label sits past the interval's end, where it crosses no line
+    fig.add_scatter(
+        y=names,
+        x=highs,
+        mode="text",
+        text=["  " + _share_text(r.share, t) for r in rows],
+        textposition="middle right",
+        hoverinfo="skip",
+        cliponaxis=False,
+    )
+    top = max([(r.share.high or 0) for r in rows], default=1.0)
+    fig.update_layout(
+        xaxis={
+            "tickformat": ".0%",
+            "range": [0, min(1.0, top) * 1.45],
+            "title": t("chart.share_axis"),
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        height=max(320, 60 + 34 * len(rows)),
+        showlegend=False,
+    )
+    return _layout(fig, _causes_title(table, t, "chart.causes_title"))
+
+
+def cause_weighted(table: CauseTable, labels: dict[str, str], t: Translator) -> go.Figure:
+    """Each cause's share of the interviews beside its share of the spend the defectors
+    took with them: the most frequent cause is not always the most expensive."""
+    rows = sorted(table.rows, key=lambda r: -(r.spend_share or 0.0))
+    names = [labels.get(r.key, r.key) for r in rows]
+    fig = go.Figure()
+    fig.add_bar(
+        y=names,
+        x=[r.share.share or 0.0 for r in rows],
+        orientation="h",
+        name=t("chart.share_findings"),
+        marker_color=CAUSE_COLOUR,
+        text=[t.percent(r.share.share) for r in rows],
+        textposition="outside",
+        cliponaxis=False,
+        hovertemplate="%{y}<br>%{text}<extra></extra>",
+    )
+    fig.add_bar(
+        y=names,
+        x=[r.spend_share or 0.0 for r in rows],
+        orientation="h",
+        name=t("chart.share_spend"),
+        marker_color=SPEND_COLOUR,
+        text=[t.percent(r.spend_share) for r in rows],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=[t.money(r.spend_lost) for r in rows],
+        hovertemplate="%{y}<br>%{text} · %{customdata}<extra></extra>",
+    )
+    top = max([max(r.share.share or 0, r.spend_share or 0) for r in rows], default=1.0)
+    fig.update_layout(
+        barmode="group",
+        xaxis={
+            "tickformat": ".0%",
+            "range": [0, min(1.0, top) * 1.25],
+            "title": t("chart.share_axis"),
+        },
+        yaxis={"autorange": "reversed", "automargin": True},
+        height=max(320, 80 + 44 * len(rows)),
+    )
+    return _layout(fig, _causes_title(table, t, "chart.weighted_title"))
+
+
+def satisfaction_profile(profile: pd.DataFrame, t: Translator) -> go.Figure:
+    """Stacked bars per aspect over the five-point scale, as shares of those who answered;
+    the counts are in the hover and the answer count beside each aspect's name."""
+    answered = profile.sum(axis=1)
+    names = [
+        f"{t(f'finding.field.{aspect}')} (n={t.number(int(answered[aspect]))})"
+        for aspect in profile.index
+    ]
+    fig = go.Figure()
+    for level, colour in zip(profile.columns, SATISFACTION_COLOURS, strict=True):
+        counts = profile[level]
+        shares = [c / a if a else 0.0 for c, a in zip(counts, answered, strict=True)]
+        fig.add_bar(
+            y=names,
+            x=shares,
+            orientation="h",
+            name=t(f"finding.sat.{level}"),
+            marker_color=colour,
+            customdata=counts,
+            text=[t.percent(s) if s >= 0.08 else "" for s in shares],
+            textposition="inside",
+            insidetextanchor="middle",
+            hovertemplate="%{y}<br>"
+            + t(f"finding.sat.{level}")
+            + ": %{customdata} (%{x:.0%})<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        yaxis={"autorange": "reversed", "automargin": True},
+        height=360,
+        legend_traceorder="normal",
+    )
+    return _layout(fig, t("chart.satisfaction_title"))

@@ -121,3 +121,61 @@ def test_funnel_chart(t, store, study, add_results):
     assert list(funnel.text) == [t.number(n) for n in (2, 2, 1, 1, 1)]
     assert fig.layout.title.text == t("chart.funnel_title")
     assert all(not label.startswith("funnel.") for label in funnel.y)
+
+
+# ---------------------------------------------------------------- failure analysis
+
+
+def _table(rows, n, spend=100.0):
+    from research.analysis.causes import CauseRow, CauseTable, wilson
+
+    return CauseTable(
+        "code",
+        False,
+        n,
+        spend,
+        tuple(CauseRow(key, wilson(count, n), lost, lost / spend) for key, count, lost in rows),
+    )
+
+
+def test_pareto_labels_every_bar_with_count_share_and_interval():
+    t = Translator("en")
+    table = _table([("price_value", 3, 10.0), ("staff_attitude", 1, 90.0)], n=10)
+    fig = charts.cause_pareto(table, {"price_value": "Price"}, t)
+    bars, labels = fig.data
+    assert list(bars.y) == ["Price", "staff_attitude"]  # most frequent first; unknown label as code
+    assert list(bars.x) == pytest.approx([0.3, 0.1])
+    assert labels.text[0].strip() == "3 · 30% (11%–60%)"
+    assert list(labels.x) == pytest.approx([0.6032, 0.4042], abs=1e-4)  # past the interval
+    assert "10" in fig.layout.title.text and "rough" not in fig.layout.title.text
+
+
+def test_pareto_title_warns_about_small_samples_in_chinese():
+    t = Translator("zh")
+    fig = charts.cause_pareto(_table([("price_value", 2, 5.0)], n=4), {}, t)
+    assert t("chart.small_sample", n="4") in fig.layout.title.text
+
+
+def test_weighted_chart_orders_by_spend_and_shows_both_shares():
+    t = Translator("en")
+    table = _table([("price_value", 3, 10.0), ("staff_attitude", 1, 90.0)], n=10)
+    fig = charts.cause_weighted(table, {}, t)
+    frequency, spend = fig.data
+    assert list(spend.y) == ["staff_attitude", "price_value"]
+    assert list(spend.x) == pytest.approx([0.9, 0.1])
+    assert list(frequency.x) == pytest.approx([0.1, 0.3])
+
+
+def test_satisfaction_profile_stacks_shares_of_those_who_answered():
+    from research.findings.interviews import SATISFACTION
+
+    profile = pd.DataFrame(
+        [[1, 1, 0, 0, 2], [0, 0, 0, 0, 0]],
+        index=["sat_product", "sat_value"],
+        columns=list(SATISFACTION),
+    )
+    fig = charts.satisfaction_profile(profile, Translator("en"))
+    assert len(fig.data) == 5
+    very = fig.data[-1]
+    assert list(very.x) == pytest.approx([0.5, 0.0])
+    assert "(n=4)" in very.y[0] and "(n=0)" in very.y[1]
