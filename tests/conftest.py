@@ -266,3 +266,29 @@ def demo_template(tmp_path_factory) -> tuple[Path, str]:
 def demo_db(demo_template, tmp_path) -> Path:
     """A private copy of the demo database."""
     return _copy_db(demo_template[0], tmp_path / "demo.duckdb")
+
+
+@pytest.fixture
+def record(store: Store) -> Callable:
+    """A final interview record: ``record(study, customer_id, primary_code,
+    secondary=(), on=date(2024, 11, 1), **answers)``; returns the finding's id."""
+    from research.findings import interviews
+
+    def add(study, customer_id, primary, *, secondary=(), day=1, on=None, **answers):
+        found = interviews.create_finding(
+            store,
+            study,
+            customer_id,
+            actor=ACTOR,
+            interviewer=answers.pop("interviewer", "周建国"),
+            interview_date=on or date(2024, 11, day),
+        )
+        changes = {"defection_type": answers.pop("defection_type", "full"), "primary_code": primary}
+        if secondary:
+            changes["secondary_codes"] = list(secondary)
+        changes.update(answers)
+        interviews.save_fields(store, found.id, changes, base_version=found.version, actor=ACTOR)
+        interviews.finalize(store, found.id, actor=ACTOR)
+        return found.id
+
+    return add

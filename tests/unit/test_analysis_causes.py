@@ -13,27 +13,8 @@ from research.findings import interviews, taxonomy
 ACTOR = "tester"
 
 
-def record(store, study, customer_id, primary, *, secondary=(), day=1, **answers):
-    """A final finding for ``customer_id`` with the given causes and answers."""
-    found = interviews.create_finding(
-        store,
-        study,
-        customer_id,
-        actor=ACTOR,
-        interviewer=answers.pop("interviewer", "周建国"),
-        interview_date=date(2024, 11, day),
-    )
-    changes = {"defection_type": answers.pop("defection_type", "full"), "primary_code": primary}
-    if secondary:
-        changes["secondary_codes"] = list(secondary)
-    changes.update(answers)
-    interviews.save_fields(store, found.id, changes, base_version=found.version, actor=ACTOR)
-    interviews.finalize(store, found.id, actor=ACTOR)
-    return found.id
-
-
 @pytest.fixture
-def ten(store, study, add_results):
+def ten(store, study, add_results, record):
     """Ten final findings: staff attitude 3 (one also naming price), price 2,
     lower price 5 (one coded as a promotion that was later merged into lower price)."""
     add_results(
@@ -46,7 +27,6 @@ def ten(store, study, add_results):
     codes = ["staff_attitude"] * 3 + ["price_value"] * 2 + ["competitor_lower_price"] * 4
     for i, code in enumerate(codes):
         record(
-            store,
             study,
             f"C{i}",
             code,
@@ -54,7 +34,7 @@ def ten(store, study, add_results):
             competitor="Rival Co" if code.startswith("competitor") else "",
             day=i + 1,
         )
-    record(store, study, "C9", "competitor_promotion", competitor=" rival co ", day=10)
+    record(study, "C9", "competitor_promotion", competitor=" rival co ", day=10)
     taxonomy.merge_codes(store, "competitor_promotion", "competitor_lower_price", actor=ACTOR)
     return FindingsFilter((study.id,))
 
@@ -129,30 +109,28 @@ def test_competitors_are_grouped_ignoring_case_and_spaces(store, ten):
     assert row["causes"] == ["competitor_lower_price"]
 
 
-def test_controllable_share_uses_the_codes_default_unless_set(store, study, add_results):
+def test_controllable_share_uses_the_codes_default_unless_set(store, study, add_results, record):
     add_results(study, [("A", "full", "general", 10, 0), ("B", "full", "general", 10, 0)])
-    record(store, study, "A", "staff_attitude")  # company-side: controllable
-    record(store, study, "B", "moved_away", voluntary="involuntary")
+    record(study, "A", "staff_attitude")  # company-side: controllable
+    record(study, "B", "moved_away", voluntary="involuntary")
     shares = causes.control_shares(store, FindingsFilter((study.id,)))
     assert (shares.controllable.count, shares.controllable.n) == (1, 2)
     assert (shares.involuntary.count, shares.involuntary.n) == (1, 1)
 
 
-def test_satisfaction_profile_counts_each_answer(store, study, add_results):
+def test_satisfaction_profile_counts_each_answer(store, study, add_results, record):
     add_results(study, [("A", "full", "general", 10, 0), ("B", "full", "general", 10, 0)])
-    record(store, study, "A", "staff_attitude", sat_service="very_dissatisfied")
-    record(
-        store, study, "B", "price_value", sat_service="very_dissatisfied", sat_value="no_opinion"
-    )
+    record(study, "A", "staff_attitude", sat_service="very_dissatisfied")
+    record(study, "B", "price_value", sat_service="very_dissatisfied", sat_value="no_opinion")
     profile = causes.satisfaction_profile(store, FindingsFilter((study.id,)))
     assert profile.loc["sat_service", "very_dissatisfied"] == 2
     assert profile.loc["sat_value", "no_opinion"] == 1
     assert profile.loc["sat_product"].sum() == 0
 
 
-def test_verbatims_carry_their_cause_and_can_be_narrowed(store, study, add_results):
+def test_verbatims_carry_their_cause_and_can_be_narrowed(store, study, add_results, record):
     add_results(study, [("A", "full", "general", 10, 0)])
-    finding_id = record(store, study, "A", "staff_attitude", competitor="Rival")
+    finding_id = record(study, "A", "staff_attitude", competitor="Rival")
     interviews.add_quote(store, finding_id, actor=ACTOR, text="Nobody called back.")
     interviews.add_quote(store, finding_id, actor=ACTOR, text="Too dear.", code="price_value")
     filt = FindingsFilter((study.id,))

@@ -18,6 +18,7 @@ from research.analysis import overview
 from research.base import i18n, settings, studies
 from research.base.errors import ResearchError
 from research.base.i18n import Message, Translator
+from research.findings.interviews import SATISFACTION, SATISFACTION_FIELDS
 from research.ledger.load import import_history
 from research.ledger.mapping import FIELDS, KINDS
 from research.selection import detection
@@ -267,6 +268,10 @@ FAMILIES = {
     "import.history.": HISTORY_COLUMNS,
     "targets.source.": ["sample", "manual"],
     "funnel.": FUNNEL_KEYS,
+    "trend.test.": ["fisher", "z"],
+    "trend.verdict.": ["fell", "rose", "none", "untestable"],
+    "finding.field.": list(SATISFACTION_FIELDS),
+    "finding.sat.": list(SATISFACTION),
 }
 
 
