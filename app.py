@@ -24,6 +24,7 @@ PAGE_FILES = [
     ("pages/agenda.py", "nav.agenda", ":material/event:", "agenda"),
     ("pages/interview.py", "nav.interview", ":material/record_voice_over:", "interview"),
     ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
+    ("pages/analysis.py", "nav.analysis", ":material/analytics:", "analysis"),
 ]
 PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)

@@ -68,8 +68,8 @@ def write_files(folder: Path, lines: int, customers: int, seed: int) -> tuple[Pa
             f" WHERE i < {lines - unique}) ORDER BY pos"
         )
         select = (
-            "SELECT cid AS \"客户编号\", strftime(d, '%Y/%m/%d') AS \"单据日期\","
-            " format('{{:,.2f}}', CAST(amount AS DOUBLE)) AS \"价税合计\", line AS \"产品线\""
+            'SELECT cid AS "客户编号", strftime(d, \'%Y/%m/%d\') AS "单据日期",'
+            ' format(\'{{:,.2f}}\', CAST(amount AS DOUBLE)) AS "价税合计", line AS "产品线"'
             " FROM {table}"
         )
         # UTF-8 with BOM, as Excel saves "CSV UTF-8": DuckDB writes the rows, we prefix the BOM
@@ -88,7 +88,7 @@ def write_files(folder: Path, lines: int, customers: int, seed: int) -> tuple[Pa
         )
         con.execute(f"COPY ({select.format(table='later')}) TO '{overlap_path}' (HEADER)")
         con.execute(
-            "COPY (SELECT DISTINCT cid AS \"客户编号\", 'Customer ' || cid AS \"客户名称\""
+            'COPY (SELECT DISTINCT cid AS "客户编号", \'Customer \' || cid AS "客户名称"'
             f" FROM tx ORDER BY 1) TO '{customers_path}' (HEADER)"
         )
     finally:

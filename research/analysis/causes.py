@@ -380,3 +380,16 @@ def verbatims(
     if competitor:
         frame = frame[frame["competitor"].fillna("").str.casefold() == competitor.casefold()]
     return frame.reset_index(drop=True)
+
+
+INTERVIEWERS_SQL = """
+SELECT DISTINCT interviewer FROM findings
+WHERE status = 'final' AND list_contains(?, study_id) AND nullif(trim(interviewer), '') IS NOT NULL
+ORDER BY 1
+"""
+
+
+def interviewers(store: Store, study_ids: tuple[int, ...]) -> list[str]:
+    """Who held the final interviews of these studies, for the interviewer filter."""
+    with store.cursor() as cur:
+        return [r[0] for r in cur.execute(INTERVIEWERS_SQL, [list(study_ids)]).fetchall()]

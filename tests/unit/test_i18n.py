@@ -269,6 +269,8 @@ FAMILIES = {
     "targets.source.": ["sample", "manual"],
     "funnel.": FUNNEL_KEYS,
     "trend.test.": ["fisher", "z"],
+    "analysis.by.": ["code", "group"],
+    "analysis.dimension.": ["segment", "defection_type", "competitor", "lifecycle_stage"],
     "trend.verdict.": ["fell", "rose", "none", "untestable"],
     "finding.field.": list(SATISFACTION_FIELDS),
     "finding.sat.": list(SATISFACTION),

@@ -1,0 +1,169 @@
+"""Analysis: why customers left, in numbers a review meeting can trust.
+
+Every chart and table below obeys the filter bar; every share shows its count, the
+number of interviews it is a share of and a 95% interval."""
+
+import streamlit as st
+
+from research.analysis import causes, trends
+from research.reports import charts
+from screen import analysis as analysis_screen
+from screen import ui
+
+t = ui.translator()
+store = ui.store()
+study = ui.require_study()
+
+st.title(t("analysis.title"))
+view = analysis_screen.filters(store, study, t, "analysis")
+table = causes.cause_table(store, view.filt, by=view.by, with_secondary=view.with_secondary)
+if table.n == 0:
+    st.info(t("analysis.no_findings"))
+    st.stop()
+labels = analysis_screen.cause_labels(store, t, view.by)
+code_labels = analysis_screen.cause_labels(store, t, "code")
+if table.small_sample:
+    st.warning(t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE))
+
+tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends = st.tabs(
+    [
+        t("analysis.tab.causes"),
+        t("analysis.tab.breakdowns"),
+        t("analysis.tab.competitors"),
+        t("analysis.tab.verbatims"),
+        t("analysis.tab.trends"),
+    ]
+)
+
+with tab_causes:
+    st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
+    st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
+    shown = table.frame()
+    shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        column_config={
+            "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
+            "of": st.column_config.NumberColumn(t("analysis.col.of")),
+            "share": st.column_config.NumberColumn(t("analysis.col.share"), format="percent"),
+            "share_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
+            "share_high": st.column_config.NumberColumn(t("analysis.col.high"), format="percent"),
+            "spend_lost": st.column_config.NumberColumn(
+                t("analysis.col.spend_lost"), format="localized"
+            ),
+            "spend_share": st.column_config.NumberColumn(
+                t("analysis.col.spend_share"), format="percent"
+            ),
+        },
+    )
+
+with tab_breakdown:
+    shares = causes.control_shares(store, view.filt)
+    m1, m2 = st.columns(2)
+    for column, key, share in (
+        (m1, "analysis.controllable", shares.controllable),
+        (m2, "analysis.involuntary", shares.involuntary),
+    ):
+        column.metric(t(key), t.percent(share.share))
+        column.caption(
+            t(
+                "analysis.share_caption",
+                count=t.number(share.count),
+                n=t.number(share.n),
+                low=t.percent(share.low),
+                high=t.percent(share.high),
+            )
+        )
+    dimension = st.selectbox(
+        t("analysis.cross_by"),
+        list(causes.CROSS_DIMENSIONS),
+        format_func=lambda d: t(f"analysis.dimension.{d}"),
+        key="analysis_dimension",
+    )
+    crossed = causes.cross_tab(store, view.filt, dimension, by=view.by)
+    crossed.index = [labels.get(k, t("common.total") if k == "total" else k) for k in crossed.index]
+    st.dataframe(crossed)
+    st.plotly_chart(
+        charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
+        key="analysis_satisfaction",
+    )
+
+with tab_competitors:
+    won = causes.competitors(store, view.filt)
+    if won.empty:
+        st.info(t("analysis.no_competitors"))
+    else:
+        won["causes"] = won["causes"].map(
+            lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
+        )
+        st.dataframe(
+            won,
+            hide_index=True,
+            column_config={
+                "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
+                "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
+                "spend_lost": st.column_config.NumberColumn(
+                    t("analysis.col.spend_lost"), format="localized"
+                ),
+                "causes": st.column_config.TextColumn(t("analysis.col.causes")),
+            },
+        )
+
+with tab_words:
+    c1, c2 = st.columns(2)
+    cause_pick = c1.selectbox(
+        t("analysis.col.cause"),
+        [r.key for r in causes.cause_table(store, view.filt).rows],
+        index=None,
+        format_func=lambda k: code_labels.get(k, k),
+        placeholder=t("common.all"),
+        key="analysis_quote_cause",
+    )
+    competitor_pick = c2.selectbox(
+        t("analysis.col.competitor"),
+        list(causes.competitors(store, view.filt)["competitor"]),
+        index=None,
+        placeholder=t("common.all"),
+        key="analysis_quote_competitor",
+    )
+    quotes = causes.verbatims(store, view.filt, cause=cause_pick, competitor=competitor_pick)
+    if quotes.empty:
+        st.info(t("analysis.no_verbatims"))
+    else:
+        quotes["cause"] = quotes["cause"].map(lambda k: code_labels.get(k, k))
+        quotes["segment"] = quotes["segment"].map(lambda s: t.segment(None if s == "none" else s))
+        quotes["record"] = quotes["finding_id"].map(lambda i: f"/interview?finding={i}")
+        st.dataframe(
+            quotes[["text", "cause", "segment", "competitor", "customer_id", "held_on", "record"]],
+            hide_index=True,
+            column_config={
+                "text": st.column_config.TextColumn(t("analysis.col.verbatim"), width="large"),
+                "cause": st.column_config.TextColumn(t("analysis.col.cause")),
+                "segment": st.column_config.TextColumn(t("field.segment")),
+                "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
+                "customer_id": st.column_config.TextColumn(t("field.customer_id")),
+                "held_on": st.column_config.DateColumn(t("analysis.col.held_on")),
+                "record": st.column_config.LinkColumn(
+                    t("analysis.col.record"), display_text=t("analysis.open_record")
+                ),
+            },
+        )
+
+with tab_trends:
+    quarterly = trends.quarterly_counts(store, view.filt)
+    if quarterly.empty or len(quarterly.columns) < 2:
+        st.info(t("analysis.one_quarter"))
+    if not quarterly.empty:
+        shown = quarterly.copy()
+        shown.index = [
+            t("analysis.interviews") if k == "interviews" else code_labels.get(k, k)
+            for k in shown.index
+        ]
+        st.dataframe(shown)
+    for change in trends.latest_changes(quarterly):
+        flag = t("analysis.emerging") + " · " if change.emerging else ""
+        st.text(
+            f"{flag}{code_labels.get(change.cause, change.cause)} ({change.before} → "
+            f"{change.after}): {change.verdict(t)}"
+        )

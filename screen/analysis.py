@@ -1,0 +1,88 @@
+"""Screen pieces of the analysis pages: the filters every chart and table obeys, and
+labels for causes in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from research.analysis import causes
+from research.base import studies
+from research.base.i18n import Translator
+from research.base.store import Store
+from research.findings import taxonomy
+from research.findings.interviews import DEFECTION_TYPES
+from research.selection.detection import SEGMENTS
+from screen.findings import choice
+
+
+@dataclass(frozen=True)
+class View:
+    """What the reader asked to see: which findings, and how causes are counted."""
+
+    filt: causes.FindingsFilter
+    by: str  # "code" | "group"
+    with_secondary: bool
+
+
+def filters(store: Store, study: studies.Study, t: Translator, prefix: str) -> View:
+    """The filter bar: studies (the current one by default), interview dates, segments,
+    defection types, interviewers, and how to count causes. Keys start with ``prefix``."""
+    state = st.session_state
+    all_studies = studies.list_studies(store)
+    by_name = {s.name: s for s in all_studies}
+    state.setdefault(f"{prefix}_studies", [study.name])
+    state[f"{prefix}_studies"] = [n for n in state[f"{prefix}_studies"] if n in by_name]
+    c1, c2, c3 = st.columns([3, 2, 2])
+    chosen = c1.multiselect(
+        t("analysis.studies"), list(by_name), key=f"{prefix}_studies", placeholder=t("common.all")
+    )
+    ids = tuple(by_name[n].id for n in chosen) or tuple(s.id for s in all_studies)
+    start = c2.date_input(
+        t("analysis.from"), value=None, key=f"{prefix}_from", min_value=date(1990, 1, 1)
+    )
+    end = c3.date_input(
+        t("analysis.to"), value=None, key=f"{prefix}_to", min_value=date(1990, 1, 1)
+    )
+    c4, c5, c6 = st.columns([2, 2, 3])
+    segments = c4.multiselect(
+        t("field.segment"),
+        [*SEGMENTS, "none"],
+        key=f"{prefix}_segments",
+        format_func=lambda s: t.segment(None if s == "none" else s),
+        placeholder=t("common.all"),
+    )
+    types = c5.multiselect(
+        t("finding.field.defection_type"),
+        list(DEFECTION_TYPES),
+        key=f"{prefix}_types",
+        format_func=lambda v: choice(t, "defection_type", v),
+        placeholder=t("common.all"),
+    )
+    people = c6.multiselect(
+        t("finding.field.interviewer"),
+        causes.interviewers(store, ids),
+        key=f"{prefix}_interviewers",
+        placeholder=t("common.all"),
+    )
+    c7, c8 = st.columns([2, 3])
+    by = c7.radio(
+        t("analysis.count_by"),
+        list(causes.BY_OPTIONS),
+        key=f"{prefix}_by",
+        horizontal=True,
+        format_func=lambda v: t(f"analysis.by.{v}"),
+    )
+    with_secondary = c8.toggle(t("analysis.with_secondary"), key=f"{prefix}_secondary")
+    filt = causes.FindingsFilter(ids, start, end, tuple(segments), tuple(types), tuple(people))
+    return View(filt, by, with_secondary)
+
+
+def cause_labels(store: Store, t: Translator, by: str) -> dict[str, str]:
+    """Codes (or groups) → their names in the reader's language."""
+    book = taxonomy.codebook(store)
+    if by == "group":
+        return {g.key: g.label(t.lang) for g in book.groups}
+    return {code: book.label(code, t.lang) for code in book.codes}

@@ -1,0 +1,72 @@
+"""The Analysis page: cause frequencies with their counts and intervals, and the filters
+that every chart and table obeys."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from research.analysis import causes
+
+
+@pytest.fixture
+def page(app, open_page):
+    return open_page(app, "pages/analysis.py")
+
+
+@pytest.fixture
+def demo(app_store):
+    from research.base.studies import get_study
+
+    return get_study(app_store, "demo")
+
+
+def _pareto(page):
+    figure = json.loads(page.get("plotly_chart")[0].proto.spec)
+    return figure["data"]
+
+
+def test_causes_show_counts_shares_and_intervals(page, app_store, demo):
+    table = causes.cause_table(app_store, causes.FindingsFilter((demo.id,)))
+    assert table.n > 0
+    bars, labels = _pareto(page)[:2]
+    assert len(bars["y"]) == len(table.rows)
+    first = table.rows[0]
+    assert labels["text"][0].strip().startswith(f"{first.share.count} · ")
+    shown = page.dataframe[0].value
+    assert list(shown["findings"]) == [r.share.count for r in table.rows]
+    assert shown["of"].eq(table.n).all()
+    assert not page.exception
+
+
+def test_a_filter_changes_every_count(page, app_store, demo):
+    everyone = causes.cause_table(app_store, causes.FindingsFilter((demo.id,)))
+    page.multiselect(key="analysis_segments").set_value(["best_core"]).run()
+    best = causes.cause_table(app_store, causes.FindingsFilter((demo.id,), segments=("best_core",)))
+    assert 0 < best.n < everyone.n
+    assert page.dataframe[0].value["of"].eq(best.n).all()
+    bars = _pareto(page)[0]
+    assert sum(1 for _ in bars["y"]) == len(best.rows)
+
+
+def test_group_view_and_chinese(page):
+    page.radio(key="analysis_by").set_value("group").run()
+    groups = set(page.dataframe[0].value.iloc[:, 0])
+    assert groups <= {
+        "Company-side (controllable)",
+        "Competitor pull",
+        "Customer-side (uncontrollable)",
+    }
+    assert "Company-side (controllable)" in groups
+    page.session_state["app_language"] = "zh"
+    page.run()
+    assert page.title[0].value == "客户为何流失"
+    assert "公司方面（可控）" in set(page.dataframe[0].value.iloc[:, 0])
+    assert not page.exception
+
+
+def test_no_findings_says_so(page):
+    page.date_input(key="analysis_from").set_value(date(2030, 1, 1)).run()
+    assert "No final interview records" in page.info[0].value
