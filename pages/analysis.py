@@ -40,6 +40,7 @@ with tab_causes:
     st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
     shown = table.frame()
     shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
+    shown["spend_lost"] = shown["spend_lost"].map(t.money)
     st.dataframe(
         shown,
         hide_index=True,
@@ -49,9 +50,7 @@ with tab_causes:
             "share": st.column_config.NumberColumn(t("analysis.col.share"), format="percent"),
             "share_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
             "share_high": st.column_config.NumberColumn(t("analysis.col.high"), format="percent"),
-            "spend_lost": st.column_config.NumberColumn(
-                t("analysis.col.spend_lost"), format="localized"
-            ),
+            "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
             "spend_share": st.column_config.NumberColumn(
                 t("analysis.col.spend_share"), format="percent"
             ),
@@ -83,6 +82,7 @@ with tab_breakdown:
     )
     crossed = causes.cross_tab(store, view.filt, dimension, by=view.by)
     crossed.index = [labels.get(k, t("common.total") if k == "total" else k) for k in crossed.index]
+    crossed.columns = [analysis_screen.dimension_value(t, dimension, c) for c in crossed.columns]
     st.dataframe(crossed)
     st.plotly_chart(
         charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
@@ -94,6 +94,7 @@ with tab_competitors:
     if won.empty:
         st.info(t("analysis.no_competitors"))
     else:
+        won["spend_lost"] = won["spend_lost"].map(t.money)
         won["causes"] = won["causes"].map(
             lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
         )
@@ -103,9 +104,7 @@ with tab_competitors:
             column_config={
                 "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
                 "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
-                "spend_lost": st.column_config.NumberColumn(
-                    t("analysis.col.spend_lost"), format="localized"
-                ),
+                "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
                 "causes": st.column_config.TextColumn(t("analysis.col.causes")),
             },
         )

@@ -86,3 +86,15 @@ def cause_labels(store: Store, t: Translator, by: str) -> dict[str, str]:
     if by == "group":
         return {g.key: g.label(t.lang) for g in book.groups}
     return {code: book.label(code, t.lang) for code in book.codes}
+
+
+def dimension_value(t: Translator, dimension: str, value: str) -> str:
+    """A cross-tab column in the reader's words: segments, defection types and stages
+    translated; competitors as the interviews name them."""
+    if value == "total":
+        return t("common.total")
+    if dimension == "segment":
+        return t.segment(None if value == "none" else value)
+    if dimension in ("defection_type", "lifecycle_stage"):
+        return choice(t, dimension, value) if value != "–" else "–"
+    return value

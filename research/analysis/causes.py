@@ -27,6 +27,7 @@ from research.base.errors import ResearchError
 from research.base.store import Store
 from research.findings import taxonomy
 from research.findings.interviews import SATISFACTION, SATISFACTION_FIELDS
+from research.selection.detection import SEGMENTS
 
 SMALL_SAMPLE = 10  # a share of fewer interviews than this says so
 CONFIDENCE = 0.95
@@ -291,7 +292,11 @@ def cross_tab(
     columns = frame[dimension].fillna("–")
     table = pd.crosstab(frame[cause], columns, margins=True, margins_name="total")
     order = table["total"].drop("total").sort_values(ascending=False, kind="stable").index
-    return table.loc[[*order, "total"]]
+    table = table.loc[[*order, "total"]]
+    if dimension == "segment":  # segments in value order, not alphabetical
+        ranked = [s for s in (*SEGMENTS, "none") if s in table.columns]
+        table = table[[*ranked, "total"]]
+    return table
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ def cause_weighted(table: CauseTable, labels: dict[str, str], t: Translator) -> 
         xaxis={
             "tickformat": ".0%",
             "range": [0, min(1.0, top) * 1.25],
-            "title": t("chart.share_axis"),
+            "title": t("chart.share_plain"),
         },
         yaxis={"autorange": "reversed", "automargin": True},
         height=max(320, 80 + 44 * len(rows)),

@@ -98,6 +98,7 @@ def test_cross_tab_by_segment_has_totals(store, ten):
     assert table.loc["staff_attitude", "best_core"] == 3
     assert table.loc["total", "total"] == 10
     assert list(table.index)[0] == "competitor_lower_price"
+    assert list(table.columns) == ["best_core", "general", "total"]  # value order
 
 
 def test_competitors_are_grouped_ignoring_case_and_spaces(store, ten):
