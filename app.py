@@ -25,6 +25,7 @@ PAGE_FILES = [
     ("pages/interview.py", "nav.interview", ":material/record_voice_over:", "interview"),
     ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
     ("pages/analysis.py", "nav.analysis", ":material/analytics:", "analysis"),
+    ("pages/review.py", "nav.review", ":material/fact_check:", "review"),
 ]
 PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)

@@ -270,6 +270,8 @@ FAMILIES = {
     "funnel.": FUNNEL_KEYS,
     "trend.test.": ["fisher", "z"],
     "analysis.by.": ["code", "group"],
+    "review.kind.": ["checkpoint", "final", "quarterly"],
+    "action.status.": ["proposed", "planned", "in_progress", "done", "dropped"],
     "analysis.dimension.": ["segment", "defection_type", "competitor", "lifecycle_stage"],
     "trend.verdict.": ["fell", "rose", "none", "untestable"],
     "finding.field.": list(SATISFACTION_FIELDS),

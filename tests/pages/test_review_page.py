@@ -1,0 +1,61 @@
+"""The Review page: the checkpoint view, saving a review, and improvement actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from research.analysis import actions, checkpoint
+
+
+@pytest.fixture
+def page(app, open_page):
+    return open_page(app, "pages/review.py")
+
+
+@pytest.fixture
+def demo(app_store):
+    from research.base.studies import get_study
+
+    return get_study(app_store, "demo")
+
+
+def test_checkpoint_shows_plan_and_progress(page, app_store, demo):
+    state = checkpoint.checkpoint(app_store, demo)
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Interviews planned"] == str(state.planned)
+    assert metrics["Interviews held"] == str(state.held)
+    segments = page.dataframe[0].value
+    assert list(segments["planned"]) == list(state.segments["planned"])
+
+
+def test_a_review_needs_attendees_and_is_kept(page, app_store, demo):
+    page.text_area[0].input("Wrong numbers on the list")
+    page.button[0].click().run()  # the form's submit button
+    assert "attended" in page.error[0].value
+    assert checkpoint.list_reviews(app_store, demo) == []
+    page.text_input[0].input("周建国, 李娜")
+    page.text_area[0].input("Wrong numbers on the list")
+    page.button[0].click().run()
+    kept = checkpoint.list_reviews(app_store, demo)
+    assert [r.attendees for r in kept] == ["周建国, 李娜"]
+    assert kept[0].process_problems == "Wrong numbers on the list"
+
+
+def test_an_action_is_added_and_put_into_effect(page, app_store):
+    texts = [w for w in page.text_input if w.label in ("What will change", "Owner")]
+    texts[0].input("Call back within a day")
+    texts[1].input("李娜")
+    page.multiselect[-1].set_value(["staff_attitude"])
+    page.button[-1].click().run()
+    assert not page.exception
+    made = actions.list_actions(app_store)
+    assert [(a.title, a.owner, a.causes) for a in made] == [
+        ("Call back within a day", "李娜", ("staff_attitude",))
+    ]
+    effective = [w for w in page.date_input if w.label == "Took effect on"][0]
+    effective.set_value(date(2026, 7, 1))
+    update = [b for b in page.button if b.label == "Update"][0]
+    update.click().run()
+    assert actions.get_action(app_store, made[0].id).effective_from == date(2026, 7, 1)
