@@ -48,6 +48,10 @@ COMMANDS = {
         "research.cli.findings:findings_group",
         "Interview findings: list, export, cause counts, second-coder agreement.",
     ),
+    "analysis": (
+        "research.cli.analysis:analysis_group",
+        "Failure analysis: cause frequencies, trends and improvement actions.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 
