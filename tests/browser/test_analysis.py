@@ -1,0 +1,39 @@
+"""The Analysis page in a real browser: a filter changes the charts."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+pytestmark = __import__("pytest").mark.browser
+
+
+def _bar_count(page) -> int:
+    """Bars of the first chart (the causes), as Plotly drew them."""
+    return page.evaluate(
+        "document.querySelectorAll('[data-testid=stPlotlyChart]')[0]"
+        ".querySelectorAll('.barlayer .point').length"
+    )
+
+
+def test_a_segment_filter_changes_the_charts(app_page, wait, shot):
+    page = app_page
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Analysis").click()
+    wait(page)
+    title = page.locator(".gtitle").first
+    expect(title).to_have_text(re.compile(r"failure causes in \d+ interviews"), timeout=30_000)
+    before_title, before_bars = title.text_content(), _bar_count(page)
+    n_before = int(re.search(r"in (\d+) interviews", before_title)[1])
+    assert before_bars > 0
+    shot(page, "all")
+
+    page.get_by_label("Value segment").click()
+    page.get_by_role("option", name="Best core").click()
+    page.keyboard.press("Escape")
+    wait(page)
+    expect(title).not_to_have_text(before_title, timeout=30_000)
+    n_after = int(re.search(r"in (\d+) interviews", title.text_content())[1])
+    assert 0 < n_after < n_before
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "best-core")
