@@ -233,6 +233,37 @@ def test_mapping_options_are_checked(store, tmp_path):
         past_studies.prepare(store, raw, new_codes=[NewCode("Moved", "died", "customer")])
 
 
+def test_columns_are_guessed_and_chosen_by_the_customer_import_rules(store):
+    columns = ["Customer ID", "Churn Reason", "Churn_Category", "访谈日期", "Notes"]
+    assert past_studies.suggest_mapping(columns) == {
+        "customer_id": "Customer ID",
+        "interview_date": "访谈日期",
+        "primary_cause": "Churn Reason",
+        "source_category": "Churn_Category",
+    }
+    raw = read_table(b"Customer ID,Churn Reason,Notes\nA1,Moved,went abroad\n", "x.csv")
+    # a hand-made choice wins and frees its column from the guessed field
+    prepared = past_studies.prepare(
+        store, raw, {"primary_cause": "Notes", "summary": "Churn Reason"}
+    )
+    assert prepared.mapping == {
+        "customer_id": "Customer ID",
+        "primary_cause": "Notes",
+        "summary": "Churn Reason",
+    }
+    for wrong, key in (
+        ({"reason": "Notes"}, "import.unknown_field"),
+        ({"summary": "Comments"}, "import.no_column"),
+    ):
+        with pytest.raises(ImportRejectedError) as caught:
+            past_studies.prepare(store, raw, wrong)
+        assert caught.value.key == key
+    with pytest.raises(ImportRejectedError) as caught:
+        past_studies.prepare(store, read_table(b"Customer ID,Notes\nA1,x\n", "y.csv"))
+    assert caught.value.key == "import.missing_fields"
+    assert caught.value.values["fields"] == "primary_cause"
+
+
 # ---------------------------------------------------------------- the CLI
 
 
