@@ -334,34 +334,41 @@ def agreement(store: Store, study: Study) -> Agreement:
     )
 
 
+SETTLE = """
+UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?, updated_by = ?,
+    updated_at = ?
+WHERE finding_id = ?
+"""
+
+
 def settle(store: Store, finding_id: int, code: str, *, actor: str) -> None:
     """Record the code the team agreed on for a disagreement. Where it differs from the
-    finding's primary cause, the finding is amended (a new version, with who and when).
+    finding's primary cause, the finding is amended (a new version, with who and when);
+    both in one transaction.
 
     Raises CodingError when the finding has no second coding.
     """
-    book = taxonomy.codebook(store)
-    book.code(code)
-    with store.cursor() as cur:
-        row = read_row(cur, "second_codings", {"finding_id": int(finding_id)})
-    if row is None or not row["coder"]:
-        raise CodingError("error.not_second_coded", id=finding_id)
-    current = interviews.get_finding(store, finding_id)
-    if book.resolve(current.primary_code) != book.resolve(code):
-        interviews.save_fields(
-            store, finding_id, {"primary_code": code}, base_version=current.version, actor=actor
-        )
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        book = taxonomy.read_codebook(cur)
+        book.code(code)
+        row = read_row(cur, "second_codings", {"finding_id": int(finding_id)})
+        if row is None or not row["coder"]:
+            raise CodingError("error.not_second_coded", id=finding_id)
+        current = read_row(cur, "findings", {"id": int(finding_id)})
+        if book.resolve(current["primary_code"]) != book.resolve(code):
+            interviews.save_fields_in(
+                cur,
+                finding_id,
+                {"primary_code": code},
+                base_version=current["version"],
+                actor=actor,
+            )
         stamp = now()
-        cur.execute(
-            "UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?,"
-            " updated_by = ?, updated_at = ? WHERE finding_id = ?",
-            [code, actor, stamp, actor, stamp, int(finding_id)],
-        )
+        cur.execute(SETTLE, [code, actor, stamp, actor, stamp, int(finding_id)])
         audit(
             cur,
-            current.study_id,
+            current["study_id"],
             actor,
             "coding.settle",
             {"finding": int(finding_id), "code": code},

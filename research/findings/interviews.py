@@ -410,8 +410,20 @@ def _check(cur: duckdb.DuckDBPyConnection, current: dict, changes: dict[str, Any
     return out
 
 
-def save_fields(
-    store: Store,
+def save_fields(store: Store, finding_id: int, changes: dict[str, Any], **how) -> int:
+    """Save answers of a finding typed or picked on ``base_version``; returns the new version.
+
+    ``how``: ``base_version``, ``actor`` and, optionally, ``own_versions`` (the versions
+    the caller saved itself since), as for ``save_fields_in``. Raises EditConflictError
+    when someone else changed one of the same answers since, FindingError for a value
+    the form does not offer (or a retired code newly picked). Edits of a final finding
+    are kept as versions and audited as amendments.
+    """
+    return store.write(lambda cur: save_fields_in(cur, finding_id, changes, **how))
+
+
+def save_fields_in(
+    cur: duckdb.DuckDBPyConnection,
     finding_id: int,
     changes: dict[str, Any],
     *,
@@ -419,41 +431,32 @@ def save_fields(
     actor: str,
     own_versions: set[int] | frozenset[int] = frozenset(),
 ) -> int:
-    """Save answers of a finding typed or picked on ``base_version``; returns the new version.
-
-    Raises EditConflictError when someone else changed one of the same answers since,
-    FindingError for a value the form does not offer (or a retired code newly picked).
-    Edits of a final finding are kept as versions and audited as amendments.
-    """
+    """``save_fields`` inside the caller's transaction (settling a second coding)."""
     if not changes:
         raise FindingError("error.nothing_to_save")
-
-    def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        current = read_row(cur, "findings", {"id": int(finding_id)})
-        if current is None:
-            raise FindingError("error.finding_not_found", id=finding_id)
-        values = _check(cur, current, changes)
-        version = merge_update(
+    current = read_row(cur, "findings", {"id": int(finding_id)})
+    if current is None:
+        raise FindingError("error.finding_not_found", id=finding_id)
+    values = _check(cur, current, changes)
+    version = merge_update(
+        cur,
+        "findings",
+        RECORD_TYPE,
+        {"id": int(finding_id)},
+        values,
+        base_version,
+        actor,
+        own_versions,
+    )
+    if current["status"] == "final":
+        audit(
             cur,
-            "findings",
-            RECORD_TYPE,
-            {"id": int(finding_id)},
-            values,
-            base_version,
+            current["study_id"],
             actor,
-            own_versions,
+            "finding.amend",
+            {"finding": int(finding_id), "fields": sorted(changes), "version": version},
         )
-        if current["status"] == "final":
-            audit(
-                cur,
-                current["study_id"],
-                actor,
-                "finding.amend",
-                {"finding": int(finding_id), "fields": sorted(changes), "version": version},
-            )
-        return version
-
-    return store.write(apply)
+    return version
 
 
 def save_field(

@@ -98,6 +98,29 @@ def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded
     assert kept.updated_by == "wang"  # nothing to change there
 
 
+def test_settling_writes_the_amendment_and_the_settled_code_together_or_not_at_all(
+    store, coded_study, monkeypatch
+):
+    study, ids = coded_study
+    before = interviews.get_finding(store, ids[4])
+    versions_kept = len(interviews.history(store, ids[4]))
+
+    def fails(cur, study_id, actor, action, detail):
+        raise CodingError("error.not_second_coded", id=ids[4])
+
+    monkeypatch.setattr(agreement, "audit", fails)  # the settling's own record fails
+    with pytest.raises(CodingError):
+        agreement.settle(store, ids[4], "price_value", actor="lead")
+    after = interviews.get_finding(store, ids[4])
+    assert (after.primary_code, after.version, after.updated_by) == (
+        before.primary_code,
+        before.version,
+        "wang",
+    )
+    assert len(interviews.history(store, ids[4])) == versions_kept
+    assert [d.settled_code for d in agreement.agreement(store, study).disagreements] == [None, None]
+
+
 def test_merges_are_followed_when_comparing(store, coded_study):
     study, _ = coded_study
     taxonomy.merge_codes(store, "moved_away", "price_value", actor="lead")
