@@ -15,19 +15,6 @@ from research.findings import agreement, interviews, past_studies, taxonomy
 from screen import ui
 
 
-def choice(t, group: str, value: str | None) -> str:
-    """The translated label of a choice (defection type, satisfaction, stage, ...)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    key = interviews.CHOICE_KEYS[group].get(value)
-    return t(key) if key else str(value)
-
-
-def field_label(t, name: str) -> str:
-    key = interviews.FIELD_KEYS.get(name)
-    return t(key) if key else name
-
-
 def code_options(book: taxonomy.Codebook, *keep: str | None) -> list[str]:
     """Active codes for a picker, plus any retired or merged code a record already has."""
     options = [c.code for c in book.active_codes()]

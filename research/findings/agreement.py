@@ -163,6 +163,12 @@ def set_plan(store: Store, study: Study, share: float, *, actor: str) -> int:
     return store.write(apply)
 
 
+def pending(store: Store, study: Study) -> int:
+    """How many final findings the plan wants picked that are not yet (writes nothing)."""
+    with store.cursor() as cur:
+        return len(_to_pick(cur, study))
+
+
 def assign(store: Store, study: Study, *, actor: str) -> int:
     """Top the picks up to the plan's share as more findings become final (writes only
     when there is something to pick)."""
