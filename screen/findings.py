@@ -80,26 +80,10 @@ def agreement_section(store, study: Study) -> None:
     )
     cols[2].metric(
         t("agreement.kappa"),
-        "–" if k.kappa is None else t.number(k.kappa, 2),
+        agreement.kappa_text(t, k.kappa),
         help=t("agreement.kappa_help"),
     )
-    st.caption(
-        t(
-            "agreement.summary",
-            agreed=result.agreed,
-            coded=result.coded,
-            percent=t.percent(result.percent),
-            low=t.percent(result.percent_low),
-            high=t.percent(result.percent_high),
-        )
-        + "  \n"
-        + t(
-            "agreement.kappa_line",
-            kappa="–" if k.kappa is None else t.number(k.kappa, 2),
-            low="–" if k.low is None else t.number(k.low, 2),
-            high="–" if k.high is None else t.number(k.high, 2),
-        )
-    )
+    st.caption("  \n".join(result.summary_lines(t)))
     if not result.disagreements:
         st.success(t("agreement.no_disagreements"))
         return
@@ -291,16 +275,7 @@ def import_tab(store, study: Study) -> None:
         except ResearchError as e:
             ui.show_error(e)
             return
-        st.success(
-            t(
-                "findings_import.done",
-                file=result.file_name,
-                new=t.number(result.rows_new),
-                existing=t.number(result.rows_existing),
-                skipped=t.number(result.skipped_blank),
-                codes=", ".join(result.new_codes) or "–",
-            )
-        )
+        st.success(result.summary(t))
         for warning in result.warnings:
             st.warning(warning.render(t))
         counts = past_studies.counts_by_source(store, study)

@@ -159,6 +159,16 @@ def my_calls(
     return pd.concat([due, untried, retry], ignore_index=True)
 
 
+ON_DO_NOT_CALL = "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?"
+
+
+def refuse_do_not_call(cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str) -> None:
+    """Raises ResearchError when the person asked never to be called again: nobody logs a
+    call to them or books them an interview."""
+    if cur.execute(ON_DO_NOT_CALL, [study.id, customer_id]).fetchall():
+        raise ResearchError("error.do_not_call", customer_id=customer_id)
+
+
 def do_not_call_ids(store: Store, study: Study) -> set[str]:
     with store.cursor() as cur:
         rows = cur.execute(
@@ -322,11 +332,7 @@ def log_attempt(
         ).fetchall()
         if not known:
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        if cur.execute(
-            "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
-            [study.id, customer_id],
-        ).fetchall():
-            raise ResearchError("error.do_not_call", customer_id=customer_id)
+        refuse_do_not_call(cur, study, customer_id)
         attempt_id = cur.execute(
             INSERT_ATTEMPT,
             [

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from research.base.errors import ResearchError
+from research.base.i18n import Translator
 from research.base.records import read_row
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -64,6 +65,31 @@ class Agreement:
     percent_high: float | None
     kappa: Kappa
     disagreements: tuple[Disagreement, ...]
+
+    def summary_lines(self, t: Translator) -> tuple[str, str]:
+        """The agreement with its interval, and kappa with its, as two sentences."""
+        k = self.kappa
+        return (
+            t(
+                "agreement.summary",
+                agreed=self.agreed,
+                coded=self.coded,
+                percent=t.percent(self.percent),
+                low=t.percent(self.percent_low),
+                high=t.percent(self.percent_high),
+            ),
+            t(
+                "agreement.kappa_line",
+                kappa=kappa_text(t, k.kappa),
+                low=kappa_text(t, k.low),
+                high=kappa_text(t, k.high),
+            ),
+        )
+
+
+def kappa_text(t: Translator, value: float | None) -> str:
+    """A kappa (or a bound of its interval) to two places, "–" when there is none."""
+    return "–" if value is None else t.number(value, 2)
 
 
 def cohen_kappa(first: list[str], second: list[str]) -> Kappa:

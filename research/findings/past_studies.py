@@ -249,6 +249,17 @@ class FindingsImportResult:
     new_codes: tuple[str, ...]
     warnings: tuple[Message, ...]
 
+    def summary(self, t: Translator) -> str:
+        """What the import did, in one sentence in the reader's language."""
+        return t(
+            "findings_import.done",
+            file=self.file_name,
+            new=t.number(self.rows_new),
+            existing=t.number(self.rows_existing),
+            skipped=t.number(self.skipped_blank),
+            codes=", ".join(self.new_codes) or "–",
+        )
+
 
 # ---------------------------------------------------------------- options
 

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from research.base.i18n import Translator
 from research.findings import agreement, interviews, taxonomy
 from research.findings.agreement import CodingError, cohen_kappa
 
@@ -79,6 +80,31 @@ def test_agreement_on_the_primary_cause(store, coded_study):
         (ids[4], "staff_attitude", "price_value", "wang", "li"),
         (ids[7], "price_value", "moved_away", "wang", "li"),
     ]
+
+
+def test_the_agreement_reads_as_two_sentences_in_either_language(store, coded_study):
+    result = agreement.agreement(store, coded_study[0])
+    en = Translator("en")
+    first, second = result.summary_lines(en)
+    assert first == en(
+        "agreement.summary",
+        agreed=8,
+        coded=10,
+        percent="80%",
+        low=en.percent(result.percent_low),
+        high=en.percent(result.percent_high),
+    )
+    assert "8 of 10" in first
+    k = result.kappa
+    assert second == en(
+        "agreement.kappa_line",
+        kappa=f"{k.kappa:.2f}",
+        low=f"{k.low:.2f}",
+        high=f"{k.high:.2f}",
+    )
+    zh = Translator("zh")
+    assert result.summary_lines(zh)[1].startswith(zh("agreement.kappa_line").split("{")[0])
+    assert agreement.kappa_text(en, None) == "–" and agreement.kappa_text(en, -0.5) == "-0.50"
 
 
 def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded_study):

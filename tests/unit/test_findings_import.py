@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from research.base import studies
 from research.base.errors import ImportRejectedError
+from research.base.i18n import Translator
 from research.base.store import connect
 from research.cli import main
 from research.findings import interviews, past_studies, taxonomy
@@ -103,6 +104,23 @@ def test_the_telco_sample_imports_with_the_readme_counts(telco):
         interviews.cause_counts(store, study, by="source_category").to_dict() == README_CATEGORIES
     )
     assert interviews.cause_counts(store, study, by="source_reason").to_dict() == README_REASONS
+
+
+def test_the_import_says_what_it_did_in_the_readers_language(telco):
+    _, _, result = telco
+    assert result.summary(Translator("en")) == (
+        "Imported status.csv: 1,869 new findings, 0 already there, 5,174 rows without a cause"
+        " skipped; new codes: not_known."
+    )
+    zh = Translator("zh")
+    assert result.summary(zh) == zh(
+        "findings_import.done",
+        file="status.csv",
+        new="1,869",
+        existing="0",
+        skipped="5,174",
+        codes="not_known",
+    )
 
 
 def test_the_reason_filed_under_two_categories_keeps_both(telco):
