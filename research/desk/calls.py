@@ -13,9 +13,11 @@ target list in ``research.selection.sampling``) leaves those people out.
 
 The screening answers are one versioned record per target (``screenings``): notes are
 saved as they are typed and two interviewers saving the same record are told, never
-overwritten (``research.records.update_versioned``). The answer "left the category",
+overwritten (``research.base.records.update_versioned``). The answer "left the category",
 "closed" or "moved away" makes the defector a former customer
-(``research.detection.mark_former_customer``), which the defection figures leave out.
+(``research.selection.detection.mark_former_customer``), which the defection figures leave out.
+Opening a target writes nothing: its record is stored by the first save
+(``screening_or_new``).
 """
 
 from __future__ import annotations
