@@ -110,7 +110,7 @@ customer_id = st.selectbox(
 
 st.divider()
 file = calls.customer_file(store, study, customer_id)
-screening = calls.ensure_screening(store, study, customer_id, actor=ui.actor())
+screening = calls.screening_or_new(store, study, customer_id)  # stored by the first save
 st.subheader(t("desk.calling", name=file["name"] or customer_id))
 st.markdown(
     t(
@@ -224,7 +224,9 @@ with form_col:
         },
         saved_note=t(
             "desk.notes_saved", by=screening["updated_by"], at=t.datetime(screening["updated_at"])
-        ),
+        )
+        if screening["version"]
+        else None,
         placeholder=t("desk.notes_placeholder"),
     )
     conflict = state.get(f"{notes_key}_error")

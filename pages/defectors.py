@@ -5,6 +5,7 @@ import streamlit as st
 from research.base.errors import ResearchError
 from research.reports import charts
 from research.selection import detection, sampling
+from research.selection.filters import NO_SEGMENT, ResultFilter, owners
 from screen import ui
 
 t = ui.translator()
@@ -45,37 +46,21 @@ statuses = c1.multiselect(
 )
 segments = c2.multiselect(
     t("field.segment"),
-    [*detection.SEGMENTS, "none"],
+    [*detection.SEGMENTS, NO_SEGMENT],
     key="defectors_segment",
     placeholder=t("common.all"),
-    format_func=lambda s: t.segment(None if s == "none" else s),
+    format_func=lambda s: t.segment(None if s == NO_SEGMENT else s),
 )
-owners = c3.multiselect(
-    t("field.owner"),
-    sorted(frame["owner"].dropna().unique()),
-    key="defectors_owner",
-    placeholder=t("common.all"),
+chosen_owners = c3.multiselect(
+    t("field.owner"), owners(frame), key="defectors_owner", placeholder=t("common.all")
 )
 search = c4.text_input(t("defectors.search"), key="defectors_search")
 silent_only = st.checkbox(
     t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
 )
-
-shown = frame
-if statuses:
-    shown = shown[shown["status"].isin(statuses)]
-if segments:
-    shown = shown[shown["segment"].fillna("none").isin(segments)]
-if owners:
-    shown = shown[shown["owner"].isin(owners)]
-if search:
-    needle = search.strip().lower()
-    shown = shown[
-        shown["customer_id"].str.lower().str.contains(needle, regex=False)
-        | shown["name"].fillna("").str.lower().str.contains(needle, regex=False)
-    ]
-if silent_only:
-    shown = shown[shown["long_silence"]]
+shown = ResultFilter(
+    tuple(statuses), tuple(segments), tuple(chosen_owners), search, silent_only
+).apply(frame)
 
 m = st.columns(4)
 m[0].metric(t("defectors.shown"), t.number(len(shown)))
@@ -253,17 +238,12 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
                 ui.show_error(e)
 
 
-candidates = frame.loc[
-    frame["status"].isin(detection.DEFECTOR_STATUSES)
-    & ~frame["customer_id"].isin(on_list["customer_id"]),
-    "customer_id",
-]
 add_col, remove_col = st.columns(2)
 with add_col:
     target_form(
         "add",
         "targets.add_title",
-        candidates.tolist(),
+        sampling.addable(frame, targets),
         "targets.add",
         sampling.add_target,
         "cli.target_added",

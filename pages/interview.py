@@ -6,16 +6,14 @@ side by side. "Mark final" locks a finding for the analysis; a final finding can
 be amended, and every version is kept with who and when.
 """
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.records import EditConflictError
-from research.findings import agreement, interviews, taxonomy
-from research.selection import detection, sampling
+from research.findings import agreement, interviews, taxonomy, wording
+from research.findings.candidates import candidates
 from screen import findings, ui
 from screen.autosave import autosave_text
 
@@ -32,33 +30,20 @@ if msg := state.pop("interview_flash", None):
     st.success(msg)
 
 # ---- who: from a link (?finding=, ?customer=[&interview=]) or picked here
-frame = detection.results(store, study)
-names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
-statuses = dict(zip(frame["customer_id"], frame["status"], strict=True))
-targets = sampling.target_list(store, study)["customer_id"].tolist()
-existing = interviews.list_findings(store, study)
-others = frame.loc[frame["status"].isin([*detection.DEFECTOR_STATUSES, "former"]), "customer_id"]
-customers = list(dict.fromkeys([*targets, *others, *existing["customer_id"]]))
+who = candidates(store, study)
+names, statuses = who.names, who.statuses
 
 params = st.query_params
 link = (params.get("finding"), params.get("customer"), params.get("interview"))
 if link != state.get("interview_link"):  # a new link: follow it once
     state["interview_link"] = link
-    if link[0] and link[0].isdigit() and (existing["id"] == int(link[0])).any():
+    linked = who.customer_of(int(link[0])) if link[0] and link[0].isdigit() else None
+    if linked is not None:
         state["interview_finding"] = int(link[0])
-        state["interview_customer"] = existing.loc[
-            existing["id"] == int(link[0]), "customer_id"
-        ].iloc[0]
-    elif link[1] in customers:
+        state["interview_customer"] = linked
+    elif link[1] in who.customers:
         state["interview_customer"] = link[1]
         state["interview_finding"] = None
-
-
-def customer_label(cid: str) -> str:
-    parts = [cid, names.get(cid, "")]
-    if cid in targets:
-        parts.append("· " + t("interview.on_target_list"))
-    return " ".join(p for p in parts if p)
 
 
 def customer_changed() -> None:
@@ -71,9 +56,9 @@ tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_se
 with tab_record:
     customer = st.selectbox(
         t("interview.customer"),
-        customers,
+        who.customers,
         index=None,
-        format_func=customer_label,
+        format_func=lambda cid: who.label(cid, t),
         key="interview_customer",
         placeholder=t("common.type_to_search"),
         on_change=customer_changed,
@@ -81,7 +66,7 @@ with tab_record:
     st.caption(t("interview.keyboard_hint"))
     fid = state.get("interview_finding")
     if customer:
-        mine = existing[existing["customer_id"] == customer]
+        mine = who.records_of(customer)
         ids = mine["id"].tolist()
         if fid not in ids:
             fid = ids[-1] if ids else None
@@ -96,7 +81,7 @@ with tab_record:
                     "interview.record_line",
                     id=i,
                     date=t.date(rows[i].interview_date),
-                    status=findings.choice(t, "status", rows[i].status),
+                    status=wording.choice_label(t, "status", rows[i].status),
                     by=rows[i].interviewer or "",
                 ),
             )
@@ -132,19 +117,7 @@ def show_conflict(error: EditConflictError, name: str) -> None:
 
 
 def display(name: str, value) -> str:
-    if value is None or value == "":
-        return "–"
-    if name in ("primary_code", "code"):
-        return book.label(value, lang)
-    if name == "secondary_codes":
-        codes = json.loads(value) if isinstance(value, str) else list(value)
-        return ", ".join(book.label(c, lang) for c in codes) or "–"
-    if name == "controllable":
-        return t("interview.yes") if value in (True, "true", "True") else t("interview.no")
-    group = "satisfaction" if name.startswith("sat_") else name
-    if group in interviews.CHOICE_KEYS:
-        return findings.choice(t, group, value)
-    return str(value)
+    return wording.answer_text(t, book, name, value)
 
 
 def record_form(f: interviews.Finding) -> None:
@@ -230,7 +203,7 @@ def record_form(f: interviews.Finding) -> None:
     def text_box(name: str, *, height: int = 68, placeholder: str = "") -> None:
         key = f"{prefix}_{name}"
         autosave_text(
-            findings.field_label(t, name),
+            wording.field_label(t, name),
             key=key,
             value=getattr(f, name) or "",
             version=f.version,
@@ -246,7 +219,7 @@ def record_form(f: interviews.Finding) -> None:
 
     def radio(name: str, options, group: str | None = None, **kwargs) -> None:
         st.radio(
-            findings.field_label(t, name),
+            wording.field_label(t, name),
             options,
             index=None,
             horizontal=True,
@@ -254,7 +227,7 @@ def record_form(f: interviews.Finding) -> None:
             on_change=save,
             args=(name,),
             disabled=locked,
-            format_func=lambda v: findings.choice(t, group or name, v),
+            format_func=lambda v: wording.choice_label(t, group or name, v),
             **kwargs,
         )
 
@@ -265,7 +238,7 @@ def record_form(f: interviews.Finding) -> None:
             id=f.id,
             customer=f.customer_id,
             name=names.get(f.customer_id, ""),
-            status=findings.choice(t, "status", f.status),
+            status=wording.choice_label(t, "status", f.status),
         )
         st.subheader(head)
         st.caption(
@@ -292,7 +265,7 @@ def record_form(f: interviews.Finding) -> None:
 
         c1, c2 = st.columns(2)
         c1.date_input(
-            findings.field_label(t, "interview_date"),
+            wording.field_label(t, "interview_date"),
             key=f"{prefix}_interview_date",
             on_change=save,
             args=("interview_date",),
@@ -311,7 +284,7 @@ def record_form(f: interviews.Finding) -> None:
 
         st.markdown("#### " + t("interview.causes"))
         st.selectbox(
-            findings.field_label(t, "primary_code"),
+            wording.field_label(t, "primary_code"),
             findings.code_options(book, f.primary_code),
             index=None,
             format_func=lambda c: book.full_label(c, lang),
@@ -325,7 +298,7 @@ def record_form(f: interviews.Finding) -> None:
             else None,
         )
         st.multiselect(
-            findings.field_label(t, "secondary_codes"),
+            wording.field_label(t, "secondary_codes"),
             findings.code_options(book, *f.secondary_codes),
             format_func=lambda c: book.full_label(c, lang),
             key=f"{prefix}_secondary_codes",
@@ -337,7 +310,7 @@ def record_form(f: interviews.Finding) -> None:
         c1, c2 = st.columns(2)
         with c1:
             st.radio(
-                findings.field_label(t, "controllable"),
+                wording.field_label(t, "controllable"),
                 [True, False],
                 index=None,
                 horizontal=True,
@@ -360,14 +333,14 @@ def record_form(f: interviews.Finding) -> None:
         for name in interviews.SATISFACTION_FIELDS:
             radio(name, interviews.SATISFACTION, "satisfaction")
         st.selectbox(
-            findings.field_label(t, "lifecycle_stage"),
+            wording.field_label(t, "lifecycle_stage"),
             interviews.LIFECYCLE_STAGES,
             index=None,
             key=f"{prefix}_lifecycle_stage",
             on_change=save,
             args=("lifecycle_stage",),
             disabled=locked,
-            format_func=lambda v: findings.choice(t, "lifecycle_stage", v),
+            format_func=lambda v: wording.choice_label(t, "lifecycle_stage", v),
             placeholder=t("common.type_to_search"),
         )
 
@@ -390,12 +363,13 @@ def record_form(f: interviews.Finding) -> None:
                     st.error(
                         t(
                             "interview.missing",
-                            fields=", ".join(findings.field_label(t, m) for m in missing),
+                            fields=", ".join(wording.field_label(t, m) for m in missing),
                         )
                     )
                 else:
                     try:
                         interviews.finalize(store, f.id, actor=actor)
+                        agreement.assign(store, study, actor=actor)  # the plan's share of finals
                         state["interview_flash"] = t("interview.finalized", id=f.id)
                         st.rerun()
                     except ResearchError as e:
@@ -478,33 +452,8 @@ def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: 
 
 
 def history_table(f: interviews.Finding) -> None:
-    rows = []
-    for h in interviews.history(store, f.id):
-        if h["created"] and h["record"] == "finding":
-            what = t("interview.history_created")
-        else:
-            parts = []
-            for name, (_, after) in h["changes"].items():
-                if name.startswith("quote_"):
-                    number, _, part = name.partition(".")
-                    label = t("interview.quote", n=number.removeprefix("quote_"))
-                    if part == "removed":
-                        parts.append(t("interview.history_quote_removed", quote=label))
-                        continue
-                    parts.append(f"{label}: {display(part, after)}"[:120])
-                else:
-                    parts.append(f"{findings.field_label(t, name)}: {display(name, after)}"[:120])
-            what = "; ".join(parts)
-        rows.append(
-            {
-                "version": h["version"] or "",
-                "by": h["changed_by"],
-                "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
-                "what": what,
-            }
-        )
     st.dataframe(
-        pd.DataFrame(rows),
+        wording.history_table(store, f.id, t, book),
         hide_index=True,
         width="stretch",
         column_config={
@@ -569,7 +518,13 @@ with tab_record:
 # ---- second coding: blind, on the findings the study picked
 with tab_second:
     st.caption(t("second.intro"))
-    agreement.assign(store, study, actor=actor)
+    if due := agreement.pending(store, study):  # finals that came in another way (an import)
+        c1, c2 = st.columns([3, 1], vertical_alignment="center")
+        c1.info(t("second.pending", count=due))
+        if c2.button(t("second.pick_now"), key="second_pick_now"):
+            picked = agreement.assign(store, study, actor=actor)
+            state["interview_flash"] = t("agreement.picked", count=picked)
+            st.rerun()
     waiting = agreement.queue(store, study, actor)
     if waiting.empty:
         st.info(t("second.none", user=actor))
@@ -585,10 +540,10 @@ with tab_second:
         )
         view = agreement.blind_view(store, pick)
         st.markdown(
-            f"**{findings.field_label(t, 'defection_type')}:** "
-            f"{findings.choice(t, 'defection_type', view.defection_type)} · "
-            f"**{findings.field_label(t, 'destination')}:** "
-            f"{findings.choice(t, 'destination', view.destination)} "
+            f"**{wording.field_label(t, 'defection_type')}:** "
+            f"{wording.choice_label(t, 'defection_type', view.defection_type)} · "
+            f"**{wording.field_label(t, 'destination')}:** "
+            f"{wording.choice_label(t, 'destination', view.destination)} "
             f"{view.competitor or ''}"
         )
         if view.whys:
@@ -598,16 +553,14 @@ with tab_second:
             st.markdown("**" + t("interview.quotes") + "**")
             for quote in view.quotes:
                 st.markdown(f"> {quote}")
-        st.markdown(f"**{findings.field_label(t, 'summary')}:** {view.summary or '–'}")
-        st.markdown(
-            f"**{findings.field_label(t, 'win_back_needs')}:** {view.win_back_needs or '–'}"
-        )
+        st.markdown(f"**{wording.field_label(t, 'summary')}:** {view.summary or '–'}")
+        st.markdown(f"**{wording.field_label(t, 'win_back_needs')}:** {view.win_back_needs or '–'}")
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "question": findings.field_label(t, k),
-                        "answer": findings.choice(t, "satisfaction", v),
+                        "question": wording.field_label(t, k),
+                        "answer": wording.choice_label(t, "satisfaction", v),
                     }
                     for k, v in view.satisfaction.items()
                 ]
@@ -617,7 +570,7 @@ with tab_second:
         )
         with st.form(f"second_form_{pick}"):
             primary = st.selectbox(
-                findings.field_label(t, "primary_code"),
+                wording.field_label(t, "primary_code"),
                 findings.code_options(book),
                 index=None,
                 format_func=lambda c: book.full_label(c, lang),
@@ -625,7 +578,7 @@ with tab_second:
                 key="second_primary",
             )
             secondary = st.multiselect(
-                findings.field_label(t, "secondary_codes"),
+                wording.field_label(t, "secondary_codes"),
                 findings.code_options(book),
                 format_func=lambda c: book.full_label(c, lang),
                 placeholder=t("interview.cause_hint"),

@@ -14,7 +14,7 @@ single-line input; no maintained multi-line equivalent exists) that:
 
 Every send carries the record version the text was typed on. The page passes
 ``on_save(text, base_version, own_versions)``, which writes to the store through
-``research.records.update_versioned`` and returns the new version; ``own_versions``
+``research.base.records.update_versioned`` and returns the new version; ``own_versions``
 are the versions this widget saved itself, so a quick typist never conflicts with their
 own last save, while a colleague's save in between is caught. An error ``on_save``
 raises (an ``EditConflictError``) is kept in session state under ``<key>_error`` for

@@ -15,19 +15,6 @@ from research.findings import agreement, interviews, past_studies, taxonomy
 from screen import ui
 
 
-def choice(t, group: str, value: str | None) -> str:
-    """The translated label of a choice (defection type, satisfaction, stage, ...)."""
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    key = interviews.CHOICE_KEYS[group].get(value)
-    return t(key) if key else str(value)
-
-
-def field_label(t, name: str) -> str:
-    key = interviews.FIELD_KEYS.get(name)
-    return t(key) if key else name
-
-
 def code_options(book: taxonomy.Codebook, *keep: str | None) -> list[str]:
     """Active codes for a picker, plus any retired or merged code a record already has."""
     options = [c.code for c in book.active_codes()]
@@ -93,26 +80,10 @@ def agreement_section(store, study: Study) -> None:
     )
     cols[2].metric(
         t("agreement.kappa"),
-        "–" if k.kappa is None else t.number(k.kappa, 2),
+        agreement.kappa_text(t, k.kappa),
         help=t("agreement.kappa_help"),
     )
-    st.caption(
-        t(
-            "agreement.summary",
-            agreed=result.agreed,
-            coded=result.coded,
-            percent=t.percent(result.percent),
-            low=t.percent(result.percent_low),
-            high=t.percent(result.percent_high),
-        )
-        + "  \n"
-        + t(
-            "agreement.kappa_line",
-            kappa="–" if k.kappa is None else t.number(k.kappa, 2),
-            low="–" if k.low is None else t.number(k.low, 2),
-            high="–" if k.high is None else t.number(k.high, 2),
-        )
-    )
+    st.caption("  \n".join(result.summary_lines(t)))
     if not result.disagreements:
         st.success(t("agreement.no_disagreements"))
         return
@@ -304,16 +275,7 @@ def import_tab(store, study: Study) -> None:
         except ResearchError as e:
             ui.show_error(e)
             return
-        st.success(
-            t(
-                "findings_import.done",
-                file=result.file_name,
-                new=t.number(result.rows_new),
-                existing=t.number(result.rows_existing),
-                skipped=t.number(result.skipped_blank),
-                codes=", ".join(result.new_codes) or "–",
-            )
-        )
+        st.success(result.summary(t))
         for warning in result.warnings:
             st.warning(warning.render(t))
         counts = past_studies.counts_by_source(store, study)

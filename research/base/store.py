@@ -59,7 +59,7 @@ def current_user() -> str:
 
 def now() -> datetime:
     """Timestamps are stored naive, in local time, to the microsecond: whether data changed
-    after the last detection run is decided by comparing them (research.detection.is_stale)."""
+    after the last detection run is decided by comparing them (research.selection.detection.is_stale)."""
     return datetime.now()
 
 

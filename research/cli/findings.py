@@ -48,16 +48,7 @@ def import_findings(
     result = past_studies.load(obj.store, obj.study(study_name), prepared, actor=current_user())
     for warning in result.warnings:
         click.echo(t("cli.warning", text=warning.render(t)))
-    click.echo(
-        t(
-            "findings_import.done",
-            file=result.file_name,
-            new=t.number(result.rows_new),
-            existing=t.number(result.rows_existing),
-            skipped=t.number(result.skipped_blank),
-            codes=", ".join(result.new_codes) or "–",
-        )
-    )
+    click.echo(result.summary(t))
 
 
 # ---------------------------------------------------------------- defectors taxonomy
@@ -322,20 +313,8 @@ def findings_agreement(obj: Context, study_name) -> None:
     if not result.coded:
         click.echo(t("agreement.none"))
         return
-    click.echo(
-        t(
-            "agreement.summary",
-            agreed=result.agreed,
-            coded=result.coded,
-            percent=t.percent(result.percent),
-            low=t.percent(result.percent_low),
-            high=t.percent(result.percent_high),
-        )
-    )
-    k = result.kappa
-    click.echo(
-        t("agreement.kappa_line", kappa=_num(t, k.kappa), low=_num(t, k.low), high=_num(t, k.high))
-    )
+    for line in result.summary_lines(t):
+        click.echo(line)
     for d in result.disagreements:
         click.echo(
             t(
@@ -349,7 +328,3 @@ def findings_agreement(obj: Context, study_name) -> None:
                 settled=d.settled_code or "–",
             )
         )
-
-
-def _num(t, value) -> str:
-    return "–" if value is None else t.number(value, 2)

@@ -13,9 +13,11 @@ target list in ``research.selection.sampling``) leaves those people out.
 
 The screening answers are one versioned record per target (``screenings``): notes are
 saved as they are typed and two interviewers saving the same record are told, never
-overwritten (``research.records.update_versioned``). The answer "left the category",
+overwritten (``research.base.records.update_versioned``). The answer "left the category",
 "closed" or "moved away" makes the defector a former customer
-(``research.detection.mark_former_customer``), which the defection figures leave out.
+(``research.selection.detection.mark_former_customer``), which the defection figures leave out.
+Opening a target writes nothing: its record is stored by the first save
+(``screening_or_new``).
 """
 
 from __future__ import annotations
@@ -157,6 +159,16 @@ def my_calls(
     ]
     retry = retry.sort_values(["attempts", "last_called_at"], kind="stable").assign(why="retry")
     return pd.concat([due, untried, retry], ignore_index=True)
+
+
+ON_DO_NOT_CALL = "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?"
+
+
+def refuse_do_not_call(cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str) -> None:
+    """Raises ResearchError when the person asked never to be called again: nobody logs a
+    call to them or books them an interview."""
+    if cur.execute(ON_DO_NOT_CALL, [study.id, customer_id]).fetchall():
+        raise ResearchError("error.do_not_call", customer_id=customer_id)
 
 
 def do_not_call_ids(store: Store, study: Study) -> set[str]:
@@ -322,11 +334,7 @@ def log_attempt(
         ).fetchall()
         if not known:
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        if cur.execute(
-            "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
-            [study.id, customer_id],
-        ).fetchall():
-            raise ResearchError("error.do_not_call", customer_id=customer_id)
+        refuse_do_not_call(cur, study, customer_id)
         attempt_id = cur.execute(
             INSERT_ATTEMPT,
             [
@@ -406,53 +414,75 @@ def _infer_kind(customer: dict | None) -> str:
     return "business"
 
 
+INSERT_SCREENING = """
+INSERT INTO screenings (study_id, customer_id, customer_kind, industry, company_size, notes,
+    version, created_by, created_at, updated_by, updated_at)
+VALUES (?, ?, ?, ?, ?, '', 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+"""
+
+IN_RESULTS = "SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id = ?"
+
+
+def _first_answers(cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str) -> dict:
+    """What a new screening record starts with: the kind of customer guessed, industry
+    and size from the customer file. Raises ResearchError for an unknown customer."""
+    customer = records.read_row(cur, "customers", screening_key(study, customer_id))
+    if customer is None and not cur.execute(IN_RESULTS, [study.id, customer_id]).fetchall():
+        raise ResearchError("error.unknown_customer", customer_id=customer_id)
+    size = (customer or {}).get("size")
+    return {
+        "customer_kind": _infer_kind(customer),
+        "industry": (customer or {}).get("industry"),
+        "company_size": size if size in CHOICES["company_size"] else None,
+    }
+
+
+def _open_screening_in(
+    cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str, actor: str
+) -> None:
+    """Create the target's screening record (version 1, nobody's answers yet) unless it
+    exists, inside the caller's transaction."""
+    if records.read_row(cur, "screenings", screening_key(study, customer_id)) is not None:
+        return
+    first = _first_answers(cur, study, customer_id)
+    stamp = now()
+    cur.execute(
+        INSERT_SCREENING,
+        [study.id, customer_id, *first.values(), actor, stamp, actor, stamp],
+    )
+
+
 def ensure_screening(store: Store, study: Study, customer_id: str, *, actor: str) -> dict:
     """The target's screening record, created (version 1) if nobody opened it yet."""
     screening = get_screening(store, study, customer_id)
-    if screening is not None:
-        return screening
-    stamp = now()
+    if screening is None:
+        store.write(lambda cur: _open_screening_in(cur, study, customer_id, actor))
+        screening = get_screening(store, study, customer_id)
+    return screening
 
-    def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        customer = records.read_row(
-            cur, "customers", {"study_id": study.id, "customer_id": customer_id}
-        )
-        if (
-            customer is None
-            and not cur.execute(
-                "SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id = ?",
-                [study.id, customer_id],
-            ).fetchall()
-        ):
-            raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        cur.execute(
-            "INSERT INTO screenings (study_id, customer_id, customer_kind, industry, company_size,"
-            " notes, version, created_by, created_at, updated_by, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, '', 1, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [
-                study.id,
-                customer_id,
-                _infer_kind(customer),
-                (customer or {}).get("industry"),
-                (customer or {}).get("size")
-                if (customer or {}).get("size") in CHOICES["company_size"]
-                else None,
-                actor,
-                stamp,
-                actor,
-                stamp,
-            ],
-        )
 
-    store.write(apply)
-    return get_screening(store, study, customer_id)
+def screening_or_new(store: Store, study: Study, customer_id: str) -> dict:
+    """The target's screening record as stored or, writing nothing, the one the first save
+    will create, at version 0 (``save_notes`` and ``save_answers`` take 0 as "typed on
+    the new record"). Raises ResearchError for an unknown customer."""
+    with store.cursor() as cur:
+        stored = records.read_row(cur, "screenings", screening_key(study, customer_id))
+        if stored is not None:
+            return stored
+        columns = [d[0] for d in cur.execute("SELECT * FROM screenings LIMIT 0").description]
+        first = _first_answers(cur, study, customer_id)
+    return {
+        **dict.fromkeys(columns),
+        **screening_key(study, customer_id),
+        **first,
+        "notes": "",
+        "version": 0,
+    }
 
 
 def get_screening(store: Store, study: Study, customer_id: str) -> dict | None:
     with store.cursor() as cur:
-        return records.read_row(
-            cur, "screenings", {"study_id": study.id, "customer_id": customer_id}
-        )
+        return records.read_row(cur, "screenings", screening_key(study, customer_id))
 
 
 def screening_key(study: Study, customer_id: str) -> dict:
@@ -469,23 +499,27 @@ def save_notes(
     actor: str,
     own_versions: set[int] | frozenset[int] = frozenset(),
 ) -> int:
-    """Save the notes typed so far; returns the new version.
+    """Save the notes typed so far; returns the new version. ``base_version`` 0: typed on
+    a record not stored yet (``screening_or_new``), which this save creates.
 
     Raises records.EditConflictError (with both versions) when someone else saved the
     record after ``base_version``.
     """
-    return store.write(
-        lambda cur: records.update_versioned(
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> int:
+        _open_screening_in(cur, study, customer_id, actor)
+        return records.update_versioned(
             cur,
             "screenings",
             screening_key(study, customer_id),
             {"notes": text},
-            base_version,
+            max(base_version, 1),
             actor,
             record_type="screening",
             own_versions=own_versions,
         )
-    )
+
+    return store.write(apply)
 
 
 @dataclass(frozen=True)
@@ -540,27 +574,30 @@ def save_answers(
     t: Translator | None = None,
     own_versions: set[int] | frozenset[int] = frozenset(),
 ) -> ScreeningSaved:
-    """Save the screening answers (fields in ANSWER_FIELDS) on top of ``base_version``.
+    """Save the screening answers (fields in ANSWER_FIELDS) on top of ``base_version``
+    (0: typed on a record not stored yet, which this save creates).
 
     Facts the customer record lacks (age band, income band, education, size, industry)
     are filled in from the answers. "Left the category", "closed" or "moved away" makes
     the defector a former customer with that reason; changing the answer away from
-    those takes the mark off again. Raises ResearchError for unknown fields or values,
+    those takes the mark off again. All of it is one transaction: written together or
+    not at all. Raises ResearchError for unknown fields or values,
     records.EditConflictError when someone else saved first.
     """
     clean = _clean_answers(answers)
     key = screening_key(study, customer_id)
+    now_former = clean.get("where_now") in FORMER_ANSWERS
+    reason = former_reason(clean["where_now"], t=t) if now_former else None
 
-    def apply(cur: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+    def apply(cur: duckdb.DuckDBPyConnection) -> ScreeningSaved:
+        _open_screening_in(cur, study, customer_id, actor)
         before = records.read_row(cur, "screenings", key)
-        if before is None:
-            raise ResearchError("error.record_gone")
         version = records.update_versioned(
             cur,
             "screenings",
             key,
             clean,
-            base_version,
+            max(base_version, 1),
             actor,
             record_type="screening",
             own_versions=own_versions,
@@ -579,20 +616,15 @@ def save_answers(
             "screening.answers",
             {"customer_id": customer_id, "version": version, **clean},
         )
-        return version, before.get("where_now")
+        unmark = "where_now" in clean and not now_former
+        unmark = unmark and before.get("where_now") in FORMER_ANSWERS
+        if now_former:
+            detection.mark_former_in(cur, study, customer_id, reason, actor=actor)
+        elif unmark:
+            detection.unmark_former_in(cur, study, customer_id, actor=actor)
+        return ScreeningSaved(version, now_former, unmark)
 
-    version, previous = store.write(apply)
-    now_former = clean.get("where_now") in FORMER_ANSWERS
-    became = unmarked = False
-    if now_former:
-        detection.mark_former_customer(
-            store, study, customer_id, former_reason(clean["where_now"], t=t), actor=actor
-        )
-        became = True
-    elif "where_now" in clean and previous in FORMER_ANSWERS:
-        detection.unmark_former_customer(store, study, customer_id, actor=actor)
-        unmarked = True
-    return ScreeningSaved(version, became, unmarked)
+    return store.write(apply)
 
 
 # ---------------------------------------------------------------- the customer's file

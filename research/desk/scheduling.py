@@ -28,6 +28,7 @@ import pandas as pd
 from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
+from research.desk.calls import refuse_do_not_call
 from research.desk.team import QUOTA_ADVISED, TeamMember, check_time_zone, format_hours, study_team
 
 MODES = ("face_to_face", "video", "phone")
@@ -304,11 +305,7 @@ def book_interview(
             [study.id, customer_id],
         ).fetchall():
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
-        if cur.execute(
-            "SELECT 1 FROM do_not_call WHERE study_id = ? AND customer_id = ?",
-            [study.id, customer_id],
-        ).fetchall():
-            raise ResearchError("error.do_not_call", customer_id=customer_id)
+        refuse_do_not_call(cur, study, customer_id)
         if cur.execute(
             "SELECT 1 FROM interviews WHERE study_id = ? AND customer_id = ? AND status = 'booked'",
             [study.id, customer_id],
@@ -432,103 +429,76 @@ def reschedule(
     return get_interview(store, interview_id)
 
 
-def _set_status(
+# How a booked interview can end: whether the invitation changes (a cancellation is
+# sent, sequence + 1), and whether it can only be recorded once its time has come.
+ENDINGS = {
+    "cancelled": {"bump": True, "must_be_over": False},
+    "no_show": {"bump": False, "must_be_over": True},
+    "done": {"bump": False, "must_be_over": True},
+}
+
+END_INTERVIEW = """
+UPDATE interviews SET status = ?, sequence = sequence + ?, note = coalesce(?, note),
+    updated_by = ?, updated_at = ?
+WHERE id = ?
+"""
+
+
+def end_interview(
     store: Store,
     interview_id: int,
     status: str,
-    action: str,
     *,
     actor: str,
-    reason: str | None,
-    bump: bool,
-    must_be_over: bool,
-    now_utc: datetime | None,
+    reason: str | None = None,
+    now_utc: datetime | None = None,
 ) -> Interview:
+    """End a booked interview as ``status`` (one of ENDINGS), with an optional reason.
+
+    Raises ResearchError when the interview is not booked any more, or when a no-show
+    or a held interview is recorded before its start.
+    """
+    ending = ENDINGS[status]
     now_utc = now_utc or utcnow()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         old = _booked(cur, interview_id)
-        if must_be_over and old.starts_at_utc > now_utc:
+        if ending["must_be_over"] and old.starts_at_utc > now_utc:
             raise ResearchError("error.interview_not_started")
-        cur.execute(
-            f"UPDATE interviews SET status = ?, sequence = sequence + {1 if bump else 0},"
-            " note = coalesce(?, note), updated_by = ?, updated_at = ? WHERE id = ?",
-            [status, (reason or "").strip() or None, actor, now(), interview_id],
-        )
+        note = (reason or "").strip() or None
+        bump = 1 if ending["bump"] else 0
+        cur.execute(END_INTERVIEW, [status, bump, note, actor, now(), interview_id])
         _event(
             cur,
             interview_id,
-            action,
+            status,
             old.starts_at_utc,
             old.length_minutes,
             {"reason": reason} if reason else {},
             actor,
         )
-        audit(cur, old.study_id, actor, f"interview.{action}", {"id": interview_id})
+        audit(cur, old.study_id, actor, f"interview.{status}", {"id": interview_id})
 
     store.write(apply)
     return get_interview(store, interview_id)
 
 
-def cancel(
-    store: Store,
-    interview_id: int,
-    *,
-    actor: str,
-    reason: str | None = None,
-    now_utc: datetime | None = None,
-) -> Interview:
-    """Cancel a booked interview; its invitation becomes a cancellation (sequence + 1)."""
-    return _set_status(
-        store,
-        interview_id,
-        "cancelled",
-        "cancelled",
-        actor=actor,
-        reason=reason,
-        bump=True,
-        must_be_over=False,
-        now_utc=now_utc,
-    )
+def cancel(store: Store, interview_id: int, **how) -> Interview:
+    """Cancel a booked interview; its invitation becomes a cancellation (sequence + 1).
+    ``how``: ``actor``, and optionally ``reason`` and ``now_utc``, as for ``end_interview``."""
+    return end_interview(store, interview_id, "cancelled", **how)
 
 
-def mark_no_show(
-    store: Store,
-    interview_id: int,
-    *,
-    actor: str,
-    reason: str | None = None,
-    now_utc: datetime | None = None,
-) -> Interview:
-    """The defector did not come. Raises ResearchError before the interview's start."""
-    return _set_status(
-        store,
-        interview_id,
-        "no_show",
-        "no_show",
-        actor=actor,
-        reason=reason,
-        bump=False,
-        must_be_over=True,
-        now_utc=now_utc,
-    )
+def mark_no_show(store: Store, interview_id: int, **how) -> Interview:
+    """The defector did not come (``how`` as for ``cancel``). Raises ResearchError before
+    the interview's start."""
+    return end_interview(store, interview_id, "no_show", **how)
 
 
-def mark_done(
-    store: Store, interview_id: int, *, actor: str, now_utc: datetime | None = None
-) -> Interview:
-    """The interview was held. Raises ResearchError before the interview's start."""
-    return _set_status(
-        store,
-        interview_id,
-        "done",
-        "done",
-        actor=actor,
-        reason=None,
-        bump=False,
-        must_be_over=True,
-        now_utc=now_utc,
-    )
+def mark_done(store: Store, interview_id: int, **how) -> Interview:
+    """The interview was held (``how`` as for ``cancel``). Raises ResearchError before the
+    interview's start."""
+    return end_interview(store, interview_id, "done", **how)
 
 
 # ---------------------------------------------------------------- free slots and agenda

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from research.base.errors import ResearchError
+from research.base.i18n import Translator
 from research.base.records import read_row
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -64,6 +65,31 @@ class Agreement:
     percent_high: float | None
     kappa: Kappa
     disagreements: tuple[Disagreement, ...]
+
+    def summary_lines(self, t: Translator) -> tuple[str, str]:
+        """The agreement with its interval, and kappa with its, as two sentences."""
+        k = self.kappa
+        return (
+            t(
+                "agreement.summary",
+                agreed=self.agreed,
+                coded=self.coded,
+                percent=t.percent(self.percent),
+                low=t.percent(self.percent_low),
+                high=t.percent(self.percent_high),
+            ),
+            t(
+                "agreement.kappa_line",
+                kappa=kappa_text(t, k.kappa),
+                low=kappa_text(t, k.low),
+                high=kappa_text(t, k.high),
+            ),
+        )
+
+
+def kappa_text(t: Translator, value: float | None) -> str:
+    """A kappa (or a bound of its interval) to two places, "–" when there is none."""
+    return "–" if value is None else t.number(value, 2)
 
 
 def cohen_kappa(first: list[str], second: list[str]) -> Kappa:
@@ -161,6 +187,12 @@ def set_plan(store: Store, study: Study, share: float, *, actor: str) -> int:
         return _assign_in(cur, study, actor)
 
     return store.write(apply)
+
+
+def pending(store: Store, study: Study) -> int:
+    """How many final findings the plan wants picked that are not yet (writes nothing)."""
+    with store.cursor() as cur:
+        return len(_to_pick(cur, study))
 
 
 def assign(store: Store, study: Study, *, actor: str) -> int:
@@ -334,34 +366,41 @@ def agreement(store: Store, study: Study) -> Agreement:
     )
 
 
+SETTLE = """
+UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?, updated_by = ?,
+    updated_at = ?
+WHERE finding_id = ?
+"""
+
+
 def settle(store: Store, finding_id: int, code: str, *, actor: str) -> None:
     """Record the code the team agreed on for a disagreement. Where it differs from the
-    finding's primary cause, the finding is amended (a new version, with who and when).
+    finding's primary cause, the finding is amended (a new version, with who and when);
+    both in one transaction.
 
     Raises CodingError when the finding has no second coding.
     """
-    book = taxonomy.codebook(store)
-    book.code(code)
-    with store.cursor() as cur:
-        row = read_row(cur, "second_codings", {"finding_id": int(finding_id)})
-    if row is None or not row["coder"]:
-        raise CodingError("error.not_second_coded", id=finding_id)
-    current = interviews.get_finding(store, finding_id)
-    if book.resolve(current.primary_code) != book.resolve(code):
-        interviews.save_fields(
-            store, finding_id, {"primary_code": code}, base_version=current.version, actor=actor
-        )
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        book = taxonomy.read_codebook(cur)
+        book.code(code)
+        row = read_row(cur, "second_codings", {"finding_id": int(finding_id)})
+        if row is None or not row["coder"]:
+            raise CodingError("error.not_second_coded", id=finding_id)
+        current = read_row(cur, "findings", {"id": int(finding_id)})
+        if book.resolve(current["primary_code"]) != book.resolve(code):
+            interviews.save_fields_in(
+                cur,
+                finding_id,
+                {"primary_code": code},
+                base_version=current["version"],
+                actor=actor,
+            )
         stamp = now()
-        cur.execute(
-            "UPDATE second_codings SET settled_code = ?, settled_by = ?, settled_at = ?,"
-            " updated_by = ?, updated_at = ? WHERE finding_id = ?",
-            [code, actor, stamp, actor, stamp, int(finding_id)],
-        )
+        cur.execute(SETTLE, [code, actor, stamp, actor, stamp, int(finding_id)])
         audit(
             cur,
-            current.study_id,
+            current["study_id"],
             actor,
             "coding.settle",
             {"finding": int(finding_id), "code": code},

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 
 from research.base.errors import ResearchError
-from research.base.records import EditConflictError, read_row, snapshot_version, update_versioned
+from research.base.records import merge_update, read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.findings import taxonomy
@@ -410,91 +410,20 @@ def _check(cur: duckdb.DuckDBPyConnection, current: dict, changes: dict[str, Any
     return out
 
 
-def _norm(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return str(value)
+def save_fields(store: Store, finding_id: int, changes: dict[str, Any], **how) -> int:
+    """Save answers of a finding typed or picked on ``base_version``; returns the new version.
 
-
-def changed_by_others(
-    cur: duckdb.DuckDBPyConnection,
-    record_type: str,
-    record_id: str,
-    fields: list[str],
-    base_version: int,
-    current_version: int,
-    own_versions: set[int] | frozenset[int],
-) -> list[str]:
-    """Which of ``fields`` someone else changed in the versions after ``base_version``.
-
-    Walks the kept versions: a field counts as changed by others when a version not in
-    ``own_versions`` differs from the one before it in that field. A missing snapshot
-    counts as a change (the safe side).
+    ``how``: ``base_version``, ``actor`` and, optionally, ``own_versions`` (the versions
+    the caller saved itself since), as for ``save_fields_in``. Raises EditConflictError
+    when someone else changed one of the same answers since, FindingError for a value
+    the form does not offer (or a retired code newly picked). Edits of a final finding
+    are kept as versions and audited as amendments.
     """
-    rows = cur.execute(
-        "SELECT version, data FROM record_versions WHERE record_type = ? AND record_id = ?"
-        " AND version BETWEEN ? AND ? ORDER BY id",
-        [record_type, record_id, base_version, current_version],
-    ).fetchall()
-    snaps = {v: json.loads(d) for v, d in rows}
-    clash = []
-    for name in fields:
-        for v in range(base_version + 1, current_version + 1):
-            if v in own_versions:
-                continue
-            before, after = snaps.get(v - 1), snaps.get(v)
-            if (
-                before is None
-                or after is None
-                or _norm(_loads_maybe(before.get(name))) != _norm(_loads_maybe(after.get(name)))
-            ):
-                clash.append(name)
-                break
-    return clash
+    return store.write(lambda cur: save_fields_in(cur, finding_id, changes, **how))
 
 
-def _loads_maybe(value):
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def merge_update(
+def save_fields_in(
     cur: duckdb.DuckDBPyConnection,
-    table: str,
-    record_type: str,
-    key: dict,
-    changes: dict[str, Any],
-    base_version: int,
-    actor: str,
-    own_versions: set[int] | frozenset[int] = frozenset(),
-) -> int:
-    """``update_versioned`` that lets two people edit different answers of one record:
-    the change applies on the current version unless someone else changed one of the
-    same fields since ``base_version``; then EditConflictError carries both versions."""
-    current = read_row(cur, table, key)
-    if current is None:
-        raise ResearchError("error.record_gone")
-    record_id = "/".join(str(v) for v in key.values())
-    at = current["version"]
-    if at != base_version:
-        clash = changed_by_others(
-            cur, record_type, record_id, list(changes), base_version, at, set(own_versions)
-        )
-        if clash:
-            raise EditConflictError(
-                record_type, record_id, {k: v for k, v in changes.items() if k in clash}, current
-            )
-    return update_versioned(cur, table, key, changes, at, actor, record_type=record_type)
-
-
-def save_fields(
-    store: Store,
     finding_id: int,
     changes: dict[str, Any],
     *,
@@ -502,41 +431,32 @@ def save_fields(
     actor: str,
     own_versions: set[int] | frozenset[int] = frozenset(),
 ) -> int:
-    """Save answers of a finding typed or picked on ``base_version``; returns the new version.
-
-    Raises EditConflictError when someone else changed one of the same answers since,
-    FindingError for a value the form does not offer (or a retired code newly picked).
-    Edits of a final finding are kept as versions and audited as amendments.
-    """
+    """``save_fields`` inside the caller's transaction (settling a second coding)."""
     if not changes:
         raise FindingError("error.nothing_to_save")
-
-    def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        current = read_row(cur, "findings", {"id": int(finding_id)})
-        if current is None:
-            raise FindingError("error.finding_not_found", id=finding_id)
-        values = _check(cur, current, changes)
-        version = merge_update(
+    current = read_row(cur, "findings", {"id": int(finding_id)})
+    if current is None:
+        raise FindingError("error.finding_not_found", id=finding_id)
+    values = _check(cur, current, changes)
+    version = merge_update(
+        cur,
+        "findings",
+        RECORD_TYPE,
+        {"id": int(finding_id)},
+        values,
+        base_version,
+        actor,
+        own_versions,
+    )
+    if current["status"] == "final":
+        audit(
             cur,
-            "findings",
-            RECORD_TYPE,
-            {"id": int(finding_id)},
-            values,
-            base_version,
+            current["study_id"],
             actor,
-            own_versions,
+            "finding.amend",
+            {"finding": int(finding_id), "fields": sorted(changes), "version": version},
         )
-        if current["status"] == "final":
-            audit(
-                cur,
-                current["study_id"],
-                actor,
-                "finding.amend",
-                {"finding": int(finding_id), "fields": sorted(changes), "version": version},
-            )
-        return version
-
-    return store.write(apply)
+    return version
 
 
 def save_field(

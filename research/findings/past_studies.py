@@ -3,7 +3,8 @@
 Teams keep earlier studies in Excel: one row per defector with a customer id, maybe a
 date, a cause (and often the study's own category for it), satisfaction answers and
 what the customer said. The import runs like the customer import
-(research/ingest.py, whose ``read_table`` reads the file):
+(``research.ledger``: its ``read_table`` reads the file, its mapping rules guess
+the columns):
 
 1. ``prepare`` maps columns to fields (guessed from English and Chinese headers,
    overridable), validates every row and matches every cause label to a code of the
@@ -36,8 +37,9 @@ from research.base.i18n import Message, Translator
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.findings import interviews, taxonomy
+from research.ledger import mapping as mapping_rules
 from research.ledger.load import Problem
-from research.ledger.mapping import FIELDS, Field
+from research.ledger.mapping import Field
 from research.ledger.read import RawTable, read_table
 from research.ledger.values import parse_dates
 
@@ -45,7 +47,7 @@ KIND = "findings"
 _SPLIT = re.compile(r"\s*[;；、|\n]\s*")
 
 FIELDS: tuple[Field, ...] = (
-    Field("customer_id", "text", True, FIELDS["customers"][0].aliases),
+    Field("customer_id", "text", True, mapping_rules.FIELDS["customers"][0].aliases),
     Field(
         "interview_date",
         "date",
@@ -247,6 +249,17 @@ class FindingsImportResult:
     new_codes: tuple[str, ...]
     warnings: tuple[Message, ...]
 
+    def summary(self, t: Translator) -> str:
+        """What the import did, in one sentence in the reader's language."""
+        return t(
+            "findings_import.done",
+            file=self.file_name,
+            new=t.number(self.rows_new),
+            existing=t.number(self.rows_existing),
+            skipped=t.number(self.skipped_blank),
+            codes=", ".join(self.new_codes) or "–",
+        )
+
 
 # ---------------------------------------------------------------- options
 
@@ -284,46 +297,10 @@ def parse_new_code_options(options: list[str] | tuple[str, ...]) -> list[NewCode
 # ---------------------------------------------------------------- mapping columns
 
 
-def _normalise_header(name: str) -> str:
-    return re.sub(r"[\s_\-./()（）:：]+", " ", name.strip().lower()).strip()
-
-
 def suggest_mapping(columns: list[str]) -> dict[str, str]:
-    """Guess the source column of each field from English and Chinese header names."""
-    normalised = {_normalise_header(c): c for c in columns}
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-    for fld in FIELDS:
-        for alias in (fld.name.replace("_", " "), *fld.aliases):
-            source = normalised.get(_normalise_header(alias))
-            if source is not None and source not in taken:
-                mapping[fld.name] = source
-                taken.add(source)
-                break
-    return mapping
-
-
-def resolve_mapping(columns: list[str], overrides: dict[str, str] | None) -> dict[str, str]:
-    """The suggested mapping with the user's choices on top. Raises ImportRejectedError
-    for an unknown field or column, or when a required field has no column."""
-    overrides = {k: v for k, v in (overrides or {}).items() if v}
-    for target, source in overrides.items():
-        if target not in FIELD_NAMES:
-            raise ImportRejectedError(
-                "import.unknown_field", field=target, kind=KIND, fields=", ".join(FIELD_NAMES)
-            )
-        if source not in columns:
-            raise ImportRejectedError("import.no_column", column=source, columns=", ".join(columns))
-    mapping = suggest_mapping(columns)
-    for target, source in overrides.items():
-        mapping = {f: s for f, s in mapping.items() if s != source}
-        mapping[target] = source
-    missing = [f.name for f in FIELDS if f.required and f.name not in mapping]
-    if missing:
-        raise ImportRejectedError(
-            "import.missing_fields", fields=", ".join(missing), columns=", ".join(columns)
-        )
-    return mapping
+    """Guess the source column of each field from English and Chinese header names
+    (the customer import's rules, ``research.ledger.mapping``)."""
+    return mapping_rules.suggest_mapping(KIND, columns, FIELDS)
 
 
 # ---------------------------------------------------------------- validating
@@ -344,7 +321,7 @@ def prepare(
     unknown code or group, or a new code that exists already.
     """
     columns = list(raw.frame.columns)
-    mapping = resolve_mapping(columns, mapping)
+    mapping = mapping_rules.resolve_mapping(KIND, columns, mapping, FIELDS)
     book = taxonomy.codebook(store)
     remembered = taxonomy.remembered_labels(store)
     hand = _check_label_options(book, label_map or {}, new_codes)

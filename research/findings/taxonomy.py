@@ -307,7 +307,8 @@ def add_code_in(
     controllable: bool | None = None,
     can_be_involuntary: bool = False,
 ) -> int:
-    """``add_code`` inside the caller's transaction (the findings import uses it)."""
+    """``add_code`` inside the caller's transaction (the findings import uses it).
+    New codes are controllable as their group suggests unless ``controllable`` says."""
     code = _clean(code).lower()
     label_en, label_zh = _clean(label_en), _clean(label_zh)
     if not CODE_PATTERN.match(code):
@@ -348,38 +349,15 @@ def add_code_in(
     return version
 
 
-def add_code(
-    store: Store,
-    *,
-    code: str,
-    group: str,
-    label_en: str,
-    label_zh: str,
-    actor: str,
-    description_en: str = "",
-    description_zh: str = "",
-    controllable: bool | None = None,
-    can_be_involuntary: bool = False,
-) -> int:
-    """Add a code to a group; returns the new codebook version.
+def add_code(store: Store, **code) -> int:
+    """Add a code to a group; returns the new codebook version. ``code`` holds the
+    keywords of ``add_code_in``: code, group, label_en, label_zh, actor and, optionally,
+    the descriptions and the flags.
 
     Raises TaxonomyError for a malformed or taken code, a missing label, an English label
     an active code already has, or an unknown group.
     """
-    return store.write(
-        lambda cur: add_code_in(
-            cur,
-            code=code,
-            group=group,
-            label_en=label_en,
-            label_zh=label_zh,
-            actor=actor,
-            description_en=description_en,
-            description_zh=description_zh,
-            controllable=controllable,
-            can_be_involuntary=can_be_involuntary,
-        )
-    )
+    return store.write(lambda cur: add_code_in(cur, **code))
 
 
 def edit_code(

@@ -198,13 +198,21 @@ def _normalise_header(name: str) -> str:
     return re.sub(r"[\s_\-./()（）:：]+", " ", name.strip().lower()).strip()
 
 
-def suggest_mapping(kind: str, columns: list[str]) -> dict[str, str]:
-    """Guess which source column feeds each field, from English and Chinese names."""
-    check_kind(kind)
+def suggest_mapping(
+    kind: str, columns: list[str], fields: tuple[Field, ...] | None = None
+) -> dict[str, str]:
+    """Guess which source column feeds each field, from English and Chinese names.
+
+    ``fields`` are the fields of a kind of file this module does not know (the past
+    studies' findings); without them, the fields of ``kind``.
+    """
+    if fields is None:
+        check_kind(kind)
+        fields = FIELDS[kind]
     normalised = {_normalise_header(c): c for c in columns}
     mapping: dict[str, str] = {}
     taken: set[str] = set()
-    for fld in FIELDS[kind]:
+    for fld in fields:
         candidates = (fld.name.replace("_", " "), *fld.aliases)
         for alias in candidates:
             source = normalised.get(_normalise_header(alias))
@@ -232,9 +240,16 @@ def check_kind(kind: str) -> None:
 
 
 def resolve_mapping(
-    kind: str, columns: list[str], overrides: dict[str, str] | None
+    kind: str,
+    columns: list[str],
+    overrides: dict[str, str] | None,
+    fields: tuple[Field, ...] | None = None,
 ) -> dict[str, str]:
-    known = {f.name for f in FIELDS[kind]}
+    """The suggested mapping with the user's choices on top (``fields`` as in
+    ``suggest_mapping``). Raises ImportRejectedError for an unknown field or column, or
+    when a required field has no column."""
+    fields = FIELDS[kind] if fields is None else fields
+    known = {f.name for f in fields}
     overrides = {k: v for k, v in (overrides or {}).items() if v}
     for target, source in overrides.items():
         if target not in known:
@@ -243,12 +258,12 @@ def resolve_mapping(
             )
         if source not in columns:
             raise ImportRejectedError("import.no_column", column=source, columns=", ".join(columns))
-    mapping = suggest_mapping(kind, columns)
+    mapping = suggest_mapping(kind, columns, fields)
     # an explicit choice wins, and frees the column from any guessed field
     for target, source in overrides.items():
         mapping = {f: s for f, s in mapping.items() if s != source}
         mapping[target] = source
-    missing = [f.name for f in FIELDS[kind] if f.required and f.name not in mapping]
+    missing = [f.name for f in fields if f.required and f.name not in mapping]
     if missing:
         raise ImportRejectedError(
             "import.missing_fields", fields=", ".join(missing), columns=", ".join(columns)

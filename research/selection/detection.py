@@ -332,6 +332,15 @@ def spend_lost_by_segment(frame: pd.DataFrame) -> pd.DataFrame:
     return grouped.sort_values(["segment", "status"]).reset_index(drop=True)
 
 
+MARK_FORMER = """
+INSERT INTO former_customers VALUES (?, ?, ?, ?, ?)
+ON CONFLICT DO UPDATE SET reason = excluded.reason, created_by = excluded.created_by,
+    created_at = excluded.created_at
+"""
+
+UNMARK_FORMER = "DELETE FROM former_customers WHERE study_id = ? AND customer_id = ?"
+
+
 def mark_former_customer(
     store: Store, study: Study, customer_id: str, reason: str, *, actor: str
 ) -> None:
@@ -339,29 +348,25 @@ def mark_former_customer(
 
     Raises ResearchError if the reason is blank.
     """
+    store.write(lambda cur: mark_former_in(cur, study, customer_id, reason, actor=actor))
+
+
+def mark_former_in(
+    cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str, reason: str, *, actor: str
+) -> None:
+    """``mark_former_customer`` inside the caller's transaction (the screening answers)."""
     if not reason or not reason.strip():
         raise ResearchError("error.former_reason_required")
-
-    def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute(
-            "INSERT INTO former_customers VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
-            " reason = excluded.reason, created_by = excluded.created_by,"
-            " created_at = excluded.created_at",
-            [study.id, customer_id, reason.strip(), actor, now()],
-        )
-        audit(
-            cur, study.id, actor, "customer.former", {"customer_id": customer_id, "reason": reason}
-        )
-
-    store.write(apply)
+    cur.execute(MARK_FORMER, [study.id, customer_id, reason.strip(), actor, now()])
+    audit(cur, study.id, actor, "customer.former", {"customer_id": customer_id, "reason": reason})
 
 
 def unmark_former_customer(store: Store, study: Study, customer_id: str, *, actor: str) -> None:
-    def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        cur.execute(
-            "DELETE FROM former_customers WHERE study_id = ? AND customer_id = ?",
-            [study.id, customer_id],
-        )
-        audit(cur, study.id, actor, "customer.not_former", {"customer_id": customer_id})
+    store.write(lambda cur: unmark_former_in(cur, study, customer_id, actor=actor))
 
-    store.write(apply)
+
+def unmark_former_in(
+    cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str, *, actor: str
+) -> None:
+    cur.execute(UNMARK_FORMER, [study.id, customer_id])
+    audit(cur, study.id, actor, "customer.not_former", {"customer_id": customer_id})

@@ -193,6 +193,15 @@ def target_list(store: Store, study: Study, *, include_removed: bool = False) ->
     return frame if include_removed else frame[frame["included"]].reset_index(drop=True)
 
 
+def addable(results: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
+    """Who can be put on the list by hand: defectors (full or partial) in ``results``
+    (``detection.results``) not on it now (``targets``: ``target_list``), in the order of
+    ``results``."""
+    on_list = targets.loc[targets["included"].astype(bool), "customer_id"]
+    chosen = results["status"].isin(DEFECTOR_STATUSES) & ~results["customer_id"].isin(on_list)
+    return results.loc[chosen, "customer_id"].tolist()
+
+
 def export_csv(frame: pd.DataFrame) -> bytes:
     """CSV that Excel opens with Chinese intact (UTF-8 with BOM)."""
     return frame.to_csv(index=False).encode("utf-8-sig")

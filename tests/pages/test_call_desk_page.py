@@ -211,7 +211,7 @@ def test_a_colleagues_save_of_the_notes_shows_both_versions(desk, app_store, stu
     study = study_named("demo")
     customer_id = desk.selectbox(key="desk_target").value
     notes_key = f"desk_notes_{study.id}_{customer_id}"
-    screening = calls.get_screening(app_store, study, customer_id)
+    screening = calls.screening_or_new(app_store, study, customer_id)  # as the page shows it
     calls.save_notes(
         app_store, study, customer_id, "colleague's words", screening["version"], actor="li"
     )
@@ -233,6 +233,32 @@ def test_a_colleagues_save_of_the_notes_shows_both_versions(desk, app_store, stu
         for v in records.history(app_store, "screening", f"{study.id}/{customer_id}")
     ]
     assert "colleague's words" in kept and "my words" in kept  # nothing lost
+
+
+def _writes(store) -> tuple[int, int, int]:
+    with store.cursor() as cur:
+        return tuple(
+            cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in ("screenings", "audit_log", "record_versions")
+        )
+
+
+def test_opening_targets_writes_nothing_until_something_is_saved(desk, app_store, study_named):
+    study = study_named("demo")
+    before = _writes(app_store)
+    ids = [label.split(" ")[0] for label in desk.selectbox(key="desk_target").options]
+    unopened = [c for c in ids if calls.get_screening(app_store, study, c) is None]
+    assert len(unopened) >= 2
+    for customer_id in unopened[:3]:
+        desk.selectbox(key="desk_target").set_value(customer_id).run()
+        assert not desk.exception
+    assert _writes(app_store) == before
+    assert calls.get_screening(app_store, study, customer_id) is None
+    # the first save stores the record
+    desk.selectbox(key=_answer(desk, study, "consent")).set_value("yes")
+    _button(desk, "Save answers").click().run()
+    assert not desk.exception
+    assert calls.get_screening(app_store, study, customer_id)["consent"] == "yes"
 
 
 def test_the_script_is_there_in_both_languages(desk):

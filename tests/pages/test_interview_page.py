@@ -175,6 +175,72 @@ def test_second_coding_is_blind_and_feeds_the_agreement(page, app_store, demo):
     assert (after.coded, after.agreed) == (before.coded + 1, before.agreed + 1)
 
 
+def _final_finding(store, study) -> int:
+    f = interviews.create_finding(store, study, untouched_target(store, study), actor="someone")
+    interviews.save_fields(
+        store,
+        f.id,
+        {"defection_type": "full", "primary_code": "price_value"},
+        base_version=1,
+        actor="someone",
+    )
+    interviews.finalize(store, f.id, actor="someone")
+    return f.id
+
+
+def _make_picks_due(store, study) -> int:
+    """Final findings that came in without the page (as an import does), until the
+    study's plan wants more of them picked for a second coding."""
+    while agreement.pending(store, study) == 0:
+        _final_finding(store, study)
+    return agreement.pending(store, study)
+
+
+def _written(store) -> tuple[int, ...]:
+    with store.cursor() as cur:
+        return tuple(
+            cur.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            for table in ("audit_log", "second_codings", "findings", "record_versions")
+        )
+
+
+def test_opening_the_page_writes_nothing_and_picks_wait_for_an_action(
+    app, open_page, app_store, demo
+):
+    due = _make_picks_due(app_store, demo)
+    before = _written(app_store)
+    page = open_page(app, "pages/interview.py")
+    page.selectbox(key="interview_customer").set_value(untouched_target(app_store, demo)).run()
+    assert not page.exception
+    assert _written(app_store) == before
+    assert any(f"{due} final record(s)" in i.value for i in page.info)
+    page.button(key="second_pick_now").click().run()
+    assert not page.exception
+    assert agreement.pending(app_store, demo) == 0
+    assert _written(app_store)[1] == before[1] + due
+    assert any(f"{due} more interview(s) picked" in s.value for s in page.success)
+
+
+def test_marking_final_on_the_page_picks_for_the_second_coding(app, open_page, app_store, demo):
+    _make_picks_due(app_store, demo)
+    draft = interviews.create_finding(
+        app_store, demo, untouched_target(app_store, demo), actor="someone"
+    )
+    interviews.save_fields(
+        app_store,
+        draft.id,
+        {"defection_type": "full", "primary_code": "price_value"},
+        base_version=1,
+        actor="someone",
+    )
+    app.query_params["finding"] = str(draft.id)
+    page = open_page(app, "pages/interview.py")
+    page.button(key=f"interview_{draft.id}_finalize").click().run()
+    assert not page.exception
+    assert interviews.get_finding(app_store, draft.id).final
+    assert agreement.pending(app_store, demo) == 0
+
+
 def test_study_page_shows_agreement_and_settles_a_disagreement(app, open_page, app_store, demo):
     page = open_page(app, "pages/study.py")
     assert page.number_input(key="study_coding_share").value == pytest.approx(0.3)

@@ -219,6 +219,58 @@ def test_screening_answers_fill_missing_facts_and_can_make_a_former_customer(sto
     assert detection.results(store, study).set_index("customer_id").loc["B", "status"] == "full"
 
 
+def audit_actions(store, study) -> list[str]:
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT action FROM audit_log WHERE study_id = ? ORDER BY id", [study.id]
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_screening_answers_and_the_former_mark_are_written_together_or_not_at_all(
+    store, study, desk, monkeypatch
+):
+    calls.ensure_screening(store, study, "B", actor=ACTOR)
+    before = audit_actions(store, study)
+
+    def fails(*args, **kwargs):
+        raise ResearchError("error.former_reason_required")
+
+    monkeypatch.setattr(detection, "mark_former_in", fails)
+    with pytest.raises(ResearchError):
+        calls.save_answers(
+            store, study, "B", {"where_now": "closed", "industry": "Hospital"}, 1, actor=ACTOR
+        )
+    screening = calls.get_screening(store, study, "B")
+    assert (screening["version"], screening["where_now"]) == (1, None)
+    assert calls.customer_file(store, study, "B")["industry"] is None
+    assert audit_actions(store, study) == before
+    with store.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM record_versions").fetchall()[0][0] == 0
+
+
+def test_a_screening_is_stored_by_its_first_save_not_by_opening_it(store, study, desk):
+    new = calls.screening_or_new(store, study, "B")
+    assert (new["version"], new["notes"], new["customer_kind"]) == (0, "", "business")
+    assert set(new) == set(calls.ensure_screening(store, study, "A", actor=ACTOR))
+    assert calls.get_screening(store, study, "B") is None  # reading wrote nothing
+    with pytest.raises(ResearchError):
+        calls.screening_or_new(store, study, "nobody")
+    assert calls.save_notes(store, study, "B", "Li: closed in May", 0, actor="li") == 2
+    stored = calls.get_screening(store, study, "B")
+    assert (stored["notes"], stored["created_by"], stored["version"]) == (
+        "Li: closed in May",
+        "li",
+        2,
+    )
+    # a colleague who typed on the not-yet-stored record is told, not overwritten
+    with pytest.raises(records.EditConflictError):
+        calls.save_notes(store, study, "B", "Wu: still buying", 0, actor="wu")
+    # answers typed on a new record create it too
+    saved = calls.save_answers(store, study, "C", {"consent": "yes"}, 0, actor=ACTOR)
+    assert saved.version == 2 and calls.get_screening(store, study, "C")["consent"] == "yes"
+
+
 @pytest.mark.parametrize(
     "answers, key",
     [

@@ -7,6 +7,7 @@ import math
 
 import pytest
 
+from research.base.i18n import Translator
 from research.findings import agreement, interviews, taxonomy
 from research.findings.agreement import CodingError, cohen_kappa
 
@@ -81,6 +82,31 @@ def test_agreement_on_the_primary_cause(store, coded_study):
     ]
 
 
+def test_the_agreement_reads_as_two_sentences_in_either_language(store, coded_study):
+    result = agreement.agreement(store, coded_study[0])
+    en = Translator("en")
+    first, second = result.summary_lines(en)
+    assert first == en(
+        "agreement.summary",
+        agreed=8,
+        coded=10,
+        percent="80%",
+        low=en.percent(result.percent_low),
+        high=en.percent(result.percent_high),
+    )
+    assert "8 of 10" in first
+    k = result.kappa
+    assert second == en(
+        "agreement.kappa_line",
+        kappa=f"{k.kappa:.2f}",
+        low=f"{k.low:.2f}",
+        high=f"{k.high:.2f}",
+    )
+    zh = Translator("zh")
+    assert result.summary_lines(zh)[1].startswith(zh("agreement.kappa_line").split("{")[0])
+    assert agreement.kappa_text(en, None) == "–" and agreement.kappa_text(en, -0.5) == "-0.50"
+
+
 def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded_study):
     study, ids = coded_study
     agreement.settle(store, ids[4], "price_value", actor="lead")
@@ -96,6 +122,29 @@ def test_settling_amends_the_finding_but_not_the_measured_agreement(store, coded
     )
     kept = interviews.get_finding(store, ids[7])
     assert kept.updated_by == "wang"  # nothing to change there
+
+
+def test_settling_writes_the_amendment_and_the_settled_code_together_or_not_at_all(
+    store, coded_study, monkeypatch
+):
+    study, ids = coded_study
+    before = interviews.get_finding(store, ids[4])
+    versions_kept = len(interviews.history(store, ids[4]))
+
+    def fails(cur, study_id, actor, action, detail):
+        raise CodingError("error.not_second_coded", id=ids[4])
+
+    monkeypatch.setattr(agreement, "audit", fails)  # the settling's own record fails
+    with pytest.raises(CodingError):
+        agreement.settle(store, ids[4], "price_value", actor="lead")
+    after = interviews.get_finding(store, ids[4])
+    assert (after.primary_code, after.version, after.updated_by) == (
+        before.primary_code,
+        before.version,
+        "wang",
+    )
+    assert len(interviews.history(store, ids[4])) == versions_kept
+    assert [d.settled_code for d in agreement.agreement(store, study).disagreements] == [None, None]
 
 
 def test_merges_are_followed_when_comparing(store, coded_study):

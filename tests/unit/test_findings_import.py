@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from research.base import studies
 from research.base.errors import ImportRejectedError
+from research.base.i18n import Translator
 from research.base.store import connect
 from research.cli import main
 from research.findings import interviews, past_studies, taxonomy
@@ -103,6 +104,23 @@ def test_the_telco_sample_imports_with_the_readme_counts(telco):
         interviews.cause_counts(store, study, by="source_category").to_dict() == README_CATEGORIES
     )
     assert interviews.cause_counts(store, study, by="source_reason").to_dict() == README_REASONS
+
+
+def test_the_import_says_what_it_did_in_the_readers_language(telco):
+    _, _, result = telco
+    assert result.summary(Translator("en")) == (
+        "Imported status.csv: 1,869 new findings, 0 already there, 5,174 rows without a cause"
+        " skipped; new codes: not_known."
+    )
+    zh = Translator("zh")
+    assert result.summary(zh) == zh(
+        "findings_import.done",
+        file="status.csv",
+        new="1,869",
+        existing="0",
+        skipped="5,174",
+        codes="not_known",
+    )
 
 
 def test_the_reason_filed_under_two_categories_keeps_both(telco):
@@ -231,6 +249,37 @@ def test_mapping_options_are_checked(store, tmp_path):
         past_studies.prepare(store, raw, label_map={"Moved": "nowhere"})
     with pytest.raises(ImportRejectedError):
         past_studies.prepare(store, raw, new_codes=[NewCode("Moved", "died", "customer")])
+
+
+def test_columns_are_guessed_and_chosen_by_the_customer_import_rules(store):
+    columns = ["Customer ID", "Churn Reason", "Churn_Category", "访谈日期", "Notes"]
+    assert past_studies.suggest_mapping(columns) == {
+        "customer_id": "Customer ID",
+        "interview_date": "访谈日期",
+        "primary_cause": "Churn Reason",
+        "source_category": "Churn_Category",
+    }
+    raw = read_table(b"Customer ID,Churn Reason,Notes\nA1,Moved,went abroad\n", "x.csv")
+    # a hand-made choice wins and frees its column from the guessed field
+    prepared = past_studies.prepare(
+        store, raw, {"primary_cause": "Notes", "summary": "Churn Reason"}
+    )
+    assert prepared.mapping == {
+        "customer_id": "Customer ID",
+        "primary_cause": "Notes",
+        "summary": "Churn Reason",
+    }
+    for wrong, key in (
+        ({"reason": "Notes"}, "import.unknown_field"),
+        ({"summary": "Comments"}, "import.no_column"),
+    ):
+        with pytest.raises(ImportRejectedError) as caught:
+            past_studies.prepare(store, raw, wrong)
+        assert caught.value.key == key
+    with pytest.raises(ImportRejectedError) as caught:
+        past_studies.prepare(store, read_table(b"Customer ID,Notes\nA1,x\n", "y.csv"))
+    assert caught.value.key == "import.missing_fields"
+    assert caught.value.values["fields"] == "primary_cause"
 
 
 # ---------------------------------------------------------------- the CLI

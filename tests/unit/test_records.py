@@ -73,3 +73,69 @@ def test_drafts_are_kept_per_author_and_field(notes_store):
     notes_store.write(lambda cur: records.discard_drafts(cur, "notes", "1", "li"))
     assert records.drafts(notes_store, "notes", "1", "li") == {}
     assert records.drafts(notes_store, "notes", "1", "wang")["text"].text == "wang's"
+
+
+@pytest.fixture
+def answers_store():
+    """A record with two answers, one of them JSON, and its first version kept."""
+    store = connect(":memory:")
+    with store.cursor() as cur:
+        cur.execute(
+            "CREATE TABLE answers (id INTEGER PRIMARY KEY, a VARCHAR, codes JSON,"
+            " version INTEGER, updated_by VARCHAR, updated_at TIMESTAMP)"
+        )
+        cur.execute(
+            "INSERT INTO answers VALUES (1, 'x', '{\"p\": 1, \"q\": 2}', 1, 'setup', ?)", [now()]
+        )
+    store.write(lambda cur: records.snapshot_version(cur, "answers", {"id": 1}, "answer", "setup"))
+    return store
+
+
+def merge(store, changes, base, actor, own=frozenset()):
+    return store.write(
+        lambda cur: records.merge_update(
+            cur, "answers", "answer", {"id": 1}, changes, base, actor, own
+        )
+    )
+
+
+def answers(store):
+    with store.cursor() as cur:
+        return cur.execute("SELECT a, codes, version FROM answers").fetchall()[0]
+
+
+def test_merge_update_applies_a_change_to_another_answer_on_the_current_version(answers_store):
+    assert merge(answers_store, {"codes": '{"p": 3}'}, 1, "wang") == 2
+    assert merge(answers_store, {"a": "li's"}, 1, "li") == 3  # typed on version 1
+    assert answers(answers_store) == ("li's", '{"p": 3}', 3)
+
+
+def test_merge_update_refuses_a_change_to_the_same_answer_with_only_that_answer(answers_store):
+    merge(answers_store, {"a": "wang's"}, 1, "wang")
+    with pytest.raises(EditConflictError) as caught:
+        merge(answers_store, {"a": "li's", "codes": "[]"}, 1, "li")
+    assert caught.value.mine == {"a": "li's"}
+    assert caught.value.theirs["a"] == "wang's"
+    assert answers(answers_store)[0] == "wang's"
+    # the caller's own saves in between are no conflict
+    v3 = merge(answers_store, {"a": "wang, again"}, 2, "wang")
+    assert merge(answers_store, {"a": "wang, thrice"}, 2, "wang", own={v3}) == 4
+
+
+def test_json_written_in_another_key_order_is_no_change(answers_store):
+    with answers_store.cursor() as cur:
+        cur.execute('UPDATE answers SET codes = \'{"q": 2, "p": 1}\', version = 2')
+    answers_store.write(
+        lambda cur: records.snapshot_version(cur, "answers", {"id": 1}, "answer", "li")
+    )
+    with answers_store.cursor() as cur:
+        changed = records.changed_by_others(cur, "answer", "1", ["codes", "a"], 1, 2, set())
+    assert changed == []
+
+
+def test_a_version_without_a_snapshot_counts_as_a_change(answers_store):
+    with answers_store.cursor() as cur:
+        cur.execute("UPDATE answers SET version = 2")  # no snapshot kept for version 2
+        assert records.changed_by_others(cur, "answer", "1", ["a"], 1, 2, set()) == ["a"]
+    with pytest.raises(EditConflictError):
+        merge(answers_store, {"a": "li's"}, 1, "li")
