@@ -14,8 +14,8 @@ from research.base.i18n import Translator
 from research.base.store import Store
 from research.findings import taxonomy
 from research.findings.interviews import DEFECTION_TYPES
+from research.findings.wording import choice_label
 from research.selection.detection import SEGMENTS
-from screen.findings import choice
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def filters(store: Store, study: studies.Study, t: Translator, prefix: str) -> V
         t("finding.field.defection_type"),
         list(DEFECTION_TYPES),
         key=f"{prefix}_types",
-        format_func=lambda v: choice(t, "defection_type", v),
+        format_func=lambda v: choice_label(t, "defection_type", v),
         placeholder=t("common.all"),
     )
     people = c6.multiselect(
@@ -96,5 +96,5 @@ def dimension_value(t: Translator, dimension: str, value: str) -> str:
     if dimension == "segment":
         return t.segment(None if value == "none" else value)
     if dimension in ("defection_type", "lifecycle_stage"):
-        return choice(t, dimension, value) if value != "–" else "–"
+        return choice_label(t, dimension, value) if value != "–" else "–"
     return value
