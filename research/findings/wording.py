@@ -67,7 +67,7 @@ def history_table(
     store: Store, finding_id: int, t: Translator, book: taxonomy.Codebook
 ) -> pd.DataFrame:
     """Every saved version of a finding and its quotes, oldest first, one row each:
-    ``version`` ("" for a quote's own versions), ``by``, ``at`` (as the reader writes
+    ``version`` (as text, "" for a quote's own versions), ``by``, ``at`` (as the reader writes
     dates) and ``what`` changed, in words ("Primary cause: Price / value for money")."""
     rows = []
     for h in interviews.history(store, finding_id):
@@ -79,7 +79,7 @@ def history_table(
             )
         rows.append(
             {
-                "version": h["version"] or "",
+                "version": str(h["version"] or ""),  # text: a quote's own versions have none
                 "by": h["changed_by"],
                 "at": t.datetime(pd.Timestamp(h["changed_at"]).to_pydatetime()),
                 "what": what,

@@ -175,7 +175,7 @@ def test_second_coding_is_blind_and_feeds_the_agreement(page, app_store, demo):
     assert (after.coded, after.agreed) == (before.coded + 1, before.agreed + 1)
 
 
-def _final_finding(store, study) -> int:
+def _draft_ready_for_final(store, study) -> int:
     f = interviews.create_finding(store, study, untouched_target(store, study), actor="someone")
     interviews.save_fields(
         store,
@@ -184,7 +184,6 @@ def _final_finding(store, study) -> int:
         base_version=1,
         actor="someone",
     )
-    interviews.finalize(store, f.id, actor="someone")
     return f.id
 
 
@@ -192,7 +191,7 @@ def _make_picks_due(store, study) -> int:
     """Final findings that came in without the page (as an import does), until the
     study's plan wants more of them picked for a second coding."""
     while agreement.pending(store, study) == 0:
-        _final_finding(store, study)
+        interviews.finalize(store, _draft_ready_for_final(store, study), actor="someone")
     return agreement.pending(store, study)
 
 
@@ -223,21 +222,12 @@ def test_opening_the_page_writes_nothing_and_picks_wait_for_an_action(
 
 def test_marking_final_on_the_page_picks_for_the_second_coding(app, open_page, app_store, demo):
     _make_picks_due(app_store, demo)
-    draft = interviews.create_finding(
-        app_store, demo, untouched_target(app_store, demo), actor="someone"
-    )
-    interviews.save_fields(
-        app_store,
-        draft.id,
-        {"defection_type": "full", "primary_code": "price_value"},
-        base_version=1,
-        actor="someone",
-    )
-    app.query_params["finding"] = str(draft.id)
+    draft = _draft_ready_for_final(app_store, demo)
+    app.query_params["finding"] = str(draft)
     page = open_page(app, "pages/interview.py")
-    page.button(key=f"interview_{draft.id}_finalize").click().run()
+    page.button(key=f"interview_{draft}_finalize").click().run()
     assert not page.exception
-    assert interviews.get_finding(app_store, draft.id).final
+    assert interviews.get_finding(app_store, draft).final
     assert agreement.pending(app_store, demo) == 0
 
 
