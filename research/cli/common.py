@@ -13,7 +13,7 @@ from datetime import date
 
 import click
 
-from research.base.errors import NothingToDoError, ResearchError
+from research.base.errors import NoDatabaseError, NothingToDoError, ResearchError
 from research.base.i18n import Translator
 
 STUDY_ENV_VAR = "DEFECTORS_STUDY"
@@ -25,13 +25,19 @@ class Context:
         self.db = db
         self.t = Translator(lang)
         self._store = None  # opened on first use: `--help` needs no database
+        # only the commands that create data (study create, demo) may create the file:
+        # any other command on a mistyped --db would leave an empty database behind
+        self.may_create = False
 
     @property
     def store(self):
         if self._store is None:
-            from research.base.store import connect
+            from research.base.store import connect, resolve_db_path
 
-            self._store = connect(self.db)
+            path = resolve_db_path(self.db)
+            if not self.may_create and not path.exists():
+                raise NoDatabaseError("error.no_database", path=str(path))
+            self._store = connect(path)
         return self._store
 
     def study(self, name: str | None):
