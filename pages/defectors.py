@@ -6,6 +6,7 @@ from research.base.errors import ResearchError
 from research.reports import charts
 from research.selection import detection, sampling
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -247,7 +248,7 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
                 if customer is None:
                     raise ResearchError("error.pick_customer")
                 change(store, study, customer, reason, actor=ui.actor())
-                st.session_state["defectors_flash"] = t(done_key, customer_id=customer)
+                st.session_state["defectors_flash"] = t(done_key, customer_id=literal(customer))
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)

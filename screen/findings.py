@@ -13,6 +13,7 @@ from research.base.errors import ImportRejectedError, ResearchError
 from research.base.studies import Study
 from research.findings import agreement, interviews, past_studies, taxonomy
 from screen import ui
+from screen.plain import literal
 
 
 def choice(t, group: str, value: str | None) -> str:
@@ -242,7 +243,7 @@ def import_tab(store, study: Study) -> None:
         grid = st.columns(2)
         for i, unknown in enumerate(first.unknown):
             picked = grid[i % 2].selectbox(
-                t("findings_import.label_line", label=unknown.label, count=unknown.count),
+                t("findings_import.label_line", label=literal(unknown.label), count=unknown.count),
                 targets,
                 index=None,
                 format_func=fmt,
@@ -299,7 +300,7 @@ def import_tab(store, study: Study) -> None:
         try:
             result = past_studies.load(store, study, prepared, actor=ui.actor())
         except ImportRejectedError as e:
-            st.error(f"**{e.heading(t)}**\n\n" + e.render(t).replace("\n", "  \n"))
+            st.error(f"**{literal(e.heading(t))}**\n\n" + literal(e.render(t)))
             return
         except ResearchError as e:
             ui.show_error(e)
@@ -307,15 +308,15 @@ def import_tab(store, study: Study) -> None:
         st.success(
             t(
                 "findings_import.done",
-                file=result.file_name,
+                file=literal(result.file_name),
                 new=t.number(result.rows_new),
                 existing=t.number(result.rows_existing),
                 skipped=t.number(result.skipped_blank),
-                codes=", ".join(result.new_codes) or "–",
+                codes=literal(", ".join(result.new_codes)) or "–",
             )
         )
         for warning in result.warnings:
-            st.warning(warning.render(t))
+            st.warning(literal(warning.render(t)))
         counts = past_studies.counts_by_source(store, study)
         book = taxonomy.codebook(store)  # with the codes this import added
         for column in ("primary_code", "cause"):
