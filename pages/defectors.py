@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from research.base import exports
 from research.base.errors import ResearchError
 from research.reports import charts
 from research.selection import detection, sampling
@@ -139,11 +140,20 @@ st.dataframe(
         "industry": t("field.industry"),
     },
 )
-st.download_button(
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+c1, c2, _ = st.columns([1, 1, 3])
+c1.download_button(
     t("defectors.download"),
-    sampling.export_csv(shown),
+    exports.csv_bytes(shown),
     file_name=f"{study.name}-defectors.csv",
     mime="text/csv",
+)
+c2.download_button(  # the workbook is made when the button is pressed
+    t("defectors.download_xlsx"),
+    lambda shown=shown: exports.xlsx_bytes(shown),
+    file_name=f"{study.name}-defectors.xlsx",
+    mime=XLSX,
+    key="defectors_download_xlsx",
 )
 
 # ---- counts and chart
@@ -218,12 +228,20 @@ st.dataframe(
         "reason": t("targets.reason"),
     },
 )
-st.download_button(
+c1, c2, _ = st.columns([1, 1, 3])
+c1.download_button(
     t("targets.download"),
-    sampling.export_csv(on_list),
+    exports.csv_bytes(on_list),
     file_name=f"{study.name}-targets.csv",
     mime="text/csv",
     key="targets_download",
+)
+c2.download_button(
+    t("targets.download_xlsx"),
+    lambda on_list=on_list: exports.xlsx_bytes(on_list),
+    file_name=f"{study.name}-targets.xlsx",
+    mime=XLSX,
+    key="targets_download_xlsx",
 )
 
 names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))

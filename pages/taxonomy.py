@@ -8,6 +8,7 @@ only hidden for new ones. Every change raises the codebook's version.
 import pandas as pd
 import streamlit as st
 
+from research.base import exports
 from research.base.errors import ResearchError
 from research.findings import interviews, taxonomy
 from screen import ui
@@ -90,7 +91,7 @@ for group in book.groups:
 
 st.download_button(
     t("taxonomy.download"),
-    taxonomy.export_frame(book).to_csv(index=False).encode("utf-8-sig"),
+    exports.csv_bytes(taxonomy.export_frame(book)),
     file_name=f"taxonomy-v{book.version}.csv",
     mime="text/csv",
     key="taxonomy_download",

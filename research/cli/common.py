@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import unicodedata
 from datetime import date
 
 import click
@@ -90,3 +91,20 @@ def parse_date(_ctx, _param, value):
         return date.fromisoformat(value)
     except ValueError as e:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from e
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to line up in a terminal, Chinese characters counted two wide; the
+    first column left-aligned, the others right-aligned (counts)."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    table = [header, *rows]
+    widths = [max(width(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - width(row[0]))]
+        cells += [" " * (widths[i] - width(c)) + c for i, c in enumerate(row[1:], 1)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
