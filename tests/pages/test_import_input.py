@@ -99,3 +99,27 @@ def test_transactions_for_unknown_customers_are_a_warning_in_the_summary(at):
     assert "1 row(s) are for 1 customer ID(s) not in the customer data, e.g. 123" in warnings
     assert "(e.g. 123 and 00123)" in warnings
     assert _rows("SELECT count(*) FROM transactions WHERE study_id = ?") == [(2,)]
+
+
+def test_control_characters_line_breaks_and_huge_amounts_are_listed_by_row(at):
+    customers = (
+        b'customer_id,name,email\nA1,Acme,a@x.cn\nA2,"Be\x00ta",b@x.cn\nA3,Gamma,"c@x.cn\nd"\n'
+    )
+    at.file_uploader(key="import_file_customers").upload("c.csv", customers, "text/csv").run()
+    at.button(key="import_run_customers").click().run()
+    assert not at.exception
+    assert any("2 problem(s); nothing was imported" in shown(e.value) for e in at.error)
+    problems = at.dataframe[-2].value
+    assert list(zip(problems["Row"], problems["Column"], strict=True)) == [
+        (3, "name"),
+        (4, "email"),
+    ]
+    assert "control character" in problems["Reason"].iloc[0]
+    assert "line break" in problems["Reason"].iloc[1]
+    tx = b"customer_id,date,amount\nA1,2024-03-05,12345678901234567\n"
+    at.file_uploader(key="import_file_transactions").upload("t.csv", tx, "text/csv").run()
+    at.button(key="import_run_transactions").click().run()
+    assert not at.exception
+    problems = at.dataframe[-2].value
+    assert list(problems["Row"]) == [2] and "too large" in problems["Reason"].iloc[0]
+    assert _rows("SELECT count(*) FROM customers WHERE study_id = ?") == [(0,)]
