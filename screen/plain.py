@@ -9,6 +9,9 @@ name would restyle the page. ``literal`` escapes such text so it shows as writte
 the one helper for this, used wherever such text meets Markdown. Where the text stands
 alone, ``st.text`` (no Markdown at all) does the same. Tables (st.dataframe) and the
 options of select boxes are never Markdown and need nothing.
+
+What shows differs from the data in one way only: an invisible word joiner sits in
+"http://" and "www." so that the page does not turn them into links.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ _SPECIAL = re.compile(r"([\\`*_~\[\]<>#|$:&])")
 _LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _NBSP = "\u00a0"
+# GitHub's Markdown turns web addresses in text into links after parsing, escapes or
+# not: "http://", "https://" and "www." are broken with an invisible word joiner
+# (U+2060). E-mail addresses stay as they are (a mailto: link fetches nothing, and an
+# address copied from the page must still work).
+_WEB_ADDRESS = re.compile(r"(?i)(https?)(?=\\?:\\?/\\?/)|\b(www)(?=\\?\.)")
+_WORD_JOINER = "\u2060"
 
 
 def literal(value: object) -> str:
@@ -38,6 +47,7 @@ def literal(value: object) -> str:
 
 def _line(line: str) -> str:
     text = _SPECIAL.sub(r"\\\1", line)
+    text = _WEB_ADDRESS.sub(lambda m: m[0] + _WORD_JOINER, text)
     body = text.lstrip(" \t")
     # leading spaces as no-break spaces: an indented or blank line then never starts
     # a code block or a new paragraph (a hard line break, "  \n", joins the lines)

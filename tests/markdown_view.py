@@ -8,9 +8,15 @@ emphasis or a heading.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 
 _PARSER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+# GitHub's Markdown (as Streamlit renders it) turns web addresses in text into links
+# after parsing (mdast-util-gfm-autolink-literal); markdown-it does not, so it is
+# checked here, on the text as parsed
+_AUTOLINK = re.compile(r"(?i)(https?://|www(?=\.))[-.\w]+")
 _PLAIN = {
     "paragraph_open",
     "paragraph_close",
@@ -23,7 +29,9 @@ _PLAIN = {
 
 def view(source: str) -> tuple[str, set[str]]:
     """(the text as shown, the kinds of Markdown used beyond plain paragraphs), e.g.
-    ("see x", {"link_open"}) for "see [x](http://a)". No-break spaces read as spaces."""
+    ("see x", {"link_open"}) for "see [x](http://a)" and {"autolink"} for a web address
+    GitHub's Markdown would link. No-break spaces read as spaces, word joiners as
+    nothing (both invisible)."""
     text: list[str] = []
     kinds: set[str] = set()
 
@@ -33,6 +41,8 @@ def view(source: str) -> tuple[str, set[str]]:
                 kinds.add(token.type)
             if token.type in ("text", "code_inline", "html_inline"):
                 text.append(token.content)
+                if token.type == "text" and _AUTOLINK.search(token.content):
+                    kinds.add("autolink")
             elif token.type == "softbreak":
                 text.append(" ")
             elif token.type == "hardbreak":
@@ -43,7 +53,7 @@ def view(source: str) -> tuple[str, set[str]]:
                 walk(token.children)
 
     walk(_PARSER.parse(source))
-    return "".join(text).replace("\u00a0", " ").strip(), kinds
+    return "".join(text).replace("\u00a0", " ").replace("\u2060", "").strip(), kinds
 
 
 def shown(source: str) -> str:
@@ -59,6 +69,8 @@ def targets(source: str) -> list[str]:
         for token in tokens:
             if token.type in ("link_open", "image"):
                 found.append(str(token.attrGet("href") or token.attrGet("src")))
+            elif token.type == "text":
+                found.extend(m[0] for m in _AUTOLINK.finditer(token.content))
             elif token.type in ("html_inline", "html_block"):
                 found.append(token.content)
             if token.children:

@@ -28,6 +28,8 @@ HOSTILE = [
     "\\*still\\* escaped",
     "    indented like code",
     "line one\n\n    after a blank line",
+    "http://evil.example/x and www.evil.example and HTTPS://evil.example",
+    "[x](<http://evil.example>)",
 ]
 
 
@@ -44,8 +46,12 @@ def test_line_breaks_stay_line_breaks():
 
 
 def test_ordinary_text_is_left_alone():
-    text = "Café Müller (Zürich), 上海华创医院; 13800138000! o'Brien"
+    text = "Café Müller (Zürich), 上海华创医院; 13800138000! o'Brien, li@example.cn"
     assert literal(text) == text
+
+
+def test_web_addresses_get_an_invisible_word_joiner_so_they_are_not_linked():
+    assert literal("www.a.cn http://b.cn") == "www\u2060.a.cn http\u2060\\://b.cn"
     assert literal(None) == literal("") == ""
 
 
