@@ -7,6 +7,7 @@ import streamlit as st
 from research.base.errors import ResearchError
 from research.desk import calendar_files, scheduling, team
 from screen import desk, ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -46,9 +47,9 @@ def show(interviews, where: str, empty_key: str) -> None:
         own = [i for i in interviews if i.manager_id == manager.id]
         if not own:
             continue
-        st.markdown(f"**{manager.name}** · {manager.time_zone}")
+        st.markdown(f"**{literal(manager.name)}** · {manager.time_zone}")
         for interview in own:
-            with st.expander(desk.interview_line(interview, t)):
+            with st.expander(literal(desk.interview_line(interview, t))):
                 desk.customer_file(store, study, interview.customer_id, t)
                 st.page_link(
                     "pages/interview.py",
@@ -57,7 +58,7 @@ def show(interviews, where: str, empty_key: str) -> None:
                     query_params={"customer": interview.customer_id, "interview": interview.id},
                 )
                 if interview.place:
-                    st.caption(t("agenda.place", place=interview.place))
+                    st.caption(t("agenda.place", place=literal(interview.place)))
                 st.download_button(
                     t("desk.download_ics"),
                     calendar_files.invitation(interview, t),
@@ -95,7 +96,7 @@ chosen = managers if manager_id == ALL else [by_id[manager_id]]
 for manager in chosen:
     interviews = scheduling.week_interviews(store, study, manager, week)
     c2.download_button(
-        t("agenda.download_week", manager=manager.name, count=len(interviews)),
+        t("agenda.download_week", manager=literal(manager.name), count=len(interviews)),
         calendar_files.week_calendar(interviews, manager, week, t),
         file_name=calendar_files.week_file_name(manager, week),
         mime="text/calendar",
@@ -164,7 +165,9 @@ for col, (action, run) in zip(b, actions.items(), strict=True):
     if col.button(t(button_keys[action]), key=f"agenda_{action}"):
         try:
             changed = run()
-            state["agenda_flash"] = t(done_keys[action], line=desk.interview_line(changed, t))
+            state["agenda_flash"] = t(
+                done_keys[action], line=literal(desk.interview_line(changed, t))
+            )
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

@@ -11,6 +11,7 @@ from research.desk import calendar_files, calls, scheduling, team
 from research.desk.phones import parse_phone
 from screen import desk, ui
 from screen.autosave import autosave_text
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -111,13 +112,13 @@ customer_id = st.selectbox(
 st.divider()
 file = calls.customer_file(store, study, customer_id)
 screening = calls.screening_or_new(store, study, customer_id)  # stored by the first save
-st.subheader(t("desk.calling", name=file["name"] or customer_id))
+st.subheader(t("desk.calling", name=literal(file["name"] or customer_id)))
 st.markdown(
     t(
         "desk.contact_line",
-        contact=file["contact_person"] or "–",
+        contact=literal(file["contact_person"]) or "–",
         phone=desk.phone_markdown(file["phone"], t),
-        email=file["email"] or "–",
+        email=literal(file["email"]) or "–",
     )
 )
 st.caption(
@@ -126,12 +127,12 @@ st.caption(
         segment=t.segment(file["segment"]),
         spend_lost=t.money(file["spend_lost"]),
         status=t.status(file["status"]) if file["status"] else "–",
-        region=file["region"] or "–",
-        owner=file["owner"] or "–",
+        region=literal(file["region"]) or "–",
+        owner=literal(file["owner"]) or "–",
     )
 )
 if file["former_reason"]:
-    st.info(t("desk.former_note", reason=file["former_reason"]))
+    st.info(t("desk.former_note", reason=literal(file["former_reason"])))
 history = calls.attempts(store, study, customer_id)
 if not history.empty:
     with st.expander(t("desk.previous_calls", count=len(history))):
@@ -153,12 +154,11 @@ if not history.empty:
 script_col, form_col = st.columns([2, 3])
 with script_col:
     st.markdown(f"#### {t('desk.script_title')}")
-    st.markdown(t("desk.script", name=file["contact_person"] or "", caller=names[interviewer_id]))
+    contact, caller = literal(file["contact_person"]), literal(names[interviewer_id])
+    st.markdown(t("desk.script", name=contact, caller=caller))
     other = Translator("zh" if t.lang == "en" else "en")
     with st.expander(other("desk.script_other_language")):
-        st.markdown(
-            other("desk.script", name=file["contact_person"] or "", caller=names[interviewer_id])
-        )
+        st.markdown(other("desk.script", name=contact, caller=caller))
 
 with form_col:
     # ---- the call itself
@@ -196,7 +196,7 @@ with form_col:
                 state["desk_flash"] = t(
                     "desk.logged",
                     outcome=t(calls.OUTCOME_LABELS[outcome]),
-                    name=file["name"] or customer_id,
+                    name=literal(file["name"] or customer_id),
                 )
                 st.rerun()
             except ResearchError as e:
@@ -233,7 +233,7 @@ with form_col:
     if isinstance(conflict, EditConflictError):
         ui.show_error(conflict)
         a, b = st.columns(2)
-        a.markdown(f"**{t('desk.theirs', by=conflict.theirs.get('updated_by', '?'))}**")
+        a.markdown(f"**{t('desk.theirs', by=literal(conflict.theirs.get('updated_by', '?')))}**")
         a.text(conflict.theirs.get("notes") or "")
         b.markdown(f"**{t('desk.mine')}**")
         b.text(conflict.mine.get("notes") or "")
@@ -359,7 +359,7 @@ managers = [s.member for s in team.study_team(store, study, "senior_manager")]
 booked = scheduling.list_interviews(store, study, customer_id=customer_id)
 for interview in booked:
     c1, c2 = st.columns([4, 1])
-    c1.markdown(f"{desk.interview_line(interview, t)} · {interview.manager_name}")
+    c1.markdown(literal(f"{desk.interview_line(interview, t)} · {interview.manager_name}"))
     c2.download_button(
         t("desk.download_ics"),
         calendar_files.invitation(interview, t),
@@ -385,7 +385,11 @@ else:
         t("desk.length"), min_value=15, max_value=480, step=15, value=60, key="desk_length"
     )
     st.caption(
-        t("desk.manager_hours", hours=manager.available_hours or "–", zone=manager.time_zone)
+        t(
+            "desk.manager_hours",
+            hours=literal(manager.available_hours) or "–",
+            zone=manager.time_zone,
+        )
     )
     slots = scheduling.free_slots(
         store, manager, datetime.now().date(), days=14, length_minutes=int(length)
@@ -445,7 +449,9 @@ else:
                 place=place_choice,
             )
             state["desk_flash"] = t(
-                "desk.booked", manager=manager.name, when=desk.interview_line(interview, t)
+                "desk.booked",
+                manager=literal(manager.name),
+                when=literal(desk.interview_line(interview, t)),
             )
             st.rerun()
         except ResearchError as e:

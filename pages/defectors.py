@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from research.base import exports
 from research.base.errors import ResearchError
 from research.reports import charts
 from research.selection import detection, sampling
 from research.selection.filters import NO_SEGMENT, ResultFilter, owners
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -123,11 +125,20 @@ st.dataframe(
         "industry": t("field.industry"),
     },
 )
-st.download_button(
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+c1, c2, _ = st.columns([1, 1, 3])
+c1.download_button(
     t("defectors.download"),
-    sampling.export_csv(shown),
+    exports.csv_bytes(shown),
     file_name=f"{study.name}-defectors.csv",
     mime="text/csv",
+)
+c2.download_button(  # the workbook is made when the button is pressed
+    t("defectors.download_xlsx"),
+    lambda shown=shown: exports.xlsx_bytes(shown),
+    file_name=f"{study.name}-defectors.xlsx",
+    mime=XLSX,
+    key="defectors_download_xlsx",
 )
 
 # ---- counts and chart
@@ -202,12 +213,20 @@ st.dataframe(
         "reason": t("targets.reason"),
     },
 )
-st.download_button(
+c1, c2, _ = st.columns([1, 1, 3])
+c1.download_button(
     t("targets.download"),
-    sampling.export_csv(on_list),
+    exports.csv_bytes(on_list),
     file_name=f"{study.name}-targets.csv",
     mime="text/csv",
     key="targets_download",
+)
+c2.download_button(
+    t("targets.download_xlsx"),
+    lambda on_list=on_list: exports.xlsx_bytes(on_list),
+    file_name=f"{study.name}-targets.xlsx",
+    mime=XLSX,
+    key="targets_download_xlsx",
 )
 
 names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
@@ -232,7 +251,7 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
                 if customer is None:
                     raise ResearchError("error.pick_customer")
                 change(store, study, customer, reason, actor=ui.actor())
-                st.session_state["defectors_flash"] = t(done_key, customer_id=customer)
+                st.session_state["defectors_flash"] = t(done_key, customer_id=literal(customer))
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)

@@ -4,18 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from research.base.errors import ImportRejectedError, ResearchError
+from research.ledger.checks import unknown_customers
 from research.ledger.load import import_history, load, prepare
 from research.ledger.mapping import FIELDS, KINDS, suggest_mapping
 from research.ledger.read import RawTable
 from research.selection import detection
 from screen import findings, ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
 study = ui.require_study()
 
 st.title(t("import.title"))
-st.caption(t("import.intro", study=study.name))
+st.caption(t("import.intro", study=literal(study.name)))
 
 *tabs, findings_tab = st.tabs(
     [t(f"import.kind.{kind}") for kind in KINDS] + [t("import.kind.findings")]
@@ -80,6 +82,7 @@ for kind, tab in zip(KINDS, tabs, strict=True):
                         file=raw.file_name,
                         count=len(prepared.problems),
                     )
+                notes = unknown_customers(store, study, kind, prepared.frame["customer_id"])
                 result = load(
                     store,
                     study,
@@ -91,7 +94,7 @@ for kind, tab in zip(KINDS, tabs, strict=True):
                 )
             except ImportRejectedError as e:
                 bar.empty()
-                st.error(f"**{e.heading(t)}**\n\n{t(e.key, **e.values)}")
+                st.error(f"**{literal(e.heading(t))}**\n\n{literal(t(e.key, **e.values))}")
                 if e.problems:
                     st.dataframe(
                         pd.DataFrame(
@@ -119,15 +122,15 @@ for kind, tab in zip(KINDS, tabs, strict=True):
             st.success(
                 t(
                     "import.done",
-                    file=result.file_name,
+                    file=literal(result.file_name),
                     rows=t.number(result.rows_in_file),
                     new=t.number(result.rows_new),
                     updated=t.number(result.rows_updated),
                     duplicates=t.number(len(result.duplicate_rows)),
                 )
             )
-            for warning in result.warnings:
-                st.warning(warning.render(t))
+            for warning in (*result.warnings, *notes):
+                st.warning(literal(warning.render(t)))
 
 with findings_tab:  # past studies' findings (issue 4)
     findings.import_tab(store, study)

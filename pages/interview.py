@@ -16,6 +16,7 @@ from research.findings import agreement, interviews, taxonomy, wording
 from research.findings.candidates import candidates
 from screen import findings, ui
 from screen.autosave import autosave_text
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -109,9 +110,9 @@ def show_conflict(error: EditConflictError, name: str) -> None:
     st.warning(
         t(
             "interview.conflict",
-            by=error.theirs.get("updated_by", "?"),
-            theirs=display(name, theirs),
-            mine=display(name, mine),
+            by=literal(error.theirs.get("updated_by", "?")),
+            theirs=literal(display(name, theirs)),
+            mine=literal(display(name, mine)),
         )
     )
 
@@ -236,8 +237,8 @@ def record_form(f: interviews.Finding) -> None:
         head = t(
             "interview.record_head",
             id=f.id,
-            customer=f.customer_id,
-            name=names.get(f.customer_id, ""),
+            customer=literal(f.customer_id),
+            name=literal(names.get(f.customer_id, "")),
             status=wording.choice_label(t, "status", f.status),
         )
         st.subheader(head)
@@ -245,7 +246,7 @@ def record_form(f: interviews.Finding) -> None:
             t(
                 "interview.record_meta",
                 version=f.version,
-                by=f.updated_by,
+                by=literal(f.updated_by),
                 at=t.datetime(f.updated_at),
                 book=f.codebook_version or "–",
                 detected=t.status(statuses[f.customer_id]) if f.customer_id in statuses else "–",
@@ -253,7 +254,11 @@ def record_form(f: interviews.Finding) -> None:
         )
         if f.final:
             st.info(
-                t("interview.final_note", by=f.finalized_by or "?", at=t.datetime(f.finalized_at))
+                t(
+                    "interview.final_note",
+                    by=literal(f.finalized_by or "?"),
+                    at=t.datetime(f.finalized_at),
+                )
             )
             st.toggle(t("interview.amend"), key=f"{prefix}_amend")
         if isinstance(pair := state.get(f"{prefix}_error"), tuple):
@@ -293,7 +298,7 @@ def record_form(f: interviews.Finding) -> None:
             args=("primary_code",),
             disabled=locked,
             placeholder=t("interview.cause_hint"),
-            help=book.code(f.primary_code).description(lang)
+            help=literal(book.code(f.primary_code).description(lang))
             if f.primary_code in book.codes
             else None,
         )
@@ -473,7 +478,8 @@ def guide_panel(labels: dict) -> None:
     defaults = {code: Translator(code)("interview.guide_default") for code in ("en", "zh")}
     text, _ = interviews.guide(store, study, lang, defaults[lang])
     with st.container(border=True, height=560):
-        st.markdown(text)
+        # the default guide is ours, in Markdown; a study's own guide is a person's text
+        st.markdown(text if text == defaults[lang] else literal(text))
     with st.expander(t("interview.guide_edit")):
         st.caption(t("interview.guide_edit_help"))
         for code in ("en", "zh"):
@@ -527,7 +533,7 @@ with tab_second:
             st.rerun()
     waiting = agreement.queue(store, study, actor)
     if waiting.empty:
-        st.info(t("second.none", user=actor))
+        st.info(t("second.none", user=literal(actor)))
     else:
         rows = {int(r.finding_id): r for r in waiting.itertuples()}
         pick = st.selectbox(
@@ -543,18 +549,20 @@ with tab_second:
             f"**{wording.field_label(t, 'defection_type')}:** "
             f"{wording.choice_label(t, 'defection_type', view.defection_type)} · "
             f"**{wording.field_label(t, 'destination')}:** "
-            f"{wording.choice_label(t, 'destination', view.destination)} "
-            f"{view.competitor or ''}"
+            f"{literal(wording.choice_label(t, 'destination', view.destination))} "
+            f"{literal(view.competitor)}"
         )
         if view.whys:
             st.markdown("**" + t("interview.whys") + "**")
-            st.markdown("\n".join(f"{i}. {w}" for i, w in enumerate(view.whys, 1)))
+            st.markdown("\n".join(f"{i}. {literal(w)}" for i, w in enumerate(view.whys, 1)))
         if view.quotes:
             st.markdown("**" + t("interview.quotes") + "**")
             for quote in view.quotes:
-                st.markdown(f"> {quote}")
-        st.markdown(f"**{wording.field_label(t, 'summary')}:** {view.summary or '–'}")
-        st.markdown(f"**{wording.field_label(t, 'win_back_needs')}:** {view.win_back_needs or '–'}")
+                st.markdown(f"> {literal(quote)}")
+        st.markdown(f"**{wording.field_label(t, 'summary')}:** {literal(view.summary) or '–'}")
+        st.markdown(
+            f"**{wording.field_label(t, 'win_back_needs')}:** {literal(view.win_back_needs) or '–'}"
+        )
         st.dataframe(
             pd.DataFrame(
                 [

@@ -12,6 +12,7 @@ from research.base.studies import list_studies
 from research.reports import charts
 from screen import analysis as analysis_screen
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -43,7 +44,7 @@ with tab_check:
         st.caption(
             t("review.new_codes")
             + ": "
-            + ", ".join(labels.get(c, c) for c in state.saturation.new_codes)
+            + literal(", ".join(labels.get(c, c) for c in state.saturation.new_codes))
         )
     if state.ranking.n:
         st.plotly_chart(charts.cause_pareto(state.ranking, labels, t), key="review_pareto")
@@ -119,7 +120,7 @@ with tab_actions:
             st.caption(
                 t("action.causes")
                 + ": "
-                + ", ".join(labels.get(c, c) for c in action.causes)
+                + literal(", ".join(labels.get(c, c) for c in action.causes))
                 + (" · " + t("action.due", day=t.date(action.due_date)) if action.due_date else "")
             )
             if effect.change is None:

@@ -11,6 +11,7 @@ from research.base.settings import STUDY_SETTINGS
 from research.reports import charts
 from research.selection import detection
 from screen import desk, findings, ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -19,18 +20,18 @@ st.title(t("study.title"))
 study = ui.current_study()
 
 if study is not None:
-    st.subheader(study.name)
+    st.subheader(literal(study.name))
     st.caption(
         t(
             "study.status_line",
             status=t(f"study_status.{study.status}"),
             as_of=t.date(study.as_of),
-            by=study.updated_by,
+            by=literal(study.updated_by),
             at=t.datetime(study.updated_at),
         )
     )
     if study.description:
-        st.write(study.description)
+        st.markdown(literal(study.description))
     detection.ensure_current(store, study, actor=ui.actor())
     frame = detection.results(store, study)
     summary = overview.summarise(store, study, frame)
@@ -126,7 +127,7 @@ with st.form("study_new", clear_on_submit=False):
                 store, name, as_of, actor=ui.actor(), description=description or None
             )
             ui.select_study(created.name)
-            st.session_state["study_flash"] = t("study.created", name=created.name)
+            st.session_state["study_flash"] = t("study.created", name=literal(created.name))
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

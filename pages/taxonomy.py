@@ -8,9 +8,11 @@ only hidden for new ones. Every change raises the codebook's version.
 import pandas as pd
 import streamlit as st
 
+from research.base import exports
 from research.base.errors import ResearchError
 from research.findings import interviews, taxonomy
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -44,9 +46,9 @@ show_all = st.toggle(t("taxonomy.show_all"), key="taxonomy_show_all")
 st.caption(t("taxonomy.version_line", version=book.version))
 for group in book.groups:
     codes = [c for c in book.codes.values() if c.group_key == group.key and (show_all or c.active)]
-    st.markdown(f"#### {group.label(lang)}")
+    st.markdown(f"#### {literal(group.label(lang))}")
     if group.description_en:
-        st.caption(group.description_zh if lang == "zh" else group.description_en)
+        st.caption(literal(group.description_zh if lang == "zh" else group.description_en))
     table = pd.DataFrame(
         [
             {
@@ -89,7 +91,7 @@ for group in book.groups:
 
 st.download_button(
     t("taxonomy.download"),
-    taxonomy.export_frame(book).to_csv(index=False).encode("utf-8-sig"),
+    exports.csv_bytes(taxonomy.export_frame(book)),
     file_name=f"taxonomy-v{book.version}.csv",
     mime="text/csv",
     key="taxonomy_download",
@@ -160,7 +162,13 @@ with add_tab, st.form("taxonomy_add_form"):
                 "taxonomy_add_desc_zh",
             ):
                 state.pop(key, None)  # an empty form for the next code
-            done(t("taxonomy.added", code=code or taxonomy.slug(label_en), version=version))
+            done(
+                t(
+                    "taxonomy.added",
+                    code=literal(code or taxonomy.slug(label_en)),
+                    version=version,
+                )
+            )
         except ResearchError as e:
             ui.show_error(e)
 
@@ -216,7 +224,7 @@ with rename_tab:
                     controllable=new_controllable,
                     can_be_involuntary=new_involuntary,
                 )
-                done(t("taxonomy.renamed", code=target, version=version))
+                done(t("taxonomy.renamed", code=literal(target), version=version))
             except ResearchError as e:
                 ui.show_error(e)
 
@@ -248,8 +256,8 @@ with merge_tab, st.form("taxonomy_merge_form"):
             done(
                 t(
                     "taxonomy.merged",
-                    source=book.label(source, lang),
-                    into=book.label(into, lang),
+                    source=literal(book.label(source, lang)),
+                    into=literal(book.label(into, lang)),
                     version=version,
                 )
             )
@@ -273,7 +281,7 @@ with retire_tab:
                 if code is None:
                     raise ResearchError("error.pick_code")
                 version = taxonomy.retire_code(store, code, actor=ui.actor(), reason=reason)
-                done(t("taxonomy.retired", code=book.label(code, lang), version=version))
+                done(t("taxonomy.retired", code=literal(book.label(code, lang)), version=version))
             except ResearchError as e:
                 ui.show_error(e)
     retired = [c.code for c in book.codes.values() if c.status == "retired"]
@@ -288,7 +296,13 @@ with retire_tab:
             if st.form_submit_button(t("taxonomy.restore_button")):
                 try:
                     version = taxonomy.restore_code(store, code, actor=ui.actor())
-                    done(t("taxonomy.restored", code=book.label(code, lang), version=version))
+                    done(
+                        t(
+                            "taxonomy.restored",
+                            code=literal(book.label(code, lang)),
+                            version=version,
+                        )
+                    )
                 except ResearchError as e:
                     ui.show_error(e)
 

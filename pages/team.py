@@ -6,6 +6,7 @@ import streamlit as st
 from research.base.errors import ResearchError
 from research.desk import calls, team
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -69,7 +70,9 @@ with add_col, st.form("team_add_form", clear_on_submit=True):
         help=t("team.hours_help"),
         placeholder="mon-fri 09:00-12:00,14:00-17:30",
     )
-    join = st.checkbox(t("team.join_study", study=study.name), value=True, key="team_add_join")
+    join = st.checkbox(
+        t("team.join_study", study=literal(study.name)), value=True, key="team_add_join"
+    )
     if st.form_submit_button(t("team.add"), type="primary"):
         try:
             member = team.add_member(
@@ -84,7 +87,7 @@ with add_col, st.form("team_add_form", clear_on_submit=True):
             )
             if join:
                 team.add_to_study(store, study, member, actor=ui.actor())
-            state["team_flash"] = t("team.added", name=member.name)
+            state["team_flash"] = t("team.added", name=literal(member.name))
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)
@@ -117,7 +120,7 @@ with edit_col:
                 help=t("team.hours_help"),
             )
             e_join = st.checkbox(
-                t("team.on_study", study=study.name),
+                t("team.on_study", study=literal(study.name)),
                 value=member.id in on_study,
                 key="team_edit_join",
             )
@@ -151,7 +154,7 @@ with edit_col:
                         )
                     elif member.id in on_study:
                         team.remove_from_study(store, study, member, actor=ui.actor())
-                    state["team_flash"] = t("team.saved", name=member.name)
+                    state["team_flash"] = t("team.saved", name=literal(member.name))
                     st.rerun()
                 except ResearchError as e:
                     ui.show_error(e)
@@ -200,7 +203,7 @@ with by_tab:
     grid = st.columns(3)
     for n, value in enumerate(values):
         mapping[value] = grid[n % 3].selectbox(
-            value,
+            literal(value),
             [None, *names],
             format_func=lambda i: t("assign.keep") if i is None else names[i],
             key=f"team_assign_by_{column}_{n}",

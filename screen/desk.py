@@ -18,6 +18,7 @@ from research.desk import calls, scheduling, team
 from research.desk.phones import parse_phone
 from research.desk.scheduling import Interview
 from screen import ui
+from screen.plain import literal
 
 
 def phone_markdown(raw: str | None, t: Translator) -> str:
@@ -27,7 +28,7 @@ def phone_markdown(raw: str | None, t: Translator) -> str:
         return t("desk.no_phone")
     if phone.tel_link:
         return f":material/call: [{phone.international}]({phone.tel_link})"
-    return t("desk.phone_unchecked", phone=phone.raw)
+    return t("desk.phone_unchecked", phone=literal(phone.raw))
 
 
 def slot_label(slot, zone: str, t: Translator) -> str:
@@ -75,24 +76,24 @@ def answers_table(screening: dict | None, t: Translator) -> pd.DataFrame:
 def customer_file(store: Store, study: Study, customer_id: str, t: Translator) -> None:
     """The defector's file: who, value, where they went, what screening found."""
     file = calls.customer_file(store, study, customer_id)
-    st.markdown(f"**{file['name'] or customer_id}** · {customer_id}")
+    st.markdown(f"**{literal(file['name'] or customer_id)}** · {literal(customer_id)}")
     c = st.columns(4)
     c[0].metric(t("field.segment"), t.segment(file["segment"]))
     c[1].metric(
         t("field.spend_lost"), t.money_short(file["spend_lost"]), help=t.money(file["spend_lost"])
     )
     c[2].metric(t("field.status"), t.status(file["status"]) if file["status"] else "–")
-    c[3].metric(t("field.owner"), file["owner"] or "–")
+    c[3].metric(t("field.owner"), literal(file["owner"]) or "–")
     st.markdown(
         t(
             "desk.contact_line",
-            contact=file["contact_person"] or "–",
+            contact=literal(file["contact_person"]) or "–",
             phone=phone_markdown(file["phone"], t),
-            email=file["email"] or "–",
+            email=literal(file["email"]) or "–",
         )
     )
     if file["former_reason"]:
-        st.info(t("desk.former_note", reason=file["former_reason"]))
+        st.info(t("desk.former_note", reason=literal(file["former_reason"])))
     answers = answers_table(file["screening"], t)
     st.dataframe(answers, hide_index=True, width="stretch", height=36 + 35 * len(answers))
     notes = (file["screening"] or {}).get("notes")
@@ -102,6 +103,8 @@ def customer_file(store: Store, study: Study, customer_id: str, t: Translator) -
 
 
 def interview_line(interview: Interview, t: Translator, *, manager_zone: bool = True) -> str:
+    """One interview as plain text (day, time, customer, mode, status): for select
+    boxes as it is, through ``literal`` wherever Markdown shows it."""
     start = interview.start_for_manager() if manager_zone else interview.start
     end = start + pd.Timedelta(minutes=interview.length_minutes)
     return t(
@@ -182,7 +185,7 @@ def study_progress(store: Store, study: Study) -> None:
             share,
             text=t(
                 "progress.quota_line",
-                manager=row.manager,
+                manager=literal(row.manager),
                 done=row.done,
                 quota=row.quota,
                 booked=row.booked,

@@ -13,6 +13,7 @@ from research.base.errors import ImportRejectedError, ResearchError
 from research.base.studies import Study
 from research.findings import agreement, interviews, past_studies, taxonomy
 from screen import ui
+from screen.plain import literal
 
 
 def code_options(book: taxonomy.Codebook, *keep: str | None) -> list[str]:
@@ -83,7 +84,7 @@ def agreement_section(store, study: Study) -> None:
         agreement.kappa_text(t, k.kappa),
         help=t("agreement.kappa_help"),
     )
-    st.caption("  \n".join(result.summary_lines(t)))
+    st.caption("  \n".join(literal(line) for line in result.summary_lines(t)))
     if not result.disagreements:
         st.success(t("agreement.no_disagreements"))
         return
@@ -213,7 +214,7 @@ def import_tab(store, study: Study) -> None:
         grid = st.columns(2)
         for i, unknown in enumerate(first.unknown):
             picked = grid[i % 2].selectbox(
-                t("findings_import.label_line", label=unknown.label, count=unknown.count),
+                t("findings_import.label_line", label=literal(unknown.label), count=unknown.count),
                 targets,
                 index=None,
                 format_func=fmt,
@@ -270,14 +271,14 @@ def import_tab(store, study: Study) -> None:
         try:
             result = past_studies.load(store, study, prepared, actor=ui.actor())
         except ImportRejectedError as e:
-            st.error(f"**{e.heading(t)}**\n\n" + e.render(t).replace("\n", "  \n"))
+            st.error(f"**{literal(e.heading(t))}**\n\n" + literal(e.render(t)))
             return
         except ResearchError as e:
             ui.show_error(e)
             return
-        st.success(result.summary(t))
+        st.success(literal(result.summary(t)))
         for warning in result.warnings:
-            st.warning(warning.render(t))
+            st.warning(literal(warning.render(t)))
         counts = past_studies.counts_by_source(store, study)
         book = taxonomy.codebook(store)  # with the codes this import added
         for column in ("primary_code", "cause"):

@@ -6,6 +6,7 @@ Session-state keys are prefixed with the page they belong to (``app_`` here).
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from research.base.errors import ResearchError
 from research.base.i18n import LANGUAGES, Translator
 from research.base.store import Store, connect, current_user, resolve_db_path
 from research.demo.build import build_demo
-from research.ledger.read import read_table
+from research.ledger.read import COMMON_ENCODINGS, RawTable, read_table
+from screen.plain import literal
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,7 +81,8 @@ def current_study() -> studies.Study | None:
 
 def show_error(error: ResearchError) -> None:
     t = translator()
-    st.error(f"**{error.heading(t)}**\n\n" + error.render(t).replace("\n", "  \n"))
+    # the message may quote a file's cells or a person's words: shown as written
+    st.error(f"**{literal(error.heading(t))}**\n\n" + literal(error.render(t)))
 
 
 def sidebar() -> None:
@@ -113,30 +116,85 @@ def sidebar() -> None:
                 key="app_study_picker",
                 on_change=lambda: state.update(app_study_name=state["app_study_picker"]),
             )
-        st.caption(t("app.signed_in_as", user=actor()))
+        st.caption(t("app.signed_in_as", user=literal(actor())))
 
 
-def uploaded_table(key: str):
+def uploaded_table(key: str) -> RawTable | None:
     """A file uploader and the file read as text columns, with what was read shown;
-    None until a readable file is chosen (a file that cannot be read is reported)."""
+    None until a readable file is chosen (a file that cannot be read is reported).
+
+    A CSV's text encoding is shown with how sure detection was; where it is a guess,
+    the readings that fit are shown line by line, with a choice of encoding (kept per
+    file, in ``{key}_encoding_<file hash>``), before anything is imported."""
     t = translator()
     upload = st.file_uploader(t("import.choose_file"), type=["csv", "txt", "xlsx"], key=key)
     if upload is None:
         return None
+    data = upload.getvalue()
+    picker_key = f"{key}_encoding_{hashlib.sha256(data).hexdigest()[:12]}"
+    chosen = st.session_state.get(picker_key) or None
     try:
-        raw = read_table(upload.getvalue(), upload.name)
+        raw = read_table(data, upload.name, encoding=chosen)
     except ResearchError as e:
         show_error(e)
+        if chosen:  # a choice that does not fit: let them take another
+            _encoding_picker(picker_key, None)
         return None
+    if raw.is_excel:
+        encoding = t("import.excel_file")
+    elif chosen:
+        encoding = t("import.encoding_chosen", encoding=raw.encoding)
+    else:
+        encoding = t(
+            "import.encoding_detected",
+            encoding=raw.encoding,
+            confidence=t.percent(raw.encoding_confidence or 0),
+        )
     st.caption(
         t(
             "import.file_info",
             rows=t.number(len(raw.frame)),
             columns=len(raw.frame.columns),
-            encoding=raw.encoding or "Excel",
+            encoding=encoding,
         )
     )
+    if raw.encoding_unsure:
+        readings = [(raw.encoding, raw.encoding_sample)] + [
+            (r.encoding, r.sample) for r in raw.encoding_alternatives
+        ]
+        st.warning(
+            literal(
+                t(
+                    "import.encoding_unsure",
+                    encoding=raw.encoding,
+                    confidence=t.percent(raw.encoding_confidence or 0),
+                )
+            )
+            + "\n\n"
+            + "\n".join(
+                "- " + literal(t("import.encoding_reading", encoding=e, sample=s))
+                for e, s in readings
+            )
+            + "\n\n"
+            + literal(t("import.encoding_hint_app"))
+        )
+    if raw.encoding_unsure or chosen:
+        _encoding_picker(picker_key, raw)
     return raw
+
+
+def _encoding_picker(key: str, raw: RawTable | None) -> None:
+    """Detected (None) or one of the common encodings; the file is read again with it."""
+    t = translator()
+    detected = raw.encoding if raw is not None and not st.session_state.get(key) else None
+    st.selectbox(
+        t("import.encoding_pick"),
+        [None, *COMMON_ENCODINGS],
+        format_func=lambda e: (
+            t("import.encoding_auto", encoding=detected or "…") if e is None else e
+        ),
+        key=key,
+    )
 
 
 def select_study(name: str) -> None:

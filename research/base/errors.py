@@ -40,6 +40,12 @@ class DatabaseLockedError(ResearchError):
     title_key = "error.title.locked"
 
 
+class NoDatabaseError(ResearchError):
+    """The database file does not exist, and the command does not create one."""
+
+    title_key = "error.title.no_database"
+
+
 class StudyNotFoundError(ResearchError):
     title_key = "error.title.no_study"
 

@@ -16,6 +16,11 @@ from research.base.errors import InvalidSettingError, StudyExistsError, StudyNot
 from research.base.store import Store, audit, now
 
 STATUSES = ("planning", "screening", "interviewing", "review", "closed")
+# An as-of date outside these is a typing error or a placeholder (0001-01-01): saved, it
+# would make every later command fail on the periods before it. The import reads
+# transaction dates in the same range (research/ledger/values.py).
+EARLIEST_AS_OF = date(1900, 1, 1)
+LATEST_AS_OF = date(2199, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ def create_study(
     if not name:
         raise InvalidSettingError("error.study_name_required")
     _check_status(status)
+    as_of = check_as_of(as_of)
     values = settings_mod.defaults() | settings_mod.validate(settings)
     stamp = now()
 
@@ -148,6 +154,8 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     plain = {k: v for k, v in changes.items() if k in allowed_plain}
     if "status" in plain:
         _check_status(plain["status"])
+    if "as_of" in plain:
+        plain["as_of"] = check_as_of(plain["as_of"])
     if "name" in plain:
         plain["name"] = str(plain["name"]).strip()  # as create_study does
         if not plain["name"]:
@@ -213,6 +221,28 @@ def delete_study(store: Store, study: Study, *, actor: str) -> None:
         audit(cur, None, actor, "study.delete", {"name": study.name})
 
     store.write(apply)
+
+
+def check_as_of(value) -> date:
+    """The as-of date as a date; raises InvalidSettingError when it is not a date or lies
+    outside EARLIEST_AS_OF..LATEST_AS_OF."""
+    if isinstance(value, datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError as e:
+            raise InvalidSettingError("error.as_of_not_a_date", value=value) from e
+    if not isinstance(value, date):
+        raise InvalidSettingError("error.as_of_not_a_date", value=value)
+    if not EARLIEST_AS_OF <= value <= LATEST_AS_OF:
+        raise InvalidSettingError(
+            "error.as_of_range",
+            value=value.isoformat(),
+            earliest=EARLIEST_AS_OF.isoformat(),
+            latest=LATEST_AS_OF.isoformat(),
+        )
+    return value
 
 
 def _check_status(status: str) -> None:

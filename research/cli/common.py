@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import functools
 import sys
+import unicodedata
 from datetime import date
 
 import click
 
-from research.base.errors import NothingToDoError, ResearchError
+from research.base.errors import NoDatabaseError, NothingToDoError, ResearchError
 from research.base.i18n import Translator
 
 STUDY_ENV_VAR = "DEFECTORS_STUDY"
@@ -25,13 +26,19 @@ class Context:
         self.db = db
         self.t = Translator(lang)
         self._store = None  # opened on first use: `--help` needs no database
+        # only the commands that create data (study create, demo) may create the file:
+        # any other command on a mistyped --db would leave an empty database behind
+        self.may_create = False
 
     @property
     def store(self):
         if self._store is None:
-            from research.base.store import connect
+            from research.base.store import connect, resolve_db_path
 
-            self._store = connect(self.db)
+            path = resolve_db_path(self.db)
+            if not self.may_create and not path.exists():
+                raise NoDatabaseError("error.no_database", path=str(path))
+            self._store = connect(path)
         return self._store
 
     def study(self, name: str | None):
@@ -84,3 +91,20 @@ def parse_date(_ctx, _param, value):
         return date.fromisoformat(value)
     except ValueError as e:
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-01") from e
+
+
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to line up in a terminal, Chinese characters counted two wide; the
+    first column left-aligned, the others right-aligned (counts)."""
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    table = [header, *rows]
+    widths = [max(width(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - width(row[0]))]
+        cells += [" " * (widths[i] - width(c)) + c for i, c in enumerate(row[1:], 1)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)

@@ -28,6 +28,7 @@ from research.selection import detection
 @handle_errors
 def demo(obj: Context, as_of, n_customers, replace, export_dir) -> None:
     """Build the demo company as the study 'demo'."""
+    obj.may_create = True
     t = obj.t
     if export_dir:
         files = write_files(export_dir, as_of or default_as_of(), n_customers)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from research.base import exports
 from research.base.store import current_user
 from research.cli.common import Context, handle_errors, study_option
 from research.desk import calendar_files, calls, scheduling, team
@@ -90,18 +91,17 @@ def calls_group() -> None:
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="CSV file to write (UTF-8 with BOM, opens in Excel).",
+    help="CSV file to write (UTF-8 with BOM, opens in Excel), or .xlsx for a workbook.",
 )
 @click.pass_obj
 @handle_errors
 def calls_export(obj: Context, study_name, out: Path) -> None:
     """Write every call attempt as CSV: time, customer, phone, interviewer, outcome, note."""
     target = obj.study(study_name)
-    data = calls.export_calls_csv(obj.store, target)
-    out.write_bytes(data)
-    click.echo(
-        obj.t("cli.wrote", path=str(out), rows=obj.t.number(len(calls.attempts(obj.store, target))))
+    rows = exports.write(
+        calls.calls_frame(obj.store, target), out, date_format=calls.CALLS_DATE_FORMAT
     )
+    click.echo(obj.t("cli.wrote", path=str(out), rows=obj.t.number(rows)))
 
 
 @click.group("schedule")

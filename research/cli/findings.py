@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from research.base import exports
 from research.base.errors import ImportRejectedError
 from research.base.store import current_user
 from research.cli.common import Context, handle_errors, study_option
@@ -95,9 +96,9 @@ def taxonomy_list(obj: Context, include_inactive: bool = False) -> None:
 @click.pass_obj
 @handle_errors
 def taxonomy_export(obj: Context, out: Path) -> None:
-    """Write the whole codebook (every code, both languages) as CSV."""
+    """Write the whole codebook (every code, both languages) as CSV (or .xlsx)."""
     frame = taxonomy.export_frame(taxonomy.codebook(obj.store))
-    out.write_bytes(frame.to_csv(index=False).encode("utf-8-sig"))
+    exports.write(frame, out)
     click.echo(obj.t("cli.wrote", path=str(out), rows=obj.t.number(len(frame))))
 
 
@@ -256,9 +257,9 @@ def findings_list(obj: Context, study_name, final_only) -> None:
 @click.pass_obj
 @handle_errors
 def findings_export(obj: Context, study_name, out: Path) -> None:
-    """Write every finding (code as given and as counted now) as CSV."""
+    """Write every finding (code as given and as counted now) as CSV (or .xlsx)."""
     frame = _table(obj, study_name)
-    out.write_bytes(frame.to_csv(index=False).encode("utf-8-sig"))
+    exports.write(frame, out)
     click.echo(obj.t("cli.wrote", path=str(out), rows=obj.t.number(len(frame))))
 
 

@@ -7,13 +7,36 @@ from pathlib import Path
 
 import click
 
-from research.base.errors import ImportRejectedError
+from research.base.errors import ImportRejectedError, ResearchError
 from research.base.store import current_user
 from research.cli.common import Context, handle_errors, study_option
 from research.cli.findings import import_findings
+from research.ledger.checks import unknown_customers
 from research.ledger.load import load, prepare
 from research.ledger.mapping import KINDS, parse_map_options
-from research.ledger.read import read_table
+from research.ledger.read import RawTable, read_table
+
+
+def encoding_lines(raw: RawTable, t, *, chosen: bool) -> list[str]:
+    """How a CSV was decoded, and when that is a guess, how the other encodings that fit
+    read the same line."""
+    if raw.is_excel:
+        return []
+    if chosen:
+        return [t("import.encoding_chosen", encoding=raw.encoding)]
+    confidence = t.percent(raw.encoding_confidence or 0)
+    if not raw.encoding_unsure:
+        return [t("import.encoding_detected", encoding=raw.encoding, confidence=confidence)]
+    lines = [t("import.encoding_unsure", encoding=raw.encoding, confidence=confidence)]
+    lines.append(
+        "  " + t("import.encoding_reading", encoding=raw.encoding, sample=raw.encoding_sample)
+    )
+    lines += [
+        "  " + t("import.encoding_reading", encoding=r.encoding, sample=r.sample)
+        for r in raw.encoding_alternatives
+    ]
+    lines.append(t("import.encoding_hint_cli", encoding=raw.encoding))
+    return lines
 
 
 @click.command("import")
@@ -28,6 +51,12 @@ from research.ledger.read import read_table
     help="Read FIELD from SOURCE_COLUMN (repeatable), for headers not recognised.",
 )
 @click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
+@click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="Read a CSV in this text encoding (e.g. gb18030, cp1252, latin-1) instead of detecting it.",
+)
 @click.option(
     "--code",
     "codes",
@@ -44,7 +73,9 @@ from research.ledger.read import read_table
 )
 @click.pass_obj
 @handle_errors
-def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, new_codes) -> None:
+def import_command(
+    obj: Context, kind, file, study_name, maps, dry_run, encoding, codes, new_codes
+) -> None:
     """Import customers, transactions, wallet estimates or past findings from CSV or XLSX.
 
     A file with any bad row is rejected whole and nothing is written. For findings,
@@ -55,7 +86,9 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, n
         return import_findings(obj, file, study_name, maps, codes, new_codes, dry_run)
     t = obj.t
     mapping = parse_map_options(maps)
-    raw = read_table(file)
+    raw = read_table(file, encoding=encoding)
+    for line in encoding_lines(raw, t, chosen=bool(encoding)):
+        click.echo(line)
     prepared = prepare(kind, raw, mapping)
     click.echo(
         t(
@@ -63,17 +96,26 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, n
             mapping=", ".join(f"{src} → {fld}" for fld, src in prepared.mapping.items()),
         )
     )
+    if prepared.problems:
+        raise ImportRejectedError(
+            "import.rejected",
+            prepared.problems,
+            file=raw.file_name,
+            count=len(prepared.problems),
+        )
     if dry_run:
-        if prepared.problems:
-            raise ImportRejectedError(
-                "import.rejected",
-                prepared.problems,
-                file=raw.file_name,
-                count=len(prepared.problems),
-            )
+        # against the study's customers when there is one: a dry run needs no database
+        try:
+            target = obj.study(study_name)
+            notes = unknown_customers(obj.store, target, kind, prepared.frame["customer_id"])
+        except ResearchError:
+            notes = []
+        for note in (*prepared.warnings, *notes):
+            click.echo(t("cli.warning", text=note.render(t)))
         click.echo(t("cli.dry_run_ok", rows=t.number(len(prepared.frame))))
         return
     target = obj.study(study_name)
+    notes = unknown_customers(obj.store, target, kind, prepared.frame["customer_id"])
 
     def progress(fraction: float, message) -> None:
         click.echo(
@@ -81,7 +123,7 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, n
         )
 
     result = load(obj.store, target, prepared, actor=current_user(), progress=progress)
-    for warning in result.warnings:
+    for warning in (*result.warnings, *notes):
         click.echo(t("cli.warning", text=warning.render(t)))
     click.echo(
         t(

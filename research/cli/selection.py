@@ -1,16 +1,21 @@
-"""``defectors identify`` and ``defectors targets ...``: who left, and whom to interview."""
+"""``defectors identify`` and ``defectors targets ...``: who left, and whom to interview.
+
+``identify`` loads neither pandas nor the sampling code: it runs detection in DuckDB,
+prints the counts and has DuckDB write the file (research.selection.results_file), so
+that a whole run on millions of transactions costs little more than the detection.
+The ``targets`` commands import what they need when they run.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from research.base import studies
+from research.base import exports, studies
 from research.base.store import current_user
-from research.cli.common import Context, handle_errors, parse_date, study_option
-from research.selection import detection, sampling
+from research.cli.common import Context, handle_errors, parse_date, study_option, text_table
+from research.selection import detection, results_file
 
 
 @click.command()
@@ -32,7 +37,7 @@ from research.selection import detection, sampling
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write one row per customer to this CSV file.",
+    help="Write one row per customer to this CSV file (or .xlsx workbook).",
 )
 @click.pass_obj
 @handle_errors
@@ -55,7 +60,6 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
     if changes:
         target = studies.update_study(obj.store, target, actor=current_user(), **changes)
     detection.run_detection(obj.store, target, actor=current_user())
-    frame = detection.results(obj.store, target)
     p = detection.periods(target.as_of, target.window_months)
     click.echo(
         t(
@@ -65,35 +69,17 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
             as_of=p.as_of.isoformat(),
         )
     )
-    counts = detection.counts_by_status_segment(frame)
-    counts.index = [t.status(s) if s != "total" else t("common.total") for s in counts.index]
-    counts.columns = [
-        t.segment(s if s != "none" else None) if s != "total" else t("common.total")
-        for s in counts.columns
-    ]
-    click.echo(counts.to_string())
+    columns, rows = results_file.count_table(results_file.counts(obj.store, target))
+
+    def label(value: str, of) -> str:
+        return t("common.total") if value == results_file.TOTAL else of(value)
+
+    header = ["", *(label(c, lambda s: t.segment(None if s == "none" else s)) for c in columns)]
+    body = [[label(status, t.status), *map(str, values)] for status, values in rows]
+    click.echo(text_table(header, body))
     if out:
-        export = frame[
-            [
-                "customer_id",
-                "name",
-                "status",
-                "detected_status",
-                "segment",
-                "baseline_spend",
-                "recent_spend",
-                "baseline_share",
-                "recent_share",
-                "spend_lost",
-                "first_purchase",
-                "last_purchase",
-                "days_silent",
-                "long_silence",
-                "former_reason",
-            ]
-        ]
-        export.to_csv(out, index=False, encoding="utf-8-sig", date_format="%Y-%m-%d")
-        click.echo(t("cli.wrote", path=str(out), rows=t.number(len(export))))
+        written = results_file.write(obj.store, target, out)
+        click.echo(t("cli.wrote", path=str(out), rows=t.number(written)))
 
 
 @click.group()
@@ -116,6 +102,8 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
     }
     if changes:
         target = studies.update_study(obj.store, target, actor=current_user(), **changes)
+    from research.selection import sampling
+
     detection.ensure_current(obj.store, target, actor=current_user())
     draws = sampling.draw_sample(obj.store, target, actor=current_user())
     for d in draws:
@@ -136,6 +124,10 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
 @handle_errors
 def targets_list(obj: Context, study_name, include_removed) -> None:
     """Print the target list."""
+    import pandas as pd
+
+    from research.selection import sampling
+
     t = obj.t
     frame = sampling.target_list(obj.store, obj.study(study_name), include_removed=include_removed)
     if frame.empty:
@@ -166,6 +158,8 @@ def targets_list(obj: Context, study_name, include_removed) -> None:
 @handle_errors
 def targets_add(obj: Context, customer_id, reason, study_name) -> None:
     """Add a customer to the target list by hand."""
+    from research.selection import sampling
+
     sampling.add_target(obj.store, obj.study(study_name), customer_id, reason, actor=current_user())
     click.echo(obj.t("cli.target_added", customer_id=customer_id))
 
@@ -178,6 +172,8 @@ def targets_add(obj: Context, customer_id, reason, study_name) -> None:
 @handle_errors
 def targets_remove(obj: Context, customer_id, reason, study_name) -> None:
     """Take a customer off the target list (the reason is kept)."""
+    from research.selection import sampling
+
     sampling.remove_target(
         obj.store, obj.study(study_name), customer_id, reason, actor=current_user()
     )
@@ -190,7 +186,9 @@ def targets_remove(obj: Context, customer_id, reason, study_name) -> None:
 @click.pass_obj
 @handle_errors
 def targets_export(obj: Context, study_name, out) -> None:
-    """Write the target list as CSV (UTF-8 with BOM, opens in Excel)."""
+    """Write the target list as CSV (UTF-8 with BOM, opens in Excel) or .xlsx."""
+    from research.selection import sampling
+
     frame = sampling.target_list(obj.store, obj.study(study_name))
-    out.write_bytes(sampling.export_csv(frame))
+    exports.write(frame, out)
     click.echo(obj.t("cli.wrote", path=str(out), rows=obj.t.number(len(frame))))

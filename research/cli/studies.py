@@ -63,7 +63,8 @@ def _setting_options(fn):
 @click.pass_obj
 @handle_errors
 def study_create(obj: Context, name, as_of, description, **settings) -> None:
-    """Create a study."""
+    """Create a study (and the database, if there is none yet)."""
+    obj.may_create = True
     settings = {k: v for k, v in settings.items() if v is not None}
     created = studies.create_study(
         obj.store, name, as_of, actor=current_user(), description=description, **settings

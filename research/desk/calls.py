@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from research.base import records
+from research.base import exports, records
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.store import Store, audit, now
@@ -380,9 +380,18 @@ def attempts(store: Store, study: Study, customer_id: str | None = None) -> pd.D
     return frame
 
 
+CALLS_DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
 def export_calls_csv(store: Store, study: Study) -> bytes:
-    """The call log as CSV that Excel opens with Chinese intact (UTF-8 with BOM);
-    phone numbers in international format."""
+    """The call log as CSV that Excel opens with Chinese intact (UTF-8 with BOM), safe
+    to open (research.base.exports); phone numbers in international format."""
+    return exports.csv_bytes(calls_frame(store, study), date_format=CALLS_DATE_FORMAT)
+
+
+def calls_frame(store: Store, study: Study) -> pd.DataFrame:
+    """Every call attempt of the study, as exported: time, customer, phone (international
+    format), interviewer, outcome, call-back time, note, who logged it."""
     frame = attempts(store, study)
     frame["phone"] = [p.international if (p := parse_phone(v)) else "" for v in frame["phone"]]
     columns = [
@@ -397,7 +406,7 @@ def export_calls_csv(store: Store, study: Study) -> bytes:
         "note",
         "created_by",
     ]
-    return frame[columns].to_csv(index=False, date_format="%Y-%m-%d %H:%M").encode("utf-8-sig")
+    return frame[columns]
 
 
 # ---------------------------------------------------------------- screening

@@ -15,8 +15,6 @@ Days may be English (mon…sun), numbers (1 = Monday … 7 = Sunday) or Chinese
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -24,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import duckdb
 
+from research.base import exports
 from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -352,13 +351,15 @@ def get_member_by_id(store: Store, member_id: int) -> TeamMember:
 
 
 def team_csv(store: Store) -> str:
-    """The whole team as CSV: name, role, email, time zone (for people who work from files)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["name", "role", "email", "time_zone"])
-    for m in list_members(store):
-        writer.writerow([m.name, m.role, m.email or "", m.time_zone])
-    return out.getvalue()
+    """The whole team as CSV: name, role, email, time zone (for people who work from
+    files), safe to open in a spreadsheet (research.base.exports)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [[m.name, m.role, m.email or "", m.time_zone] for m in list_members(store)],
+        columns=["name", "role", "email", "time_zone"],
+    )
+    return exports.csv_text(frame)
 
 
 # ---------------------------------------------------------------- a study's team

@@ -10,6 +10,7 @@ the same file adds nothing.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.ledger.mapping import FIELDS, check_kind, resolve_mapping
 from research.ledger.read import RawTable, read_table
-from research.ledger.values import parse_dates, parse_money, parse_period
+from research.ledger.values import MAX_AMOUNT, parse_dates, parse_money, parse_period
 
 CHUNK_ROWS = 100_000
 
@@ -96,6 +97,11 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
         for idx in mask[mask].index:
             problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
 
+    # control characters (NUL, escape, ...) in any cell, mapped or kept as an attribute
+    control = {c: _matching(src[c].astype(str), _CONTROL_CHARACTER) for c in columns}
+    for column, mask in control.items():
+        report(mask, column, Message("problem.control_character"))
+
     for fld in FIELDS[kind]:
         if fld.name not in mapping:
             out[fld.name] = None
@@ -106,12 +112,24 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
         if fld.required:
             report(blank, column, Message("problem.missing"))
         if fld.kind == "text":
+            # every field is one line: a line break in an e-mail or an ID breaks the
+            # calendar files and the pages that show it later
+            report(
+                _matching(text, _LINE_BREAK) & ~control[column],
+                column,
+                Message("problem.line_break"),
+            )
             if fld.name == "customer_id" and raw.is_excel:
                 text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
             out[fld.name] = text.where(~blank, None)
         elif fld.kind in ("money", "number"):
             numbers, bad = _per_distinct_value(parse_money, text)
             report(bad & ~blank, column, Message("problem.not_number"))
+            report(
+                ~bad & ~blank & ~(numbers.abs() < MAX_AMOUNT),
+                column,
+                Message("problem.too_large", limit=f"{MAX_AMOUNT:,}"),
+            )
             out[fld.name] = numbers.where(~blank)
         elif fld.kind == "date":
             dates, bad, notes = _per_distinct_value(parse_dates, text, excel=raw.is_excel)
@@ -150,6 +168,18 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     return Prepared(
         kind, raw, mapping, out[keep].reset_index(drop=True), problems, duplicate_rows, warnings
     )
+
+
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\t\n\r\x85\u2028\u2029]")
+
+
+def _matching(values: pd.Series, pattern: re.Pattern) -> pd.Series:
+    """Which values contain ``pattern``. One search over the whole column first: in a
+    clean file (nearly always) that is all it costs."""
+    if not pattern.search(" ".join(values.tolist())):
+        return pd.Series(False, index=values.index)
+    return values.map(lambda v: pattern.search(v) is not None).astype(bool)
 
 
 def _per_distinct_value(parse: Callable[..., tuple], values: pd.Series, **kwargs) -> tuple:

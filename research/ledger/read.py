@@ -3,13 +3,22 @@
 Real CRM/ERP exports are GBK or UTF-8-with-BOM CSV from Excel, or .xlsx files. Every
 cell is read as text here; parsing values is ``research.ledger.values``' job, deciding
 which column is which ``research.ledger.mapping``'s.
+
+A file whose rows do not line up with its header (an unquoted comma inside a value,
+even in the first data row) or whose header names a column twice is refused here,
+naming the rows or columns: reading it anyway would shift or rename columns without a
+word. Where the text encoding is a guess, the guess, how sure it is and the other
+readings that fit as well are kept with the table, so the app and the CLI can say so
+before anything is written, and the user can pick another (``encoding=``).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +26,37 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from research.base.errors import ImportRejectedError
+
+MAX_ROWS_NAMED = 20  # rows listed in a message; the rest are counted
+# charset-normalizer's "chaos" (0 = reads cleanly, 1 = noise): readings within this much
+# of the best one fit as well, so the choice between them is a guess
+_PLAUSIBLE_MARGIN = 0.05
+_MAX_ALTERNATIVES = 4
+# the usual single-byte encoding of Excel on Western Windows: preferred among readings
+# that fit equally well (charset-normalizer may name another code page that gives the
+# same text, or an exotic one such as cp775 that turns "Café Müller" into "Cafķ M³ller")
+_WESTERN = "cp1252"
+# encodings offered when the user picks one by hand (the app's choice)
+COMMON_ENCODINGS = (
+    "utf-8",
+    "gb18030",
+    "big5",
+    "cp1252",
+    "latin-1",
+    "cp1250",
+    "cp1251",
+    "shift_jis",
+    "euc_kr",
+    "utf-16",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The file read in one encoding: the first line where the readings differ."""
+
+    encoding: str
+    sample: str
 
 
 @dataclass
@@ -28,14 +68,37 @@ class RawTable:
     sha256: str
     encoding: str | None  # None for Excel
     is_excel: bool
+    # how sure the encoding is: 1.0 for UTF-8, a BOM or an encoding the user chose;
+    # else 1 − charset-normalizer's chaos of the reading taken, divided by the number
+    # of readings that fit as well (three readings: a third); None for Excel
+    encoding_confidence: float | None = None
+    # other encodings that read the bytes as plausibly but differently (empty when sure)
+    encoding_alternatives: tuple[Reading, ...] = ()
+    encoding_sample: str = ""  # the line the alternatives' samples show, as read
+
+    @property
+    def encoding_unsure(self) -> bool:
+        return bool(self.encoding_alternatives)
 
 
-def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawTable:
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    confidence: float
+    alternatives: tuple[Reading, ...] = ()
+    sample: str = ""
+
+
+def read_table(
+    source: str | Path | bytes, file_name: str | None = None, *, encoding: str | None = None
+) -> RawTable:
     """Read a CSV or .xlsx file into text columns.
 
     ``source`` is a path or the file's bytes (an upload); ``file_name`` decides the
-    format when bytes are given. Raises ImportRejectedError when the file cannot be
-    read at all.
+    format when bytes are given; ``encoding`` reads a CSV in that encoding instead of
+    detecting it. Raises ImportRejectedError when the file cannot be read at all, when
+    a row has more fields than the header, or when the header repeats a name.
     """
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -48,41 +111,126 @@ def read_table(source: str | Path | bytes, file_name: str | None = None) -> RawT
     if not data.strip():
         raise ImportRejectedError("import.empty", file=file_name)
     is_excel = data[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm", ".xls"))
+    decoded = None
     if is_excel:
         try:
-            frame = pd.read_excel(
-                io.BytesIO(data), dtype=str, engine="calamine", keep_default_na=False
+            grid = pd.read_excel(
+                io.BytesIO(data),
+                dtype=str,
+                engine="calamine",
+                keep_default_na=False,
+                header=None,
             )
         except Exception as e:  # calamine raises its own error types
             raise ImportRejectedError("import.bad_excel", file=file_name, detail=str(e)) from e
-        encoding = None
     else:
-        text, encoding = decode(data)
-        delimiter = _sniff_delimiter(text)
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text),
-                dtype=str,
-                keep_default_na=False,
-                sep=delimiter,
-                skipinitialspace=True,
-                engine="python",
-            )
-        except (pd.errors.ParserError, csv.Error) as e:
-            raise ImportRejectedError("import.bad_csv", file=file_name, detail=str(e)) from e
-    frame = frame.fillna("").astype(object)
-    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+        decoded = decode(data, encoding)
+        grid = _read_csv(decoded.text, file_name)
+    frame = _with_header(grid, file_name)
     if frame.empty:
         raise ImportRejectedError("import.no_rows", file=file_name)
-    return RawTable(frame, file_name, digest, encoding, is_excel)
+    if decoded is None:
+        return RawTable(frame, file_name, digest, None, True)
+    return RawTable(
+        frame,
+        file_name,
+        digest,
+        decoded.encoding,
+        False,
+        decoded.confidence,
+        decoded.alternatives,
+        decoded.sample,
+    )
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode a text file: UTF-8 (with or without BOM) first, else what charset-normalizer
-    finds. GBK and GB2312 are read as GB18030, their superset."""
+def _read_csv(text: str, file_name: str) -> pd.DataFrame:
+    """Every record as text, the header as the first row. Read without a header so
+    that pandas refuses any row longer than the first (the header): given a header,
+    it would make the first column the index when the first data row is one field
+    longer, shifting every column."""
+    delimiter = _sniff_delimiter(text)
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            sep=delimiter,
+            skipinitialspace=True,
+            engine="python",
+            header=None,
+        )
+    except (pd.errors.ParserError, csv.Error) as e:
+        long_rows = _rows_longer_than_header(text, delimiter)
+        if long_rows:
+            width, rows = long_rows
+            raise ImportRejectedError(
+                "import.too_many_fields",
+                file=file_name,
+                count=len(rows),
+                rows=row_list([r for r, _ in rows]),
+                fields=width,
+                found=rows[0][1],
+                first=rows[0][0],
+            ) from e
+        raise ImportRejectedError("import.bad_csv", file=file_name, detail=str(e)) from e
+
+
+def _rows_longer_than_header(text: str, delimiter: str) -> tuple[int, list[tuple[int, int]]] | None:
+    """(fields in the header, [(row, fields), ...]) for the records longer than the
+    header, numbered as the user sees them (the header is row 1, blank lines skipped)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=True)
+    width = None
+    long_rows: list[tuple[int, int]] = []
+    row = 0
+    try:
+        for record in reader:
+            if not record:
+                continue
+            row += 1
+            if width is None:
+                width = len(record)
+            elif len(record) > width:
+                long_rows.append((row, len(record)))
+    except csv.Error:
+        pass
+    return (width, long_rows) if width is not None and long_rows else None
+
+
+def _with_header(grid: pd.DataFrame, file_name: str) -> pd.DataFrame:
+    """The first row as column names (trimmed, BOM dropped; a blank one is named
+    'Unnamed: i' as pandas does); refuses names that occur twice."""
+    if grid.empty:
+        raise ImportRejectedError("import.no_rows", file=file_name)
+    grid = grid.fillna("").astype(object)
+    header = [str(c).strip().lstrip("\ufeff").strip() for c in grid.iloc[0]]
+    header = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    repeated = [name for name, n in Counter(header).items() if n > 1]
+    if repeated:
+        where = "; ".join(
+            f"{name} ({', '.join(str(i + 1) for i, h in enumerate(header) if h == name)})"
+            for name in repeated
+        )
+        raise ImportRejectedError("import.duplicate_headers", file=file_name, names=where)
+    frame = grid.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    return frame
+
+
+def row_list(rows: list[int], limit: int = MAX_ROWS_NAMED) -> str:
+    """'2, 7, 9' — the first ``limit`` row numbers, then '…'."""
+    shown = ", ".join(str(r) for r in rows[:limit])
+    return shown + (", …" if len(rows) > limit else "")
+
+
+def decode(data: bytes, encoding: str | None = None) -> Decoded:
+    """Decode a text file: in ``encoding`` when given; else UTF-8 (with or without BOM)
+    first, else what charset-normalizer finds. GBK and GB2312 are read as GB18030,
+    their superset. Raises ImportRejectedError when the bytes cannot be read."""
+    if encoding:
+        return _decode_as(data, encoding)
     try:
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        return data.decode(encoding), encoding
+        return Decoded(data.decode(encoding), encoding, 1.0)
     except UnicodeDecodeError:
         pass
     matches = from_bytes(data)
@@ -98,15 +246,69 @@ def decode(data: bytes) -> tuple[str, str]:
         or any(_is_gb(m.encoding) for m in matches)
     ):
         try:
-            return data.decode("gb18030"), "gb18030"
+            gb = next((m for m in matches if _is_gb(m.encoding)), None)
+            confidence = 1.0 - gb.chaos if gb is not None else 1.0
+            return Decoded(data.decode("gb18030"), "gb18030", confidence)
         except UnicodeDecodeError:
             pass
     if best is None:
         raise ImportRejectedError("import.unknown_encoding")
-    encoding = best.encoding
-    if _is_gb(encoding):
-        encoding = "gb18030"
-    return data.decode(encoding), encoding
+    if best.bom:  # UTF-16/32 with a byte order mark: no guess involved
+        return Decoded(str(best), best.encoding, 1.0)
+    plausible = [m for m in matches if m.chaos <= best.chaos + _PLAUSIBLE_MARGIN]
+    chosen = next((m for m in plausible if _WESTERN in m.could_be_from_charset), best)
+    name = _WESTERN if _WESTERN in chosen.could_be_from_charset else chosen.encoding
+    if _is_gb(name):
+        name = "gb18030"
+    text = str(chosen)
+    others: dict[str, str] = {}
+    for m in plausible:
+        other = str(m)
+        if other != text and other not in others.values():
+            others[m.encoding] = other
+        if len(others) == _MAX_ALTERNATIVES:
+            break
+    if not others:
+        return Decoded(text, name, 1.0 - chosen.chaos)
+    line = _first_differing_line(text, list(others.values()))
+    alternatives = tuple(Reading(enc, _line(other, line)) for enc, other in others.items())
+    # k other readings fit as well: this one is right about one time in k + 1
+    confidence = (1.0 - chosen.chaos) / (1 + len(alternatives))
+    return Decoded(text, name, confidence, alternatives, _line(text, line))
+
+
+def _decode_as(data: bytes, encoding: str) -> Decoded:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError as e:
+        raise ImportRejectedError(
+            "import.unknown_encoding_name", encoding=encoding, known=", ".join(COMMON_ENCODINGS)
+        ) from e
+    if name == "utf-8" and data.startswith(b"\xef\xbb\xbf"):
+        name = "utf-8-sig"
+    if _is_gb(name):
+        name = "gb18030"
+    try:
+        return Decoded(data.decode(name), name, 1.0)
+    except UnicodeDecodeError as e:
+        raise ImportRejectedError(
+            "import.not_in_encoding", encoding=encoding, position=e.start
+        ) from e
+
+
+def _first_differing_line(text: str, others: list[str]) -> int:
+    lines = text.splitlines()
+    other_lines = [o.splitlines() for o in others]
+    for i, line in enumerate(lines):
+        if any(i >= len(o) or o[i] != line for o in other_lines):
+            return i
+    return 0
+
+
+def _line(text: str, index: int, width: int = 80) -> str:
+    lines = text.splitlines()
+    line = lines[index] if index < len(lines) else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def _is_gb(encoding: str) -> bool:

@@ -28,6 +28,9 @@ _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DMY_OR_MDY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _COMPACT = re.compile(r"^\d{8}$")
 _EXCEL_SERIAL = re.compile(r"^\d{5}(\.0+)?$")
+# Amounts are stored as DECIMAL(18, 2): sixteen digits before the point. A larger value
+# is a typing or export error (an ID pasted into the amount column), reported for its row.
+MAX_AMOUNT = 10**16
 # Dates outside these are placeholders or typing errors, reported as not a date.
 _EARLIEST_DATE = pd.Timestamp(1900, 1, 1)
 _LATEST_DATE = pd.Timestamp(2200, 1, 1)

@@ -31,14 +31,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
+
+if TYPE_CHECKING:  # pandas loads only where a frame is built: `defectors identify` needs none
+    import pandas as pd
 
 STATUSES = ("full", "partial", "active", "new", "inactive", "former")
 DEFECTOR_STATUSES = ("full", "partial")
@@ -312,6 +315,8 @@ def results(store: Store, study: Study) -> pd.DataFrame:
 
 def counts_by_status_segment(frame: pd.DataFrame) -> pd.DataFrame:
     """Customers per status (rows) × segment (columns), with totals; unranked as 'none'."""
+    import pandas as pd
+
     segment = frame["segment"].fillna("none")
     table = pd.crosstab(frame["status"], segment, margins=True, margins_name="total")
     rows = [s for s in (*STATUSES, "total") if s in table.index]
@@ -321,6 +326,8 @@ def counts_by_status_segment(frame: pd.DataFrame) -> pd.DataFrame:
 
 def spend_lost_by_segment(frame: pd.DataFrame) -> pd.DataFrame:
     """Spend lost by defectors (full and partial), per segment and defection type."""
+    import pandas as pd
+
     defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
     grouped = (
         defectors.assign(spend_lost=defectors["spend_lost"].astype(float))

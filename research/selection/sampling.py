@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from research.base import exports
 from research.base.errors import NothingToDoError, ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -203,5 +204,6 @@ def addable(results: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
 
 
 def export_csv(frame: pd.DataFrame) -> bytes:
-    """CSV that Excel opens with Chinese intact (UTF-8 with BOM)."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    """CSV that Excel opens with Chinese intact (UTF-8 with BOM), safe to open
+    (research.base.exports)."""
+    return exports.csv_bytes(frame)

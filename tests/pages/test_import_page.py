@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from research.base import studies
 from research.selection import detection
+from tests.markdown_view import shown
 
 
 @pytest.fixture
@@ -88,7 +89,7 @@ def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
     at = empty_study_app
     data = b"Kunde,Datum,Betrag\nA1,2024-03-05,100\nA2,2024-10-01,50\n"
     at.file_uploader(key="import_file_transactions").upload("de.csv", data, "text/csv").run()
-    assert any("No column found for customer_id, date, amount" in e.value for e in at.error)
+    assert any("No column found for customer_id, date, amount" in shown(e.value) for e in at.error)
     for fld, column in (("customer_id", "Kunde"), ("date", "Datum"), ("amount", "Betrag")):
         box = next(
             s for s in at.selectbox if s.key and s.key.startswith(f"import_map_transactions_{fld}_")

@@ -396,4 +396,6 @@ def test_the_call_log_exports_with_international_numbers(store, study, desk):
         "called_at,customer_id,name,contact_person,phone,interviewer,outcome,"
         "call_back_at,note,created_by"
     )
-    assert text[1] == "2026-03-02 16:00,A,Customer A,,+86 138 1234 5678,Li,busy,,占线,tester"
+    # a number starting with + would run as a formula in a spreadsheet: it gets a quote
+    # (research.base.exports)
+    assert text[1] == "2026-03-02 16:00,A,Customer A,,'+86 138 1234 5678,Li,busy,,占线,tester"

@@ -195,6 +195,7 @@ def _study(db: Path, name: str = "demo") -> studies.Study:
 
 
 def test_no_studies_yet(db):
+    connect(db).close()  # a database without studies
     assert ok(db, "studies").output.strip() == EN("cli.no_studies")
 
 
@@ -340,8 +341,9 @@ def test_import_prints_progress_on_stderr(db, tmp_path):
     path = tmp_path / "tx.csv"
     path.write_text('客户编号,日期,金额\nC1,2024/3/5,"￥1,000"\n', encoding="gbk")
     result = ok(db, "import", "transactions", str(path))
-    assert "100%" in result.stderr
-    assert "100%" not in result.stdout
+    done = EN("cli.progress", percent="100%", detail=EN("import.progress_done"))
+    assert done in result.stderr
+    assert done not in result.stdout
 
 
 def test_rejected_import_exits_1_with_row_numbers_and_writes_nothing(db, tmp_path):
@@ -481,6 +483,7 @@ def test_several_studies_need_study(demo_db):
 
 
 def test_no_study_at_all(db):
+    connect(db).close()  # a database without studies
     assert EN("error.no_studies") in fails(db, "identify").stderr
 
 

@@ -315,6 +315,7 @@ def test_cli_lists_unknown_labels_then_imports_with_mappings(tmp_path):
 
 def test_cli_taxonomy_changes(tmp_path):
     db = str(tmp_path / "tax.duckdb")
+    connect(db).close()  # only study create and demo make a new database
     runner = CliRunner()
     assert (
         runner.invoke(

@@ -1,0 +1,52 @@
+"""In a real browser: a contact person written as a Markdown image made the call desk
+fetch it from a remote server (issue 8). Names and contacts from the customer data are
+shown as text, and nothing is fetched from an address found in them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from research.base.store import connect
+
+pytestmark = pytest.mark.browser
+
+NAME = "![n](http://evil.example/name.png) **Big** <b>bold</b>"
+CONTACT = "![c](http://evil.example/contact.png)"
+
+
+def as_written(text: str, prefix: str = "") -> re.Pattern:
+    """The text as shown: an invisible word joiner may sit in "http://" (screen/plain.py)."""
+    pattern = re.escape(prefix + text).replace("http", "http\u2060?")
+    return re.compile(pattern.replace("/", "\\/"))  # Playwright sends it as /.../
+
+
+def test_markdown_in_names_is_shown_as_text_and_nothing_is_fetched(fresh_server, page, wait):
+    store = connect(fresh_server["db"])  # nobody has visited: the server has not opened it
+    try:
+        store.write(
+            lambda cur: cur.execute(
+                "UPDATE customers SET name = ?, contact_person = ?", [NAME, CONTACT]
+            )
+        )
+    finally:
+        store.close()
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.route(re.compile(r".*evil\.example.*"), lambda route: route.abort())
+
+    page.goto(fresh_server["url"])
+    wait(page)
+    page.locator("[data-testid=stSidebar]").get_by_role(
+        "link", name="Call desk", exact=True
+    ).click()
+    wait(page)
+    expect(page.get_by_role("heading", name=as_written(NAME, "Calling "))).to_be_visible()
+    expect(page.get_by_text(as_written(CONTACT, "Contact: "))).to_be_visible()
+    expect(page.get_by_text(as_written(CONTACT, "May I speak with "))).to_be_visible()
+    assert page.locator("img[src*='evil.example']").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert not [url for url in fetched if "evil.example" in url]
