@@ -56,6 +56,7 @@ with tab_causes:
             ),
         },
     )
+    analysis_screen.downloads(t, shown, "causes", "analysis_causes")
 
 with tab_breakdown:
     shares = causes.control_shares(store, view.filt)
@@ -84,6 +85,9 @@ with tab_breakdown:
     crossed.index = [labels.get(k, t("common.total") if k == "total" else k) for k in crossed.index]
     crossed.columns = [analysis_screen.dimension_value(t, dimension, c) for c in crossed.columns]
     st.dataframe(crossed)
+    analysis_screen.downloads(
+        t, crossed.reset_index(names=""), f"causes-by-{dimension}", "analysis_cross"
+    )
     st.plotly_chart(
         charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
         key="analysis_satisfaction",
@@ -108,6 +112,7 @@ with tab_competitors:
                 "causes": st.column_config.TextColumn(t("analysis.col.causes")),
             },
         )
+        analysis_screen.downloads(t, won, "competitors", "analysis_competitors")
 
 with tab_words:
     c1, c2 = st.columns(2)
@@ -148,6 +153,9 @@ with tab_words:
                 ),
             },
         )
+        analysis_screen.downloads(
+            t, quotes.drop(columns=["record"]), "verbatims", "analysis_verbatims"
+        )
 
 with tab_trends:
     quarterly = trends.quarterly_counts(store, view.filt)
@@ -160,6 +168,7 @@ with tab_trends:
             for k in shown.index
         ]
         st.dataframe(shown)
+        analysis_screen.downloads(t, shown.reset_index(names=""), "causes-by-quarter", "analysis_q")
     for change in trends.latest_changes(quarterly):
         flag = t("analysis.emerging") + " · " if change.emerging else ""
         st.text(

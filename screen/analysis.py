@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from research.analysis import causes
-from research.base import studies
+from research.base import exports, studies
 from research.base.i18n import Translator
 from research.base.store import Store
 from research.findings import taxonomy
@@ -98,3 +99,26 @@ def dimension_value(t: Translator, dimension: str, value: str) -> str:
     if dimension in ("defection_type", "lifecycle_stage"):
         return choice_label(t, dimension, value) if value != "–" else "–"
     return value
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def downloads(t: Translator, frame: pd.DataFrame, name: str, key: str) -> None:
+    """CSV and Excel buttons for a table, through the export that neutralises formulas;
+    the workbook is made only when its button is pressed."""
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(
+        t("analysis.download_csv"),
+        exports.csv_bytes(frame),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
+    )
+    c2.download_button(
+        t("analysis.download_xlsx"),
+        lambda frame=frame: exports.xlsx_bytes(frame),
+        file_name=f"{name}.xlsx",
+        mime=XLSX,
+        key=f"{key}_xlsx",
+    )

@@ -8,7 +8,7 @@ import click
 import pandas as pd
 
 from research.analysis import actions, causes, trends
-from research.base import studies
+from research.base import exports, studies
 from research.cli.common import Context, handle_errors, parse_date, study_option
 from research.findings import taxonomy
 from research.selection.detection import SEGMENTS
@@ -32,7 +32,7 @@ def _emit(obj: Context, frame: pd.DataFrame, fmt: str) -> None:
             }
             | ({"spend_lost": 2} if "spend_lost" in frame else {})
         )
-        click.echo(frame.to_csv(index=False), nl=False)
+        click.echo(exports.csv_text(frame), nl=False)
     elif frame.empty:
         click.echo(obj.t("cli.nothing_found"))
     else:

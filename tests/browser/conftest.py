@@ -17,12 +17,16 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from research.base.store import connect
 from research.demo.build import build_demo
 from research.demo.company import write_files
 
 ROOT = Path(__file__).resolve().parents[2]
+# A page on a busy 2-core machine can take longer than Playwright's 5 s to redraw after
+# a rerun; 20 s keeps the tests about behaviour, not about the machine's load.
+expect.set_options(timeout=20_000)
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "build" / "screenshots"  # pytest-playwright empties test-results/
 

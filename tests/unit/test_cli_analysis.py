@@ -56,3 +56,13 @@ def test_trends_and_actions(demo_db):
     store.close()
     frame = pd.read_csv(io.StringIO(run(demo_db, "analysis", "actions", "--format", "csv")))
     assert list(frame["title"]) == ["Faster answers"]
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(demo_db):
+    store = connect(demo_db)
+    actions.add_action(
+        store, title='=HYPERLINK("http://x")', owner="-1+1", causes=["price_value"], actor="t"
+    )
+    store.close()
+    output = run(demo_db, "analysis", "actions", "--format", "csv")
+    assert "'=HYPERLINK" in output and ",'-1+1," in output
