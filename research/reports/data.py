@@ -471,3 +471,15 @@ def quarterly_data(
         method=_method(store, None, table.n),
         codebook=taxonomy.codebook(store),
     )
+
+
+def report_quarters(store: Store) -> list[str]:
+    """The quarters with final interviews (any study), latest first: what a quarterly
+    pack can be made for."""
+    ids = tuple(s.id for s in studies.list_studies(store))
+    if not ids:
+        return []
+    counts = trends.quarterly_counts(store, FindingsFilter(ids))
+    if counts.empty:
+        return []
+    return sorted((q for q in counts.columns if counts.loc["interviews", q] > 0), reverse=True)

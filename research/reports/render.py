@@ -190,15 +190,16 @@ def environment() -> Environment:
 
 
 def css_string(text: str) -> Markup:
-    """A CSS string literal (for generated content in the page margins): quotes and
-    backslashes escaped, any character that could close the style element as a CSS
-    escape."""
+    """A CSS string literal (for generated content in the page margins): any ASCII
+    character other than letters, digits and plain punctuation — quotes, backslashes,
+    the < that could close the style element — and line breaks as CSS escapes."""
     out = []
     for ch in str(text):
-        if ch.isalnum() or ch in " .,:;()-–·/%年月日第页共":
-            out.append(ch)
+        if ord(ch) < 128:
+            plain = ch.isalnum() or ch in " .,:;()-/%"
         else:
-            out.append(f"\\{ord(ch):x} ")
+            plain = ch not in "\u2028\u2029"
+        out.append(ch if plain else f"\\{ord(ch):x} ")
     return Markup('"' + "".join(out) + '"')
 
 
