@@ -33,6 +33,20 @@ def _start() -> None:
         _registered = True
 
 
+def warm_up() -> None:
+    """Start the browser in the background while the report's numbers are gathered, so a
+    first PDF does not wait for both one after the other."""
+
+    def start() -> None:
+        with _lock:
+            try:
+                _start()
+            except Exception:  # noqa: BLE001 - png() starts it again and reports the error
+                pass
+
+    threading.Thread(target=start, name="kaleido-warm-up", daemon=True).start()
+
+
 def png(fig: go.Figure, width: int, height: int) -> bytes:
     """``fig`` as a PNG of width × height CSS pixels (at SCALE). Raises ReportError when
     no Chromium can be found or it fails to draw."""

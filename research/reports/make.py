@@ -64,5 +64,9 @@ def make_report(
 ) -> bytes:
     """The report as the bytes of an HTML or PDF file (see ``build`` and
     research.reports.render.render for what it raises)."""
+    if fmt == "pdf":
+        from research.reports.images import warm_up
+
+        warm_up()  # Chromium starts while the numbers are gathered
     data = build(store, kind, lang=lang, reader=reader, study=study, quarter=quarter)
     return render(data, fmt)
