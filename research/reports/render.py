@@ -32,7 +32,7 @@ from markupsafe import Markup
 from research.analysis.causes import Share
 from research.analysis.checkpoint import DUE_AT
 from research.base.i18n import Translator
-from research.findings.interviews import CHOICE_KEYS
+from research.findings.taxonomy import TaxonomyError
 from research.reports import charts
 from research.reports.data import (
     QUOTES_PER_CAUSE,
@@ -230,7 +230,7 @@ class Formats:
     def group(self, key: str) -> str:
         try:
             return self.book.group(key).label(self.t.lang)
-        except Exception:  # a group removed since: show its key
+        except TaxonomyError:  # a group removed since: show its key
             return key
 
     def share(self, share: Share) -> str:
@@ -247,12 +247,6 @@ class Formats:
 
     def segment(self, key) -> str:
         return self.t.segment(None if key == "none" else key)
-
-    def choice(self, group: str, value) -> str:
-        if not isinstance(value, str) or not value:
-            return "–"
-        key = CHOICE_KEYS.get(group, {}).get(value)
-        return self.t(key) if key else value
 
     def value(self, assumption) -> str:
         if assumption.unit == "money":
