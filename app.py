@@ -26,6 +26,7 @@ PAGE_FILES = [
     ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
     ("pages/analysis.py", "nav.analysis", ":material/analytics:", "analysis"),
     ("pages/review.py", "nav.review", ":material/fact_check:", "review"),
+    ("pages/reports.py", "nav.reports", ":material/description:", "reports"),
 ]
 PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)

@@ -105,7 +105,9 @@ class Change:
         if self.test is None:
             return t("trend.verdict.untestable", **values)
         values["test"] = t(f"trend.test.{self.test}")
-        values["p"] = "< 0.001" if self.p_value < 0.001 else f"= {self.p_value:.3f}".rstrip("0")
+        values["p"] = (
+            "< 0.001" if self.p_value < 0.001 else f"= {self.p_value:.3f}".rstrip("0").rstrip(".")
+        )
         if not self.significant:
             return t("trend.verdict.none", **values)
         return t(f"trend.verdict.{self.direction}", **values)

@@ -52,6 +52,10 @@ COMMANDS = {
         "research.cli.analysis:analysis_group",
         "Failure analysis: cause frequencies, trends and improvement actions.",
     ),
+    "report": (
+        "research.cli.report:report_group",
+        "Reports for the review meeting, as HTML or PDF files.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

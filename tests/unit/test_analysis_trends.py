@@ -87,3 +87,9 @@ def test_no_changes_with_a_single_quarter(store, study, add_results, record):
     record(study, "A", "price_value", on=date(2026, 8, 1))
     table = trends.quarterly_counts(store, FindingsFilter((study.id,)))
     assert trends.latest_changes(table) == []
+
+
+def test_a_p_value_of_one_reads_as_one():
+    # 1 of 6 against 1 of 6: Fisher's exact test gives p = 1.000, written "p = 1", not "p = 1."
+    text = _change(1, 6, 1, 6).verdict(Translator("en"))
+    assert text.endswith("(Fisher's exact test, p = 1)")

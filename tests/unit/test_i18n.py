@@ -276,6 +276,7 @@ FAMILIES = {
     "trend.verdict.": ["fell", "rose", "none", "untestable"],
     "finding.field.": list(SATISFACTION_FIELDS),
     "finding.sat.": list(SATISFACTION),
+    "report.title.": ["postmortem", "checkpoint", "quarterly"],
 }
 
 
