@@ -1,7 +1,7 @@
 """Reports as files: one self-contained HTML file, or a PDF for the archive.
 
 The second step of a report (the first is research/reports/data.py): Jinja2 templates
-in research/reports/templates render the report data — ``base.html.j2`` holds the page,
+in the repository's templates/ folder render the report data — ``base.html.j2`` holds the page,
 the contents and the print styles, each report extends it, and partials start with an
 underscore. Autoescaping is on for everything, so whatever a person typed (verbatims,
 names, notes) is text in the report, never markup.
@@ -23,10 +23,11 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from research.analysis.causes import Share
@@ -176,10 +177,14 @@ def plotly_js() -> str:
 # ---------------------------------------------------------------- templates
 
 
+# the Jinja templates live at the top of the repository, beside app.py and pages/
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("research.reports", "templates"),
+        loader=FileSystemLoader(TEMPLATES),
         autoescape=True,  # every template, every value: typed text is text
         undefined=StrictUndefined,
         trim_blocks=True,

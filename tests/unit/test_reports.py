@@ -5,7 +5,6 @@ contents. The HTML itself is compared with golden files in test_report_golden.py
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -28,7 +27,7 @@ from research.reports.data import (
 from research.reports.make import build, format_of
 from tests.unit.conftest import SCRIPT_NOTE, SCRIPT_QUOTE
 
-TEMPLATES = Path(render.__file__).parent / "templates"
+TEMPLATES = render.TEMPLATES
 EVERYONE = audience_for("tester")
 NOBODY = Audience("guest", frozenset())
 
