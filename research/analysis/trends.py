@@ -61,6 +61,9 @@ def quarterly_counts(store, filt: FindingsFilter) -> pd.DataFrame:
         index="cause", columns="quarter", values="findings", aggfunc="sum", fill_value=0
     )
     table = table.reindex(columns=sorted(table.columns))
+    # the most named causes first, over all the quarters shown
+    order = table.sum(axis=1).sort_values(ascending=False, kind="stable").index
+    table = table.loc[order]
     table.loc["interviews"] = table.sum(axis=0)
     return table.astype(int)
 

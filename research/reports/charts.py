@@ -159,7 +159,9 @@ def cause_pareto(table: CauseTable, labels: dict[str, str], t: Translator) -> go
         height=max(320, 60 + 34 * len(rows)),
         showlegend=False,
     )
-    return _layout(fig, _causes_title(table, t, "chart.causes_title"))
+    fig = _layout(fig, _causes_title(table, t, "chart.causes_title"))
+    fig.update_layout(margin={"r": 150})  # room for the labels past the longest interval
+    return fig
 
 
 def cause_weighted(table: CauseTable, labels: dict[str, str], t: Translator) -> go.Figure:

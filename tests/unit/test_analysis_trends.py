@@ -73,6 +73,7 @@ def test_quarterly_counts_and_emerging_causes(store, study, add_results, record)
     assert list(table.columns) == ["2026Q3", "2026Q4"]
     assert table.loc["interviews"].tolist() == [6, 8]
     assert table.loc["price_value"].tolist() == [5, 1]
+    assert list(table.index) == ["price_value", "moved_away", "staff_attitude", "interviews"]
     found = {c.cause: c for c in trends.latest_changes(table)}
     price = found["price_value"]
     assert price.test == "fisher"
