@@ -1,5 +1,6 @@
-"""``defectors import KIND FILE``: customers, transactions, wallet estimates (and past
-findings, handed to ``research.cli.findings``) from CSV or Excel exports."""
+"""``defectors import KIND FILE``: customers, transactions, wallet estimates into the
+company's ledger (no study needed: every study shares it), and past findings into a
+study (handed to ``research.cli.findings``), from CSV or Excel exports."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 
 from research.base.errors import ImportRejectedError
 from research.base.store import current_user
-from research.cli.common import Context, handle_errors, study_option
+from research.cli.common import STUDY_ENV_VAR, Context, handle_errors
 from research.cli.findings import import_findings
 from research.ledger.load import load, prepare
 from research.ledger.mapping import KINDS, parse_map_options
@@ -19,7 +20,12 @@ from research.ledger.read import read_table
 @click.command("import")
 @click.argument("kind", type=click.Choice([*KINDS, "findings"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@study_option
+@click.option(
+    "--study",
+    "study_name",
+    envvar=STUDY_ENV_VAR,
+    help="findings: the study (default: $DEFECTORS_STUDY, or the only study).",
+)
 @click.option(
     "--map",
     "maps",
@@ -47,9 +53,12 @@ from research.ledger.read import read_table
 def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, new_codes) -> None:
     """Import customers, transactions, wallet estimates or past findings from CSV or XLSX.
 
-    A file with any bad row is rejected whole and nothing is written. For findings,
-    cause labels that match no code are listed and nothing is written until each is
-    mapped with --code or --new-code.
+    Customers, transactions and wallet estimates go into the database's one ledger,
+    which every study shares (--study is for findings only). Identical transaction
+    lines are kept as separate purchases; a line already in the ledger is never added
+    twice. A file with any bad row is rejected whole and nothing is written. For
+    findings, cause labels that match no code are listed and nothing is written until
+    each is mapped with --code or --new-code.
     """
     if kind == "findings":
         return import_findings(obj, file, study_name, maps, codes, new_codes, dry_run)
@@ -72,24 +81,16 @@ def import_command(obj: Context, kind, file, study_name, maps, dry_run, codes, n
                 count=len(prepared.problems),
             )
         click.echo(t("cli.dry_run_ok", rows=t.number(len(prepared.frame))))
+        if prepared.identical_rows:
+            click.echo(t("cli.dry_run_identical", count=t.number(len(prepared.identical_rows))))
         return
-    target = obj.study(study_name)
 
     def progress(fraction: float, message) -> None:
         click.echo(
             t("cli.progress", percent=t.percent(fraction), detail=message.render(t)), err=True
         )
 
-    result = load(obj.store, target, prepared, actor=current_user(), progress=progress)
+    result = load(obj.store, prepared, actor=current_user(), progress=progress)
     for warning in result.warnings:
         click.echo(t("cli.warning", text=warning.render(t)))
-    click.echo(
-        t(
-            "import.done",
-            file=result.file_name,
-            rows=t.number(result.rows_in_file),
-            new=t.number(result.rows_new),
-            updated=t.number(result.rows_updated),
-            duplicates=t.number(len(result.duplicate_rows)),
-        )
-    )
+    click.echo(result.summary(t))

@@ -65,6 +65,7 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
             as_of=p.as_of.isoformat(),
         )
     )
+    click.echo(f"{t('field.scope')}: {target.scope.describe(t)}")
     counts = detection.counts_by_status_segment(frame)
     counts.index = [t.status(s) if s != "total" else t("common.total") for s in counts.index]
     counts.columns = [
@@ -72,6 +73,9 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
         for s in counts.columns
     ]
     click.echo(counts.to_string())
+    for level, note in detection.run_info(obj.store, target).notes():
+        text = note.render(t)
+        click.echo(t("cli.warning", text=text) if level == "warning" else text)
     if out:
         export = frame[
             [

@@ -35,9 +35,6 @@ from research.ledger import load
 from research.ledger.load import import_file
 from research.selection import detection, sampling
 
-if "study_id" not in getattr(load, "INSERT_TRANSACTIONS", ""):
-    sys.exit("Run this with release 0.1's code on PYTHONPATH (see the docstring).")
-
 OUT = Path(__file__).with_name("release_0_1_ledger.sql")
 ACTOR = "release-0.1"
 
@@ -160,5 +157,7 @@ def dump(store) -> str:
 
 
 if __name__ == "__main__":
+    if "study_id" not in getattr(load, "INSERT_TRANSACTIONS", ""):
+        sys.exit("Run this with release 0.1's code on PYTHONPATH (see the docstring).")
     OUT.write_text(dump(build()), encoding="utf-8")
     sys.stdout.write(f"wrote {OUT}\n")
