@@ -1,7 +1,9 @@
 """Who defected: the detection rule and the value segments, in SQL.
 
-Given as-of date A and window W months, the baseline period is [A − 2W, A − W) and
-the recent period [A − W, A); spend is the net sum of amounts in a period.
+A study asks its question of the company's one ledger, narrowed by its scope (regions,
+owners, industries of customers; product lines of transactions). Given as-of date A
+and window W months, the baseline period is [A − 2W, A − W) and the recent period
+[A − W, A); spend is the net sum of amounts in a period.
 
 - full defector: baseline spend > 0 and recent spend ≤ 0;
 - partial defector: baseline spend > 0, recent spend > 0 and recent ≤ (1 − d) × baseline,
@@ -12,15 +14,24 @@ the recent period [A − W, A); spend is the net sum of amounts in a period.
   inactive: no spend in either period.
 
 A customer's wallet for a period is the sum of their estimates whose periods lie
-inside it, and counts only when those periods cover it completely.
+inside it, and counts only when those periods cover it completely. Of overlapping
+estimates of one customer (a quarter and its months) the finer periods count and the
+coarser are set aside, so the estimates counted never overlap: nothing counts twice,
+and their days add up to the union of their periods.
 
 The optional silence flag marks customers silent for longer than k times their own
 usual gap between purchase days ((last − first) ÷ (purchase days − 1)); it never
 changes the status.
 
-Value segments rank customers with baseline spend > 0 by baseline spend (baseline
-margin when the study has margins), ties broken by customer id: best core is the top
-10%, other core the next 20%, general the next 50%, expendable the rest (configurable).
+Value segments rank customers with baseline spend > 0 by baseline margin where every
+baseline line of every one of them carries a margin, else by baseline spend (a big
+spender without margins must not sink to expendable), ties broken by customer id: best
+core is the top 10%, other core the next 20%, general the next 50%, expendable the rest
+(configurable); each cumulative boundary falls after ⌈share × n⌉ of n customers.
+
+Each run records what it was computed on and how (``detection_runs``, ``run_info``):
+the newest ledger import it saw, what ranked the segments, how many customers share of
+wallet reached; ``data_state`` says when newer data has arrived.
 
 Screening can turn a defector into a former customer (left the category); that is
 kept in ``former_customers`` and shown as status ``former``, never lost on a re-run.
