@@ -95,3 +95,22 @@ def test_a_scope_narrows_the_study_to_part_of_the_ledger(app, app_store, study_n
     assert not app.exception
     assert detection.results(app_store, study_named("demo")).empty
     assert any("no data" in i.value for i in app.info)
+
+
+def test_the_study_says_what_its_results_stand_on_and_when_newer_data_came(
+    app, app_store, study_named, open_page
+):
+    from research.ledger.load import import_file
+
+    assert any("on the ledger as of the import of" in c.value for c in app.caption)
+    import_file(
+        app_store,
+        "transactions",
+        b"customer_id,date,amount\nC10001,2026-10-15,100\n",
+        actor="tester",
+        file_name="october.csv",
+    )
+    page = open_page(app, "pages/study.py")
+    assert any("Newer data had arrived, so detection ran again" in i.value for i in page.info)
+    assert any("october.csv" in c.value for c in page.caption)
+    assert not detection.is_stale(app_store, study_named("demo"))
