@@ -172,7 +172,11 @@ def test_differing_wallet_estimates_keep_the_newer_and_are_reported(migrated):
 
 def test_a_note_tells_each_person_once_what_happened(migrated):
     found = notices.pending(migrated, "高明")
-    assert [n.message.key for n in found] == ["notice.ledger_merged"]
+    assert [n.message.key for n in found] == [
+        "notice.ledger_merged",
+        "notice.ledger_conflicts",
+        "notice.reimport_skipped",
+    ]
     assert found[0].message.values == {
         "studies": 2,
         "lines_before": 10,
@@ -183,11 +187,12 @@ def test_a_note_tells_each_person_once_what_happened(migrated):
         "demo_left_out": False,
     }
     for t in (Translator("en"), Translator("zh")):
-        text = found[0].message.render(t)
-        assert "10" in text and "8" in text
+        merged, conflicts, skipped = (n.message.render(t) for n in found)
+        assert "10" in merged and "8" in merged
+        assert "1" in conflicts and "2" in skipped
     notices.mark_seen(migrated, found, "高明")
     assert notices.pending(migrated, "高明") == []
-    assert len(notices.pending(migrated, "Grace Lin")) == 1  # everyone sees it once
+    assert len(notices.pending(migrated, "Grace Lin")) == 3  # everyone sees them once
     assert _audit(migrated, "ledger.merged")[0]["lines_after"] == 8
 
 
@@ -236,7 +241,7 @@ def test_the_demo_company_is_left_out_beside_a_real_companys_data(tmp_path, monk
             "wallet_q2.csv",
         ]
         keys = [n.message.key for n in notices.pending(s, ACTOR)]
-        assert keys == ["notice.ledger_merged", "notice.demo_left_out"]
+        assert keys == ["notice.ledger_merged", "notice.reimport_skipped", "notice.demo_left_out"]
         assert _audit(s, "ledger.customer_conflict") == []
     finally:
         s.close()

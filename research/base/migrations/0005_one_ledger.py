@@ -281,6 +281,10 @@ def migrate(cur: duckdb.DuckDBPyConnection) -> None:
         }
         _audit(cur, "ledger.merged", detail)
         _notice(cur, "notice.ledger_merged", detail)
+        if customer_conflicts or wallet_conflicts:
+            _notice(cur, "notice.ledger_conflicts", detail)
+        if skipped_imports:
+            _notice(cur, "notice.reimport_skipped", detail)
     if demo_left_out:
         _notice(cur, "notice.demo_left_out", {})
 
