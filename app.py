@@ -41,4 +41,5 @@ with nav:
     for p in PAGES:
         st.page_link(p)
     st.divider()
+ui.show_notices()
 page.run()

@@ -144,18 +144,21 @@ def generate(
     return tx, customers
 
 
+# line keys as the import makes them: the values' md5 and the occurrence among identical lines
 INSERT_TX = """
-INSERT INTO transactions (study_id, row_key, customer_id, date, amount, created_by, created_at)
-SELECT $sid,
-       md5(concat_ws('|', customer_id, CAST(date AS DATE), CAST(amount_cents / 100 AS DECIMAL(18, 2)),
-                     '', '', '')),
-       customer_id, CAST(date AS DATE), CAST(amount_cents / 100 AS DECIMAL(18, 2)), $actor, $stamp
-FROM tx_frame
+INSERT INTO transactions (line_key, customer_id, date, amount, created_by, created_at)
+SELECT values_key || '#' || row_number() OVER (PARTITION BY values_key),
+       customer_id, date, amount, $actor, $stamp
+FROM (
+    SELECT md5(concat_ws('|', customer_id, date, amount, '', '', '')) AS values_key, *
+    FROM (SELECT customer_id, CAST(date AS DATE) AS date,
+                 CAST(amount_cents / 100 AS DECIMAL(18, 2)) AS amount FROM tx_frame)
+)
 """
 
 INSERT_CUSTOMERS = """
-INSERT INTO customers (study_id, customer_id, name, created_by, created_at, updated_by, updated_at)
-SELECT $sid, customer_id, name, $actor, $stamp, $actor, $stamp FROM customer_frame
+INSERT INTO customers (customer_id, name, created_by, created_at, updated_by, updated_at)
+SELECT customer_id, name, $actor, $stamp, $actor, $stamp FROM customer_frame
 """
 
 
@@ -163,10 +166,10 @@ def build_store(path: Path, tx: pd.DataFrame, customers: pd.DataFrame) -> None:
     """A fresh store with one study and the data inserted directly."""
     store = connect(path)
     try:
-        study = create_study(store, STUDY, AS_OF, actor=ACTOR)
+        create_study(store, STUDY, AS_OF, actor=ACTOR)
 
         def load(cur: duckdb.DuckDBPyConnection) -> None:
-            params = {"sid": study.id, "actor": ACTOR, "stamp": now()}
+            params = {"actor": ACTOR, "stamp": now()}
             cur.register("tx_frame", tx)
             cur.execute(INSERT_TX, params)
             cur.unregister("tx_frame")
@@ -267,12 +270,9 @@ def read_pandas_inputs(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, Study]:
             tx = cur.execute(
                 "SELECT customer_id, CAST(date AS TIMESTAMP) AS date,"
                 " CAST(amount * 100 AS BIGINT) AS amount_cents"
-                " FROM transactions WHERE study_id = ?",
-                [study.id],
+                " FROM transactions"
             ).df()
-            customers = cur.execute(
-                "SELECT customer_id FROM customers WHERE study_id = ?", [study.id]
-            ).df()
+            customers = cur.execute("SELECT customer_id FROM customers").df()
     finally:
         store.close()
     return tx, customers, study
@@ -491,11 +491,11 @@ def phase_timer(phases: dict[str, float]):
             setattr(load_module, name, fn)
 
 
-def timed_import(store, study, kind: str, path: Path) -> tuple[float, dict[str, float]]:
+def timed_import(store, kind: str, path: Path) -> tuple[float, dict[str, float]]:
     phases: dict[str, float] = {}
     t = time.perf_counter()
     with phase_timer(phases):
-        import_file(store, study, kind, path, actor=ACTOR)
+        import_file(store, kind, path, actor=ACTOR)
     return time.perf_counter() - t, phases
 
 
@@ -512,7 +512,7 @@ def child_csv(folder: str) -> None:
         study = create_study(store, STUDY, AS_OF, actor=ACTOR)
         for kind, name in (("customers", "customers.csv"), ("transactions", "transactions.csv")):
             report[f"import {name}"], report[f"phases {name}"] = timed_import(
-                store, study, kind, folder_path / name
+                store, kind, folder_path / name
             )
         t = time.perf_counter()
         detection.run_detection(store, study, actor=ACTOR)

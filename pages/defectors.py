@@ -29,6 +29,11 @@ st.caption(
     )
 )
 
+st.caption(t("study.scope_line", scope=study.scope.describe(t)))
+info = detection.run_info(store, study)
+for level, note in info.notes() if info else []:
+    (st.warning if level == "warning" else st.caption)(note.render(t))
+
 if frame.empty:
     st.info(t("study.no_data"))
     st.stop()

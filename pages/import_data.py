@@ -1,11 +1,19 @@
-"""Import: bring customers, transactions and wallet estimates in from CSV or Excel."""
+"""Import: bring customers, transactions and wallet estimates into the company's ledger
+from CSV or Excel (no study needed: every study shares the ledger), and past findings
+into the current study."""
 
 import pandas as pd
 import streamlit as st
 
 from research.base.errors import ImportRejectedError, ResearchError
 from research.ledger.checks import unknown_customers
-from research.ledger.load import import_history, load, prepare
+from research.ledger.load import (
+    import_history,
+    ledger_counts,
+    load,
+    prepare,
+    skipped_identical_lines,
+)
 from research.ledger.mapping import FIELDS, KINDS, suggest_mapping
 from research.ledger.read import RawTable
 from research.selection import detection
@@ -14,10 +22,20 @@ from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
-study = ui.require_study()
+study = ui.current_study()
 
 st.title(t("import.title"))
-st.caption(t("import.intro", study=literal(study.name)))
+held = ledger_counts(store)
+st.caption(
+    t(
+        "import.intro",
+        customers=t.number(held["customers"]),
+        transactions=t.number(held["transactions"]),
+        wallet=t.number(held["wallet"]),
+    )
+)
+if skipped := skipped_identical_lines(store):
+    st.warning(literal(skipped.render(t)))
 
 *tabs, findings_tab = st.tabs(
     [t(f"import.kind.{kind}") for kind in KINDS] + [t("import.kind.findings")]
@@ -82,10 +100,9 @@ for kind, tab in zip(KINDS, tabs, strict=True):
                         file=raw.file_name,
                         count=len(prepared.problems),
                     )
-                notes = unknown_customers(store, study, kind, prepared.frame["customer_id"])
+                notes = unknown_customers(store, kind, prepared.frame["customer_id"])
                 result = load(
                     store,
-                    study,
                     prepared,
                     actor=ui.actor(),
                     progress=lambda f, m, bar=bar: bar.progress(
@@ -116,24 +133,19 @@ for kind, tab in zip(KINDS, tabs, strict=True):
                 bar.empty()
                 ui.show_error(e)
                 continue
-            bar.progress(1.0, text=t("import.detecting"))
-            detection.ensure_current(store, study, actor=ui.actor())
+            if study is not None:
+                bar.progress(1.0, text=t("import.detecting"))
+                detection.ensure_current(store, study, actor=ui.actor())
             bar.empty()
-            st.success(
-                t(
-                    "import.done",
-                    file=literal(result.file_name),
-                    rows=t.number(result.rows_in_file),
-                    new=t.number(result.rows_new),
-                    updated=t.number(result.rows_updated),
-                    duplicates=t.number(len(result.duplicate_rows)),
-                )
-            )
+            st.success(literal(result.summary(t)))
             for warning in (*result.warnings, *notes):
                 st.warning(literal(warning.render(t)))
 
-with findings_tab:  # past studies' findings (issue 4)
-    findings.import_tab(store, study)
+with findings_tab:  # past studies' findings (issue 4): they belong to a study
+    if study is None:
+        st.info(t("app.no_study"))
+    else:
+        findings.import_tab(store, study)
 
 st.divider()
 st.subheader(t("import.history"))

@@ -32,7 +32,13 @@ if study is not None:
     )
     if study.description:
         st.markdown(literal(study.description))
+    st.caption(t("study.scope_line", scope=literal(study.scope.describe(t))))
+    was = detection.data_state(store, study)
     detection.ensure_current(store, study, actor=ui.actor())
+    now_state = detection.data_state(store, study)
+    if was.stale and was.computed_at is not None and was.newer_imports:
+        st.info(t("study.recomputed", before=was.describe(t)))
+    st.caption(now_state.describe(t))
     frame = detection.results(store, study)
     summary = overview.summarise(store, study, frame)
     cols = st.columns(5)
@@ -76,6 +82,21 @@ if study is not None:
             format_func=lambda s: t(f"study_status.{s}"),
         )
         values["description"] = st.text_input(t("field.description"), study.description or "")
+        st.markdown("**" + t("study.scope_title") + "**")
+        st.caption(t("study.scope_help"))
+        choices = studies.scope_choices(store)
+        scope_grid = st.columns(len(studies.SCOPE_DIMENSIONS))
+        scope = {}
+        for box, dimension in zip(scope_grid, studies.SCOPE_DIMENSIONS, strict=True):
+            current = list(getattr(study.scope, dimension))
+            options = sorted(set(choices[dimension]) | set(current))
+            scope[dimension] = box.multiselect(
+                t(f"field.{dimension}"),
+                options,
+                default=current,
+                key=f"study_scope_{dimension}",
+                placeholder=t("scope.all"),
+            )
         grid = st.columns(3)
         for i, setting in enumerate(STUDY_SETTINGS):
             current = getattr(study, setting.name)
@@ -103,6 +124,8 @@ if study is not None:
                 )
         if st.form_submit_button(t("study.save"), type="primary"):
             changed = {k: v for k, v in values.items() if v != (getattr(study, k) or "")}
+            if studies.Scope.parse(scope) != study.scope:
+                changed["scope"] = scope
             try:
                 studies.update_study(store, study, actor=ui.actor(), **changed)
                 st.session_state["study_flash"] = t("study.saved")

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from research.base import studies
+from research.base import notices, studies
 from research.base.errors import ResearchError
 from research.base.i18n import LANGUAGES, Translator
 from research.base.store import Store, connect, current_user, resolve_db_path
 from research.demo.build import build_demo
+from research.ledger.load import ledger_counts
 from research.ledger.read import COMMON_ENCODINGS, RawTable, read_table
 from screen.plain import literal
 
@@ -24,13 +25,14 @@ from screen.plain import literal
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
     store = connect(path)
-    if not studies.list_studies(store):
+    if not studies.list_studies(store) and not any(ledger_counts(store).values()):
         build_demo(store, actor=current_user())
     return store
 
 
 def store() -> Store:
-    """The process's one store for the configured database (built with the demo if empty)."""
+    """The process's one store for the configured database (built with the demo if it
+    holds nothing at all)."""
     return _open_store(str(resolve_db_path()))
 
 
@@ -117,6 +119,23 @@ def sidebar() -> None:
                 on_change=lambda: state.update(app_study_name=state["app_study_picker"]),
             )
         st.caption(t("app.signed_in_as", user=literal(actor())))
+
+
+def show_notices() -> None:
+    """Notes for this person that they have not seen (what a migration did, say): shown
+    at the top of the page until dismissed in this session, and never in a later one."""
+    state = st.session_state
+    if "app_notices" not in state:
+        found = notices.pending(store(), actor())
+        notices.mark_seen(store(), found, actor())
+        state["app_notices"] = [(n.id, n.message) for n in found]
+    t = translator()
+    for notice_id, message in list(state["app_notices"]):
+        box = st.container(border=True)
+        box.info(literal(message.render(t)))
+        if box.button(t("app.notice_dismiss"), key=f"app_notice_{notice_id}"):
+            state["app_notices"] = [n for n in state["app_notices"] if n[0] != notice_id]
+            st.rerun()
 
 
 def uploaded_table(key: str) -> RawTable | None:

@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh in-memory store, a study, and small ways to put data in it.
 
-The helpers that insert rows write straight into the tables, so detection and sampling
-tests do not depend on the import's parsing; the import has its own tests.
+The helpers that insert rows write straight into the ledger's tables (which every study
+shares), so detection and sampling tests do not depend on the import's parsing; the
+import has its own tests.
 """
 
 from __future__ import annotations
@@ -56,16 +57,16 @@ def _d(value) -> date:
 
 @pytest.fixture
 def add_transactions(store: Store) -> Callable:
-    """``add_transactions(study, [(customer_id, "2024-03-01", amount[, margin]), ...])``."""
+    """``add_transactions([(customer_id, "2024-03-01", amount[, margin]), ...])``: lines in
+    the ledger, which every study shares; identical lines are separate lines."""
 
-    def add(study: studies.Study, rows: Iterable[tuple]) -> None:
+    def add(rows: Iterable[tuple]) -> None:
         params = []
         for i, row in enumerate(rows):
             cid, when, amount, *rest = row
             margin = rest[0] if rest else None
             params.append(
                 [
-                    study.id,
                     f"k{i}-{cid}-{when}-{amount}",
                     cid,
                     _d(when),
@@ -77,10 +78,11 @@ def add_transactions(store: Store) -> Callable:
             )
 
         def insert(cur) -> None:
+            offset = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
             cur.executemany(
-                "INSERT INTO transactions (study_id, row_key, customer_id, date, amount, margin,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                params,
+                "INSERT INTO transactions (line_key, customer_id, date, amount, margin,"
+                " created_by, created_at) VALUES (? || '#' || ?, ?, ?, ?, ?, ?, ?)",
+                [[p[0], offset, *p[1:]] for p in params],
             )
 
         store.write(insert)
@@ -90,19 +92,19 @@ def add_transactions(store: Store) -> Callable:
 
 @pytest.fixture
 def add_wallet(store: Store) -> Callable:
-    """``add_wallet(study, [(customer_id, "2024-01-01", "2024-07-01", estimate), ...])``;
+    """``add_wallet([(customer_id, "2024-01-01", "2024-07-01", estimate), ...])``;
     the end date is exclusive, as the import stores it."""
 
-    def add(study: studies.Study, rows: Iterable[tuple]) -> None:
+    def add(rows: Iterable[tuple]) -> None:
         stamp = datetime(2024, 1, 1)
         params = [
-            [study.id, cid, f"{start}/{end}", _d(start), _d(end), spend, ACTOR, stamp, ACTOR, stamp]
+            [cid, f"{start}/{end}", _d(start), _d(end), spend, ACTOR, stamp, ACTOR, stamp]
             for cid, start, end, spend in rows
         ]
 
         def insert(cur) -> None:
             cur.executemany(
-                "INSERT INTO wallet_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", params
+                "INSERT INTO wallet_estimates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", params
             )
 
         store.write(insert)
@@ -112,18 +114,21 @@ def add_wallet(store: Store) -> Callable:
 
 @pytest.fixture
 def add_customers(store: Store) -> Callable:
-    """``add_customers(study, [(customer_id, name), ...])``."""
+    """``add_customers([(customer_id, name[, fields]), ...])``, fields a dict of other
+    customer columns (region, owner, industry, ...)."""
 
-    def add(study: studies.Study, rows: Iterable[tuple]) -> None:
+    def add(rows: Iterable[tuple]) -> None:
         stamp = datetime(2024, 1, 1)
-        params = [[study.id, cid, name, ACTOR, stamp, ACTOR, stamp] for cid, name in rows]
 
         def insert(cur) -> None:
-            cur.executemany(
-                "INSERT INTO customers (study_id, customer_id, name, created_by, created_at,"
-                " updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                params,
-            )
+            for cid, name, *rest in rows:
+                extra = rest[0] if rest else {}
+                columns = ["customer_id", "name", *extra]
+                cur.execute(
+                    f"INSERT INTO customers ({', '.join(columns)}, created_by, created_at,"
+                    f" updated_by, updated_at) VALUES ({', '.join('?' * (len(columns) + 4))})",
+                    [cid, name, *extra.values(), ACTOR, stamp, ACTOR, stamp],
+                )
 
         store.write(insert)
 
@@ -190,6 +195,7 @@ def table_counts(store: Store) -> dict[str, int]:
         "wallet_estimates",
         "imports",
         "detection_results",
+        "detection_runs",
         "former_customers",
         "target_list",
         "audit_log",

@@ -6,13 +6,15 @@ cursor (``store.cursor()``); Streamlit sessions are threads of one process and s
 the store the same way. Writes go through ``store.write(fn)``, which runs ``fn`` in a
 transaction and retries it when another cursor wrote the same rows first.
 
-The schema is created and upgraded by the numbered files in ``research/base/migrations``;
-each applied migration is recorded in ``schema_migrations``.
+The schema is created and upgraded by the numbered files in ``research/base/migrations``
+(SQL, and Python where SQL alone cannot do it); each applied migration is recorded in
+``schema_migrations``.
 """
 
 from __future__ import annotations
 
 import getpass
+import importlib
 import json
 import os
 import re
@@ -75,17 +77,30 @@ def audit(
 
 @dataclass(frozen=True)
 class Migration:
+    """``sql`` runs first; ``python``, when the migration has a module of the same name
+    (``NNNN_name.py`` with ``migrate(cursor)``), runs after it in the same transaction,
+    for what SQL alone cannot do."""
+
     version: int
     name: str
     sql: str
+    python: Callable[[duckdb.DuckDBPyConnection], None] | None = None
 
 
 def migrations() -> list[Migration]:
     found = []
-    for entry in resources.files("research.base.migrations").iterdir():
+    package = resources.files("research.base.migrations")
+    for entry in package.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
-            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+            stem = entry.name.removesuffix(".sql")
+            python = None
+            if package.joinpath(f"{stem}.py").is_file():
+                module = importlib.import_module(f"research.base.migrations.{stem}")
+                python = module.migrate
+            found.append(
+                Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8"), python)
+            )
     return sorted(found, key=lambda m: m.version)
 
 
@@ -200,6 +215,8 @@ def _migrate(store: Store) -> None:
 
         def apply(cur: duckdb.DuckDBPyConnection, m: Migration = migration) -> None:
             cur.execute(m.sql)
+            if m.python is not None:
+                m.python(cur)
             cur.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?)", [m.version, m.name, now()]
             )

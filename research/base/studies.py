@@ -1,11 +1,14 @@
-"""Studies: one defector study is a name, an as-of date, rules and a status.
+"""Studies: one defector study is a name, an as-of date, rules, a scope and a status.
 
-Several studies live in one database; each owns the customer data imported into it,
-its detection results and its target list.
+Several studies live in one database and share its ledger (customers, transactions,
+wallet estimates): a study is a question asked of that ledger. Its scope narrows the
+question to some regions, owners, industries or product lines; an empty scope asks it
+of the whole ledger. Each study owns its detection results, target list and call desk.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
@@ -13,6 +16,7 @@ import duckdb
 
 from research.base import settings as settings_mod
 from research.base.errors import InvalidSettingError, StudyExistsError, StudyNotFoundError
+from research.base.i18n import Translator
 from research.base.store import Store, audit, now
 
 STATUSES = ("planning", "screening", "interviewing", "review", "closed")
@@ -21,6 +25,112 @@ STATUSES = ("planning", "screening", "interviewing", "review", "closed")
 # transaction dates in the same range (research/ledger/values.py).
 EARLIEST_AS_OF = date(1900, 1, 1)
 LATEST_AS_OF = date(2199, 12, 31)
+
+# What a study can be narrowed to: three customer fields and the transactions' product line.
+SCOPE_DIMENSIONS = ("region", "owner", "industry", "product_line")
+CUSTOMER_SCOPE_DIMENSIONS = ("region", "owner", "industry")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of the ledger a study looks at: for each dimension the values it keeps;
+    an empty dimension keeps everything. Customers must match every customer dimension
+    that is set; only transactions in the listed product lines count."""
+
+    region: tuple[str, ...] = ()
+    owner: tuple[str, ...] = ()
+    industry: tuple[str, ...] = ()
+    product_line: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Scope | dict | str | None) -> Scope:
+        """A Scope from a mapping {dimension: values} or its JSON; raises
+        InvalidSettingError for an unknown dimension or a value that is not text."""
+        if isinstance(value, Scope):
+            return value
+        if value is None or value == "":
+            return cls()
+        if isinstance(value, str):
+            value = json.loads(value)
+        unknown = set(value) - set(SCOPE_DIMENSIONS)
+        if unknown:
+            raise InvalidSettingError(
+                "error.scope_dimension",
+                names=", ".join(sorted(unknown)),
+                allowed=", ".join(SCOPE_DIMENSIONS),
+            )
+        parts = {}
+        for dimension, values in value.items():
+            if isinstance(values, str):
+                values = [values]
+            cleaned: list[str] = []
+            for v in values or ():
+                if not isinstance(v, str) or not v.strip():
+                    raise InvalidSettingError("error.scope_value", dimension=dimension, value=v)
+                if v.strip() not in cleaned:
+                    cleaned.append(v.strip())
+            parts[dimension] = tuple(cleaned)
+        return cls(**parts)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        """The dimensions that are set, {dimension: [values]}."""
+        return {d: list(getattr(self, d)) for d in SCOPE_DIMENSIONS if getattr(self, d)}
+
+    def to_json(self) -> str | None:
+        return json.dumps(self.as_dict(), ensure_ascii=False) if self.as_dict() else None
+
+    def describe(self, t: Translator | None = None) -> str:
+        """The scope in words: 'Region: East China · Owner: 张伟', or the whole ledger."""
+        t = t or Translator()
+        if self.is_whole_ledger:
+            return t("scope.whole_ledger")
+        return " · ".join(
+            t("scope.part", dimension=t(f"field.{d}"), values=", ".join(v))
+            for d, v in self.as_dict().items()
+        )
+
+    @property
+    def is_whole_ledger(self) -> bool:
+        return not self.as_dict()
+
+    @property
+    def narrows_customers(self) -> bool:
+        return any(getattr(self, d) for d in CUSTOMER_SCOPE_DIMENSIONS)
+
+
+SCOPE_CHOICES = """
+SELECT 'region', region FROM customers WHERE region IS NOT NULL GROUP BY ALL
+UNION ALL SELECT 'owner', owner FROM customers WHERE owner IS NOT NULL GROUP BY ALL
+UNION ALL SELECT 'industry', industry FROM customers WHERE industry IS NOT NULL GROUP BY ALL
+UNION ALL SELECT 'product_line', product_line FROM transactions
+    WHERE product_line IS NOT NULL GROUP BY ALL
+ORDER BY 1, 2
+"""
+
+
+def scope_choices(store: Store) -> dict[str, list[str]]:
+    """The values the ledger holds for each scope dimension, sorted."""
+    choices: dict[str, list[str]] = {d: [] for d in SCOPE_DIMENSIONS}
+    with store.cursor() as cur:
+        for dimension, value in cur.execute(SCOPE_CHOICES).fetchall():
+            choices[dimension].append(value)
+    return choices
+
+
+def parse_scope_options(options: list[str] | tuple[str, ...], base: Scope | None = None) -> Scope:
+    """CLI ``--scope DIMENSION=VALUE`` options on top of ``base``: each dimension named
+    gets the values given for it (repeat the option for several), ``DIMENSION=`` clears
+    it. Raises InvalidSettingError for an option without ``=`` or an unknown dimension."""
+    given: dict[str, list[str]] = {}
+    for option in options:
+        dimension, sep, value = option.partition("=")
+        dimension = dimension.strip().replace("-", "_")
+        if not sep or not dimension:
+            raise InvalidSettingError("error.scope_option", option=option)
+        values = given.setdefault(dimension, [])
+        if value.strip():
+            values.append(value.strip())
+    return Scope.parse((base or Scope()).as_dict() | given)
 
 
 @dataclass(frozen=True)
@@ -46,6 +156,7 @@ class Study:
     created_at: datetime
     updated_by: str
     updated_at: datetime
+    scope: Scope = Scope()
 
     @property
     def segment_weights(self) -> dict[str, float]:
@@ -65,7 +176,7 @@ _SELECT = f"SELECT {_COLUMNS} FROM studies"
 
 
 def _row_to_study(row: tuple) -> Study:
-    return Study(*row)
+    return Study(*row[:-1], scope=Scope.parse(row[-1]))
 
 
 def list_studies(store: Store) -> list[Study]:
@@ -101,9 +212,11 @@ def create_study(
     actor: str,
     description: str | None = None,
     status: str = "planning",
+    scope: Scope | dict | None = None,
     **settings,
 ) -> Study:
-    """Create a study with the default settings, overridden by ``settings``.
+    """Create a study with the default settings, overridden by ``settings``; without a
+    scope it looks at the whole ledger.
 
     Raises StudyExistsError if the name is taken, InvalidSettingError for bad values.
     """
@@ -112,6 +225,7 @@ def create_study(
         raise InvalidSettingError("error.study_name_required")
     _check_status(status)
     as_of = check_as_of(as_of)
+    scope = Scope.parse(scope)
     values = settings_mod.defaults() | settings_mod.validate(settings)
     stamp = now()
 
@@ -123,30 +237,42 @@ def create_study(
             "description",
             "as_of",
             "status",
+            "scope",
             *values,
             "created_by",
             "created_at",
             "updated_by",
             "updated_at",
         ]
-        params = [name, description, as_of, status, *values.values(), actor, stamp, actor, stamp]
+        params = [
+            name,
+            description,
+            as_of,
+            status,
+            scope.to_json(),
+            *values.values(),
+            actor,
+            stamp,
+            actor,
+            stamp,
+        ]
         cur.execute(
             f"INSERT INTO studies ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             params,
         )
-        audit(cur, None, actor, "study.create", {"name": name})
+        audit(cur, None, actor, "study.create", {"name": name, "scope": scope.as_dict()})
 
     store.write(insert)
     return get_study(store, name)
 
 
 def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
-    """Change a study's as-of date, description, status, name or settings.
+    """Change a study's as-of date, description, status, name, scope or settings.
 
     Raises InvalidSettingError for unknown fields or bad values, StudyExistsError when
     the new name is taken by another study.
     """
-    allowed_plain = {"as_of", "description", "status", "name"}
+    allowed_plain = {"as_of", "description", "status", "name", "scope"}
     setting_changes = {k: v for k, v in changes.items() if k not in allowed_plain}
     parsed = settings_mod.validate(setting_changes)
     merged = {s: getattr(study, s) for s in settings_mod.SETTINGS_BY_NAME} | parsed
@@ -160,6 +286,10 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
         plain["name"] = str(plain["name"]).strip()  # as create_study does
         if not plain["name"]:
             raise InvalidSettingError("error.study_name_required")
+    if "scope" in plain:
+        plain["scope"] = Scope.parse(plain["scope"])
+        if plain["scope"] == study.scope:
+            del plain["scope"]
     updates = plain | parsed
     if not updates:
         return study
@@ -175,9 +305,10 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
             # otherwise the UNIQUE constraint fails with a driver error, not a message
             raise StudyExistsError("error.study_exists", name=updates["name"])
         sets = ", ".join(f"{k} = ?" for k in updates)
+        stored = {k: v.to_json() if isinstance(v, Scope) else v for k, v in updates.items()}
         cur.execute(
             f"UPDATE studies SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
-            [*updates.values(), actor, stamp, study.id],
+            [*stored.values(), actor, stamp, study.id],
         )
         before = asdict(study)
         audit(
@@ -185,7 +316,10 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
             study.id,
             actor,
             "study.update",
-            {k: {"from": before[k], "to": v} for k, v in updates.items()},
+            {
+                k: {"from": before[k], "to": v.as_dict() if isinstance(v, Scope) else v}
+                for k, v in updates.items()
+            },
         )
 
     store.write(apply)
@@ -193,7 +327,8 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
 
 
 def delete_study(store: Store, study: Study, *, actor: str) -> None:
-    """Remove a study and everything imported into it."""
+    """Remove a study and everything it holds of its own (results, targets, call desk,
+    imported findings). The ledger stays: it belongs to every study."""
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
@@ -202,11 +337,9 @@ def delete_study(store: Store, study: Study, *, actor: str) -> None:
             [study.id],
         )
         for table in (
-            "customers",
-            "transactions",
-            "wallet_estimates",
-            "imports",
+            "imports",  # past findings imported into the study; ledger imports have none
             "detection_results",
+            "detection_runs",
             "former_customers",
             "target_list",
             "study_team",

@@ -1,5 +1,6 @@
-"""``defectors import KIND FILE``: customers, transactions, wallet estimates (and past
-findings, handed to ``research.cli.findings``) from CSV or Excel exports."""
+"""``defectors import KIND FILE``: customers, transactions, wallet estimates into the
+company's ledger (no study needed: every study shares it), and past findings into a
+study (handed to ``research.cli.findings``), from CSV or Excel exports."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 
 from research.base.errors import ImportRejectedError, ResearchError
 from research.base.store import current_user
-from research.cli.common import Context, handle_errors, study_option
+from research.cli.common import STUDY_ENV_VAR, Context, handle_errors
 from research.cli.findings import import_findings
 from research.ledger.checks import unknown_customers
 from research.ledger.load import load, prepare
@@ -42,7 +43,12 @@ def encoding_lines(raw: RawTable, t, *, chosen: bool) -> list[str]:
 @click.command("import")
 @click.argument("kind", type=click.Choice([*KINDS, "findings"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@study_option
+@click.option(
+    "--study",
+    "study_name",
+    envvar=STUDY_ENV_VAR,
+    help="findings: the study (default: $DEFECTORS_STUDY, or the only study).",
+)
 @click.option(
     "--map",
     "maps",
@@ -78,9 +84,12 @@ def import_command(
 ) -> None:
     """Import customers, transactions, wallet estimates or past findings from CSV or XLSX.
 
-    A file with any bad row is rejected whole and nothing is written. For findings,
-    cause labels that match no code are listed and nothing is written until each is
-    mapped with --code or --new-code.
+    Customers, transactions and wallet estimates go into the database's one ledger,
+    which every study shares (--study is for findings only). Identical transaction
+    lines are kept as separate purchases; a line already in the ledger is never added
+    twice. A file with any bad row is rejected whole and nothing is written. For
+    findings, cause labels that match no code are listed and nothing is written until
+    each is mapped with --code or --new-code.
     """
     if kind == "findings":
         return import_findings(obj, file, study_name, maps, codes, new_codes, dry_run)
@@ -104,34 +113,25 @@ def import_command(
             count=len(prepared.problems),
         )
     if dry_run:
-        # against the study's customers when there is one: a dry run needs no database
+        # against the ledger's customers when there is a database: a dry run needs none
         try:
-            target = obj.study(study_name)
-            notes = unknown_customers(obj.store, target, kind, prepared.frame["customer_id"])
+            notes = unknown_customers(obj.store, kind, prepared.frame["customer_id"])
         except ResearchError:
             notes = []
         for note in (*prepared.warnings, *notes):
             click.echo(t("cli.warning", text=note.render(t)))
         click.echo(t("cli.dry_run_ok", rows=t.number(len(prepared.frame))))
+        if prepared.identical_rows:
+            click.echo(t("cli.dry_run_identical", count=t.number(len(prepared.identical_rows))))
         return
-    target = obj.study(study_name)
-    notes = unknown_customers(obj.store, target, kind, prepared.frame["customer_id"])
+    notes = unknown_customers(obj.store, kind, prepared.frame["customer_id"])
 
     def progress(fraction: float, message) -> None:
         click.echo(
             t("cli.progress", percent=t.percent(fraction), detail=message.render(t)), err=True
         )
 
-    result = load(obj.store, target, prepared, actor=current_user(), progress=progress)
+    result = load(obj.store, prepared, actor=current_user(), progress=progress)
     for warning in (*result.warnings, *notes):
         click.echo(t("cli.warning", text=warning.render(t)))
-    click.echo(
-        t(
-            "import.done",
-            file=result.file_name,
-            rows=t.number(result.rows_in_file),
-            new=t.number(result.rows_new),
-            updated=t.number(result.rows_updated),
-            duplicates=t.number(len(result.duplicate_rows)),
-        )
-    )
+    click.echo(result.summary(t))

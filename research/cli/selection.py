@@ -69,6 +69,7 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
             as_of=p.as_of.isoformat(),
         )
     )
+    click.echo(f"{t('field.scope')}: {target.scope.describe(t)}")
     columns, rows = results_file.count_table(results_file.counts(obj.store, target))
 
     def label(value: str, of) -> str:
@@ -77,6 +78,9 @@ def identify(obj: Context, study_name, as_of, window_months, drop_threshold, out
     header = ["", *(label(c, lambda s: t.segment(None if s == "none" else s)) for c in columns)]
     body = [[label(status, t.status), *map(str, values)] for status, values in rows]
     click.echo(text_table(header, body))
+    for level, note in detection.run_info(obj.store, target).notes():
+        text = note.render(t)
+        click.echo(t("cli.warning", text=text) if level == "warning" else text)
     if out:
         written = results_file.write(obj.store, target, out)
         click.echo(t("cli.wrote", path=str(out), rows=t.number(written)))

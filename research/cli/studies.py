@@ -1,4 +1,5 @@
-"""``defectors studies`` and ``defectors study create|set|show``: the studies in the database."""
+"""``defectors studies`` and ``defectors study create|set|show``: the studies in the database,
+each a question asked of the database's one ledger (an as-of date, rules, a scope)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def list_studies_command(obj: Context) -> None:
                 t("field.as_of"): s.as_of.isoformat(),
                 t("field.window_months"): s.window_months,
                 t("field.drop_threshold"): s.drop_threshold,
+                t("field.scope"): s.scope.describe(t),
                 t("field.updated_at"): s.updated_at,
             }
             for s in rows
@@ -55,21 +57,41 @@ def _setting_options(fn):
     return fn
 
 
+def _scope_option(fn):
+    return click.option(
+        "--scope",
+        "scope_options",
+        multiple=True,
+        metavar="DIMENSION=VALUE",
+        help="Look only at part of the ledger: region, owner, industry or product_line "
+        "(repeatable; e.g. --scope region='East China' --scope owner=张伟; DIMENSION= clears one).",
+    )(fn)
+
+
 @study.command("create")
 @click.argument("name")
 @click.option("--as-of", callback=parse_date, required=True, help="The study's as-of date.")
 @click.option("--description", default=None)
+@_scope_option
 @_setting_options
 @click.pass_obj
 @handle_errors
-def study_create(obj: Context, name, as_of, description, **settings) -> None:
+def study_create(obj: Context, name, as_of, description, scope_options, **settings) -> None:
     """Create a study (and the database, if there is none yet)."""
     obj.may_create = True
     settings = {k: v for k, v in settings.items() if v is not None}
     created = studies.create_study(
-        obj.store, name, as_of, actor=current_user(), description=description, **settings
+        obj.store,
+        name,
+        as_of,
+        actor=current_user(),
+        description=description,
+        scope=studies.parse_scope_options(scope_options),
+        **settings,
     )
     click.echo(obj.t("cli.study_created", name=created.name))
+    if not created.scope.is_whole_ledger:
+        click.echo(f"{obj.t('field.scope')}: {created.scope.describe(obj.t)}")
 
 
 @study.command("set")
@@ -77,16 +99,22 @@ def study_create(obj: Context, name, as_of, description, **settings) -> None:
 @click.option("--as-of", callback=parse_date, default=None)
 @click.option("--status", type=click.Choice(studies.STATUSES), default=None)
 @click.option("--description", default=None)
+@_scope_option
+@click.option("--whole-ledger", is_flag=True, help="Clear the scope: look at the whole ledger.")
 @_setting_options
 @click.pass_obj
 @handle_errors
-def study_set(obj: Context, study_name, **changes) -> None:
-    """Change a study's as-of date, status or settings."""
+def study_set(obj: Context, study_name, scope_options, whole_ledger, **changes) -> None:
+    """Change a study's as-of date, status, scope or settings."""
     changes = {k: v for k, v in changes.items() if v is not None}
-    updated = studies.update_study(
-        obj.store, obj.study(study_name), actor=current_user(), **changes
-    )
+    target = obj.study(study_name)
+    if whole_ledger or scope_options:
+        base = studies.Scope() if whole_ledger else target.scope
+        changes["scope"] = studies.parse_scope_options(scope_options, base)
+    updated = studies.update_study(obj.store, target, actor=current_user(), **changes)
     click.echo(obj.t("cli.study_updated", name=updated.name))
+    if "scope" in changes:
+        click.echo(f"{obj.t('field.scope')}: {updated.scope.describe(obj.t)}")
 
 
 @study.command("show")
@@ -100,5 +128,9 @@ def study_show(obj: Context, study_name) -> None:
     click.echo(f"{t('field.name')}: {s.name}")
     click.echo(f"{t('field.status')}: {t(f'study_status.{s.status}')}")
     click.echo(f"{t('field.as_of')}: {s.as_of.isoformat()}")
+    click.echo(f"{t('field.scope')}: {s.scope.describe(t)}")
     for name, value in s.settings().items():
         click.echo(f"{name}: {value}")
+    from research.selection.detection import data_state
+
+    click.echo(data_state(obj.store, s).describe(t))

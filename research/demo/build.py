@@ -1,5 +1,9 @@
 """Build the demo study in stage order: the company's data, detection and the target
-list, then the call desk, then the interview findings."""
+list, then the call desk, then the interview findings.
+
+The demo company's data goes into the database's one ledger, so it is built only into a
+database whose ledger holds no other company's data (a new one, or one holding only the
+demo's): the fictional company must never mix with a real one."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from research.base.studies import Study, create_study, delete_study, get_study, 
 from research.demo.company import default_as_of, write_files
 from research.demo.desk import build_desk
 from research.demo.findings import add_demo_findings
-from research.ledger.load import import_file
+from research.ledger.load import clear_demo_data, import_file
 from research.selection import detection, sampling
 
 DEMO_STUDY = "demo"
@@ -28,11 +32,14 @@ def build_demo(
 ) -> Study:
     """Create the study ``demo`` with the demo company's data, detection and targets.
 
-    With ``replace`` an existing demo study is rebuilt; otherwise it is kept as it is.
+    With ``replace`` an existing demo study is rebuilt, with the demo company's data;
+    otherwise it is kept as it is. Raises ResearchError when the ledger holds data that
+    is not the demo's.
     """
     existing = [s for s in list_studies(store) if s.name == DEMO_STUDY]
     if existing and not replace:
         return existing[0]
+    clear_demo_data(store, actor=actor)  # raises if the ledger holds a real company's data
     if existing:
         delete_study(store, existing[0], actor=actor)
     as_of = as_of or default_as_of()
@@ -47,9 +54,8 @@ def build_demo(
     )
     with tempfile.TemporaryDirectory() as tmp:
         files = write_files(Path(tmp), as_of, n_customers)
-        import_file(store, study, "customers", files.customers, actor=actor)
-        import_file(store, study, "transactions", files.transactions, actor=actor)
-        import_file(store, study, "wallet", files.wallet, actor=actor)
+        for kind in ("customers", "transactions", "wallet"):
+            import_file(store, kind, getattr(files, kind), actor=actor, origin="demo")
     detection.run_detection(store, study, actor=actor)
     sampling.draw_sample(store, study, actor=actor)
     build_desk(store, study, actor=actor)  # the call desk (issue 3)

@@ -103,7 +103,7 @@ SELECT t.customer_id, c.name, c.contact_person, c.phone, c.email, c.region, c.ow
        coalesce(b.interviewed, FALSE) AS interviewed,
        d.customer_id IS NOT NULL AS do_not_call
 FROM target_list t
-LEFT JOIN customers c ON c.study_id = t.study_id AND c.customer_id = t.customer_id
+LEFT JOIN customers c ON c.customer_id = t.customer_id
 LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
 LEFT JOIN former_customers f ON f.study_id = t.study_id AND f.customer_id = t.customer_id
 LEFT JOIN call_assignments a ON a.study_id = t.study_id AND a.customer_id = t.customer_id
@@ -327,10 +327,10 @@ def log_attempt(
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         known = cur.execute(
-            "SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?"
+            "SELECT 1 FROM customers WHERE customer_id = ?"
             " UNION ALL SELECT 1 FROM detection_results WHERE study_id = ?"
             " AND customer_id = ?",
-            [study.id, customer_id, study.id, customer_id],
+            [customer_id, study.id, customer_id],
         ).fetchall()
         if not known:
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
@@ -364,7 +364,7 @@ ATTEMPTS = """
 SELECT a.id, a.called_at, a.customer_id, c.name, c.contact_person, c.phone,
        m.name AS interviewer, a.outcome, a.call_back_at, a.note, a.created_by, a.created_at
 FROM call_attempts a
-LEFT JOIN customers c ON c.study_id = a.study_id AND c.customer_id = a.customer_id
+LEFT JOIN customers c ON c.customer_id = a.customer_id
 LEFT JOIN team_members m ON m.id = a.interviewer_id
 WHERE a.study_id = ?
 ORDER BY a.called_at, a.id
@@ -435,7 +435,7 @@ IN_RESULTS = "SELECT 1 FROM detection_results WHERE study_id = ? AND customer_id
 def _first_answers(cur: duckdb.DuckDBPyConnection, study: Study, customer_id: str) -> dict:
     """What a new screening record starts with: the kind of customer guessed, industry
     and size from the customer file. Raises ResearchError for an unknown customer."""
-    customer = records.read_row(cur, "customers", screening_key(study, customer_id))
+    customer = records.read_row(cur, "customers", {"customer_id": customer_id})
     if customer is None and not cur.execute(IN_RESULTS, [study.id, customer_id]).fetchall():
         raise ResearchError("error.unknown_customer", customer_id=customer_id)
     size = (customer or {}).get("size")
@@ -615,8 +615,8 @@ def save_answers(
             if clean.get(answer) is not None:
                 cur.execute(
                     f"UPDATE customers SET {column} = ?, updated_by = ?, updated_at = ?"
-                    f" WHERE study_id = ? AND customer_id = ? AND {column} IS NULL",
-                    [clean[answer], actor, now(), study.id, customer_id],
+                    f" WHERE customer_id = ? AND {column} IS NULL",
+                    [clean[answer], actor, now(), customer_id],
                 )
         audit(
             cur,
@@ -646,10 +646,10 @@ SELECT c.customer_id, c.name, c.contact_person, c.phone, c.email, c.owner, c.reg
        r.last_purchase, f.reason AS former_reason,
        d.customer_id IS NOT NULL AS do_not_call
 FROM customers c
-LEFT JOIN detection_results r ON r.study_id = c.study_id AND r.customer_id = c.customer_id
-LEFT JOIN former_customers f ON f.study_id = c.study_id AND f.customer_id = c.customer_id
-LEFT JOIN do_not_call d ON d.study_id = c.study_id AND d.customer_id = c.customer_id
-WHERE c.study_id = ? AND c.customer_id = ?
+LEFT JOIN detection_results r ON r.study_id = $sid AND r.customer_id = c.customer_id
+LEFT JOIN former_customers f ON f.study_id = $sid AND f.customer_id = c.customer_id
+LEFT JOIN do_not_call d ON d.study_id = $sid AND d.customer_id = c.customer_id
+WHERE c.customer_id = $cid
 """
 
 
@@ -657,7 +657,7 @@ def customer_file(store: Store, study: Study, customer_id: str) -> dict:
     """What the desk and the agenda show about one target. Raises ResearchError for an
     unknown customer."""
     with store.cursor() as cur:
-        result = cur.execute(CUSTOMER_FILE, [study.id, customer_id])
+        result = cur.execute(CUSTOMER_FILE, {"sid": study.id, "cid": customer_id})
         names = [d[0] for d in result.description]
         rows = result.fetchall()
     if not rows:

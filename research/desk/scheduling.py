@@ -102,7 +102,7 @@ SELECT i.id, i.study_id, i.customer_id, i.manager_id, i.starts_at_utc, i.time_zo
        CAST(r.spend_lost AS DOUBLE)
 FROM interviews i
 JOIN team_members m ON m.id = i.manager_id
-LEFT JOIN customers c ON c.study_id = i.study_id AND c.customer_id = i.customer_id
+LEFT JOIN customers c ON c.customer_id = i.customer_id
 LEFT JOIN detection_results r ON r.study_id = i.study_id AND r.customer_id = i.customer_id
 """
 OVERLAP = """
@@ -301,8 +301,7 @@ def book_interview(
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if not cur.execute(
-            "SELECT 1 FROM customers WHERE study_id = ? AND customer_id = ?",
-            [study.id, customer_id],
+            "SELECT 1 FROM customers WHERE customer_id = ?", [customer_id]
         ).fetchall():
             raise ResearchError("error.unknown_customer", customer_id=customer_id)
         refuse_do_not_call(cur, study, customer_id)

@@ -210,7 +210,7 @@ QUEUE_SQL = """
 SELECT s.finding_id, f.customer_id, c.name, f.interview_date
 FROM second_codings s
 JOIN findings f ON f.id = s.finding_id
-LEFT JOIN customers c ON c.study_id = f.study_id AND c.customer_id = f.customer_id
+LEFT JOIN customers c ON c.customer_id = f.customer_id
 WHERE s.study_id = ? AND s.coder IS NULL
   AND f.created_by <> ? AND coalesce(f.interviewer, '') <> ? AND f.updated_by <> ?
 ORDER BY s.finding_id

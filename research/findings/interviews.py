@@ -255,7 +255,7 @@ SELECT f.id, f.customer_id, c.name, f.status, f.origin, f.interview_date, f.inte
        f.controllable, f.voluntary, f.lifecycle_stage, f.win_back, f.source_category,
        f.source_reason, f.codebook_version, f.version, f.updated_by, f.updated_at
 FROM findings f
-LEFT JOIN customers c ON c.study_id = f.study_id AND c.customer_id = f.customer_id
+LEFT JOIN customers c ON c.customer_id = f.customer_id
 WHERE f.study_id = ?
 ORDER BY f.id
 """

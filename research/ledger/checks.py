@@ -15,16 +15,15 @@ import pandas as pd
 
 from research.base.i18n import Message
 from research.base.store import Store
-from research.base.studies import Study
 
 EXAMPLES = 5
 
-# the file's customer IDs with their row counts, against the customers of the study
+# the file's customer IDs with their row counts, against the ledger's customers
 UNKNOWN_CUSTOMERS = """
 WITH incoming AS (
     SELECT customer_id, count(*) AS n FROM incoming_ids GROUP BY customer_id
 ),
-known AS (SELECT customer_id FROM customers WHERE study_id = ?),
+known AS (SELECT customer_id FROM customers),
 unknown AS (
     SELECT i.customer_id, i.n FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.customer_id = i.customer_id)
@@ -38,7 +37,7 @@ SELECT (SELECT count(*) FROM known) AS known_ids,
 # unknown IDs that equal a known one once leading zeros are dropped from both
 ZERO_MATCHES = """
 WITH incoming AS (SELECT DISTINCT customer_id FROM incoming_ids),
-known AS (SELECT customer_id FROM customers WHERE study_id = ?),
+known AS (SELECT customer_id FROM customers),
 unknown AS (
     SELECT i.customer_id FROM incoming i
     WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.customer_id = i.customer_id)
@@ -53,9 +52,9 @@ SELECT count(*), min(incoming_id), arg_min(known_id, incoming_id) FROM matched
 """
 
 
-def unknown_customers(store: Store, study: Study, kind: str, customer_ids) -> list[Message]:
+def unknown_customers(store: Store, kind: str, customer_ids) -> list[Message]:
     """Warnings about the rows of a transactions or wallet file whose customer is not in
-    the study's customer data (``customer_ids``: the file's ID column, one per row).
+    the ledger's customer data (``customer_ids``: the file's ID column, one per row).
     Nothing for a customers file, or when every ID is known."""
     if kind not in ("transactions", "wallet") or len(customer_ids) == 0:
         return []
@@ -63,9 +62,9 @@ def unknown_customers(store: Store, study: Study, kind: str, customer_ids) -> li
     with store.cursor() as cur:
         cur.register("incoming_ids", ids)
         known, unknown_ids, unknown_rows, examples = cur.execute(
-            UNKNOWN_CUSTOMERS, [study.id, EXAMPLES]
+            UNKNOWN_CUSTOMERS, [EXAMPLES]
         ).fetchall()[0]
-        zeros = cur.execute(ZERO_MATCHES, [study.id]).fetchall()[0] if unknown_ids else None
+        zeros = cur.execute(ZERO_MATCHES).fetchall()[0] if unknown_ids else None
         cur.unregister("incoming_ids")
     if not unknown_ids:
         return []

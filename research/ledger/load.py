@@ -1,10 +1,24 @@
-"""Validate a mapped file and load it all at once or not at all.
+"""Validate a mapped file and load it into the company's ledger all at once or not at all.
 
 ``prepare`` maps columns to fields and validates every row, collecting every problem
 with its row number, column, value and reason; it writes nothing. ``load`` writes a
 clean file in one transaction. A file with any bad row is rejected whole
-(``ImportRejectedError``); a killed import leaves the database as it was. Re-importing
-the same file adds nothing.
+(``ImportRejectedError``); a killed import leaves the database as it was.
+
+The ledger (customers, transactions, wallet estimates) belongs to the database, not to
+a study: a file is imported once and serves every study.
+
+Every transaction line counts, and none counts twice. Identical lines in a file are
+separate purchases (two packets of the same biscuits), so a line is known by its
+normalised values and its occurrence among the identical lines of its file (the 1st,
+2nd, 3rd ...): ``line_key`` = md5(values) '#' occurrence, computed in SQL with
+``row_number() OVER (PARTITION BY values ORDER BY file line)``. Re-importing a file, or
+a later export that overlaps an earlier one, adds only the lines the ledger does not
+hold yet: an export holding a line twice that an earlier file held once adds one.
+Where the file has a transaction / order-line ID column (``line_id``), the ID decides
+between lines that both carry one; the values and occurrence decide wherever one side
+has no ID. Customers and wallet estimates are keyed by their IDs (and period): exact
+repeats in a file are skipped, different details under one key are a problem.
 """
 
 from __future__ import annotations
@@ -18,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from research.base.errors import ImportRejectedError
+from research.base.errors import ImportRejectedError, ResearchError
 from research.base.i18n import Message, Translator
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -62,8 +76,9 @@ class Prepared:
     mapping: dict[str, str]  # field -> source column
     frame: pd.DataFrame  # normalised, one column per field (+ attributes for customers)
     problems: list[Problem]
-    duplicate_rows: list[int]
+    duplicate_rows: list[int]  # customers, wallet: exact repeats of an earlier row, skipped
     warnings: list[Message] = field(default_factory=list)
+    identical_rows: list[int] = field(default_factory=list)  # transactions: kept, every one
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,28 @@ class ImportResult:
     duplicate_rows: tuple[int, ...]
     encoding: str | None
     warnings: tuple[Message, ...]
+    identical_kept: int = 0  # transaction lines identical to an earlier line of the file
+
+    def summary(self, t: Translator | None = None) -> str:
+        """What the import did, in one sentence of the reader's language."""
+        t = t or Translator()
+        if self.kind == "transactions":
+            return t(
+                "import.done_transactions",
+                file=self.file_name,
+                rows=t.number(self.rows_in_file),
+                new=t.number(self.rows_new),
+                known=t.number(self.rows_in_file - self.rows_new),
+                identical=t.number(self.identical_kept),
+            )
+        return t(
+            "import.done",
+            file=self.file_name,
+            rows=t.number(self.rows_in_file),
+            new=t.number(self.rows_new),
+            updated=t.number(self.rows_updated),
+            duplicates=t.number(len(self.duplicate_rows)),
+        )
 
 
 def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> Prepared:
@@ -149,6 +186,29 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
 
     problems.sort(key=lambda p: (p.row, p.column))
     valid = ~rows.isin({p.row for p in problems})
+    if kind == "transactions":
+        # every line is kept: identical lines are separate purchases
+        identical_rows = _identical_lines(out, rows, valid)
+        for row, other_row, value in _repeated_line_ids(out, rows, valid):
+            problems.append(
+                Problem(
+                    row,
+                    mapping["line_id"],
+                    value,
+                    Message("problem.line_id_repeated", other_row=other_row),
+                )
+            )
+        problems.sort(key=lambda p: (p.row, p.column))
+        return Prepared(
+            kind,
+            raw,
+            mapping,
+            out.reset_index(drop=True),
+            problems,
+            [],
+            warnings,
+            identical_rows,
+        )
     duplicate_rows, key_conflicts = _duplicates(kind, out, rows, valid)
     for row, other_row, value in key_conflicts:
         problems.append(
@@ -214,11 +274,43 @@ def _attributes_json(src: pd.DataFrame, extra: list[str]) -> pd.Series:
     )
 
 
+_LINE_VALUES = ["customer_id", "date", "amount", "quantity", "product_line", "margin"]
+
+
+def _identical_lines(out: pd.DataFrame, rows: pd.Series, valid: pd.Series) -> list[int]:
+    """Rows whose values repeat an earlier row's exactly, money to the cent as it is
+    stored (the line ID aside): separate purchases, each kept. A preview of what
+    ``load`` counts in SQL."""
+    frame = out.loc[valid, _LINE_VALUES].copy()
+    for column in ("amount", "margin"):
+        frame[column] = pd.to_numeric(frame[column]).round(2)
+    repeated = frame.astype(str).duplicated(keep="first")
+    return [int(r) for r in rows[repeated[repeated].index]]
+
+
+def _repeated_line_ids(
+    out: pd.DataFrame, rows: pd.Series, valid: pd.Series
+) -> list[tuple[int, int, str]]:
+    """A line ID names one line: one that occurs again in the file is a problem (the
+    column may number documents rather than lines; then it should not be mapped)."""
+    ids = out.loc[valid, "line_id"].dropna()
+    repeated = ids[ids.duplicated(keep=False)]
+    first_row: dict[str, int] = {}
+    found = []
+    for idx, value in repeated.items():
+        if value in first_row:
+            found.append((int(rows[idx]), first_row[value], str(value)))
+        else:
+            first_row[value] = int(rows[idx])
+    return found
+
+
 def _duplicates(
     kind: str, out: pd.DataFrame, rows: pd.Series, valid: pd.Series
 ) -> tuple[list[int], list[tuple[int, int, str]]]:
-    """Exact repeats of an earlier row (skipped), and customer ids that repeat with
-    different details (a problem: which one is right is the user's call)."""
+    """Customers and wallet estimates: exact repeats of an earlier row (skipped), and
+    keys that repeat with different details (a problem: which one is right is the
+    user's call)."""
     frame = out[valid].astype(str)
     dup_mask = frame.duplicated(keep="first")
     duplicate_rows = [int(r) for r in rows[dup_mask[dup_mask].index]]
@@ -246,9 +338,15 @@ def _row_list(rows: list[int], limit: int = 20) -> str:
 
 
 def load(
-    store: Store, study: Study, prepared: Prepared, *, actor: str, progress: Progress = _no_progress
+    store: Store,
+    prepared: Prepared,
+    *,
+    actor: str,
+    progress: Progress = _no_progress,
+    origin: str = "file",
 ) -> ImportResult:
-    """Write a validated file in one transaction.
+    """Write a validated file into the ledger in one transaction. ``origin`` is 'file',
+    or 'demo' for the demo company's data.
 
     Raises ImportRejectedError (nothing written) if the file had any problem.
     """
@@ -267,48 +365,62 @@ def load(
         "wallet": _load_wallet,
     }[prepared.kind]
 
-    def apply(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-        new, updated = writer(cur, study.id, frame, actor, stamp, progress)
+    def apply(cur: duckdb.DuckDBPyConnection) -> Written:
+        import_id = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
+        written = writer(cur, import_id, frame, actor, stamp, progress)
         cur.execute(
-            "INSERT INTO imports (study_id, kind, file_name, file_sha256, encoding, rows_in_file,"
-            " rows_new, rows_updated, duplicates, created_by, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_IMPORT,
             [
-                study.id,
+                import_id,
                 prepared.kind,
                 prepared.raw.file_name,
                 prepared.raw.sha256,
                 prepared.raw.encoding,
                 len(prepared.raw.frame),
-                new,
-                updated,
+                written.new,
+                written.updated,
                 len(prepared.duplicate_rows),
+                written.identical,
+                origin,
                 actor,
                 stamp,
             ],
         )
-        audit(
-            cur,
-            study.id,
-            actor,
-            f"import.{prepared.kind}",
-            {"file": prepared.raw.file_name, "new": new, "updated": updated},
-        )
-        return new, updated
+        detail = {"file": prepared.raw.file_name, "new": written.new, "updated": written.updated}
+        if prepared.kind == "transactions":
+            detail["identical_kept"] = written.identical
+        audit(cur, None, actor, f"import.{prepared.kind}", detail)
+        return written
 
     progress(0.0, Message("import.progress_writing"))
-    new, updated = store.write(apply)
+    written = store.write(apply)
     progress(1.0, Message("import.progress_done"))
     return ImportResult(
         prepared.kind,
         prepared.raw.file_name,
         len(prepared.raw.frame),
-        new,
-        updated,
+        written.new,
+        written.updated,
         tuple(prepared.duplicate_rows),
         prepared.raw.encoding,
-        tuple(prepared.warnings),
+        tuple(prepared.warnings) + written.warnings,
+        written.identical,
     )
+
+
+@dataclass(frozen=True)
+class Written:
+    new: int
+    updated: int
+    identical: int = 0
+    warnings: tuple[Message, ...] = ()
+
+
+INSERT_IMPORT = """
+INSERT INTO imports (id, study_id, kind, file_name, file_sha256, encoding, rows_in_file, rows_new,
+                     rows_updated, duplicates, identical_kept, origin, created_by, created_at)
+VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
 
 
 def _chunks(frame: pd.DataFrame, progress: Progress):
@@ -321,34 +433,80 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
         )
 
 
-def _load_transactions(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int]:
-    before = cur.execute(
-        "SELECT count(*) FROM transactions WHERE study_id = ?", [study_id]
-    ).fetchall()[0][0]
-    for chunk in _chunks(frame, progress):
-        cur.register("incoming", chunk)
-        cur.execute(INSERT_TRANSACTIONS, [study_id, actor, stamp, study_id])
-        cur.unregister("incoming")
-    after = cur.execute(
-        "SELECT count(*) FROM transactions WHERE study_id = ?", [study_id]
-    ).fetchall()[0][0]
-    return after - before, 0
+def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
+    # file rows as prepare numbers them (the header is row 1): every line is kept, in order
+    cur.register("incoming", frame.assign(line_no=range(2, len(frame) + 2)))
+    cur.execute(STAGE_LINES)
+    cur.unregister("incoming")
+    changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
+    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM staged_lines")
+    identical = identical.fetchall()[0][0]
+    before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
+    for start in range(0, len(frame), CHUNK_ROWS):
+        done = min(start + CHUNK_ROWS, len(frame))
+        cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
+        progress(
+            done / max(len(frame), 1),
+            Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"),
+        )
+    after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
+    cur.execute("DROP TABLE staged_lines")
+    warnings = ()
+    if changed:
+        warnings = (
+            Message("warning.line_id_changed", count=len(changed), rows=_row_list(changed)),
+        )
+    return Written(after - before, 0, identical, warnings)
 
 
-INSERT_TRANSACTIONS = """
-INSERT INTO transactions (study_id, row_key, customer_id, date, amount, quantity, product_line,
-                          margin, created_by, created_at)
-SELECT ?, k.row_key, k.customer_id, k.date, k.amount, k.quantity, k.product_line, k.margin, ?, ?
+# The normalised values of a line, as text: what makes two lines identical.
+LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
+    coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
+    coalesce(CAST(margin AS VARCHAR), '')))"""
+
+# The file's lines, typed as the ledger stores them, each with its occurrence among the
+# identical lines of the file before it and its line key.
+STAGE_LINES = f"""
+CREATE OR REPLACE TEMP TABLE staged_lines AS
+SELECT *, values_key || '#' || occurrence AS line_key
 FROM (
-    SELECT md5(concat_ws('|', customer_id, CAST(date AS DATE), CAST(amount AS DECIMAL(18, 2)),
-                         coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
-                         coalesce(CAST(CAST(margin AS DECIMAL(18, 2)) AS VARCHAR), ''))) AS row_key,
-           customer_id, CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
-           CAST(quantity AS DOUBLE) AS quantity, product_line,
-           CAST(margin AS DECIMAL(18, 2)) AS margin
-    FROM incoming
-) AS k
-WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.study_id = ? AND t.row_key = k.row_key)
+    SELECT *, row_number() OVER (PARTITION BY values_key ORDER BY line_no) AS occurrence
+    FROM (
+        SELECT *, {LINE_VALUES_KEY} AS values_key
+        FROM (
+            SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
+                   CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
+                   CAST(quantity AS DOUBLE) AS quantity,
+                   CAST(product_line AS VARCHAR) AS product_line,
+                   CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
+            FROM incoming
+        )
+    )
+)
+"""
+
+# Lines whose ID the ledger holds with other values: the stored line stays as it is.
+LINE_IDS_WITH_OTHER_VALUES = """
+SELECT s.line_no FROM staged_lines s
+WHERE s.line_id IS NOT NULL AND EXISTS (
+    SELECT 1 FROM transactions t
+    WHERE t.line_id = s.line_id AND split_part(t.line_key, '#', 1) <> s.values_key)
+ORDER BY s.line_no
+"""
+
+# A line is new unless the ledger holds its ID, or its key on a line where either side
+# has no ID.
+INSERT_LINES = """
+INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
+                          margin, import_id, created_by, created_at)
+SELECT s.line_key, s.line_id, s.customer_id, s.date, s.amount, s.quantity, s.product_line,
+       s.margin, $1, $2, $3
+FROM staged_lines s
+WHERE s.line_no >= $4 AND s.line_no < $5
+  AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
+                  AND (t.line_id IS NULL OR s.line_id IS NULL))
+  AND (s.line_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]
@@ -358,10 +516,10 @@ _PLAIN_CUSTOMER_FIELDS = [c for c in _CUSTOMER_FIELDS if c != "attributes"]
 # Blank cells never erase what an earlier import recorded: plain fields keep their old
 # value, and the extra columns (attributes) are merged key by key into the stored ones.
 UPSERT_CUSTOMERS = f"""
-INSERT INTO customers (study_id, customer_id, {", ".join(_CUSTOMER_FIELDS)},
+INSERT INTO customers (customer_id, {", ".join(_CUSTOMER_FIELDS)},
                        created_by, created_at, updated_by, updated_at)
-SELECT ?, customer_id, {", ".join(_CUSTOMER_FIELDS)}, ?, ?, ?, ? FROM changed
-ON CONFLICT (study_id, customer_id) DO UPDATE SET
+SELECT customer_id, {", ".join(_CUSTOMER_FIELDS)}, ?, ?, ?, ? FROM changed
+ON CONFLICT (customer_id) DO UPDATE SET
     {", ".join(f"{c} = coalesce(excluded.{c}, customers.{c})" for c in _PLAIN_CUSTOMER_FIELDS)},
     attributes = CASE
         WHEN excluded.attributes IS NULL THEN customers.attributes
@@ -373,7 +531,7 @@ ON CONFLICT (study_id, customer_id) DO UPDATE SET
 _CHANGED_CUSTOMERS = f"""
 CREATE OR REPLACE TEMP TABLE changed AS
 SELECT i.* FROM incoming i
-LEFT JOIN customers c ON c.study_id = ? AND c.customer_id = i.customer_id
+LEFT JOIN customers c ON c.customer_id = i.customer_id
 WHERE c.customer_id IS NULL
    OR {
     " OR ".join(
@@ -386,56 +544,89 @@ WHERE c.customer_id IS NULL
 """
 
 
-def _load_customers(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int]:
+def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
     new = updated = 0
     for chunk in _chunks(frame, progress):
         cur.register("incoming", chunk.astype(object))
-        cur.execute(_CHANGED_CUSTOMERS, [study_id])
-        counts = cur.execute(
-            "SELECT count(*) FILTER (WHERE c.customer_id IS NULL), count(c.customer_id) "
-            "FROM changed x LEFT JOIN customers c ON c.study_id = ? AND c.customer_id = x.customer_id",
-            [study_id],
-        ).fetchall()[0]
-        cur.execute(UPSERT_CUSTOMERS, [study_id, actor, stamp, actor, stamp])
+        cur.execute(_CHANGED_CUSTOMERS)
+        counts = cur.execute(COUNT_CHANGED_CUSTOMERS).fetchall()[0]
+        cur.execute(UPSERT_CUSTOMERS, [actor, stamp, actor, stamp])
         cur.execute("DROP TABLE changed")
         cur.unregister("incoming")
         new += counts[0]
         updated += counts[1]
-    return new, updated
+    return Written(new, updated)
 
 
-def _load_wallet(cur, study_id, frame, actor, stamp, progress) -> tuple[int, int]:
+COUNT_CHANGED_CUSTOMERS = """
+SELECT count(*) FILTER (WHERE c.customer_id IS NULL), count(c.customer_id)
+FROM changed x LEFT JOIN customers c ON c.customer_id = x.customer_id
+"""
+
+COUNT_WALLET = """
+SELECT count(*) FILTER (WHERE w.customer_id IS NULL),
+       count(*) FILTER (WHERE w.customer_id IS NOT NULL
+                        AND w.estimated_spend <> CAST(i.estimated_spend AS DECIMAL(18, 2)))
+FROM incoming i
+LEFT JOIN wallet_estimates w ON w.customer_id = i.customer_id
+    AND w.period_start = CAST(i.period_start AS DATE) AND w.period_end = CAST(i.period_end AS DATE)
+"""
+
+UPSERT_WALLET = """
+INSERT INTO wallet_estimates (customer_id, period, period_start, period_end, estimated_spend,
+                              created_by, created_at, updated_by, updated_at)
+SELECT customer_id, period, CAST(period_start AS DATE), CAST(period_end AS DATE),
+       CAST(estimated_spend AS DECIMAL(18, 2)), ?, ?, ?, ?
+FROM incoming
+ON CONFLICT (customer_id, period_start, period_end) DO UPDATE SET
+    estimated_spend = excluded.estimated_spend, period = excluded.period,
+    updated_by = excluded.updated_by, updated_at = excluded.updated_at
+"""
+
+# Estimates of the file's customers that overlap another estimate of the same customer
+# (a quarter and its months): detection counts the finer periods and sets the coarser
+# aside (research/selection/detection.py), so the import says which.
+OVERLAPPING_WALLET = """
+SELECT DISTINCT coarse.customer_id, coarse.period
+FROM wallet_estimates coarse
+JOIN wallet_estimates fine ON fine.customer_id = coarse.customer_id
+    AND fine.period_start < coarse.period_end AND coarse.period_start < fine.period_end
+    AND (fine.period_end - fine.period_start < coarse.period_end - coarse.period_start
+         OR (fine.period_end - fine.period_start = coarse.period_end - coarse.period_start
+             AND fine.period_start < coarse.period_start))
+WHERE coarse.customer_id IN (SELECT customer_id FROM wallet_file)
+ORDER BY 1, 2
+"""
+
+
+def _load_wallet(cur, import_id, frame, actor, stamp, progress) -> Written:
     new = updated = 0
+    cur.execute("CREATE OR REPLACE TEMP TABLE wallet_file (customer_id VARCHAR)")
     for chunk in _chunks(frame, progress):
         cur.register("incoming", chunk.astype(object))
-        counts = cur.execute(
-            "SELECT count(*) FILTER (WHERE w.customer_id IS NULL),"
-            " count(*) FILTER (WHERE w.customer_id IS NOT NULL"
-            "   AND w.estimated_spend <> CAST(i.estimated_spend AS DECIMAL(18, 2)))"
-            " FROM incoming i LEFT JOIN wallet_estimates w ON w.study_id = ?"
-            "  AND w.customer_id = i.customer_id AND w.period_start = CAST(i.period_start AS DATE)"
-            "  AND w.period_end = CAST(i.period_end AS DATE)",
-            [study_id],
-        ).fetchall()[0]
-        cur.execute(
-            "INSERT INTO wallet_estimates (study_id, customer_id, period, period_start, period_end,"
-            " estimated_spend, created_by, created_at, updated_by, updated_at)"
-            " SELECT ?, customer_id, period, CAST(period_start AS DATE), CAST(period_end AS DATE),"
-            " CAST(estimated_spend AS DECIMAL(18, 2)), ?, ?, ?, ? FROM incoming"
-            " ON CONFLICT (study_id, customer_id, period_start, period_end) DO UPDATE SET"
-            " estimated_spend = excluded.estimated_spend, period = excluded.period,"
-            " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            [study_id, actor, stamp, actor, stamp],
-        )
+        counts = cur.execute(COUNT_WALLET).fetchall()[0]
+        cur.execute(UPSERT_WALLET, [actor, stamp, actor, stamp])
+        cur.execute("INSERT INTO wallet_file SELECT DISTINCT customer_id FROM incoming")
         cur.unregister("incoming")
         new += counts[0]
         updated += counts[1]
-    return new, updated
+    overlapping = cur.execute(OVERLAPPING_WALLET).fetchall()
+    cur.execute("DROP TABLE wallet_file")
+    warnings = ()
+    if overlapping:
+        examples = ", ".join(f"{c} {p}" for c, p in overlapping[:5])
+        warnings = (
+            Message(
+                "warning.wallet_overlap",
+                count=len(overlapping),
+                examples=examples + (", …" if len(overlapping) > 5 else ""),
+            ),
+        )
+    return Written(new, updated, 0, warnings)
 
 
 def import_file(
     store: Store,
-    study: Study,
     kind: str,
     source: str | Path | bytes,
     *,
@@ -443,20 +634,84 @@ def import_file(
     mapping: dict[str, str] | None = None,
     file_name: str | None = None,
     progress: Progress = _no_progress,
+    origin: str = "file",
 ) -> ImportResult:
-    """Read, validate and load one file. Raises ImportRejectedError, writing nothing."""
+    """Read, validate and load one file into the ledger. Raises ImportRejectedError,
+    writing nothing."""
     raw = read_table(source, file_name)
     prepared = prepare(kind, raw, mapping)
-    return load(store, study, prepared, actor=actor, progress=progress)
+    return load(store, prepared, actor=actor, progress=progress, origin=origin)
 
 
 IMPORT_HISTORY = """
-SELECT created_at, kind, file_name, rows_in_file, rows_new, rows_updated, duplicates, created_by
-FROM imports WHERE study_id = ? ORDER BY created_at DESC, id DESC
+SELECT created_at, kind, file_name, rows_in_file, rows_new, rows_updated, duplicates,
+       identical_kept, created_by
+FROM imports
+WHERE kind IN ('customers', 'transactions', 'wallet') OR study_id = ?
+ORDER BY created_at DESC, id DESC
 """
 
 
-def import_history(store: Store, study: Study) -> pd.DataFrame:
-    """Every import into the study, newest first, with who ran it."""
+def import_history(store: Store, study: Study | None = None) -> pd.DataFrame:
+    """Every import into the ledger, and the past findings imported into ``study``,
+    newest first, with who ran it."""
     with store.cursor() as cur:
-        return cur.execute(IMPORT_HISTORY, [study.id]).df()
+        return cur.execute(IMPORT_HISTORY, [study.id if study else None]).df()
+
+
+COMPANY_IMPORTS = """
+SELECT count(*) FROM imports
+WHERE kind IN ('customers', 'transactions', 'wallet') AND origin <> 'demo'
+"""
+
+
+def holds_company_data(store: Store) -> bool:
+    """True when files other than the demo company's were imported into the ledger."""
+    with store.cursor() as cur:
+        return cur.execute(COMPANY_IMPORTS).fetchall()[0][0] > 0
+
+
+def clear_demo_data(store: Store, *, actor: str) -> None:
+    """Empty a ledger that holds only the demo company's data, for a new demo.
+
+    Raises ResearchError when the ledger holds another company's data."""
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        if cur.execute(COMPANY_IMPORTS).fetchall()[0][0]:
+            raise ResearchError("error.demo_beside_company_data")
+        for table in ("transactions", "customers", "wallet_estimates"):
+            cur.execute(f"DELETE FROM {table}")
+        removed = cur.execute("DELETE FROM imports WHERE origin = 'demo' RETURNING id").fetchall()
+        if removed:
+            audit(cur, None, actor, "ledger.demo_cleared", {"imports": len(removed)})
+
+    store.write(apply)
+
+
+SKIPPED_BEFORE = """
+SELECT count(*), coalesce(sum(duplicates), 0), string_agg(DISTINCT file_name, ', ' ORDER BY file_name)
+FROM imports WHERE kind = 'transactions' AND duplicates > 0
+"""
+
+
+def skipped_identical_lines(store: Store) -> Message | None:
+    """Transaction imports made before every line counted skipped identical lines as
+    duplicates; importing those files again restores them. None when there were none."""
+    with store.cursor() as cur:
+        imports, lines, files = cur.execute(SKIPPED_BEFORE).fetchall()[0]
+    if not imports:
+        return None
+    return Message("import.skipped_before", imports=imports, lines=lines, files=files)
+
+
+LEDGER_COUNTS = """
+SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM transactions),
+       (SELECT count(*) FROM wallet_estimates)
+"""
+
+
+def ledger_counts(store: Store) -> dict[str, int]:
+    """How much the ledger holds: {customers, transactions, wallet}."""
+    with store.cursor() as cur:
+        customers, transactions, wallet = cur.execute(LEDGER_COUNTS).fetchall()[0]
+    return {"customers": customers, "transactions": transactions, "wallet": wallet}

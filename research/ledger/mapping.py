@@ -164,6 +164,30 @@ FIELDS: dict[str, tuple[Field, ...]] = {
             False,
             ("margin", "gross margin", "profit", "gross profit", "毛利", "利润", "毛利额"),
         ),
+        # a transaction / order-line ID: where a file has one, it tells lines apart
+        # (research/ledger/load.py)
+        Field(
+            "line_id",
+            "text",
+            False,
+            (
+                "line id",
+                "order line id",
+                "order line",
+                "order line no",
+                "transaction id",
+                "transaction no",
+                "transaction number",
+                "invoice line id",
+                "单据编号",
+                "单据号",
+                "订单行号",
+                "订单行id",
+                "交易编号",
+                "交易流水号",
+                "流水号",
+            ),
+        ),
     ),
     "wallet": (
         Field("customer_id", "text", True, _ID_ALIASES),

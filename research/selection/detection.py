@@ -1,7 +1,9 @@
 """Who defected: the detection rule and the value segments, in SQL.
 
-Given as-of date A and window W months, the baseline period is [A − 2W, A − W) and
-the recent period [A − W, A); spend is the net sum of amounts in a period.
+A study asks its question of the company's one ledger, narrowed by its scope (regions,
+owners, industries of customers; product lines of transactions). Given as-of date A
+and window W months, the baseline period is [A − 2W, A − W) and the recent period
+[A − W, A); spend is the net sum of amounts in a period.
 
 - full defector: baseline spend > 0 and recent spend ≤ 0;
 - partial defector: baseline spend > 0, recent spend > 0 and recent ≤ (1 − d) × baseline,
@@ -12,15 +14,24 @@ the recent period [A − W, A); spend is the net sum of amounts in a period.
   inactive: no spend in either period.
 
 A customer's wallet for a period is the sum of their estimates whose periods lie
-inside it, and counts only when those periods cover it completely.
+inside it, and counts only when those periods cover it completely. Of overlapping
+estimates of one customer (a quarter and its months) the finer periods count and the
+coarser are set aside, so the estimates counted never overlap: nothing counts twice,
+and their days add up to the union of their periods.
 
 The optional silence flag marks customers silent for longer than k times their own
 usual gap between purchase days ((last − first) ÷ (purchase days − 1)); it never
 changes the status.
 
-Value segments rank customers with baseline spend > 0 by baseline spend (baseline
-margin when the study has margins), ties broken by customer id: best core is the top
-10%, other core the next 20%, general the next 50%, expendable the rest (configurable).
+Value segments rank customers with baseline spend > 0 by baseline margin where every
+baseline line of every one of them carries a margin, else by baseline spend (a big
+spender without margins must not sink to expendable), ties broken by customer id: best
+core is the top 10%, other core the next 20%, general the next 50%, expendable the rest
+(configurable); each cumulative boundary falls after ⌈share × n⌉ of n customers.
+
+Each run records what it was computed on and how (``detection_runs``, ``run_info``):
+the newest ledger import it saw, what ranked the segments, how many customers share of
+wallet reached; ``data_state`` says when newer data has arrived.
 
 Screening can turn a defector into a former customer (left the category); that is
 kept in ``former_customers`` and shown as status ``former``, never lost on a re-run.
@@ -28,15 +39,18 @@ kept in ``former_customers`` and shown as status ``former``, never lost on a re-
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING
 
 import duckdb
 from dateutil.relativedelta import relativedelta
 
 from research.base.errors import ResearchError
+from research.base.i18n import Message, Translator
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 
@@ -63,16 +77,18 @@ def periods(as_of: date, window_months: int) -> Periods:
     )
 
 
+# The ledger as the study sees it. {lines} and {customers} are the transactions and the
+# customers in the study's scope: the tables themselves for a study of the whole ledger,
+# else the scope's common table expressions below.
 CLASSIFY = """
-WITH days AS (
+WITH {scope}days AS (
     -- one row per customer, day and whether it holds a purchase (a positive amount
     -- before the as-of date), so that counting purchase rows counts purchase days:
     -- count(DISTINCT date) would make DuckDB aggregate the transactions twice
     SELECT customer_id, date, amount > 0 AND date < $asof AS purchase,
         sum(amount) AS day_amount,
         sum(margin) AS day_margin
-    FROM transactions
-    WHERE study_id = $sid
+    FROM {lines}
     GROUP BY customer_id, date, purchase
 ),
 spend AS (
@@ -93,10 +109,12 @@ everyone AS (
            s.baseline_margin, s.first_purchase, s.last_purchase,
            coalesce(s.purchase_days, 0) AS purchase_days
     FROM spend s
-    FULL OUTER JOIN (SELECT customer_id FROM customers WHERE study_id = $sid) c
+    FULL OUTER JOIN (SELECT customer_id FROM {customers}) c
         ON c.customer_id = s.customer_id
 ),
 wallet AS (
+    -- the estimates lie inside the period and, being disjoint (estimates_counted), cover
+    -- it completely when their days add up to the period's
     SELECT customer_id,
         sum(estimated_spend) FILTER (WHERE period_start >= $b0 AND period_end <= $b1) AS baseline_wallet,
         sum(period_end - period_start) FILTER (WHERE period_start >= $b0 AND period_end <= $b1)
@@ -104,8 +122,7 @@ wallet AS (
         sum(estimated_spend) FILTER (WHERE period_start >= $b1 AND period_end <= $asof) AS recent_wallet,
         sum(period_end - period_start) FILTER (WHERE period_start >= $b1 AND period_end <= $asof)
             AS recent_days
-    FROM wallet_estimates
-    WHERE study_id = $sid
+    FROM ({estimates_counted})
     GROUP BY customer_id
 ),
 shares AS (
@@ -143,7 +160,8 @@ classified AS (
 ),
 ranked AS (
     -- only customers with baseline spend are ranked (the others get no segment), so
-    -- only they are sorted
+    -- only they are sorted. Rank r of n (from 1) is in a segment while (r − 1) / n is
+    -- below the segment's cumulative cut-off: the first ⌈cut × n⌉ customers.
     SELECT c.*, r.rank_fraction
     FROM classified c
     LEFT JOIN (
@@ -185,6 +203,39 @@ SELECT
 FROM ranked
 """
 
+# A study with a scope sees only the customers matching every customer dimension set
+# (region, owner, industry) and only the transactions of those customers in the listed
+# product lines.
+SCOPE_CTES = """
+scoped_customers AS (
+    SELECT * FROM customers
+    WHERE (len(CAST($regions AS VARCHAR[])) = 0 OR list_contains(CAST($regions AS VARCHAR[]), region))
+      AND (len(CAST($owners AS VARCHAR[])) = 0 OR list_contains(CAST($owners AS VARCHAR[]), owner))
+      AND (len(CAST($industries AS VARCHAR[])) = 0
+           OR list_contains(CAST($industries AS VARCHAR[]), industry))
+),
+scoped_lines AS (
+    SELECT * FROM transactions
+    WHERE (len(CAST($product_lines AS VARCHAR[])) = 0
+           OR list_contains(CAST($product_lines AS VARCHAR[]), product_line))
+      AND (NOT $narrows_customers OR customer_id IN (SELECT customer_id FROM scoped_customers))
+),
+"""
+
+# Wallet estimates that overlap (a quarter and its three months) would count twice and
+# could fill a gap elsewhere in a period: of overlapping estimates of a customer the
+# finer period counts (the shorter; of two alike, the earlier) and the coarser is set
+# aside. What is left never overlaps, so its days add up to the union of its periods.
+FINER_ESTIMATE_EXISTS = """EXISTS (
+    SELECT 1 FROM wallet_estimates f
+    WHERE f.customer_id = w.customer_id
+      AND f.period_start < w.period_end AND w.period_start < f.period_end
+      AND (f.period_end - f.period_start < w.period_end - w.period_start
+           OR (f.period_end - f.period_start = w.period_end - w.period_start
+               AND f.period_start < w.period_start)))"""
+
+ESTIMATES_COUNTED = f"SELECT w.* FROM wallet_estimates w WHERE NOT {FINER_ESTIMATE_EXISTS}"
+
 
 def _without_margin(sql: str) -> str:
     for margin_sum, column in (
@@ -197,56 +248,202 @@ def _without_margin(sql: str) -> str:
     return sql
 
 
-# Segments rank by margin only when the study has margins. Without them
-# baseline_margin is never used, and not summing the empty margin column saves a
-# tenth of the work at millions of transactions; the results are the same.
-_CLASSIFY_WITHOUT_MARGIN = _without_margin(CLASSIFY)
+def _sources(scoped: bool) -> dict[str, str]:
+    if scoped:
+        return {"scope": SCOPE_CTES, "lines": "scoped_lines", "customers": "scoped_customers"}
+    return {"scope": "", "lines": "transactions", "customers": "customers"}
+
+
+@cache
+def _classify_variant(scoped: bool, use_margin: bool) -> str:
+    # Segments rank by margin only when margins are complete. Without them
+    # baseline_margin is never used, and not summing the margin column saves a tenth of
+    # the work at millions of transactions; the results are the same.
+    sql = CLASSIFY.format(**_sources(scoped), estimates_counted=ESTIMATES_COUNTED)
+    return sql if use_margin else _without_margin(sql)
 
 
 def _classify_sql(params: dict) -> str:
-    return CLASSIFY if params["use_margin"] else _CLASSIFY_WITHOUT_MARGIN
+    return _classify_variant(params["scoped"], params["use_margin"])
+
+
+_PARAMETER = re.compile(r"\$(\w+)")
+
+
+def _bind(sql: str, params: dict) -> dict:
+    """The parameters ``sql`` uses (DuckDB refuses any it does not)."""
+    used = set(_PARAMETER.findall(sql))
+    return {k: v for k, v in params.items() if k in used}
+
+
+# Whether margins can rank the segments: every baseline line of every customer who
+# will be ranked (baseline spend > 0) carries a margin. Where some do not, ranking by
+# margin would drop those customers to the bottom (a 100,000 customer without margins
+# would become expendable), so segments rank by spend.
+MARGINS_IN_BASELINE = """
+WITH {scope}x AS (SELECT 1)
+SELECT count(margin) FROM {lines} WHERE date >= $b0 AND date < $b1
+"""
+
+MARGIN_COVERAGE = """
+WITH {scope}baseline AS (
+    SELECT customer_id, count(*) AS lines, count(margin) AS with_margin, sum(amount) AS spend
+    FROM {lines}
+    WHERE date >= $b0 AND date < $b1
+    GROUP BY customer_id
+)
+SELECT count(*) FILTER (WHERE spend > 0 AND with_margin < lines) FROM baseline
+"""
+
+
+def _margin_coverage(cur, params: dict) -> tuple[bool, int]:
+    """(rank by margin?, ranked customers whose baseline lines lack a margin)."""
+    sources = _sources(params["scoped"])
+    sql = MARGINS_IN_BASELINE.format(**sources)
+    if not cur.execute(sql, _bind(sql, params)).fetchall()[0][0]:
+        return False, 0
+    sql = MARGIN_COVERAGE.format(**sources)
+    incomplete = cur.execute(sql, _bind(sql, params)).fetchall()[0][0]
+    return incomplete == 0, int(incomplete)
 
 
 def _params(store: Store, study: Study, actor: str) -> dict:
     p = periods(study.as_of, study.window_months)
-    with store.cursor() as cur:
-        has_margin = cur.execute(
-            "SELECT count(margin) > 0 FROM transactions WHERE study_id = ?", [study.id]
-        ).fetchall()[0][0]
-    return {
+    scope = study.scope
+    params = {
         "sid": study.id,
         "b0": p.baseline_start,
         "b1": p.recent_start,
         "asof": p.as_of,
         "keep": Decimal(str(round(1 - study.drop_threshold, 6))),
         "k": study.gap_multiple,
-        "use_margin": bool(has_margin),
         # cumulative cut-offs rounded, so 0.1 + 0.2 is 0.3 and not 0.30000000000000004
         "cut_best": round(study.best_core_pct, 9),
         "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
         "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
         "actor": actor,
         "stamp": now(),
+        "scoped": not scope.is_whole_ledger,
+        "regions": list(scope.region),
+        "owners": list(scope.owner),
+        "industries": list(scope.industry),
+        "product_lines": list(scope.product_line),
+        "narrows_customers": scope.narrows_customers,
     }
+    with store.cursor() as cur:
+        params["use_margin"], params["margin_incomplete"] = _margin_coverage(cur, params)
+    return params
 
 
 def classify(store: Store, study: Study, *, actor: str = "system") -> pd.DataFrame:
     """Compute every customer's status and segment without saving anything."""
     params = _params(store, study, actor)
+    sql = _classify_sql(params)
     with store.cursor() as cur:
-        return cur.execute(_classify_sql(params), params).df()
+        return cur.execute(sql, _bind(sql, params)).df()
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a study's stored results were computed on, and how."""
+
+    computed_at: datetime
+    computed_by: str
+    data_import_id: int | None  # the newest ledger import the results saw
+    transactions: int  # lines in the study's scope
+    customers: int
+    ranked_by: str  # 'margin' or 'spend'
+    ranked: int  # customers with a value segment
+    margin_incomplete: int  # ranked customers whose baseline lines lack a margin
+    wallet_customers: int  # customers with any wallet estimate
+    share_customers: int  # ranked customers judged on share of wallet
+    wallet_set_aside: int  # estimates set aside: a finer period of the customer overlaps
+
+    def notes(self) -> list[tuple[str, Message]]:
+        """What to tell the reader about the run: (level 'info' or 'warning', message)."""
+        notes: list[tuple[str, Message]] = []
+        if self.ranked_by == "margin":
+            notes.append(("info", Message("detection.ranked_by_margin")))
+        elif self.margin_incomplete:
+            notes.append(
+                (
+                    "info",
+                    Message(
+                        "detection.ranked_by_spend_incomplete",
+                        customers=self.margin_incomplete,
+                        ranked=self.ranked,
+                    ),
+                )
+            )
+        else:
+            notes.append(("info", Message("detection.ranked_by_spend")))
+        if self.wallet_customers and not self.share_customers:
+            notes.append(
+                (
+                    "warning",
+                    Message("detection.share_applied_to_nobody", customers=self.wallet_customers),
+                )
+            )
+        elif self.share_customers:
+            notes.append(
+                (
+                    "info",
+                    Message(
+                        "detection.share_applied",
+                        share=self.share_customers,
+                        wallet=self.wallet_customers,
+                    ),
+                )
+            )
+        if self.wallet_set_aside:
+            notes.append(
+                ("info", Message("detection.wallet_set_aside", count=self.wallet_set_aside))
+            )
+        return notes
+
+
+# Filled right after detection_results, in the same transaction.
+RECORD_RUN = f"""
+INSERT OR REPLACE INTO detection_runs
+WITH {{scope}}results AS (SELECT * FROM detection_results WHERE study_id = $sid)
+SELECT $sid,
+       (SELECT max(id) FROM imports WHERE kind IN ('customers', 'transactions', 'wallet')),
+       (SELECT count(*) FROM {{lines}}),
+       count(*),
+       $ranked_by,
+       count(segment),
+       $margin_incomplete,
+       count(*) FILTER (WHERE customer_id IN (SELECT customer_id FROM wallet_estimates)),
+       count(*) FILTER (WHERE baseline_spend > 0 AND baseline_share IS NOT NULL),
+       (SELECT count(*) FROM wallet_estimates w
+        WHERE w.customer_id IN (SELECT customer_id FROM results) AND {FINER_ESTIMATE_EXISTS}),
+       $actor,
+       $stamp
+FROM results
+"""
+
+
+@cache
+def _record_run_sql(scoped: bool) -> str:
+    sources = _sources(scoped)
+    return RECORD_RUN.format(scope=sources["scope"], lines=sources["lines"])
 
 
 def run_detection(store: Store, study: Study, *, actor: str) -> int:
-    """Classify every customer of the study and replace its stored results.
+    """Classify every customer of the study and replace its stored results, recording
+    what they were computed on (``run_info``).
 
     Returns the number of customers classified.
     """
     params = _params(store, study, actor)
+    params["ranked_by"] = "margin" if params["use_margin"] else "spend"
+    classify_sql = f"INSERT INTO detection_results {_classify_sql(params)}"
+    record_sql = _record_run_sql(params["scoped"])
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         cur.execute("DELETE FROM detection_results WHERE study_id = ?", [study.id])
-        cur.execute(f"INSERT INTO detection_results {_classify_sql(params)}", params)
+        cur.execute(classify_sql, _bind(classify_sql, params))
+        cur.execute(record_sql, _bind(record_sql, params))
         count = cur.execute(
             "SELECT count(*) FROM detection_results WHERE study_id = ?", [study.id]
         ).fetchall()[0][0]
@@ -267,18 +464,106 @@ def run_detection(store: Store, study: Study, *, actor: str) -> int:
     return store.write(apply)
 
 
-def is_stale(store: Store, study: Study) -> bool:
-    """True when the data or the study's rules changed after the last detection run."""
+RUN_INFO = """
+SELECT computed_at, computed_by, data_import_id, transactions, customers, ranked_by, ranked,
+       margin_incomplete, wallet_customers, share_customers, wallet_set_aside
+FROM detection_runs WHERE study_id = ?
+"""
+
+
+def run_info(store: Store, study: Study) -> RunInfo | None:
+    """How the study's stored results were computed; None before the first run."""
     with store.cursor() as cur:
-        rows = cur.execute(
-            "SELECT (SELECT max(computed_at) FROM detection_results WHERE study_id = $sid),"
-            " (SELECT max(created_at) FROM imports WHERE study_id = $sid)",
-            {"sid": study.id},
-        ).fetchall()
-    computed, imported = rows[0]
-    if computed is None:
-        return bool(imported)
-    return study.updated_at > computed or (imported is not None and imported > computed)
+        rows = cur.execute(RUN_INFO, [study.id]).fetchall()
+    return RunInfo(*rows[0]) if rows else None
+
+
+@dataclass(frozen=True)
+class DataState:
+    """Which ledger data the study's results were computed on, and what arrived since."""
+
+    computed_at: datetime | None
+    seen_import: dict | None  # the newest ledger import the results saw: file_name, created_at
+    newer_imports: int  # ledger imports since
+    newest_import: dict | None  # the newest ledger import of all
+    rules_changed: bool  # the study changed after the run
+
+    @property
+    def stale(self) -> bool:
+        if self.computed_at is None:
+            return self.newest_import is not None
+        return self.rules_changed or self.newer_imports > 0
+
+    def describe(self, t: Translator | None = None) -> str:
+        """In words: what the results were computed on, and what came since."""
+        t = t or Translator()
+        if self.computed_at is None:
+            return t("data_state.not_run" if self.newest_import else "data_state.no_data")
+        if self.seen_import:
+            lines = [
+                t(
+                    "data_state.computed",
+                    at=t.datetime(self.computed_at),
+                    file=self.seen_import["file_name"],
+                    imported=t.datetime(self.seen_import["created_at"]),
+                )
+            ]
+        else:
+            lines = [t("data_state.computed_no_import", at=t.datetime(self.computed_at))]
+        if self.newer_imports:
+            lines.append(
+                t(
+                    "data_state.newer",
+                    count=self.newer_imports,
+                    file=self.newest_import["file_name"],
+                    at=t.datetime(self.newest_import["created_at"]),
+                )
+            )
+        if self.rules_changed:
+            lines.append(t("data_state.rules_changed"))
+        return " ".join(lines)
+
+
+DATA_STATE = """
+WITH run AS (SELECT * FROM detection_runs WHERE study_id = $sid),
+ledger AS (SELECT * FROM imports WHERE kind IN ('customers', 'transactions', 'wallet'))
+SELECT (SELECT computed_at FROM run),
+       (SELECT data_import_id FROM run),
+       (SELECT count(*) FROM ledger
+        WHERE id > coalesce((SELECT data_import_id FROM run), 0)),
+       (SELECT max(id) FROM ledger)
+"""
+
+IMPORT_ROW = "SELECT id, kind, file_name, created_at FROM imports WHERE id = ?"
+
+
+def data_state(store: Store, study: Study) -> DataState:
+    """What the results stand on: the run, the import it saw and the imports since."""
+    with store.cursor() as cur:
+        computed, seen_id, newer, newest_id = cur.execute(DATA_STATE, {"sid": study.id}).fetchall()[
+            0
+        ]
+
+        def row(import_id):
+            if import_id is None:
+                return None
+            found = cur.execute(IMPORT_ROW, [import_id]).fetchall()
+            return dict(zip(("id", "kind", "file_name", "created_at"), found[0], strict=True))
+
+        seen, newest = row(seen_id), row(newest_id)
+    return DataState(
+        computed,
+        seen,
+        newer if computed is not None else 0,
+        newest,
+        computed is not None and study.updated_at > computed,
+    )
+
+
+def is_stale(store: Store, study: Study) -> bool:
+    """True when ledger data arrived or the study's rules changed after the last
+    detection run (or there is data and no run yet)."""
+    return data_state(store, study).stale
 
 
 def ensure_current(store: Store, study: Study, *, actor: str) -> bool:
@@ -300,7 +585,7 @@ SELECT r.customer_id,
        f.reason AS former_reason,
        c.owner, c.region, c.industry, c.contact_person, c.phone, c.email
 FROM detection_results r
-LEFT JOIN customers c ON c.study_id = r.study_id AND c.customer_id = r.customer_id
+LEFT JOIN customers c ON c.customer_id = r.customer_id
 LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
 WHERE r.study_id = ?
 ORDER BY r.spend_lost DESC, r.customer_id

@@ -176,7 +176,7 @@ SELECT t.customer_id, c.name,
        t.source, t.included, t.reason, t.updated_by, t.updated_at
 FROM target_list t
 LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
-LEFT JOIN customers c ON c.study_id = t.study_id AND c.customer_id = t.customer_id
+LEFT JOIN customers c ON c.customer_id = t.customer_id
 LEFT JOIN former_customers f ON f.study_id = t.study_id AND f.customer_id = t.customer_id
 WHERE t.study_id = ?
   AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list

@@ -96,3 +96,22 @@ def test_page_in_chinese(app, open_page):
     page = open_page(app, "pages/defectors.py")
     assert [t.value for t in page.title] == ["流失客户"]
     assert set(page.dataframe[0].value["status"]) == {"完全流失", "部分流失"}
+
+
+def test_the_page_says_what_ranked_the_segments_and_how_far_wallets_reached(page):
+    captions = " ".join(c.value for c in page.caption)
+    # every demo order carries a margin, and the demo's monthly wallet estimates cover
+    # both periods of its as-of date (the first of a month)
+    assert "Value segments ranked by baseline margin" in captions
+    assert "Partial defection judged on share of wallet for" in captions
+    assert not page.warning
+
+
+def test_the_page_warns_when_the_share_test_applied_to_nobody(app, app_store, demo, open_page):
+    from datetime import date
+
+    from research.base.studies import update_study
+
+    update_study(app_store, demo, actor="tester", as_of=date(2026, 11, 15))  # mid-month
+    page = open_page(app, "pages/defectors.py")
+    assert any("the share-of-wallet test applied to nobody" in w.value for w in page.warning)

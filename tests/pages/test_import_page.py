@@ -1,4 +1,5 @@
-"""The Import page: upload, column mapping, validation, atomic load."""
+"""The Import page: upload, column mapping, validation, atomic load into the ledger every
+study shares (the test database holds the demo company; these files add customers A1-A3)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ def empty_study_app(db_path, app_file):
     return at
 
 
-def count(table: str, study_name: str) -> int:
+def count(table: str) -> int:
+    """Rows of the ledger's ``table`` for the customers these tests import (A1-A3)."""
     from screen import ui
 
-    study = studies.get_study(ui.store(), study_name)
     with ui.store().cursor() as cur:
         return cur.execute(
-            f"SELECT count(*) FROM {table} WHERE study_id = ?", [study.id]
+            f"SELECT count(*) FROM {table} WHERE customer_id IN ('A1', 'A2', 'A3')"
         ).fetchall()[0][0]
 
 
@@ -69,7 +70,7 @@ def test_customers_from_a_gbk_file_with_chinese_headers(empty_study_app):
     at.button(key="import_run_customers").click().run()
     assert not at.exception
     assert any("3 new" in s.value for s in at.success)
-    assert count("customers", "Q4 import") == 3
+    assert count("customers") == 3
 
 
 def test_a_file_with_bad_rows_is_rejected_whole_with_row_numbers(empty_study_app):
@@ -82,7 +83,7 @@ def test_a_file_with_bad_rows_is_rejected_whole_with_row_numbers(empty_study_app
     problems = at.dataframe[-2].value  # the problem table, above the import history
     assert list(problems["Row"]) == [8, 9]
     assert list(problems["Reason"]) == ["not a date (use e.g. 2024-03-05)", "not a number"]
-    assert count("transactions", "Q4 import") == 0
+    assert count("transactions") == 0
 
 
 def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
@@ -99,7 +100,7 @@ def test_unrecognised_headers_are_mapped_by_hand(empty_study_app):
     at.button(key="import_run_transactions").click().run()
     assert not at.exception
     assert any("2 new" in s.value for s in at.success)
-    assert count("transactions", "Q4 import") == 2
+    assert count("transactions") == 2
 
 
 def test_import_finds_defectors_and_reimport_adds_nothing(empty_study_app):
@@ -112,13 +113,73 @@ def test_import_finds_defectors_and_reimport_adds_nothing(empty_study_app):
     at.button(key="import_run_transactions").click().run()
     assert any("6 new" in s.value for s in at.success)
     at.button(key="import_run_transactions").click().run()
-    assert any("0 new" in s.value for s in at.success)
-    assert count("transactions", "Q4 import") == 6
+    assert any("0 new, 6 already in the ledger" in s.value for s in at.success)
+    assert count("transactions") == 6
     # detection ran by itself: as of 2025-01-01 with a 6-month window,
     # A1 12,000 → 8,000 is active, A2 5,000 → 1,000 partial, A3 3,000 → 2,900 active
     study = studies.get_study(ui.store(), "Q4 import")
     statuses = detection.results(ui.store(), study).set_index("customer_id")["status"].to_dict()
-    assert statuses == {"A1": "active", "A2": "partial", "A3": "active"}
-    # and the history lists both imports with who ran them
+    assert {c: statuses[c] for c in ("A1", "A2", "A3")} == {
+        "A1": "active",
+        "A2": "partial",
+        "A3": "active",
+    }
+    # and the history lists both imports with who ran them, beside the demo's
     history = at.dataframe[-1].value
-    assert len(history) == 2 and set(history["By"]) == {"page-tester"}
+    mine = history[history["File"] == "tx.csv"]
+    assert len(mine) == 2 and set(mine["By"]) == {"page-tester"}
+
+
+def test_identical_lines_are_kept_and_the_summary_says_so(empty_study_app):
+    at = empty_study_app
+    data = TRANSACTIONS + b"A3,2024-11-01,2900\nA3,2024-11-01,2900\n"
+    at.file_uploader(key="import_file_transactions").upload("tx.csv", data, "text/csv").run()
+    at.button(key="import_run_transactions").click().run()
+    assert not at.exception
+    assert any(
+        "8 new" in s.value and "2 identical lines kept as separate purchases" in s.value
+        for s in at.success
+    )
+    assert count("transactions") == 8
+    history = at.dataframe[-1].value
+    assert history.loc[history["File"] == "tx.csv", "Identical lines kept"].tolist() == [2]
+
+
+def test_the_ledger_is_imported_without_any_study(db_path, app_file):
+    from screen import ui
+
+    store = ui.store()
+    studies.delete_study(store, studies.get_study(store, "demo"), actor="tester")
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.run()
+    at.switch_page("pages/import_data.py").run()
+    assert not at.exception
+    assert any("ledger holds 400 customers" in c.value for c in at.caption)
+    at.file_uploader(key="import_file_transactions").upload(
+        "tx.csv", TRANSACTIONS, "text/csv"
+    ).run()
+    at.button(key="import_run_transactions").click().run()
+    assert not at.exception
+    assert any("6 new" in s.value for s in at.success)
+    assert count("transactions") == 6
+    assert studies.list_studies(store) == []  # nothing asked for a study
+
+
+def test_imports_that_once_skipped_identical_lines_are_pointed_out(db_path, app_file):
+    from screen import ui
+
+    with ui.store().cursor() as cur:  # as a database imported before every line counted
+        cur.execute(
+            "INSERT INTO imports (kind, file_name, file_sha256, rows_in_file, rows_new,"
+            " rows_updated, duplicates, created_by, created_at)"
+            " VALUES ('transactions', 'orders-2024.csv', 'x', 10, 7, 0, 3, 'old', now())"
+        )
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.run()
+    at.switch_page("pages/import_data.py").run()
+    assert any(
+        "skipped 3 identical line(s)" in w.value
+        and "orders-2024.csv" in w.value
+        and "import those files again" in w.value
+        for w in at.warning
+    )

@@ -67,16 +67,50 @@ def test_create_a_study_and_it_becomes_current(app, study_named):
     # (AppTest drops sidebar widgets drawn before st.navigation on reruns; a real browser
     # keeps them, see tests/browser; so check what the page shows)
     assert "Q4 2026" in [h.value for h in app.subheader]
-    # a study without data says so instead of showing empty charts
+    # a new study asks its question of the ledger at once: no import needed
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Customers"] == "400"
+    assert any("Scope: the whole ledger." in c.value for c in app.caption)
+
+
+def test_a_scope_narrows_the_study_to_part_of_the_ledger(app, app_store, study_named):
+    with app_store.cursor() as cur:
+        east = cur.execute("SELECT count(*) FROM customers WHERE region = 'East China'").fetchall()[
+            0
+        ][0]
+    box = app.multiselect(key="study_scope_region")
+    assert "East China" in box.options and box.value == []
+    box.set_value(["East China"])
+    app.button[0].click().run()
+    assert not app.exception
+    assert study_named("demo").scope.region == ("East China",)
+    assert any("Scope: Region: East China." in c.value for c in app.caption)
+    shown = {m.label: m.value for m in app.metric}
+    assert shown["Customers"] == f"{east:,}" and 0 < east < 400
+    # a scope matching nothing says so instead of showing empty charts (the demo's public
+    # health customers are all in China)
+    app.multiselect(key="study_scope_region").set_value(["Overseas"])
+    app.multiselect(key="study_scope_industry").set_value(["Public health"])
+    app.button[0].click().run()
+    assert not app.exception
+    assert detection.results(app_store, study_named("demo")).empty
     assert any("no data" in i.value for i in app.info)
 
 
-def test_a_duplicate_study_name_is_refused(app):
-    app.text_input(key="study_new_name").input("demo")
-    app.button[1].click().run()
-    assert any("exists already" in e.value for e in app.error)
+def test_the_study_says_what_its_results_stand_on_and_when_newer_data_came(
+    app, app_store, study_named, open_page
+):
+    from research.ledger.load import import_file
 
-
-def test_every_page_opens_without_error(app, open_page):
-    for page in ("pages/import_data.py", "pages/defectors.py", "pages/study.py"):
-        open_page(app, page)
+    assert any("on the ledger as of the import of" in c.value for c in app.caption)
+    import_file(
+        app_store,
+        "transactions",
+        b"customer_id,date,amount\nC10001,2026-10-15,100\n",
+        actor="tester",
+        file_name="october.csv",
+    )
+    page = open_page(app, "pages/study.py")
+    assert any("Newer data had arrived, so detection ran again" in i.value for i in page.info)
+    assert any("october.csv" in c.value for c in page.caption)
+    assert not detection.is_stale(app_store, study_named("demo"))

@@ -275,7 +275,7 @@ def _customers(store, study, *ids):
 def test_transactions_for_unknown_customers_are_counted_with_examples(store, study):
     _customers(store, study, "00123", "A1")
     ids = ["A1", "123", "123", "B7", "B8", "B9", "C1", "C2", "C3"]
-    notes = unknown_customers(store, study, "transactions", pd.Series(ids))
+    notes = unknown_customers(store, "transactions", pd.Series(ids))
     assert [n.key for n in notes] == [
         "warning.unknown_customers",
         "warning.unknown_customers_zeros",
@@ -287,13 +287,13 @@ def test_transactions_for_unknown_customers_are_counted_with_examples(store, stu
 
 def test_no_note_when_every_customer_is_known_or_for_a_customer_file(store, study):
     _customers(store, study, "A1", "A2")
-    assert unknown_customers(store, study, "transactions", pd.Series(["A1", "A2", "A1"])) == []
-    assert unknown_customers(store, study, "customers", pd.Series(["Z"])) == []
-    assert unknown_customers(store, study, "wallet", pd.Series(["Z"]))[0].values["ids"] == "1"
+    assert unknown_customers(store, "transactions", pd.Series(["A1", "A2", "A1"])) == []
+    assert unknown_customers(store, "customers", pd.Series(["Z"])) == []
+    assert unknown_customers(store, "wallet", pd.Series(["Z"]))[0].values["ids"] == "1"
 
 
 def test_before_any_customer_data_the_note_says_so(store, study):
-    notes = unknown_customers(store, study, "transactions", pd.Series(["A", "B", "A"]))
+    notes = unknown_customers(store, "transactions", pd.Series(["A", "B", "A"]))
     assert [(n.key, n.values) for n in notes] == [("warning.no_customers_yet", {"ids": "2"})]
 
 

@@ -18,7 +18,7 @@ MONDAY = date(2030, 1, 7)
 
 @pytest.fixture
 def booked(store, study, add_customers, add_results):
-    add_customers(study, [("A", "Alpha Lab"), ("B", "Beta Hospital")])
+    add_customers([("A", "Alpha Lab"), ("B", "Beta Hospital")])
     add_results(study, [("A", "full", "best_core", 900, 0), ("B", "full", "general", 100, 0)])
 
     def contacts(cur):

@@ -29,7 +29,7 @@ def desk(store, study, add_customers, add_results):
         ("F", "general", 150),
         ("G", "best_core", 800),
     ]
-    add_customers(study, [(cid, f"Customer {cid}") for cid, _, _ in rows])
+    add_customers([(cid, f"Customer {cid}") for cid, _, _ in rows])
     add_results(study, [(cid, "full", seg, spend, 0) for cid, seg, spend in rows])
 
     def targets(cur):
@@ -169,7 +169,6 @@ def test_do_not_call_leaves_every_list_and_survives_a_customer_reimport(store, s
     # the customer file comes in again, with A in it: still never called
     import_file(
         store,
-        study,
         "customers",
         "客户编号,客户名称,电话\nA,Customer A,13900000000\n".encode(),
         actor=ACTOR,

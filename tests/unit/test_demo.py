@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 
 from research.base import studies
+from research.base.errors import ResearchError
 from research.base.store import connect
 from research.demo.build import DEMO_STUDY, build_demo
 from research.demo.company import default_as_of, generate, write_files
-from research.ledger.load import import_history, prepare
+from research.ledger.load import import_file, import_history, ledger_counts, prepare
 from research.ledger.read import read_table
 from research.selection import detection, sampling
 
@@ -81,13 +82,12 @@ def test_the_data_came_in_through_the_import(built):
     assert history["kind"].tolist() == ["customers", "transactions", "wallet"]
     assert (history["rows_new"] > 0).all()
     with s.cursor() as cur:
+        # marked as the demo's own, so it is never taken for a company's data
+        assert cur.execute("SELECT DISTINCT origin FROM imports").fetchall() == [("demo",)]
         customers = cur.execute(
-            "SELECT count(*), count(phone), count(attributes) FROM customers WHERE study_id = ?",
-            [study.id],
+            "SELECT count(*), count(phone), count(attributes) FROM customers"
         ).fetchall()[0]
-        margins = cur.execute(
-            "SELECT count(*), count(margin) FROM transactions WHERE study_id = ?", [study.id]
-        ).fetchall()[0]
+        margins = cur.execute("SELECT count(*), count(margin) FROM transactions").fetchall()[0]
     assert customers == (N, N, N)  # the extra 签约年份 column is kept as an attribute
     assert margins[0] == margins[1] > 0
 
@@ -139,3 +139,34 @@ def test_export_files_are_written_as_a_team_would_get_them(tmp_path):
 
 def test_default_as_of_is_the_first_of_the_month():
     assert default_as_of(date(2026, 11, 23)) == date(2026, 11, 1)
+
+
+def test_the_demo_is_never_built_beside_a_companys_data():
+    s = connect(":memory:")
+    try:
+        import_file(
+            s, "customers", b"customer_id,name\nREAL1,Real Co\n", actor="t", file_name="crm.csv"
+        )
+        with pytest.raises(ResearchError) as info:
+            build_demo(s, actor="t", as_of=AS_OF, n_customers=20)
+        assert info.value.key == "error.demo_beside_company_data"
+        assert studies.list_studies(s) == []
+        assert ledger_counts(s) == {"customers": 1, "transactions": 0, "wallet": 0}
+    finally:
+        s.close()
+
+
+def test_a_rebuilt_demo_replaces_the_demo_companys_data():
+    s = connect(":memory:")
+    try:
+        build_demo(s, actor="t", as_of=AS_OF, n_customers=40)
+        build_demo(s, actor="t", as_of=date(2025, 1, 1), n_customers=30, replace=True)
+        customers, tx, wallet = generate(date(2025, 1, 1), n_customers=30)
+        assert ledger_counts(s) == {
+            "customers": 30,
+            "transactions": len(tx),
+            "wallet": len(wallet),
+        }
+        assert len(import_history(s)) == 3  # the first build's imports are gone with its data
+    finally:
+        s.close()

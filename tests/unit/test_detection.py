@@ -46,7 +46,6 @@ def test_periods_are_two_windows_before_the_as_of_date():
 
 def test_every_status_on_hand_computed_customers(store, study, add_transactions, add_customers):
     add_transactions(
-        study,
         [
             ("FULL", "2024-03-01", 100),  # baseline 100, recent 0
             ("PART", "2024-03-01", 100),
@@ -57,7 +56,7 @@ def test_every_status_on_hand_computed_customers(store, study, add_transactions,
             ("OLD", "2023-06-01", 500),  # before the baseline period
         ],
     )
-    add_customers(study, [("ONLYCRM", "never bought"), ("PART", "in both tables")])
+    add_customers([("ONLYCRM", "never bought"), ("PART", "in both tables")])
     got = classify(store, study)
     assert {cid: r["status"] for cid, r in got.items()} == {
         "FULL": "full",
@@ -90,7 +89,7 @@ def test_every_status_on_hand_computed_customers(store, study, add_transactions,
 def test_customer_with_no_transactions_is_inactive_with_nothing_computed(
     store, study, add_customers
 ):
-    add_customers(study, [("C1", "A")])
+    add_customers([("C1", "A")])
     row = classify(store, study)["C1"]
     assert row["status"] == "inactive"
     assert pd.isna(row["segment"]) and pd.isna(row["last_purchase"])
@@ -102,7 +101,6 @@ def test_customer_with_no_transactions_is_inactive_with_nothing_computed(
 
 def test_exactly_the_threshold_is_partial(store, study, add_transactions):
     add_transactions(
-        study,
         [
             ("AT", "2024-02-01", 100),
             ("AT", "2024-08-01", 50),
@@ -115,26 +113,26 @@ def test_exactly_the_threshold_is_partial(store, study, add_transactions):
 
 def test_exactly_the_threshold_is_partial_for_any_threshold(store, make_study, add_transactions):
     s = make_study("d34", drop_threshold=0.34)
-    add_transactions(s, [("X", "2024-02-01", 100), ("X", "2024-08-01", 66)])
+    add_transactions([("X", "2024-02-01", 100), ("X", "2024-08-01", 66)])
     assert status_of(store, s) == {"X": "partial"}
 
 
 def test_transaction_on_the_as_of_date_is_not_counted(store, study, add_transactions):
-    add_transactions(study, [("A", "2024-03-01", 100), ("A", "2025-01-01", 100)])
+    add_transactions([("A", "2024-03-01", 100), ("A", "2025-01-01", 100)])
     row = classify(store, study)["A"]
     assert (row["status"], float(row["recent_spend"])) == ("full", 0)
     assert row["last_purchase"] == pd.Timestamp("2024-03-01")
 
 
 def test_transaction_on_the_recent_start_counts_as_recent(store, study, add_transactions):
-    add_transactions(study, [("A", "2024-03-01", 100), ("A", "2024-07-01", 100)])
+    add_transactions([("A", "2024-03-01", 100), ("A", "2024-07-01", 100)])
     row = classify(store, study)["A"]
     assert (float(row["baseline_spend"]), float(row["recent_spend"])) == (100, 100)
     assert row["status"] == "active"
 
 
 def test_transaction_on_the_baseline_start_counts_as_baseline(store, study, add_transactions):
-    add_transactions(study, [("A", "2024-01-01", 100), ("B", "2023-12-31", 100)])
+    add_transactions([("A", "2024-01-01", 100), ("B", "2023-12-31", 100)])
     got = classify(store, study)
     assert (float(got["A"]["baseline_spend"]), got["A"]["status"]) == (100, "full")
     assert (float(got["B"]["baseline_spend"]), got["B"]["status"]) == (0, "inactive")
@@ -144,7 +142,6 @@ def test_window_and_as_of_come_from_the_study(store, make_study, add_transaction
     s = make_study("w3", as_of=date(2024, 7, 1), window_months=3)
     # baseline [2024-01-01, 2024-04-01), recent [2024-04-01, 2024-07-01)
     add_transactions(
-        s,
         [
             ("A", "2024-03-31", 100),
             ("A", "2024-04-01", 10),
@@ -162,7 +159,6 @@ def test_window_and_as_of_come_from_the_study(store, make_study, add_transaction
 
 def test_returns_are_netted_within_each_period(store, study, add_transactions):
     add_transactions(
-        study,
         [
             ("RETURNED_ALL", "2024-02-01", 100),
             ("RETURNED_ALL", "2024-08-01", 30),
@@ -197,11 +193,9 @@ def test_returns_are_netted_within_each_period(store, study, add_transactions):
 def test_microscan_spend_grows_but_share_halves_is_partial(
     store, study, add_transactions, add_wallet
 ):
-    add_transactions(study, [("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
+    add_transactions([("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
     # baseline wallet 200 (share 0.5), recent wallet 700 (share 150/700 = 0.214 <= 0.25)
-    add_wallet(
-        study, [("MS", "2024-01-01", "2024-07-01", 200), ("MS", "2024-07-01", "2025-01-01", 700)]
-    )
+    add_wallet([("MS", "2024-01-01", "2024-07-01", 200), ("MS", "2024-07-01", "2025-01-01", 700)])
     row = classify(store, study)["MS"]
     assert row["status"] == "partial"
     assert row["baseline_share"] == pytest.approx(0.5)
@@ -211,7 +205,7 @@ def test_microscan_spend_grows_but_share_halves_is_partial(
 
 
 def test_same_customer_without_wallet_would_be_active(store, study, add_transactions):
-    add_transactions(study, [("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
+    add_transactions([("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
     row = classify(store, study)["MS"]
     assert row["status"] == "active"
     assert pd.isna(row["baseline_share"]) and pd.isna(row["recent_share"])
@@ -220,17 +214,17 @@ def test_same_customer_without_wallet_would_be_active(store, study, add_transact
 def test_spend_falling_with_the_wallet_is_not_a_defection(
     store, study, add_transactions, add_wallet
 ):
-    add_transactions(study, [("W", "2024-03-01", 100), ("W", "2024-09-01", 40)])
+    add_transactions([("W", "2024-03-01", 100), ("W", "2024-09-01", 40)])
     add_wallet(
-        study, [("W", "2024-01-01", "2024-07-01", 200), ("W", "2024-07-01", "2025-01-01", 80)]
+        [("W", "2024-01-01", "2024-07-01", 200), ("W", "2024-07-01", "2025-01-01", 80)]
     )  # share 0.5 both times
     assert status_of(store, study) == {"W": "active"}
 
 
 def test_share_exactly_at_the_threshold_is_partial(store, study, add_transactions, add_wallet):
-    add_transactions(study, [("W", "2024-03-01", 100), ("W", "2024-09-01", 100)])
+    add_transactions([("W", "2024-03-01", 100), ("W", "2024-09-01", 100)])
     add_wallet(
-        study, [("W", "2024-01-01", "2024-07-01", 200), ("W", "2024-07-01", "2025-01-01", 400)]
+        [("W", "2024-01-01", "2024-07-01", 200), ("W", "2024-07-01", "2025-01-01", 400)]
     )  # 0.5 -> 0.25
     assert status_of(store, study) == {"W": "partial"}
 
@@ -238,10 +232,10 @@ def test_share_exactly_at_the_threshold_is_partial(store, study, add_transaction
 def test_wallet_made_of_monthly_estimates_covering_both_periods(
     store, study, add_transactions, add_wallet
 ):
-    add_transactions(study, [("M", "2024-03-01", 120), ("M", "2024-09-01", 120)])
+    add_transactions([("M", "2024-03-01", 120), ("M", "2024-09-01", 120)])
     months = [date(2024, m, 1) for m in range(1, 13)] + [date(2025, 1, 1)]
     estimates = [("M", months[i], months[i + 1], 20 if i < 6 else 80) for i in range(12)]
-    add_wallet(study, estimates)  # baseline wallet 120 (share 1.0), recent 480 (share 0.25)
+    add_wallet(estimates)  # baseline wallet 120 (share 1.0), recent 480 (share 0.25)
     row = classify(store, study)["M"]
     assert row["status"] == "partial"
     assert (row["baseline_share"], row["recent_share"]) == (pytest.approx(1.0), pytest.approx(0.25))
@@ -249,7 +243,6 @@ def test_wallet_made_of_monthly_estimates_covering_both_periods(
 
 def test_wallet_not_covering_a_whole_period_is_ignored(store, study, add_transactions, add_wallet):
     add_transactions(
-        study,
         [
             ("GAP", "2024-03-01", 100),
             ("GAP", "2024-09-01", 150),
@@ -258,7 +251,6 @@ def test_wallet_not_covering_a_whole_period_is_ignored(store, study, add_transac
         ],
     )
     add_wallet(
-        study,
         [
             # GAP: baseline has only Q1 of its two quarters; without the wallet: active
             ("GAP", "2024-01-01", "2024-04-01", 100),
@@ -273,29 +265,26 @@ def test_wallet_not_covering_a_whole_period_is_ignored(store, study, add_transac
     assert float(got["SPLIT"]["spend_lost"]) == 60  # spend rule: 100 - 40
 
 
-def test_wallet_of_another_study_is_not_used(
-    store, study, make_study, add_transactions, add_wallet
-):
-    other = make_study("other")
-    add_transactions(study, [("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
-    add_wallet(
-        other, [("MS", "2024-01-01", "2024-07-01", 200), ("MS", "2024-07-01", "2025-01-01", 700)]
-    )
-    assert status_of(store, study) == {"MS": "active"}
-    assert status_of(store, other) == {}
+def test_one_ledger_serves_every_study(store, study, make_study, add_transactions, add_wallet):
+    # the same lines and wallet estimates, asked by two studies with other rules
+    other = make_study("other", drop_threshold=0.9)
+    add_transactions([("MS", "2024-03-01", 100), ("MS", "2024-09-01", 150)])
+    add_wallet([("MS", "2024-01-01", "2024-07-01", 200), ("MS", "2024-07-01", "2025-01-01", 700)])
+    assert status_of(store, study) == {"MS": "partial"}  # share 0.5 -> 0.21
+    assert status_of(store, other) == {"MS": "active"}  # 0.21 > (1 - 0.9) * 0.5
 
 
 # ---------------------------------------------------------------- value segments
 
 
 def _equal_spenders(add_transactions, s, n: int, amount=100):
-    add_transactions(s, [(f"C{i:02d}", "2024-03-01", amount) for i in range(n)])
+    add_transactions([(f"C{i:02d}", "2024-03-01", amount) for i in range(n)])
 
 
 def test_segments_by_baseline_spend_with_binary_exact_shares(store, make_study, add_transactions):
     s = make_study("quarters", best_core_pct=0.25, other_core_pct=0.25, general_pct=0.25)
     # spends 800, 700, ..., 100: the top two are best core, and so on
-    add_transactions(s, [(f"C{i}", "2024-03-01", 100 * (8 - i)) for i in range(8)])
+    add_transactions([(f"C{i}", "2024-03-01", 100 * (8 - i)) for i in range(8)])
     segments = {c: r["segment"] for c, r in classify(store, s).items()}
     assert segments == {
         "C0": "best_core",
@@ -311,7 +300,7 @@ def test_segments_by_baseline_spend_with_binary_exact_shares(store, make_study, 
 
 def test_ties_are_broken_by_customer_id(store, make_study, add_transactions):
     s = make_study("ties", best_core_pct=0.25, other_core_pct=0.25, general_pct=0.25)
-    add_transactions(s, [(cid, "2024-03-01", 100) for cid in ("D", "B", "A", "C")])
+    add_transactions([(cid, "2024-03-01", 100) for cid in ("D", "B", "A", "C")])
     segments = {c: r["segment"] for c, r in classify(store, s).items()}
     assert segments == {"A": "best_core", "B": "other_core", "C": "general", "D": "expendable"}
 
@@ -349,7 +338,7 @@ def test_default_segments_follow_customer_id_order_on_ties(
 def test_only_customers_with_baseline_spend_are_ranked(store, make_study, add_transactions):
     s = make_study("r", best_core_pct=0.5, other_core_pct=0.5, general_pct=0.0)
     add_transactions(
-        s, [("A", "2024-03-01", 200), ("B", "2024-03-01", 100), ("N", "2024-09-01", 10_000)]
+        [("A", "2024-03-01", 200), ("B", "2024-03-01", 100), ("N", "2024-09-01", 10_000)]
     )  # new: not ranked, not counted
     got = classify(store, s)
     assert (got["A"]["segment"], got["B"]["segment"]) == ("best_core", "other_core")
@@ -359,7 +348,7 @@ def test_only_customers_with_baseline_spend_are_ranked(store, make_study, add_tr
 def test_margin_ranks_when_the_study_has_margins(store, make_study, add_transactions):
     s = make_study("m", best_core_pct=0.5, other_core_pct=0.5, general_pct=0.0)
     # X buys more but earns less: by margin Y is the more valuable customer
-    add_transactions(s, [("X", "2024-03-01", 1000, 10), ("Y", "2024-03-01", 100, 40)])
+    add_transactions([("X", "2024-03-01", 1000, 10), ("Y", "2024-03-01", 100, 40)])
     got = classify(store, s)
     assert (got["Y"]["segment"], got["X"]["segment"]) == ("best_core", "other_core")
     assert (got["Y"]["baseline_value"], got["X"]["baseline_value"]) == (40, 10)
@@ -367,7 +356,7 @@ def test_margin_ranks_when_the_study_has_margins(store, make_study, add_transact
 
 def test_spend_ranks_when_there_are_no_margins(store, make_study, add_transactions):
     s = make_study("nm", best_core_pct=0.5, other_core_pct=0.5, general_pct=0.0)
-    add_transactions(s, [("X", "2024-03-01", 1000), ("Y", "2024-03-01", 100)])
+    add_transactions([("X", "2024-03-01", 1000), ("Y", "2024-03-01", 100)])
     got = classify(store, s)
     assert (got["X"]["segment"], got["Y"]["segment"]) == ("best_core", "other_core")
     assert got["X"]["baseline_value"] == 1000
@@ -378,7 +367,6 @@ def test_spend_ranks_when_there_are_no_margins(store, make_study, add_transactio
 
 def test_long_silence_flag_uses_the_customers_own_gap(store, study, add_transactions):
     add_transactions(
-        study,
         [
             # purchases 10 days apart, then silence: gap 10, silent 2024-01-21 -> 2025-01-01
             ("STOPPED", "2024-01-01", 10),
@@ -425,16 +413,12 @@ def test_long_silence_flag_uses_the_customers_own_gap(store, study, add_transact
 
 def test_long_silence_depends_on_the_gap_multiple(store, make_study, add_transactions):
     s = make_study("k", gap_multiple=4.0)  # 184 days is not more than 4 * 61
-    add_transactions(
-        s, [("A", "2024-03-01", 50), ("A", "2024-03-02", 50), ("A", "2024-07-01", 100)]
-    )
+    add_transactions([("A", "2024-03-01", 50), ("A", "2024-03-02", 50), ("A", "2024-07-01", 100)])
     assert not classify(store, s)["A"]["long_silence"]
 
 
 def test_purchases_on_the_same_day_count_as_one_purchase_day(store, study, add_transactions):
-    add_transactions(
-        study, [("A", "2024-01-01", 10), ("A", "2024-01-01", 20), ("A", "2024-01-21", 10)]
-    )
+    add_transactions([("A", "2024-01-01", 10), ("A", "2024-01-01", 20), ("A", "2024-01-21", 10)])
     assert classify(store, study)["A"]["usual_gap_days"] == 20
 
 
@@ -444,7 +428,7 @@ def test_purchases_on_the_same_day_count_as_one_purchase_day(store, study, add_t
 def test_run_detection_stores_one_row_per_customer_and_replaces_old_ones(
     store, study, add_transactions
 ):
-    add_transactions(study, [("A", "2024-03-01", 100), ("B", "2024-09-01", 5)])
+    add_transactions([("A", "2024-03-01", 100), ("B", "2024-09-01", 5)])
     assert detection.run_detection(store, study, actor=ACTOR) == 2
     assert detection.run_detection(store, study, actor=ACTOR) == 2
     frame = detection.results(store, study)
@@ -460,8 +444,8 @@ def test_run_detection_stores_one_row_per_customer_and_replaces_old_ones(
 def test_results_are_sorted_by_spend_lost_and_carry_customer_details(
     store, study, add_transactions, add_customers
 ):
-    add_customers(study, [("A", "上海华创医院"), ("B", "Northwind Diagnostics")])
-    add_transactions(study, [("A", "2024-03-01", 100), ("B", "2024-03-01", 300)])
+    add_customers([("A", "上海华创医院"), ("B", "Northwind Diagnostics")])
+    add_transactions([("A", "2024-03-01", 100), ("B", "2024-03-01", 300)])
     detection.run_detection(store, study, actor=ACTOR)
     frame = detection.results(store, study)
     assert frame[["customer_id", "name"]].values.tolist() == [
@@ -471,7 +455,7 @@ def test_results_are_sorted_by_spend_lost_and_carry_customer_details(
 
 
 def test_former_customers_are_shown_as_former_and_kept_across_runs(store, study, add_transactions):
-    add_transactions(study, [("A", "2024-03-01", 100), ("B", "2024-03-01", 100)])
+    add_transactions([("A", "2024-03-01", 100), ("B", "2024-03-01", 100)])
     detection.run_detection(store, study, actor=ACTOR)
     detection.mark_former_customer(store, study, "A", "  closed the lab  ", actor=ACTOR)
     for _ in range(2):
@@ -494,7 +478,7 @@ def test_marking_a_former_customer_needs_a_reason(store, study):
 
 
 def test_marking_again_replaces_the_reason(store, study, add_transactions):
-    add_transactions(study, [("A", "2024-03-01", 100)])
+    add_transactions([("A", "2024-03-01", 100)])
     detection.run_detection(store, study, actor=ACTOR)
     detection.mark_former_customer(store, study, "A", "moved", actor=ACTOR)
     detection.mark_former_customer(store, study, "A", "closed", actor=ACTOR)
@@ -504,16 +488,16 @@ def test_marking_again_replaces_the_reason(store, study, add_transactions):
 # ---------------------------------------------------------------- staleness
 
 
-def _import(store, study, text: str):
+def _import(store, text: str):
     from research.ledger.load import import_file
 
-    return import_file(store, study, "transactions", text.encode(), actor=ACTOR, file_name="t.csv")
+    return import_file(store, "transactions", text.encode(), actor=ACTOR, file_name="t.csv")
 
 
 def test_is_stale_and_ensure_current(clock, store, study):
     assert not detection.is_stale(store, study)  # nothing imported, nothing to compute
     clock.tick()
-    _import(store, study, "customer_id,date,amount\nA,2024-03-01,100\n")
+    _import(store, "customer_id,date,amount\nA,2024-03-01,100\n")
     assert detection.is_stale(store, study)  # data but no results
     clock.tick()
     assert detection.ensure_current(store, study, actor=ACTOR) is True
@@ -521,7 +505,7 @@ def test_is_stale_and_ensure_current(clock, store, study):
     assert detection.ensure_current(store, study, actor=ACTOR) is False
 
     clock.tick()
-    _import(store, study, "customer_id,date,amount\nA,2024-09-01,100\n")  # new data
+    _import(store, "customer_id,date,amount\nA,2024-09-01,100\n")  # new data
     assert detection.is_stale(store, study)
     clock.tick()
     detection.ensure_current(store, study, actor=ACTOR)
@@ -537,10 +521,10 @@ def test_is_stale_and_ensure_current(clock, store, study):
 
 def test_an_import_right_after_detection_makes_results_stale(store, study):
     # real time stamps, to the microsecond: an import within the same second still counts
-    _import(store, study, "customer_id,date,amount\nA,2024-03-01,100\n")
+    _import(store, "customer_id,date,amount\nA,2024-03-01,100\n")
     detection.run_detection(store, study, actor=ACTOR)
     assert not detection.is_stale(store, study)
-    _import(store, study, "customer_id,date,amount\nB,2024-03-01,100\n")
+    _import(store, "customer_id,date,amount\nB,2024-03-01,100\n")
     assert detection.is_stale(store, study)
     assert detection.ensure_current(store, study, actor=ACTOR)
     assert not detection.is_stale(store, study)

@@ -11,13 +11,11 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from research.base.store import connect
-from research.base.studies import create_study, get_study
 from research.ledger.load import CHUNK_ROWS, import_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,11 +36,9 @@ def _counts(db: Path) -> tuple[int, int]:
 @pytest.mark.slow
 def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subprocess_env):
     db = tmp_path / "killed.duckdb"
-    s = connect(db)
-    create_study(s, "k", date(2026, 1, 1), actor="tester")
+    s = connect(db)  # no study: the ledger needs none
     import_file(
         s,
-        get_study(s, "k"),
         "transactions",
         b"customer_id,date,amount\nP1,2025-01-01,1\nP2,2025-01-02,2\n",
         actor="tester",
@@ -70,8 +66,6 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
             "import",
             "transactions",
             str(big),
-            "--study",
-            "k",
         ],
         cwd=ROOT,
         env=subprocess_env,
@@ -111,7 +105,6 @@ def test_sigkill_during_the_write_leaves_the_database_as_it_was(tmp_path, subpro
     try:
         result = import_file(
             s,
-            get_study(s, "k"),
             "transactions",
             b"customer_id,date,amount\nP3,2025-01-03,3\n",
             actor="tester",

@@ -358,7 +358,7 @@ def test_hand_changes_are_audited(store, pool):
 
 
 def test_export_csv_opens_in_excel_with_chinese_intact(store, pool, add_customers):
-    add_customers(pool, [("B00", "上海华创医院")])
+    add_customers([("B00", "上海华创医院")])
     sampling.draw_sample(store, pool, actor=ACTOR)
     data = sampling.export_csv(sampling.target_list(store, pool))
     assert data.startswith(b"\xef\xbb\xbf")

@@ -22,7 +22,7 @@ def at(hour: int, minute: int = 0, day: date = MONDAY) -> datetime:
 
 @pytest.fixture
 def setup(store, study, add_customers, add_results):
-    add_customers(study, [("A", "Alpha Lab"), ("B", "Beta Hospital"), ("C", "Gamma")])
+    add_customers([("A", "Alpha Lab"), ("B", "Beta Hospital"), ("C", "Gamma")])
     add_results(
         study,
         [

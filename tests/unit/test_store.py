@@ -230,9 +230,8 @@ def test_write_rolls_back_everything_when_fn_raises(store, study):
 
     def fn(cur):
         cur.execute(
-            "INSERT INTO customers (study_id, customer_id, created_by, created_at,"
-            " updated_by, updated_at) VALUES (?, 'C1', 'x', now(), 'x', now())",
-            [study.id],
+            "INSERT INTO customers (customer_id, created_by, created_at,"
+            " updated_by, updated_at) VALUES ('C1', 'x', now(), 'x', now())"
         )
         store_mod.audit(cur, study.id, "x", "half", {})
         cur.execute("UPDATE studies SET description = 'changed' WHERE id = ?", [study.id])

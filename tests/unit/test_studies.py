@@ -135,20 +135,23 @@ def test_update_refuses_bad_status_and_blank_name(store, study):
         studies.update_study(store, study, actor=ACTOR, name=" ")
 
 
-def test_delete_removes_the_study_and_all_its_data(
+def test_delete_removes_the_study_and_its_own_data_but_not_the_ledger(
     store, study, make_study, add_transactions, add_customers, add_results, counts
 ):
     other = make_study("keep")
+    add_customers([("C1", "A")])
+    add_transactions([("C1", "2024-03-01", 100)])
     for s in (study, other):
-        add_customers(s, [("C1", "A")])
-        add_transactions(s, [("C1", "2024-03-01", 100)])
         add_results(s, [("C1", "full", "best_core", 100, 0)])
     studies.delete_study(store, study, actor=ACTOR)
     assert [s.name for s in studies.list_studies(store)] == ["keep"]
     left = counts()
+    # the ledger belongs to every study: deleting one leaves it whole
     assert (left["customers"], left["transactions"], left["detection_results"]) == (1, 1, 1)
     with store.cursor() as cur:
-        assert cur.execute("SELECT DISTINCT study_id FROM transactions").fetchall() == [(other.id,)]
+        assert cur.execute("SELECT DISTINCT study_id FROM detection_results").fetchall() == [
+            (other.id,)
+        ]
 
 
 def test_rename_trims_and_refuses_a_taken_name(store, study, make_study):
