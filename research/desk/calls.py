@@ -33,6 +33,7 @@ from research.base.i18n import Translator
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.desk.phones import parse_phone
+from research.desk.scheduling import HELD
 from research.desk.team import TeamMember, list_members, study_team
 from research.selection import detection
 
@@ -75,7 +76,7 @@ _CUSTOMER_FACTS = {
 
 # ---------------------------------------------------------------- lists
 
-CALL_STATE = """
+CALL_STATE = f"""
 WITH tries AS (
     SELECT customer_id, count(*) AS attempts, max(called_at) AS last_called_at,
            arg_max(outcome, id) AS last_outcome, arg_max(call_back_at, id) AS call_back_at,
@@ -85,10 +86,12 @@ WITH tries AS (
 ),
 booked AS (
     SELECT customer_id,
-           bool_or(status IN ('booked', 'done', 'no_show')) AS booked,
-           bool_or(status = 'booked') AS upcoming,
-           bool_or(status = 'done') AS interviewed
-    FROM interviews WHERE study_id = $sid GROUP BY customer_id
+           bool_or(status IN ('booked', 'done', 'no_show') OR held) AS booked,
+           bool_or(status = 'booked' AND NOT held) AS upcoming,
+           bool_or(held) AS interviewed
+    FROM (SELECT i.customer_id, i.status, {HELD} AS held FROM interviews i
+          WHERE i.study_id = $sid)
+    GROUP BY customer_id
 )
 SELECT t.customer_id, c.name, c.contact_person, c.phone, c.email, c.region, c.owner,
        c.industry, c.size, r.segment, r.spend_lost,
@@ -115,6 +118,7 @@ ORDER BY CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'g
                         ELSE 3 END,
          r.spend_lost DESC, t.customer_id
 """
+HELD_COUNT = f"SELECT count(*) FROM interviews i WHERE i.study_id = ? AND {HELD}"
 
 
 def call_state(store: Store, study: Study, *, include_do_not_call: bool = False) -> pd.DataFrame:
@@ -701,7 +705,8 @@ def progress(store: Store, study: Study) -> CallProgress:
     """The screening funnel (targets → tried → reached → consented → booked →
     interviewed), per segment and per interviewer, with response rate (reached ÷ tried)
     and refusal rate (refused ÷ (reached + refused)). People who asked never to be
-    called again count as refusals."""
+    called again count as refusals. "Interviewed" is ``scheduling.HELD``, as in the
+    managers' quotas; ``interviews_done`` counts every held interview of the study."""
     frame = call_state(store, study, include_do_not_call=True)
     stages = _stages(frame)
     funnel = {s: int(stages[s].sum()) for s in FUNNEL_STAGES}
@@ -713,9 +718,7 @@ def progress(store: Store, study: Study) -> CallProgress:
         stages, interviewers, "interviewer", sorted(set(interviewers) - {""}) + [""]
     )
     with store.cursor() as cur:
-        done = cur.execute(
-            "SELECT count(*) FROM interviews WHERE study_id = ? AND status = 'done'", [study.id]
-        ).fetchall()[0][0]
+        done = cur.execute(HELD_COUNT, [study.id]).fetchall()[0][0]
     planned = study.target_sample_size
     return CallProgress(
         funnel,

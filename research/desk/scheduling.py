@@ -75,6 +75,7 @@ class Interview:
     customer_phone: str | None
     segment: str | None
     spend_lost: float | None
+    held: bool  # counts as interviewed (see HELD)
 
     @property
     def start(self) -> datetime:
@@ -93,12 +94,26 @@ class Interview:
         return self.starts_at_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(self.manager_time_zone))
 
 
-SELECT_INTERVIEWS = """
+# When an interview counts as held ("interviewed"), said once for the funnel, the
+# quotas, the checkpoint and the agenda: it is marked done, or it has a final findings
+# record. A record is the interview's when it names the interview, or, made without that
+# link on the interview page, when it is a final interview record of the same customer
+# started after the booking was made (an imported past study's findings never count).
+# Use on ``interviews i``.
+HELD = """(i.status = 'done' OR EXISTS (
+    SELECT 1 FROM findings f
+    WHERE f.study_id = i.study_id AND f.status = 'final'
+      AND (f.interview_id = i.id
+           OR (f.interview_id IS NULL AND f.origin = 'interview'
+               AND f.customer_id = i.customer_id AND i.status IN ('booked', 'done')
+               AND f.created_at >= i.created_at))))"""
+
+SELECT_INTERVIEWS = f"""
 SELECT i.id, i.study_id, i.customer_id, i.manager_id, i.starts_at_utc, i.time_zone,
        i.length_minutes, i.mode, i.place, i.status, i.uid, i.sequence, i.note, i.created_by,
        i.created_at, i.updated_by, i.updated_at,
        m.name, m.email, m.time_zone, c.name, c.contact_person, c.email, c.phone, r.segment,
-       CAST(r.spend_lost AS DOUBLE)
+       CAST(r.spend_lost AS DOUBLE), {HELD}
 FROM interviews i
 JOIN team_members m ON m.id = i.manager_id
 LEFT JOIN customers c ON c.study_id = i.study_id AND c.customer_id = i.customer_id
@@ -579,15 +594,14 @@ def free_slots(
 def interviews_awaiting_findings(
     store: Store, study: Study, *, now_utc: datetime | None = None
 ) -> list[Interview]:
-    """Interviews that are over but have no findings recorded yet.
-
-    Until the findings table exists this is: still ``booked`` (neither held, no-show
-    nor cancelled) and ended before ``now_utc``. When findings are recorded, extend
-    the filter below to leave out interviews (or customers) that have them.
-    """
+    """Interviews that ended before ``now_utc`` and are still only ``booked``: neither
+    marked held, no-show nor cancelled, and without a final findings record (``HELD``:
+    a final record makes the interview held, so it leaves this list)."""
     now_utc = now_utc or utcnow()
     return [
-        i for i in list_interviews(store, study, statuses=("booked",)) if i.ends_at_utc <= now_utc
+        i
+        for i in list_interviews(store, study, statuses=("booked",))
+        if i.ends_at_utc <= now_utc and not i.held
     ]
 
 
@@ -629,20 +643,21 @@ def agenda(
     return Agenda(today, week, awaiting)
 
 
+QUOTA_COUNTS = f"""
+SELECT i.manager_id, CASE WHEN {HELD} THEN 'done' ELSE i.status END AS counted, count(*)
+FROM interviews i WHERE i.study_id = ?
+GROUP BY ALL
+"""
+
+
 def quota_progress(store: Store, study: Study) -> pd.DataFrame:
     """Per senior manager on the study: quota, interviews held, booked ahead, no-shows,
     still to book, share of quota held, and whether the quota is within the method's
-    advice (10–25)."""
+    advice (10–25). An interview is held as ``HELD`` says (the funnel counts the same),
+    otherwise it counts under its status."""
     managers = study_team(store, study, "senior_manager")
     with store.cursor() as cur:
-        counts = dict(
-            ((m, s), n)
-            for m, s, n in cur.execute(
-                "SELECT manager_id, status, count(*) FROM interviews WHERE study_id = ?"
-                " GROUP BY ALL",
-                [study.id],
-            ).fetchall()
-        )
+        counts = dict(((m, s), n) for m, s, n in cur.execute(QUOTA_COUNTS, [study.id]).fetchall())
     rows = []
     for s in managers:
         quota = s.quota or 0
