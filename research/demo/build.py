@@ -9,13 +9,14 @@ from pathlib import Path
 
 from research.base.store import Store
 from research.base.studies import Study, create_study, delete_study, get_study, list_studies
-from research.demo.company import default_as_of, write_files
+from research.demo.company import demo_as_of, write_files
 from research.demo.desk import build_desk
 from research.demo.findings import add_demo_findings
 from research.ledger.load import import_file
 from research.selection import detection, sampling
 
 DEMO_STUDY = "demo"
+DEMO_SAMPLE_SIZE = 80
 
 
 def build_demo(
@@ -35,13 +36,14 @@ def build_demo(
         return existing[0]
     if existing:
         delete_study(store, existing[0], actor=actor)
-    as_of = as_of or default_as_of()
+    as_of = as_of or demo_as_of()
     study = create_study(
         store,
         DEMO_STUDY,
         as_of,
         actor=actor,
         status="screening",
+        target_sample_size=DEMO_SAMPLE_SIZE,  # some 37 interviews planned (the quotas)
         description="Fictional sample company (Huayi Lab Instruments, 华仪实验仪器): "
         "demo data for trying the product.",
     )
@@ -52,6 +54,6 @@ def build_demo(
         import_file(store, study, "wallet", files.wallet, actor=actor)
     detection.run_detection(store, study, actor=actor)
     sampling.draw_sample(store, study, actor=actor)
-    build_desk(store, study, actor=actor)  # the call desk (issue 3)
-    add_demo_findings(store, study, actor=actor)  # interview findings (issue 4)
+    stories = build_desk(store, study, actor=actor)  # calls, bookings, interviews held
+    add_demo_findings(store, study, actor=actor, stories=stories)  # and their findings
     return get_study(store, DEMO_STUDY)

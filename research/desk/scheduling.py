@@ -99,14 +99,19 @@ class Interview:
 # record. A record is the interview's when it names the interview, or, made without that
 # link on the interview page, when it is a final interview record of the same customer
 # started after the booking was made (an imported past study's findings never count).
-# Use on ``interviews i``.
-HELD = """(i.status = 'done' OR EXISTS (
-    SELECT 1 FROM findings f
-    WHERE f.study_id = i.study_id AND f.status = 'final'
-      AND (f.interview_id = i.id
-           OR (f.interview_id IS NULL AND f.origin = 'interview'
-               AND f.customer_id = i.customer_id AND i.status IN ('booked', 'done')
-               AND f.created_at >= i.created_at))))"""
+# HELD_IDS lists them (one pass over both tables, not a query per interview); HELD is
+# the test on ``interviews i``.
+HELD_IDS = """
+SELECT id FROM interviews WHERE status = 'done'
+UNION ALL
+SELECT interview_id FROM findings WHERE status = 'final' AND interview_id IS NOT NULL
+UNION ALL
+SELECT b.id FROM interviews b
+JOIN findings f ON f.study_id = b.study_id AND f.customer_id = b.customer_id
+WHERE f.status = 'final' AND f.interview_id IS NULL AND f.origin = 'interview'
+  AND b.status IN ('booked', 'done') AND f.created_at >= b.created_at
+"""
+HELD = f"(i.id IN ({HELD_IDS}))"
 
 SELECT_INTERVIEWS = f"""
 SELECT i.id, i.study_id, i.customer_id, i.manager_id, i.starts_at_utc, i.time_zone,

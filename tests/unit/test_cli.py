@@ -18,6 +18,7 @@ from research.base import studies
 from research.base.i18n import Translator
 from research.base.store import connect
 from research.cli import COMMANDS, main
+from research.desk import scheduling
 from research.selection import detection, sampling
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -400,6 +401,32 @@ def _targets(db: Path, **kwargs) -> pd.DataFrame:
         s.close()
 
 
+def _worked(db: Path) -> set[str]:
+    """Targets of the demo with calls, screening answers, bookings or findings."""
+    s = connect(db)
+    try:
+        with s.cursor() as cur:
+            frame = cur.execute(sampling.WORK, [studies.get_study(s, "demo").id]).df()
+    finally:
+        s.close()
+    frame = frame[(frame["source"] == "sample") & ~frame["do_not_call"]]
+    has_work = (frame[["calls", "bookings", "findings"]].sum(axis=1) > 0) | frame["screened"]
+    return set(frame.loc[has_work, "customer_id"])
+
+
+def _booked(db: Path) -> set[str]:
+    s = connect(db)
+    try:
+        with s.cursor() as cur:
+            rows = cur.execute(
+                "SELECT customer_id FROM interviews WHERE status <> 'cancelled'"
+                " UNION SELECT customer_id FROM findings"
+            ).fetchall()
+    finally:
+        s.close()
+    return {r[0] for r in rows}
+
+
 def _results(db: Path) -> pd.DataFrame:
     s = connect(db)
     try:
@@ -409,15 +436,26 @@ def _results(db: Path) -> pd.DataFrame:
 
 
 def test_targets_draw_list_add_remove_export(demo_db, tmp_path):
+    worked = _worked(demo_db)
+    assert len(worked) > 12  # the demo's call desk has been busy
     drawn = ok(demo_db, "targets", "draw", "--size", "12", "--seed", "5").output
     s = _study(demo_db)
     assert (s.target_sample_size, s.sample_seed) == (12, 5)
     lines = drawn.strip().splitlines()
-    assert len(lines) == 4
     assert lines[0].startswith(EN.segment("best_core") + ":")
-    assert sum(int(re.search(r": (\d+) ", line)[1]) for line in lines) == 12
+    # every target with work on it stays, so nothing new is drawn for 12 places
+    assert sum(int(re.search(r": (\d+) ", line)[1]) for line in lines[:4]) == 0
+    assert lines[4] == EN("targets.drawn", count=0)
+    assert lines[5].startswith(
+        EN(
+            "targets.draw_kept", count=len(worked), calls=0, screened=0, bookings=0, findings=0
+        ).split("(")[0]
+    )
+    for cid in worked:
+        assert any(line.startswith(f"  {cid} ") for line in lines)
     on_list = _targets(demo_db)
-    assert len(on_list) == 12
+    assert set(on_list["customer_id"]) == worked
+    on_list = on_list[~on_list["customer_id"].isin(_booked(demo_db))]
 
     listing = ok(demo_db, "targets", "list").output
     for cid in on_list["customer_id"]:
@@ -443,6 +481,33 @@ def test_targets_draw_list_add_remove_export(demo_db, tmp_path):
     exported = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
     assert set(exported["customer_id"]) == now_on
     assert EN("cli.wrote", path=str(out), rows=str(len(now_on))) in result.output
+
+
+def test_removing_a_booked_target_needs_force_and_prints_what_hangs_on_it(demo_db):
+    s = connect(demo_db)
+    try:
+        study = studies.get_study(s, "demo")
+        with s.cursor() as cur:
+            cid, manager = cur.execute(
+                "SELECT i.customer_id, m.name FROM interviews i"
+                " JOIN team_members m ON m.id = i.manager_id"
+                " WHERE i.status = 'booked' AND i.starts_at_utc > ?"
+                " ORDER BY i.starts_at_utc LIMIT 1",
+                [scheduling.utcnow()],
+            ).fetchall()[0]
+        assert cid in set(sampling.target_list(s, study)["customer_id"])
+    finally:
+        s.close()
+    refused = fails(demo_db, "targets", "remove", cid, "--reason", "out of scope")
+    assert refused.stderr.startswith(EN("error.title.target_has_work") + ":")
+    assert manager in refused.stderr and EN("cli.force_hint") in refused.stderr
+    in_chinese = fails(demo_db, "targets", "remove", cid, "--reason", "x", lang="zh").stderr
+    assert in_chinese.startswith(ZH("error.title.target_has_work") + ":")
+    assert ZH("cli.force_hint") in in_chinese
+    assert cid in set(_targets(demo_db)["customer_id"])
+    done = ok(demo_db, "targets", "remove", cid, "--reason", "out of scope", "--force")
+    assert done.output.strip() == EN("targets.removed_cancelled", customer_id=cid, count=1)
+    assert cid not in set(_targets(demo_db)["customer_id"])
 
 
 def test_targets_errors_are_messages(demo_db):
