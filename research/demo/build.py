@@ -31,7 +31,7 @@ def build_demo(
 
     With ``replace`` an existing demo study is rebuilt; otherwise it is kept as it is.
     """
-    existing = [s for s in list_studies(store) if s.name == DEMO_STUDY]
+    existing = [s for s in list_studies(store, include_archived=True) if s.name == DEMO_STUDY]
     if existing and not replace:
         return existing[0]
     if existing:

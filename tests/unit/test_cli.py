@@ -620,3 +620,111 @@ def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
     for key, count in by_group.items():
         assert re.search(re.escape(zh_groups[key]) + r"\s+" + str(count), output)
         assert key not in output
+
+
+# ---------------------------------------------------------------- issue 9: where options go
+
+
+def invoke(*args: str, env: dict | None = None):
+    """The command exactly as typed, no options put in front."""
+    result = CliRunner(env=CLEAN_ENV | (env or {})).invoke(main, list(args))
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def test_db_lang_and_study_work_after_the_command_too(demo_db):
+    after = invoke("identify", "--db", str(demo_db))
+    assert after.exit_code == 0, after.output
+    assert EN.status("full") in after.output
+    in_chinese = invoke("targets", "list", "--db", str(demo_db), "--lang", "zh")
+    assert in_chinese.exit_code == 0, in_chinese.output
+    assert ZH("field.customer_id") in in_chinese.output
+    shown = invoke("study", "show", "--study", "demo", "--db", str(demo_db), "--lang", "zh")
+    assert shown.exit_code == 0 and ZH("field.as_of") in shown.output
+    # before the command, as ever; the one given last wins
+    assert invoke("--db", str(demo_db), "--study", "demo", "identify").exit_code == 0
+    assert invoke(
+        "--lang", "zh", "--db", str(demo_db), "studies", "--lang", "en"
+    ).output.startswith(EN("field.name"))
+    wrong = invoke("--db", str(demo_db), "--study", "nope", "targets", "list")
+    assert wrong.exit_code == 1
+    assert wrong.stderr.startswith("Study not found: ")
+    assert "demo" in wrong.stderr  # the names that exist
+    assert (
+        invoke("--db", str(demo_db), "--study", "nope", "identify", "--study", "demo").exit_code
+        == 0
+    )
+    explicit = invoke(
+        "--db", str(demo_db), "--study", "demo", "study", "show", env={"DEFECTORS_STUDY": "nope"}
+    )
+    assert explicit.exit_code == 0, explicit.stderr  # an explicit --study beats the environment
+
+
+def test_every_command_takes_db_and_lang_after_its_name():
+    ctx = click.Context(main)
+    for path in _commands(main):
+        if not path:
+            continue
+        command = main.get_command(ctx, path[0])
+        for name in path[1:]:
+            command = command.get_command(ctx, name)
+        options = {o for p in command.params for o in getattr(p, "opts", [])}
+        assert {"--db", "--lang"} <= options, path
+
+
+def test_choosing_a_study_says_what_is_wrong_with_a_proper_title(demo_db):
+    ok(demo_db, "study", "create", "second", "--as-of", "2025-01-01")
+    several = fails(demo_db, "identify")
+    assert several.stderr.startswith(EN("error.title.pick_study") + ":")
+    assert EN("error.title.nothing_to_do") not in several.stderr
+    missing = fails(demo_db, "identify", "--study", "nope")
+    assert missing.stderr.startswith(EN("error.title.no_study") + ":")
+    assert EN("error.title.no_study") == "Study not found"
+    assert ok(demo_db, "study", "show", "--study", "SECOND ").output.startswith(
+        f"{EN('field.name')}: second"
+    )
+
+
+def test_printed_shares_and_times_are_rounded_for_people(db):
+    ok(db, "study", "create", "Q3", "--as-of", "2025-10-01")
+    ok(db, "study", "set", "--drop-threshold", "0.25620346636466357")
+    shown = ok(db, "study", "show").output
+    assert "drop_threshold: 0.256\n" in shown and "0.2562034" not in shown
+    listing = ok(db, "studies").output
+    assert "26%" in listing and "0.2562" not in listing
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d\s*$", listing)  # to the minute
+    assert not re.search(r"\d\d:\d\d:\d\d", listing)
+    history = ok(db, "taxonomy", "history").output
+    assert not re.search(r"\d\d:\d\d:\d\d", history)
+
+
+def test_study_archive_unarchive_and_delete(demo_db):
+    ok(demo_db, "study", "create", "other", "--as-of", "2025-01-01")
+    assert ok(demo_db, "study", "archive", "demo").output.strip() == EN(
+        "cli.study_archived", name="demo"
+    )
+    assert [line.split()[0] for line in ok(demo_db, "studies").output.splitlines()[1:]] == ["other"]
+    everything = ok(demo_db, "studies", "--all").output
+    assert "demo" in everything and EN("field.archived_at") in everything
+    # the only study that is not archived is the one commands use
+    assert "other" in ok(demo_db, "study", "show").output
+    assert "demo" in ok(demo_db, "study", "show", "--study", "demo").output
+    assert "Archived on" in ok(demo_db, "study", "show", "--study", "demo").output
+    ok(demo_db, "study", "archive", "other")
+    only_archived = fails(demo_db, "identify")
+    assert only_archived.stderr.startswith(EN("error.title.pick_study") + ":")
+    assert "unarchive" in only_archived.stderr
+    ok(demo_db, "study", "unarchive", "other")
+
+    refused = fails(demo_db, "study", "delete", "demo")
+    assert refused.stderr.startswith(EN("error.title.delete_needs_yes") + ":")
+    assert "--yes" in refused.stderr
+    assert "demo" in ok(demo_db, "studies", "--all").output
+    done = ok(demo_db, "study", "delete", "demo", "--yes")
+    assert done.output.strip() == EN("cli.study_deleted", name="demo")
+    assert "demo" not in ok(demo_db, "studies", "--all").output
+    assert fails(demo_db, "study", "delete", "demo", "--yes").stderr.startswith(
+        EN("error.title.no_study")
+    )
