@@ -138,7 +138,7 @@ def test_removing_an_interviewed_target_shows_what_hangs_on_it_and_asks(page, ap
     assert not page.exception
     assert ahead.customer_id not in set(sampling.target_list(app_store, demo)["customer_id"])
     assert scheduling.get_interview(app_store, ahead.id).status == "cancelled"
-    assert any("1 future bookings were cancelled" in x.value for x in page.success)
+    assert any("Future bookings cancelled: 1." in x.value for x in page.success)
 
 
 def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, demo):
@@ -154,7 +154,7 @@ def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, de
     after = set(sampling.target_list(app_store, demo)["customer_id"])
     assert worked <= after
     said = " ".join(x.value for x in page.success)
-    assert f"Kept {len(worked)} targets with work on them" in said
+    assert f"Targets kept because work was done on them: {len(worked)} (" in said
     kept_table = next(d.value for d in page.dataframe if "Why" in d.value.columns)
     assert set(kept_table["Customer ID"]) == worked  # what the draw kept, and why
     assert calls.call_state(app_store, demo)["interviewer_id"].notna().all()

@@ -564,7 +564,10 @@ def test_removing_a_booked_target_lists_what_hangs_on_it_and_asks(store, pool, d
     work = info.value.work
     assert (work.calls, [b.id for b in work.bookings], work.findings) == (1, [interview.id], ())
     text = info.value.render()
-    assert "1 call attempts" in text and "interview 2030-01-08 10:00 (UTC) with Boss" in text
+    assert (
+        "call attempts: 1, the last on" in text
+        and "interview 2030-01-08 10:00 (UTC) with Boss" in text
+    )
     assert info.value.heading() == "Work hangs on this target"
     zh = info.value.render(Translator("zh"))
     assert "访谈 2030-01-08 10:00（UTC），Boss：已预约" in zh
