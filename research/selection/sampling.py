@@ -282,10 +282,16 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
     had_assignments = bool(listed["assigned"].any())
     stamp = now()
 
-    def apply(cur: duckdb.DuckDBPyConnection) -> int:
-        if leaving:  # untouched: no calls, bookings or findings hang on them
-            cur.executemany(DROP_TARGET, [[study.id, cid] for cid in leaving])
-            cur.executemany(DROP_ASSIGNMENT, [[study.id, cid] for cid in leaving])
+    def apply(cur: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        # untouched: no calls, bookings or findings hang on them, even if someone
+        # called one of them since the list was read
+        worked_now = {
+            r.customer_id for r in cur.execute(WORK, [study.id]).df().itertuples() if _has_work(r)
+        }
+        dropping = [cid for cid in leaving if cid not in worked_now]
+        if dropping:
+            cur.executemany(DROP_TARGET, [[study.id, cid] for cid in dropping])
+            cur.executemany(DROP_ASSIGNMENT, [[study.id, cid] for cid in dropping])
         if arriving:
             cur.executemany(
                 INSERT_DRAWN, [[study.id, cid, actor, stamp, actor, stamp] for cid in arriving]
@@ -301,13 +307,13 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
                 "size": study.target_sample_size,
                 "drawn": len(chosen),
                 "kept": sorted(kept_ids),
-                "replaced": leaving,
+                "replaced": dropping,
                 "assigned": assigned,
             },
         )
-        return assigned
+        return len(dropping), assigned
 
-    assigned = store.write(apply)
+    replaced, assigned = store.write(apply)
     kept_by_segment = {s: counted.get(s, 0) for s in SEGMENTS}
     return DrawResult(
         [
@@ -316,7 +322,7 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
         ],
         kept,
         sum(1 for _, included in manual if included),
-        len(leaving),
+        replaced,
         len(arriving),
         assigned,
     )

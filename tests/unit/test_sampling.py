@@ -606,3 +606,22 @@ def test_a_confirmed_removal_keeps_interviews_held_and_their_records(store, pool
             "SELECT detail FROM audit_log WHERE action = 'targets.remove'"
         ).fetchall()[0][0]
     assert '"confirmed": true' in detail
+
+
+def test_a_call_logged_while_the_draw_runs_keeps_its_target(store, pool, desk, monkeypatch):
+    before = on_list(store, pool)
+    reseeded = studies.update_study(store, pool, actor=ACTOR, sample_seed=7)
+    stays = set(order(7, ids_in("other_core"))[:2]) | set(order(7, ids_in("general"))[:2])
+    late = sorted(c for c in before if c[0] in "OG" and c not in stays)[0]  # seed 7 drops it
+    real_now = sampling.now
+
+    def a_colleague_calls_first():  # runs after the draw read the list, before it writes
+        calls.log_attempt(
+            store, pool, late, "busy", actor="colleague", called_at=datetime(2030, 1, 1)
+        )
+        return real_now()
+
+    monkeypatch.setattr(sampling, "now", a_colleague_calls_first)
+    result = sampling.draw_sample(store, reseeded, actor=ACTOR)
+    assert late not in {k.customer_id for k in result.kept}  # it had no work when read
+    assert late in on_list(store, reseeded)  # and it stays all the same
