@@ -83,7 +83,7 @@ class KeptTarget:
         return tuple(KEPT_REASON_KEYS[why] for why, has in found if has)
 
     def why(self, t: Translator) -> str:
-        return ", ".join(t(key) for key in self.reasons)
+        return t("common.list_separator").join(t(key) for key in self.reasons)
 
 
 @dataclass(frozen=True)

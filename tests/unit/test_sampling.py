@@ -625,3 +625,9 @@ def test_a_call_logged_while_the_draw_runs_keeps_its_target(store, pool, desk, m
     result = sampling.draw_sample(store, reseeded, actor=ACTOR)
     assert late not in {k.customer_id for k in result.kept}  # it had no work when read
     assert late in on_list(store, reseeded)  # and it stays all the same
+
+
+def test_why_a_target_was_kept_reads_in_the_readers_language():
+    kept = sampling.KeptTarget("C1", "华创", "general", 2, 0, 1, True)
+    assert kept.why(Translator("en")) == "called, screened, interview record"
+    assert kept.why(Translator("zh")) == "已致电、已筛选、有访谈记录"
