@@ -5,10 +5,13 @@ number of interviews it is a share of and a 95% interval."""
 
 import streamlit as st
 
-from research.analysis import causes, trends
+from research.analysis import causes, rates, trends, worth
+from research.base.errors import ResearchError
 from research.reports import charts
+from research.selection.detection import SEGMENTS
 from screen import analysis as analysis_screen
 from screen import ui
+from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
@@ -25,13 +28,14 @@ code_labels = analysis_screen.cause_labels(store, t, "code")
 if table.small_sample:
     st.warning(t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE))
 
-tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends = st.tabs(
+tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends, tab_rates = st.tabs(
     [
         t("analysis.tab.causes"),
         t("analysis.tab.breakdowns"),
         t("analysis.tab.competitors"),
         t("analysis.tab.verbatims"),
         t("analysis.tab.trends"),
+        t("analysis.tab.rates"),
     ]
 )
 
@@ -175,3 +179,111 @@ with tab_trends:
             f"{flag}{code_labels.get(change.cause, change.cause)} ({change.before} → "
             f"{change.after}): {change.verdict(t)}"
         )
+
+with tab_rates:
+    st.caption(t("analysis.rates_intro", study=literal(study.name), window=study.window_months))
+    quarters = rates.last_quarters(8, study.as_of)
+    try:
+        by_quarter = rates.quarterly_rates(store, study, quarters)
+    except ResearchError as e:
+        ui.show_error(e)
+        st.stop()
+    st.plotly_chart(charts.defection_rates(by_quarter, t), key="analysis_rates_chart")
+    shown_rates = by_quarter.copy()
+    shown_rates["segment"] = shown_rates["segment"].map(
+        lambda s: t("common.total") if s == "all" else t.segment(s)
+    )
+    shown_rates["yearly_value"] = shown_rates["yearly_value"].map(t.money)
+    st.dataframe(
+        shown_rates,
+        hide_index=True,
+        column_config={
+            "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
+            "segment": st.column_config.TextColumn(t("field.segment")),
+            "customers": st.column_config.NumberColumn(t("analysis.col.base")),
+            "full": st.column_config.NumberColumn(t("status.full")),
+            "partial": st.column_config.NumberColumn(t("status.partial")),
+            "rate": st.column_config.NumberColumn(t("analysis.col.rate"), format="percent"),
+            "rate_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
+            "rate_high": st.column_config.NumberColumn(t("analysis.col.high"), format="percent"),
+            "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
+        },
+    )
+    analysis_screen.downloads(t, by_quarter, "defection-rates", "analysis_rates")
+    st.subheader(t("analysis.movement_title"))
+    moved = rates.movement(store, study, quarters)
+    st.dataframe(
+        moved[["quarter", "customers", "rose", "held", "fell", "by_share_of_wallet"]],
+        hide_index=True,
+        column_config={
+            "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
+            "customers": st.column_config.NumberColumn(t("analysis.col.base")),
+            "rose": st.column_config.NumberColumn(t("analysis.col.rose")),
+            "held": st.column_config.NumberColumn(t("analysis.col.held")),
+            "fell": st.column_config.NumberColumn(t("analysis.col.fell")),
+            "by_share_of_wallet": st.column_config.NumberColumn(t("analysis.col.by_share")),
+        },
+    )
+    st.subheader(t("analysis.followup_title"))
+    followed = rates.follow_up(store, study, view.filt.study_ids)
+    if followed.customers.empty:
+        st.info(t("analysis.followup_none"))
+    else:
+        by_cause = followed.by_cause.copy()
+        by_cause["cause"] = by_cause["cause"].map(lambda c: code_labels.get(c, c))
+        st.dataframe(
+            by_cause,
+            hide_index=True,
+            column_config={
+                "cause": st.column_config.TextColumn(t("analysis.col.cause")),
+                "won_back": st.column_config.NumberColumn(t("analysis.col.won_back")),
+                "partly_back": st.column_config.NumberColumn(t("analysis.col.partly_back")),
+                "still_gone": st.column_config.NumberColumn(t("analysis.col.still_gone")),
+            },
+        )
+        if not followed.by_action.empty:
+            st.dataframe(
+                followed.by_action.drop(columns=["action_id"]),
+                hide_index=True,
+                column_config={
+                    "title": st.column_config.TextColumn(t("analysis.col.action")),
+                    "won_back": st.column_config.NumberColumn(t("analysis.col.won_back")),
+                    "partly_back": st.column_config.NumberColumn(t("analysis.col.partly_back")),
+                    "still_gone": st.column_config.NumberColumn(t("analysis.col.still_gone")),
+                },
+            )
+    st.subheader(t("analysis.worth_title"))
+    c1, c2, c3 = st.columns(3)
+    cut = c1.number_input(t("analysis.worth_cut"), 1, 50, 5, key="analysis_worth_cut") / 100
+    horizon = c2.number_input(t("analysis.worth_horizon"), 1, 20, 5, key="analysis_worth_h")
+    discount = c3.number_input(t("analysis.worth_discount"), 0, 30, 0, key="analysis_worth_d") / 100
+    segments_now = by_quarter[by_quarter["quarter"] == quarters[-1]]
+    inputs = []
+    for segment in SEGMENTS:
+        per_quarter = by_quarter[(by_quarter["segment"] == segment) & by_quarter["rate"].notna()]
+        yearly = worth.yearly_rate(list(per_quarter["rate"].tail(4)))
+        row = segments_now[segments_now["segment"] == segment].iloc[0]
+        if yearly is not None and row["customers"]:
+            inputs.append((segment, int(row["customers"]), yearly, float(row["yearly_value"] or 0)))
+    if not inputs:
+        st.info(t("analysis.worth_none"))
+    else:
+        model = worth.worth(inputs, cut=cut, horizon_years=int(horizon), discount_rate=discount)
+        st.dataframe(
+            [
+                {
+                    t("field.segment"): t.segment(w.segment),
+                    t("analysis.col.customers"): w.customers,
+                    t("analysis.col.yearly_rate"): t.percent(w.yearly_rate, 1),
+                    t("analysis.col.lifetime"): t.number(w.lifetime_years, 1),
+                    t("analysis.col.yearly_value"): t.money(w.yearly_value),
+                    t("analysis.col.value_kept"): t.money(w.value_kept),
+                    t("analysis.col.value_kept_share"): t.percent(w.value_kept_share, 1),
+                }
+                for w in model
+            ],
+            hide_index=True,
+        )
+        st.caption(t("report.worth_model_note"))
+        for key in worth.ASSUMPTIONS:
+            st.caption("· " + t(key))

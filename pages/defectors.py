@@ -175,11 +175,26 @@ st.caption(
 )
 if st.button(t("targets.draw"), key="targets_draw"):
     try:
-        draws = sampling.draw_sample(store, study, actor=ui.actor())
-        st.session_state["defectors_flash"] = t("targets.drawn", count=sum(d.drawn for d in draws))
+        drawn = sampling.draw_sample(store, study, actor=ui.actor())
+        st.session_state["defectors_flash"] = "  \n".join(drawn.summary(t))
+        st.session_state["targets_kept"] = drawn.kept
         st.rerun()
     except ResearchError as e:
         ui.show_error(e)
+if kept := st.session_state.pop("targets_kept", None):  # what the last draw kept, and why
+    with st.expander(t("targets.kept_title", count=len(kept))):
+        st.dataframe(
+            [
+                {
+                    t("field.customer_id"): k.customer_id,
+                    t("field.name"): k.name or "",
+                    t("targets.kept_why"): k.why(t),
+                }
+                for k in kept
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 
 targets = sampling.target_list(store, study, include_removed=True)
 on_list = targets[targets["included"]]
@@ -272,15 +287,46 @@ with add_col:
         sampling.add_target,
         "cli.target_added",
     )
+
+
+def remove_or_ask(store, study, customer, reason, *, actor):
+    """A target with bookings or interview records is removed only once confirmed."""
+    try:
+        sampling.remove_target(store, study, customer, reason, actor=actor)
+    except sampling.TargetHasWorkError as e:
+        st.session_state["targets_remove_pending"] = (customer, reason, e)
+        st.rerun()
+
+
 with remove_col:
     target_form(
         "remove",
         "targets.remove_title",
         on_list["customer_id"].tolist(),
         "targets.remove",
-        sampling.remove_target,
+        remove_or_ask,
         "cli.target_removed",
     )
+    if pending := st.session_state.get("targets_remove_pending"):
+        customer, reason, asked = pending
+        st.warning(f"**{asked.heading(t)}**")
+        st.text(asked.render(t))  # names and places come from people: shown as text
+        yes, no = st.columns(2)
+        if yes.button(t("targets.confirm_remove"), key="targets_remove_confirm", type="primary"):
+            del st.session_state["targets_remove_pending"]
+            try:
+                cancelled = sampling.remove_target(
+                    store, study, customer, reason, actor=ui.actor(), confirmed=True
+                )
+                st.session_state["defectors_flash"] = t(
+                    "targets.removed_cancelled", customer_id=customer, count=len(cancelled)
+                )
+                st.rerun()
+            except ResearchError as e:
+                ui.show_error(e)
+        if no.button(t("targets.keep"), key="targets_remove_keep"):
+            del st.session_state["targets_remove_pending"]
+            st.rerun()
 
 removed = targets[~targets["included"]]
 if not removed.empty:

@@ -25,7 +25,9 @@ from screen.plain import literal
 @st.cache_resource(show_spinner=False)
 def _open_store(path: str) -> Store:
     store = connect(path)
-    if not studies.list_studies(store) and not any(ledger_counts(store).values()):
+    if not studies.list_studies(store, include_archived=True) and not any(
+        ledger_counts(store).values()
+    ):  # a new, empty database
         build_demo(store, actor=current_user())
     return store
 
@@ -106,18 +108,23 @@ def sidebar() -> None:
             on_change=lambda: state.update(app_language=state["app_lang_picker"]),
         )
         t = translator()
-        names = [s.name for s in studies.list_studies(store())]
-        if state.get("app_study_name") not in names:
-            state["app_study_name"] = names[0] if names else None
-        if names:
+        every = studies.list_studies(store(), include_archived=True)
+        archived = {s.name for s in every if s.archived}
+        shown = [s.name for s in every if state.get("app_show_archived") or not s.archived]
+        if state.get("app_study_name") not in shown:
+            state["app_study_name"] = shown[0] if shown else None
+        if shown:
             if state.get("app_study_picker") != state["app_study_name"]:
                 state["app_study_picker"] = state["app_study_name"]
             st.selectbox(
                 t("app.current_study"),
-                names,
+                shown,
                 key="app_study_picker",
+                format_func=lambda n: t("app.archived_study", name=n) if n in archived else n,
                 on_change=lambda: state.update(app_study_name=state["app_study_picker"]),
             )
+        if archived:  # hidden from the picker unless asked for
+            st.checkbox(t("app.show_archived", count=len(archived)), key="app_show_archived")
         st.caption(t("app.signed_in_as", user=literal(actor())))
 
 
@@ -227,4 +234,6 @@ def require_study() -> studies.Study:
     if study is None:
         st.info(translator()("app.no_study"))
         st.stop()
+    if study.archived:
+        st.warning(translator()("app.study_is_archived", by=study.archived_by or ""))
     return study

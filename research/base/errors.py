@@ -50,6 +50,12 @@ class StudyNotFoundError(ResearchError):
     title_key = "error.title.no_study"
 
 
+class StudyChoiceError(ResearchError):
+    """Several studies (or only archived ones) and none named: say which."""
+
+    title_key = "error.title.pick_study"
+
+
 class StudyExistsError(ResearchError):
     title_key = "error.title.study_exists"
 

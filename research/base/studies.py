@@ -3,7 +3,12 @@
 Several studies live in one database and share its ledger (customers, transactions,
 wallet estimates): a study is a question asked of that ledger. Its scope narrows the
 question to some regions, owners, industries or product lines; an empty scope asks it
-of the whole ledger. Each study owns its detection results, target list and call desk.
+of the whole ledger. Each study owns its detection results, target list, call desk
+and findings. Names are told apart without regard to case or surrounding spaces
+("DEMO " is "demo"). A study that is over can be archived: everything stays, but the
+study leaves the picker and is no longer "the only study"; deleting a study removes
+every row that belongs to it, and the ledger stays (the audit log keeps the record
+of who did it).
 """
 
 from __future__ import annotations
@@ -157,6 +162,12 @@ class Study:
     updated_by: str
     updated_at: datetime
     scope: Scope = Scope()
+    archived_at: datetime | None = None
+    archived_by: str | None = None
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def segment_weights(self) -> dict[str, float]:
@@ -175,22 +186,35 @@ _COLUMNS = ", ".join(f.name for f in fields(Study))
 _SELECT = f"SELECT {_COLUMNS} FROM studies"
 
 
+_NAMES = [f.name for f in fields(Study)]
+
+
 def _row_to_study(row: tuple) -> Study:
-    return Study(*row[:-1], scope=Scope.parse(row[-1]))
+    values = dict(zip(_NAMES, row, strict=True))
+    values["scope"] = Scope.parse(values["scope"])
+    return Study(**values)
 
 
-def list_studies(store: Store) -> list[Study]:
+# names compare without regard to case or surrounding spaces
+SAME_NAME = f"{_SELECT} WHERE lower(trim(name)) = lower(trim(?)) ORDER BY name = ? DESC, id"
+NAME_TAKEN = "SELECT name FROM studies WHERE lower(trim(name)) = lower(trim(?)) AND id <> ?"
+
+
+def list_studies(store: Store, *, include_archived: bool = False) -> list[Study]:
+    """The studies, newest first; archived ones only with ``include_archived``."""
     with store.cursor() as cur:
         rows = cur.execute(f"{_SELECT} ORDER BY created_at DESC, id DESC").fetchall()
-    return [_row_to_study(r) for r in rows]
+    found = [_row_to_study(r) for r in rows]
+    return found if include_archived else [s for s in found if not s.archived]
 
 
 def get_study(store: Store, name: str) -> Study:
-    """Raises StudyNotFoundError, listing the studies that exist."""
+    """The study of that name (its case and surrounding spaces aside; archived ones too).
+    Raises StudyNotFoundError, listing the studies that exist."""
     with store.cursor() as cur:
-        rows = cur.execute(f"{_SELECT} WHERE name = ?", [name]).fetchall()
+        rows = cur.execute(SAME_NAME, [name or "", name or ""]).fetchall()
     if not rows:
-        names = [s.name for s in list_studies(store)]
+        names = [s.name for s in list_studies(store, include_archived=True)]
         known = ", ".join(names) if names else "–"
         raise StudyNotFoundError("error.study_not_found", name=name, known=known)
     return _row_to_study(rows[0])
@@ -230,8 +254,9 @@ def create_study(
     stamp = now()
 
     def insert(cur: duckdb.DuckDBPyConnection) -> None:
-        if cur.execute("SELECT 1 FROM studies WHERE name = ?", [name]).fetchall():
-            raise StudyExistsError("error.study_exists", name=name)
+        taken = cur.execute(NAME_TAKEN, [name, -1]).fetchall()
+        if taken:
+            raise StudyExistsError("error.study_exists", name=taken[0][0])
         cols = [
             "name",
             "description",
@@ -296,14 +321,13 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
-        if (
-            "name" in updates
-            and cur.execute(
-                "SELECT 1 FROM studies WHERE name = ? AND id <> ?", [updates["name"], study.id]
-            ).fetchall()
-        ):
-            # otherwise the UNIQUE constraint fails with a driver error, not a message
-            raise StudyExistsError("error.study_exists", name=updates["name"])
+        taken = (
+            cur.execute(NAME_TAKEN, [updates["name"], study.id]).fetchall()
+            if "name" in updates
+            else []
+        )
+        if taken:  # otherwise the UNIQUE constraint fails with a driver error, not a message
+            raise StudyExistsError("error.study_exists", name=taken[0][0])
         sets = ", ".join(f"{k} = ?" for k in updates)
         stored = {k: v.to_json() if isinstance(v, Scope) else v for k, v in updates.items()}
         cur.execute(
@@ -326,34 +350,73 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     return get_study_by_id(store, study.id)
 
 
+# Every table with a study_id column belongs to its study, except the audit log (the
+# record of who did what, the deletion included). Rows that belong to a study through
+# another row: a booking's history, a finding's quotes, saved versions and drafts.
+STUDY_TABLES = """
+SELECT DISTINCT table_name FROM information_schema.columns
+WHERE column_name = 'study_id' AND table_schema = current_schema()
+  AND table_name NOT IN ('audit_log')
+ORDER BY table_name
+"""
+# versioned records of a study (research/base/records.py): findings and quotes by id,
+# screenings and interview guides by a key that starts with the study's id
+_RECORDS_OF_STUDY = """
+(record_type = 'finding' AND record_id IN
+    (SELECT CAST(id AS VARCHAR) FROM findings WHERE study_id = $sid))
+OR (record_type = 'finding_quote' AND record_id IN
+    (SELECT CAST(q.id AS VARCHAR) FROM finding_quotes q
+     JOIN findings f ON f.id = q.finding_id WHERE f.study_id = $sid))
+OR (record_type IN ('screening', 'interview_guide')
+    AND starts_with(record_id, CAST($sid AS VARCHAR) || '/'))
+"""
+DELETE_THROUGH = (  # before the rows they hang on
+    f"DELETE FROM record_versions WHERE {_RECORDS_OF_STUDY}",
+    f"DELETE FROM drafts WHERE {_RECORDS_OF_STUDY}",
+    "DELETE FROM finding_quotes WHERE finding_id IN (SELECT id FROM findings WHERE study_id = $sid)",
+    "DELETE FROM interview_events WHERE interview_id IN"
+    " (SELECT id FROM interviews WHERE study_id = $sid)",
+)
+
+
 def delete_study(store: Store, study: Study, *, actor: str) -> None:
-    """Remove a study and everything it holds of its own (results, targets, call desk,
-    imported findings). The ledger stays: it belongs to every study."""
+    """Remove a study and every row that belongs to it: detection, targets, call desk,
+    bookings and their history, findings with their quotes, versions and drafts,
+    codings, past findings imported into it. The ledger, the team's people and the
+    codebook are shared and stay."""
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        tables = [r[0] for r in cur.execute(STUDY_TABLES).fetchall()]
+        for sql in DELETE_THROUGH:
+            cur.execute(sql, {"sid": study.id})
+        for table in tables:  # names from the schema, never from a user
+            cur.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
+        cur.execute("DELETE FROM studies WHERE id = ?", [study.id])
+        audit(cur, None, actor, "study.delete", {"name": study.name, "id": study.id})
+
+    store.write(apply)
+
+
+ARCHIVE = (
+    "UPDATE studies SET archived_at = ?, archived_by = ?, updated_by = ?, updated_at = ?"
+    " WHERE id = ?"
+)
+
+
+def archive_study(store: Store, study: Study, *, actor: str, archived: bool = True) -> Study:
+    """Archive a study (or, with ``archived=False``, bring it back). Nothing in it
+    changes; it leaves the picker and the CLI's "only study" until brought back."""
+    stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
-            "DELETE FROM interview_events WHERE interview_id IN"
-            " (SELECT id FROM interviews WHERE study_id = ?)",
-            [study.id],
+            ARCHIVE,
+            [stamp if archived else None, actor if archived else None, actor, stamp, study.id],
         )
-        for table in (
-            "imports",  # past findings imported into the study; ledger imports have none
-            "detection_results",
-            "detection_runs",
-            "former_customers",
-            "target_list",
-            "study_team",
-            "call_assignments",
-            "call_attempts",
-            "do_not_call",
-            "screenings",
-            "interviews",
-        ):  # the last six: the call desk (0003)
-            cur.execute(f"DELETE FROM {table} WHERE study_id = ?", [study.id])
-        cur.execute("DELETE FROM studies WHERE id = ?", [study.id])
-        audit(cur, None, actor, "study.delete", {"name": study.name})
+        audit(cur, study.id, actor, "study.archive" if archived else "study.unarchive", {})
 
     store.write(apply)
+    return get_study_by_id(store, study.id)
 
 
 def check_as_of(value) -> date:

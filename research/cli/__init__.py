@@ -16,7 +16,7 @@ import click
 
 from research.base.i18n import LANGUAGES
 from research.base.store import DB_ENV_VAR, DEFAULT_DB_PATH
-from research.cli.common import LANG_ENV_VAR, Context
+from research.cli.common import LANG_ENV_VAR, STUDY_ENV_VAR, Context, shared_options
 
 # command name -> ("module:attribute", its one-line help). `--help` lists the help from
 # here, so listing the commands loads none of them; tests/unit/test_cli_layout.py checks
@@ -50,7 +50,7 @@ COMMANDS = {
     ),
     "analysis": (
         "research.cli.analysis:analysis_group",
-        "Failure analysis: cause frequencies, trends and improvement actions.",
+        "Failure analysis: causes, trends, actions, defection rates and win-backs.",
     ),
     "report": (
         "research.cli.report:report_group",
@@ -72,7 +72,7 @@ class CommandsGroup(click.Group):
         module, _, attribute = COMMANDS[name][0].partition(":")
         command = getattr(importlib.import_module(module), attribute)
         command.name = name
-        return command
+        return shared_options(command)  # --db and --lang after the command's name too
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_line) for name, (_, help_line) in COMMANDS.items()]
@@ -94,7 +94,13 @@ class CommandsGroup(click.Group):
     show_default=True,
     help="Language of the output.",
 )
+@click.option(
+    "--study",
+    "study_name",
+    envvar=STUDY_ENV_VAR,
+    help=f"Study name (default: ${STUDY_ENV_VAR}, or the only study).",
+)
 @click.pass_context
-def main(ctx: click.Context, db: str | None, lang: str) -> None:
+def main(ctx: click.Context, db: str | None, lang: str, study_name: str | None) -> None:
     """Defector research: find the customers who left, pick whom to interview, learn why."""
-    ctx.obj = Context(db, lang)
+    ctx.obj = Context(db, lang, study_name)

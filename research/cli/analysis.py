@@ -1,4 +1,4 @@
-"""``defectors analysis causes|trends|actions``: the Analysis page's numbers for people
+"""``defectors analysis causes|trends|actions|rates|winback``: the Analysis page's numbers for people
 who work from files. Each prints a table, or CSV with ``--format csv``; the rows are
 the same the app shows, from the same functions."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from research.analysis import actions, causes, trends
+from research.analysis import actions, causes, rates, trends
 from research.base import exports, studies
 from research.cli.common import Context, handle_errors, parse_date, study_option
 from research.findings import taxonomy
@@ -27,6 +27,9 @@ def _emit(obj: Context, frame: pd.DataFrame, fmt: str) -> None:
                     "before",
                     "after",
                     "p_value",
+                    "rate",
+                    "rate_low",
+                    "rate_high",
                 )
                 if c in frame
             }
@@ -66,7 +69,7 @@ def filter_options(fn):
 
 @click.group("analysis")
 def analysis_group() -> None:
-    """Failure analysis: cause frequencies, trends and improvement actions."""
+    """Failure analysis: causes, trends, actions, defection rates and win-backs."""
 
 
 @analysis_group.command("causes")
@@ -147,3 +150,45 @@ def actions_command(obj: Context, fmt) -> None:
             }
         )
     _emit(obj, pd.DataFrame(rows), fmt)
+
+
+@analysis_group.command("rates")
+@study_option
+@click.option(
+    "--quarters",
+    "count",
+    type=int,
+    default=8,
+    show_default=True,
+    help="How many whole quarters, up to the study's as-of date.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True
+)
+@click.pass_obj
+@handle_errors
+def rates_command(obj: Context, study_name, count, fmt) -> None:
+    """Defection rate per value segment per quarter, by the study's rules and scope."""
+    study = obj.study(study_name)
+    frame = rates.quarterly_rates(obj.store, study, rates.last_quarters(count, study.as_of))
+    if fmt == "table":
+        for column in ("rate", "rate_low", "rate_high"):
+            frame[column] = frame[column].map(lambda v: obj.t.percent(v, 1))
+        frame["yearly_value"] = frame["yearly_value"].map(lambda v: obj.t.number(v, 2))
+    _emit(obj, frame, fmt)
+
+
+@analysis_group.command("winback")
+@filter_options
+@click.pass_obj
+@handle_errors
+def winback_command(obj: Context, fmt, study_name, all_studies, start, end, segments) -> None:
+    """Defectors interviewed earlier: won back, partly back or still gone, per cause."""
+    filt = _filter(obj, study_name, all_studies, start, end, segments)
+    study = (
+        obj.study(study_name)
+        if not all_studies
+        else max(studies.list_studies(obj.store), key=lambda s: s.as_of)
+    )
+    found = rates.follow_up(obj.store, study, filt.study_ids)
+    _emit(obj, found.by_cause, fmt)

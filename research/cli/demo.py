@@ -9,12 +9,16 @@ import click
 from research.base.store import current_user
 from research.cli.common import Context, handle_errors, parse_date
 from research.demo.build import build_demo
-from research.demo.company import default_as_of, write_files
+from research.demo.company import demo_as_of, write_files
 from research.selection import detection
 
 
 @click.command()
-@click.option("--as-of", callback=parse_date, help="As-of date (default: first of this month).")
+@click.option(
+    "--as-of",
+    callback=parse_date,
+    help="As-of date (default: the first of the month six weeks ago or earlier).",
+)
 @click.option(
     "--customers", "n_customers", default=2400, show_default=True, help="How many demo customers."
 )
@@ -31,7 +35,7 @@ def demo(obj: Context, as_of, n_customers, replace, export_dir) -> None:
     obj.may_create = True
     t = obj.t
     if export_dir:
-        files = write_files(export_dir, as_of or default_as_of(), n_customers)
+        files = write_files(export_dir, as_of or demo_as_of(), n_customers)
         click.echo(
             t(
                 "cli.demo_files",

@@ -13,7 +13,7 @@ import pandas as pd
 from research.base import exports
 from research.base.errors import ImportRejectedError
 from research.base.store import current_user
-from research.cli.common import Context, handle_errors, study_option
+from research.cli.common import Context, handle_errors, human_time, study_option
 from research.findings import agreement, interviews, past_studies, taxonomy
 from research.ledger.mapping import parse_map_options
 from research.ledger.read import read_table
@@ -203,6 +203,7 @@ def taxonomy_restore(obj: Context, code) -> None:
 def taxonomy_history(obj: Context) -> None:
     """Every change of the codebook, newest first."""
     frame = taxonomy.changes(obj.store)
+    frame["changed_at"] = frame["changed_at"].map(human_time)
     click.echo(frame.to_string(index=False))
 
 

@@ -91,6 +91,7 @@ def import_command(
     findings, cause labels that match no code are listed and nothing is written until
     each is mapped with --code or --new-code.
     """
+    obj.may_create = kind != "findings" and not dry_run  # the first data may make the database
     if kind == "findings":
         return import_findings(obj, file, study_name, maps, codes, new_codes, dry_run)
     t = obj.t

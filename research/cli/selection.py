@@ -8,6 +8,7 @@ The ``targets`` commands import what they need when they run.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -109,8 +110,8 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
     from research.selection import sampling
 
     detection.ensure_current(obj.store, target, actor=current_user())
-    draws = sampling.draw_sample(obj.store, target, actor=current_user())
-    for d in draws:
+    result = sampling.draw_sample(obj.store, target, actor=current_user())
+    for d in result:
         click.echo(
             t(
                 "cli.segment_draw",
@@ -118,6 +119,12 @@ def targets_draw(obj: Context, study_name, size, seed) -> None:
                 drawn=d.drawn,
                 available=d.available,
             )
+        )
+    for line in result.summary(t):
+        click.echo(line)
+    for k in result.kept:
+        click.echo(
+            t("cli.kept_line", customer_id=k.customer_id, name=k.name or "", reasons=k.why(t))
         )
 
 
@@ -171,17 +178,35 @@ def targets_add(obj: Context, customer_id, reason, study_name) -> None:
 @targets.command("remove")
 @click.argument("customer_id")
 @click.option("--reason", required=True)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Remove a target with bookings or interview records too (a future booking is cancelled).",
+)
 @study_option
 @click.pass_obj
 @handle_errors
-def targets_remove(obj: Context, customer_id, reason, study_name) -> None:
+def targets_remove(obj: Context, customer_id, reason, force, study_name) -> None:
     """Take a customer off the target list (the reason is kept)."""
     from research.selection import sampling
 
-    sampling.remove_target(
-        obj.store, obj.study(study_name), customer_id, reason, actor=current_user()
-    )
-    click.echo(obj.t("cli.target_removed", customer_id=customer_id))
+    t = obj.t
+    try:
+        cancelled = sampling.remove_target(
+            obj.store,
+            obj.study(study_name),
+            customer_id,
+            reason,
+            actor=current_user(),
+            confirmed=force,
+        )
+    except sampling.TargetHasWorkError as e:
+        click.echo(f"{e.heading(t)}: {e.render(t)}\n{t('cli.force_hint')}", err=True)
+        sys.exit(1)
+    if cancelled:
+        click.echo(t("targets.removed_cancelled", customer_id=customer_id, count=len(cancelled)))
+    else:
+        click.echo(t("cli.target_removed", customer_id=customer_id))
 
 
 @targets.command("export")

@@ -1,5 +1,6 @@
-"""``defectors studies`` and ``defectors study create|set|show``: the studies in the database,
-each a question asked of the database's one ledger (an as-of date, rules, a scope)."""
+"""``defectors studies`` and ``defectors study create|set|show|archive|unarchive|delete``:
+the studies in the database, each a question asked of its one ledger (an as-of date,
+rules, a scope)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,32 @@ import click
 import pandas as pd
 
 from research.base import studies
+from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.settings import STUDY_SETTINGS
 from research.base.store import current_user
-from research.cli.common import Context, handle_errors, parse_date, study_option
+from research.cli.common import (
+    Context,
+    handle_errors,
+    human_number,
+    human_time,
+    parse_date,
+    study_option,
+)
+
+
+class StudyDeleteNotConfirmedError(ResearchError):
+    title_key = "error.title.delete_needs_yes"
 
 
 @click.command("studies")
+@click.option("--all", "include_archived", is_flag=True, help="Include archived studies.")
 @click.pass_obj
 @handle_errors
-def list_studies_command(obj: Context) -> None:
+def list_studies_command(obj: Context, include_archived) -> None:
     """List the studies in the database."""
     t = obj.t
-    rows = studies.list_studies(obj.store)
+    rows = studies.list_studies(obj.store, include_archived=include_archived)
     if not rows:
         click.echo(t("cli.no_studies"))
         return
@@ -30,10 +44,11 @@ def list_studies_command(obj: Context) -> None:
                 t("field.status"): t(f"study_status.{s.status}"),
                 t("field.as_of"): s.as_of.isoformat(),
                 t("field.window_months"): s.window_months,
-                t("field.drop_threshold"): s.drop_threshold,
+                t("field.drop_threshold"): t.percent(s.drop_threshold),
                 t("field.scope"): s.scope.describe(t),
-                t("field.updated_at"): s.updated_at,
+                t("field.updated_at"): human_time(s.updated_at),
             }
+            | ({t("field.archived_at"): human_time(s.archived_at)} if include_archived else {})
             for s in rows
         ]
     )
@@ -129,8 +144,48 @@ def study_show(obj: Context, study_name) -> None:
     click.echo(f"{t('field.status')}: {t(f'study_status.{s.status}')}")
     click.echo(f"{t('field.as_of')}: {s.as_of.isoformat()}")
     click.echo(f"{t('field.scope')}: {s.scope.describe(t)}")
+    if s.archived:
+        click.echo(t("cli.study_archived_line", by=s.archived_by, at=human_time(s.archived_at)))
     for name, value in s.settings().items():
-        click.echo(f"{name}: {value}")
+        click.echo(f"{name}: {human_number(value)}")
     from research.selection.detection import data_state
 
     click.echo(data_state(obj.store, s).describe(t))
+
+
+@study.command("archive")
+@click.argument("name")
+@click.pass_obj
+@handle_errors
+def study_archive(obj: Context, name) -> None:
+    """Archive a study: kept as it is, hidden from the app's picker and from 'the only study'."""
+    done = studies.archive_study(
+        obj.store, studies.get_study(obj.store, name), actor=current_user()
+    )
+    click.echo(obj.t("cli.study_archived", name=done.name))
+
+
+@study.command("unarchive")
+@click.argument("name")
+@click.pass_obj
+@handle_errors
+def study_unarchive(obj: Context, name) -> None:
+    """Bring an archived study back."""
+    done = studies.archive_study(
+        obj.store, studies.get_study(obj.store, name), actor=current_user(), archived=False
+    )
+    click.echo(obj.t("cli.study_unarchived", name=done.name))
+
+
+@study.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really delete it, with everything in it.")
+@click.pass_obj
+@handle_errors
+def study_delete(obj: Context, name, yes) -> None:
+    """Delete a study and everything that belongs to it (data, calls, bookings, findings)."""
+    target = studies.get_study(obj.store, name)
+    if not yes:
+        raise StudyDeleteNotConfirmedError("error.delete_needs_yes", name=target.name)
+    studies.delete_study(obj.store, target, actor=current_user())
+    click.echo(obj.t("cli.study_deleted", name=target.name))

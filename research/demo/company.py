@@ -147,6 +147,13 @@ def default_as_of(today: date | None = None) -> date:
     return today.replace(day=1)
 
 
+def demo_as_of(today: date | None = None) -> date:
+    """The demo study's as-of date: the first of the month at least six weeks before
+    today, so that its calls, interviews and findings all fall after it."""
+    today = today or date.today()
+    return default_as_of(today - relativedelta(weeks=6))
+
+
 def generate(
     as_of: date, n_customers: int = 2400, seed: int = DEMO_SEED
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -1,23 +1,35 @@
-"""The demo study's call desk: a team, assignments, a week of calls and interviews.
+"""The demo study's call desk, told as one timeline: calls, then bookings, then
+interviews held (their findings follow in ``research.demo.findings``).
 
 Built on top of ``research.demo``'s study so that every desk page has content on a
 fresh start: three senior managers with hours and quotas (one in Berlin, for the
-overseas accounts), three phone interviewers with the targets spread over them, a
-realistic call history over the last working days, screening answers, and interviews
-booked for this week and the next relative to today, a few of them already held,
-missed or waiting for their findings. Seeded, so the same day builds the same desk.
+overseas accounts), three phone interviewers with the targets spread over them, and
+the last weeks of a screening campaign. The calls fall on working days after the
+as-of date, up to yesterday; a target reached and willing is booked with a senior
+manager a few days after the call that reached them; interviews that are over were
+held, except one that is still waiting for its findings and one no-show; the rest
+are booked for this week and the next. About a sixth of the targets has not been
+tried yet, so today's call list has fresh calls. Seeded, so the same day builds the
+same desk.
+
+What each interviewed defector will say (``research.demo.findings.STORIES``) is
+chosen here, so the screening answers (where they went, to which competitor) and the
+findings tell the same story.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 
 from research.base.errors import ResearchError
 from research.base.store import Store, now
 from research.base.studies import Study
+from research.demo.findings import STORIES, Story
 from research.desk import calls, scheduling, team
 from research.selection import sampling
 
@@ -55,6 +67,17 @@ OTHERS = [
     ("孙悦", "marketing_manager", "sun.yue@huayi-lab.example.cn"),
     ("王磊", "sales", "wang.lei@huayi-lab.example.cn"),
 ]
+# How the targets' calls ended, as shares of the targets; the rest were reached.
+FATES = (
+    ("untried", 0.15),
+    ("retry", 0.07),  # no answer or busy: tried again later today
+    ("call_back", 0.07),
+    ("refused", 0.06),
+    ("wrong_number", 0.03),
+    ("do_not_call", 0.03),
+)
+CALL_WEEKS = 5  # at most this many weeks of calls before today
+UPCOMING = (0, 1, 2, 7, 8, 9)  # the last ones willing are booked this many days from today
 _COMPETITORS = ["迈瑞医疗", "Roche Diagnostics", "Sysmex", "安图生物", "Abbott", "迪瑞医疗"]
 _PLACES = ["客户办公室", "Customer's lab", "华仪上海总部 3F", "Tencent Meeting", "Zoom"]
 _NOTES = {
@@ -66,6 +89,22 @@ _NOTES = {
     "reached": ["已联系上采购负责人", "Spoke with the lab manager"],
     "do_not_call": ["要求不要再打电话", "Asked never to be called again"],
 }
+_WHERE = {"closed_bankrupt": "closed", "moved_away": "moved_away"}  # story -> screening answer
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class _Plan:
+    """One target's calls, planned before anything is written."""
+
+    customer_id: str
+    chinese: bool
+    partial: bool  # still buys from us, less than before
+    interviewer_id: int | None
+    calls: list[tuple[datetime, str]]  # (called at, outcome), oldest first
+    call_back_at: datetime | None = None
+    consent: str | None = None
+    story: int | None = None  # index into STORIES once the target agreed to an interview
 
 
 def _member(store: Store, name: str, role: str, actor: str, **details) -> team.TeamMember:
@@ -75,17 +114,38 @@ def _member(store: Store, name: str, role: str, actor: str, **details) -> team.T
         return team.add_member(store, name, role, actor=actor, **details)
 
 
-def _working_days_before(day, count: int) -> list:
-    found, current = [], day
-    while len(found) < count:
-        current -= timedelta(days=1)
+def _working_days(first: date, last: date) -> list[date]:
+    found, current = [], first
+    while current <= last:
         if current.weekday() < 5:
             found.append(current)
-    return sorted(found)
+        current += timedelta(days=1)
+    return found
 
 
-def build_desk(store: Store, study: Study, *, actor: str, seed: int = DESK_SEED) -> None:
-    """Give the demo study its team, assignments, call history and bookings."""
+def call_days(as_of: date, today: date) -> list[date]:
+    """The working days the demo's calls fall on: from a week after the as-of date (or
+    at most CALL_WEEKS weeks back) to yesterday. An as-of date so recent that this
+    leaves fewer than ten days gives the last ten working days before today."""
+    start = max(as_of + timedelta(days=7), today - timedelta(weeks=CALL_WEEKS))
+    days = _working_days(start, today - timedelta(days=1))
+    if len(days) < 10:
+        days = _working_days(today - timedelta(days=21), today - timedelta(days=1))[-10:]
+    return days
+
+
+def _weekday_on_or_after(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def build_desk(store: Store, study: Study, *, actor: str, seed: int = DESK_SEED) -> dict[str, int]:
+    """Give the demo study its team, assignments, call history and bookings.
+
+    Returns, for every defector booked for an interview, the index of their story in
+    ``research.demo.findings.STORIES``.
+    """
     rng = np.random.default_rng(seed)
     managers = []
     for name, email, zone, hours, quota in MANAGERS:
@@ -103,104 +163,133 @@ def build_desk(store: Store, study: Study, *, actor: str, seed: int = DESK_SEED)
         team.add_to_study(store, study, _member(store, name, role, actor, email=email), actor=actor)
     calls.spread_evenly(store, study, [m.id for m in interviewers], actor=actor)
 
-    state = calls.call_state(store, study)
     today = now().date()
-    days = _working_days_before(today, 4)
-    by_id = {m.id: m for m in interviewers}
-    consented: list[str] = []
-    for row in state.itertuples():
-        if rng.random() < 0.25:
-            continue  # not tried yet: today's list has fresh calls
-        interviewer = (
-            by_id.get(int(row.interviewer_id)) if row.interviewer_id == row.interviewer_id else None
-        )
-        tries = int(rng.integers(1, 4))
-        outcomes = list(rng.choice(["no_answer", "busy"], tries - 1))
-        final = str(
-            rng.choice(
-                ["reached", "no_answer", "call_back", "refused", "wrong_number", "do_not_call"],
-                p=[0.56, 0.14, 0.12, 0.1, 0.04, 0.04],
-            )
-        )
-        outcomes.append(final)
-        for n, outcome in enumerate(outcomes):
-            day = days[min(n + int(rng.integers(0, 2)), len(days) - 1)]
-            called = datetime.combine(
-                day, time(9 + int(rng.integers(0, 8)), int(rng.integers(0, 60)))
-            )
-            call_back = None
-            if outcome == "call_back":
-                due = today if rng.random() < 0.6 else today + timedelta(days=1)
-                call_back = datetime.combine(due, time(int(rng.choice([10, 11, 14, 15, 16])), 0))
-            note = _NOTES[outcome][int(rng.integers(0, 2))]
-            calls.log_attempt(
-                store,
-                study,
-                row.customer_id,
-                outcome,
-                actor=actor,
-                interviewer_id=interviewer.id if interviewer else None,
-                note=note,
-                called_at=called,
-                call_back_at=call_back,
-            )
-        if final == "reached":
-            consented += _screen(store, study, row, rng, actor)
-
+    plans = _plan_calls(calls.call_state(store, study), call_days(study.as_of, today), today, rng)
+    willing = sorted((p for p in plans if p.consent == "yes"), key=lambda p: p.calls[-1][0])
+    for n, plan in enumerate(willing):
+        plan.story = n % len(STORIES)
+    for plan in plans:
+        _log_calls(store, study, plan, actor)
+        if plan.calls and plan.calls[-1][1] == "reached":
+            _screen(store, study, plan, rng, actor)
     if calls.do_not_call_ids(store, study):
-        # a redraw fills their places with the next in line, as a team would do
+        # their places go to the next in line, dealt out to the interviewers: fresh calls
         sampling.draw_sample(store, study, actor=actor)
-        calls.spread_evenly(store, study, [m.id for m in interviewers], actor=actor)
-    _book(store, study, consented, managers, rng, actor)
+    _book(store, study, willing, managers, today, rng, actor)
+    return {p.customer_id: p.story for p in willing}
 
 
-def _screen(store: Store, study: Study, row, rng, actor: str) -> list[str]:
-    record = calls.ensure_screening(store, study, row.customer_id, actor=actor)
-    where = str(
-        rng.choice(
-            ["competitor", "stopped", "competitor", "closed", "competitor"],
-            p=[0.5, 0.15, 0.2, 0.05, 0.1],
+def _plan_calls(state, days: list[date], today: date, rng) -> list[_Plan]:
+    order = rng.permutation(len(state))
+    fates: list[str] = []
+    for fate, share in FATES:
+        fates += [fate] * round(share * len(state))
+    fates += ["reached"] * (len(state) - len(fates))
+    plans = []
+    for fate, i in zip(fates, order, strict=False):
+        row = state.iloc[int(i)]
+        interviewer = row["interviewer_id"]
+        plan = _Plan(
+            row["customer_id"],
+            isinstance(row["name"], str) and bool(_CJK.search(row["name"])),
+            row["status"] == "partial",
+            int(interviewer) if interviewer == interviewer else None,
+            [],
         )
-    )
-    consent = str(rng.choice(["yes", "no", "later"], p=[0.7, 0.15, 0.15]))
+        plans.append(plan)
+        if fate == "untried":
+            continue
+        tries = int(rng.integers(1, 4))
+        final = {"retry": str(rng.choice(["no_answer", "busy"]))}.get(fate, fate)
+        outcomes = [str(o) for o in rng.choice(["no_answer", "busy"], tries - 1)] + [final]
+        day = int(rng.integers(0, max(len(days) - 2, 1)))
+        for outcome in outcomes:
+            called = datetime.combine(
+                days[day], time(9 + int(rng.integers(0, 8)), int(rng.integers(0, 60)))
+            )
+            plan.calls.append((called, outcome))
+            day = min(day + int(rng.integers(1, 3)), len(days) - 1)
+        if final == "call_back":
+            due = today if rng.random() < 0.6 else today + timedelta(days=1)
+            plan.call_back_at = datetime.combine(due, time(int(rng.choice([10, 11, 14, 15, 16]))))
+        if final == "reached":
+            plan.consent = str(rng.choice(["yes", "no", "later"], p=[0.78, 0.11, 0.11]))
+    return plans
+
+
+def _log_calls(store: Store, study: Study, plan: _Plan, actor: str) -> None:
+    for n, (called, outcome) in enumerate(plan.calls):
+        calls.log_attempt(
+            store,
+            study,
+            plan.customer_id,
+            outcome,
+            actor=actor,
+            interviewer_id=plan.interviewer_id,
+            note=_NOTES[outcome][0 if plan.chinese else 1],
+            called_at=called,
+            call_back_at=plan.call_back_at if n == len(plan.calls) - 1 else None,
+        )
+
+
+def _screen(store: Store, study: Study, plan: _Plan, rng, actor: str) -> None:
+    """The answers of the call that reached the target; a target booked for an interview
+    answers as their story goes."""
+    record = calls.ensure_screening(store, study, plan.customer_id, actor=actor)
+    story: Story | None = STORIES[plan.story] if plan.story is not None else None
+    if story is not None:
+        where = _WHERE.get(story.primary, story.destination)
+        competitor = story.competitor
+        text = story.zh if plan.chinese else story.en
+        notes = text["whys"][0]
+    else:
+        where = str(rng.choice(["competitor", "stopped", "closed"], p=[0.7, 0.22, 0.08]))
+        competitor = str(rng.choice(_COMPETITORS)) if where == "competitor" else None
+        notes = (
+            "客户认为交货周期太长，服务工程师响应慢。"
+            if plan.chinese
+            else "Price was the reason given first; then slow service visits."
+        )
     answers = {
         "tenure_years": float(rng.integers(1, 12)),
         "where_now": where,
-        "competitor": str(rng.choice(_COMPETITORS)) if where == "competitor" else None,
-        "still_buys_from_us": "yes" if row.status == "partial" else "no",
-        "consent": consent if where != "closed" else "no",
+        "competitor": competitor,
+        "still_buys_from_us": "yes" if plan.partial and where == "competitor" else "no",
+        # someone whose business closed only talks to us when they agreed to the interview
+        "consent": "no" if where == "closed" and story is None else plan.consent,
         "preferred_mode": str(rng.choice(["face_to_face", "video", "phone"], p=[0.5, 0.35, 0.15])),
         "preferred_place": str(rng.choice(_PLACES)),
     }
     version = calls.save_notes(
-        store,
-        study,
-        row.customer_id,
-        "客户认为交货周期太长，服务工程师响应慢。"
-        if rng.random() < 0.5
-        else "Price was the reason given first; then slow service visits.",
-        record["version"],
-        actor=actor,
+        store, study, plan.customer_id, notes, record["version"], actor=actor
     )
-    calls.save_answers(store, study, row.customer_id, answers, version, actor=actor)
-    return [row.customer_id] if answers["consent"] == "yes" else []
-
-
-_DAY_OFFSETS = (-6, 0, 7, -1, 1, 8, 0, 2, 9, -3, 3, 10, 4, 11)  # days from today
+    calls.save_answers(store, study, plan.customer_id, answers, version, actor=actor)
 
 
 def _book(
-    store: Store, study: Study, customers: list[str], managers: list, rng, actor: str
+    store: Store, study: Study, willing: list[_Plan], managers: list, today: date, rng, actor: str
 ) -> None:
-    """Mostly this week and the next; those already over were held, missed or still
-    wait for their findings."""
+    """Each willing target meets a senior manager a few working days after the call
+    that reached them (the last few: this week and next). Overseas (English-named)
+    accounts go to the Berlin manager or Helen Xu, the others to 周建国 or Helen Xu,
+    whoever has used less of their quota. Of the interviews that are over, the latest
+    still waits for its findings and one was missed; the others were held."""
     now_utc = scheduling.utcnow()
-    today = now().date()
     past = datetime(2000, 1, 1)  # lets the demo put interviews before now
-    over = 0
-    for n, customer_id in enumerate(customers):
-        manager = managers[n % len(managers)]
-        day = today + timedelta(days=_DAY_OFFSETS[n % len(_DAY_OFFSETS)])
+    zhou, helen, stefan = managers
+    turns = {True: [zhou, helen], False: [stefan, helen]}
+    quota = {m.id: q for m, (*_, q) in zip(managers, MANAGERS, strict=True)}
+    booked = dict.fromkeys(quota, 0)
+    upcoming = dict(zip([p.customer_id for p in willing[-len(UPCOMING) :]], UPCOMING, strict=False))
+    over = []
+    for plan in willing:
+        reached = plan.calls[-1][0].date()
+        if plan.customer_id in upcoming:
+            day = today + timedelta(days=upcoming[plan.customer_id])
+        else:
+            day = reached + timedelta(days=int(rng.integers(2, 7)))
+        day = _weekday_on_or_after(max(day, reached + timedelta(days=1)))
+        manager = min(turns[plan.chinese], key=lambda m: booked[m.id] / quota[m.id])
         slots = scheduling.free_slots(
             store, manager, day, days=5, length_minutes=60, step_minutes=60, now_utc=past
         )
@@ -211,7 +300,7 @@ def _book(
         interview = scheduling.book_interview(
             store,
             study,
-            customer_id,
+            plan.customer_id,
             manager,
             slot.replace(tzinfo=None),
             manager.time_zone,
@@ -219,14 +308,17 @@ def _book(
             length_minutes=60,
             mode=mode,
             place=str(rng.choice(_PLACES)) if mode != "phone" else None,
-            uid=f"{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{study.id}/{customer_id}')}@defectors",
+            uid=f"{uuid.uuid5(uuid.NAMESPACE_URL, f'demo/{study.id}/{plan.customer_id}')}@defectors",
             now_utc=past,
         )
+        booked[manager.id] += 1
         if interview.ends_at_utc <= now_utc:
-            over += 1
-            if over == 2:
-                continue  # over, findings not written yet
-            if over == 4:
-                scheduling.mark_no_show(store, interview.id, actor=actor, now_utc=now_utc)
-            else:
-                scheduling.mark_done(store, interview.id, actor=manager.name, now_utc=now_utc)
+            over.append(interview)
+    over.sort(key=lambda i: i.starts_at_utc)
+    for k, interview in enumerate(reversed(over)):
+        if k == 0:
+            continue  # over, findings not written yet
+        if k == 2:
+            scheduling.mark_no_show(store, interview.id, actor=actor, now_utc=now_utc)
+        else:
+            scheduling.mark_done(store, interview.id, actor=interview.manager_name, now_utc=now_utc)

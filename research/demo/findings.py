@@ -1,31 +1,29 @@
-"""Interview findings for the demo study: a few dozen interviews with the demo
-company's target defectors, in Chinese for Chinese customers and in English for the
-others, covering every group of the taxonomy, most of them final, a few still drafts,
-and a second, blind coding of a share of them (with two disagreements to settle, and
-two picked interviews still waiting for a second coder).
+"""Interview findings for the demo study: one record for every interview the demo's
+call desk held (``research.demo.desk``), written by the senior manager who held it and
+dated on the day of the interview, in Chinese for Chinese customers and in English for
+the others, covering every group of the taxonomy. Every record is final except those of
+the latest few interviews, which are still drafts, and a second, blind coding of a
+share of the final ones has been done (with two disagreements to settle, and two
+picked interviews still waiting for a second coder).
 
-Built only from the study's target list, so it works whether or not interviews were
-booked through the call desk. Seeded, so the same demo is built every time.
+What each defector says is their story (``STORIES``), chosen by the call desk when they
+agreed to an interview, so the screening answers and the findings agree. Seeded, so
+the same demo is built every time.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
-
-import numpy as np
 
 from research.base.store import Store
 from research.base.studies import Study
+from research.desk import scheduling
 from research.findings import agreement, interviews, taxonomy
-from research.selection import sampling
 
-DEMO_FINDINGS = 36
-DRAFTS = 5
+DRAFTS = 3  # the latest interviews held: their records are still drafts
 SECOND_CODING_SHARE = 0.3
-INTERVIEWERS = ("张伟", "Grace Lin", "王磊")
-SECOND_CODER = "陈静"
+SECOND_CODER = "孙悦"  # the study's marketing manager (research.demo.desk.OTHERS)
 LEFT_TO_CODE = 2
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -523,29 +521,35 @@ STORIES = (
 )
 
 
-def add_demo_findings(store: Store, study: Study, *, actor: str, seed: int = 11) -> int:
-    """Add the demo's interview findings to ``study``; returns how many were made."""
-    targets = sampling.target_list(store, study)
-    if targets.empty:
+def _chinese(name) -> bool:
+    return isinstance(name, str) and bool(_CJK.search(name))
+
+
+def add_demo_findings(
+    store: Store, study: Study, *, actor: str, stories: dict[str, int] | None = None
+) -> int:
+    """Write the findings of every interview the demo's desk held; returns how many.
+
+    ``stories`` maps each interviewed customer to their story (``STORIES`` index), as
+    ``research.demo.desk.build_desk`` chose it; without it, stories go in interview order.
+    """
+    held = scheduling.list_interviews(store, study, statuses=("done",))
+    if not held:
         return 0
-    rng = np.random.default_rng(seed)
     book = taxonomy.codebook(store)
-    chosen = targets.head(DEMO_FINDINGS)
     made = []
-    for i, row in enumerate(chosen.itertuples(index=False)):
-        story = STORIES[i % len(STORIES)]
-        name = row.name if isinstance(row.name, str) else ""
-        lang = "zh" if _CJK.search(name) else "en"
-        text = story.zh if lang == "zh" else story.en
-        interviewer = INTERVIEWERS[int(rng.integers(len(INTERVIEWERS)))]
-        when = study.as_of - timedelta(days=int(rng.integers(3, 60)))
+    for i, interview in enumerate(held):
+        story = STORIES[(stories or {}).get(interview.customer_id, i % len(STORIES))]
+        text = story.zh if _chinese(interview.customer_name) else story.en
+        manager = interview.manager_name
         f = interviews.create_finding(
             store,
             study,
-            row.customer_id,
-            actor=interviewer,
-            interviewer=interviewer,
-            interview_date=when,
+            interview.customer_id,
+            actor=manager,
+            interviewer=manager,
+            interview_date=interview.start_for_manager().date(),
+            interview_id=interview.id,
         )
         answers = {
             "defection_type": "former"
@@ -563,21 +567,21 @@ def add_demo_findings(store: Store, study: Study, *, actor: str, seed: int = 11)
             **dict(zip(interviews.SATISFACTION_FIELDS, story.satisfaction, strict=True)),
             **dict(zip(interviews.WHY_FIELDS, text["whys"], strict=False)),
         }
-        interviews.save_fields(store, f.id, answers, base_version=f.version, actor=interviewer)
+        interviews.save_fields(store, f.id, answers, base_version=f.version, actor=manager)
         for j, quote in enumerate(text["quotes"]):
             interviews.add_quote(
-                store, f.id, actor=interviewer, text=quote, code=story.primary if j == 0 else None
+                store, f.id, actor=manager, text=quote, code=story.primary if j == 0 else None
             )
-        if i < len(chosen) - DRAFTS:
-            interviews.finalize(store, f.id, actor=interviewer)
+        if i < len(held) - DRAFTS:
+            interviews.finalize(store, f.id, actor=manager)
         made.append((f.id, story))
 
     agreement.set_plan(store, study, SECOND_CODING_SHARE, actor=actor)
-    stories = dict(made)
+    by_finding = dict(made)
     picked = agreement.queue(store, study, SECOND_CODER)
     # the last two picks are left for a second coder to try in the app
     for n, finding_id in enumerate(picked["finding_id"][:-LEFT_TO_CODE]):
-        story = stories[int(finding_id)]
+        story = by_finding[int(finding_id)]
         code = story.second_coder_alternative if n in (1, 4) else story.primary
         agreement.record_second_coding(
             store,

@@ -77,7 +77,27 @@ _CUSTOMER_FACTS = {
 
 # ---------------------------------------------------------------- lists
 
-CALL_STATE = """
+# When an interview counts as held ("interviewed"), said once for the funnel, the
+# quotas, the checkpoint and the agenda: it is marked done, or it has a final findings
+# record. A record is the interview's when it names the interview, or, made without that
+# link on the interview page, when it is a final interview record of the same customer
+# started after the booking was made (an imported past study's findings never count).
+# HELD_IDS lists them (one pass over both tables, not a query per interview); HELD is
+# the test on ``interviews i``.
+HELD_IDS = """
+SELECT id FROM interviews WHERE status = 'done'
+UNION ALL
+SELECT interview_id FROM findings WHERE status = 'final' AND interview_id IS NOT NULL
+UNION ALL
+SELECT b.id FROM interviews b
+JOIN findings f ON f.study_id = b.study_id AND f.customer_id = b.customer_id
+WHERE f.status = 'final' AND f.interview_id IS NULL AND f.origin = 'interview'
+  AND b.status IN ('booked', 'done') AND f.created_at >= b.created_at
+"""
+HELD = f"(i.id IN ({HELD_IDS}))"
+
+
+CALL_STATE = f"""
 WITH tries AS (
     SELECT customer_id, count(*) AS attempts, max(called_at) AS last_called_at,
            arg_max(outcome, id) AS last_outcome, arg_max(call_back_at, id) AS call_back_at,
@@ -87,10 +107,12 @@ WITH tries AS (
 ),
 booked AS (
     SELECT customer_id,
-           bool_or(status IN ('booked', 'done', 'no_show')) AS booked,
-           bool_or(status = 'booked') AS upcoming,
-           bool_or(status = 'done') AS interviewed
-    FROM interviews WHERE study_id = $sid GROUP BY customer_id
+           bool_or(status IN ('booked', 'done', 'no_show') OR held) AS booked,
+           bool_or(status = 'booked' AND NOT held) AS upcoming,
+           bool_or(held) AS interviewed
+    FROM (SELECT i.customer_id, i.status, {HELD} AS held FROM interviews i
+          WHERE i.study_id = $sid)
+    GROUP BY customer_id
 )
 SELECT t.customer_id, c.name, c.contact_person, c.phone, c.email, c.region, c.owner,
        c.industry, c.size, r.segment, r.spend_lost,
@@ -117,6 +139,7 @@ ORDER BY CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'g
                         ELSE 3 END,
          r.spend_lost DESC, t.customer_id
 """
+HELD_COUNT = f"SELECT count(*) FROM interviews i WHERE i.study_id = ? AND {HELD}"
 
 
 def call_state(store: Store, study: Study, *, include_do_not_call: bool = False) -> pd.DataFrame:
@@ -742,7 +765,8 @@ def progress(store: Store, study: Study) -> CallProgress:
     """The screening funnel (targets → tried → reached → consented → booked →
     interviewed), per segment and per interviewer, with response rate (reached ÷ tried)
     and refusal rate (refused ÷ (reached + refused)). People who asked never to be
-    called again count as refusals."""
+    called again count as refusals. "Interviewed" is ``scheduling.HELD``, as in the
+    managers' quotas; ``interviews_done`` counts every held interview of the study."""
     frame = call_state(store, study, include_do_not_call=True)
     stages = _stages(frame)
     funnel = {s: int(stages[s].sum()) for s in FUNNEL_STAGES}
@@ -754,9 +778,7 @@ def progress(store: Store, study: Study) -> CallProgress:
         stages, interviewers, "interviewer", sorted(set(interviewers) - {""}) + [""]
     )
     with store.cursor() as cur:
-        done = cur.execute(
-            "SELECT count(*) FROM interviews WHERE study_id = ? AND status = 'done'", [study.id]
-        ).fetchall()[0][0]
+        done = cur.execute(HELD_COUNT, [study.id]).fetchall()[0][0]
     planned = study.target_sample_size
     return CallProgress(
         funnel,

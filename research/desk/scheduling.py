@@ -28,7 +28,7 @@ import pandas as pd
 from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
-from research.desk.calls import refuse_do_not_call
+from research.desk.calls import HELD, refuse_do_not_call
 from research.desk.team import QUOTA_ADVISED, TeamMember, check_time_zone, format_hours, study_team
 
 MODES = ("face_to_face", "video", "phone")
@@ -76,6 +76,7 @@ class Interview:
     customer_phone: str | None
     segment: str | None
     spend_lost: float | None
+    held: bool  # counts as interviewed (see HELD)
 
     @property
     def start(self) -> datetime:
@@ -94,12 +95,12 @@ class Interview:
         return self.starts_at_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(self.manager_time_zone))
 
 
-SELECT_INTERVIEWS = """
+SELECT_INTERVIEWS = f"""
 SELECT i.id, i.study_id, i.customer_id, i.manager_id, i.starts_at_utc, i.time_zone,
        i.length_minutes, i.mode, i.place, i.status, i.uid, i.sequence, i.note, i.created_by,
        i.created_at, i.updated_by, i.updated_at,
        m.name, m.email, m.time_zone, c.name, c.contact_person, c.email, c.phone, r.segment,
-       CAST(r.spend_lost AS DOUBLE)
+       CAST(r.spend_lost AS DOUBLE), {HELD}
 FROM interviews i
 JOIN team_members m ON m.id = i.manager_id
 LEFT JOIN customers c ON c.customer_id = i.customer_id
@@ -548,15 +549,14 @@ def free_slots(
 def interviews_awaiting_findings(
     store: Store, study: Study, *, now_utc: datetime | None = None
 ) -> list[Interview]:
-    """Interviews that are over but have no findings recorded yet.
-
-    Until the findings table exists this is: still ``booked`` (neither held, no-show
-    nor cancelled) and ended before ``now_utc``. When findings are recorded, extend
-    the filter below to leave out interviews (or customers) that have them.
-    """
+    """Interviews that ended before ``now_utc`` and are still only ``booked``: neither
+    marked held, no-show nor cancelled, and without a final findings record (``HELD``:
+    a final record makes the interview held, so it leaves this list)."""
     now_utc = now_utc or utcnow()
     return [
-        i for i in list_interviews(store, study, statuses=("booked",)) if i.ends_at_utc <= now_utc
+        i
+        for i in list_interviews(store, study, statuses=("booked",))
+        if i.ends_at_utc <= now_utc and not i.held
     ]
 
 
@@ -598,20 +598,21 @@ def agenda(
     return Agenda(today, week, awaiting)
 
 
+QUOTA_COUNTS = f"""
+SELECT i.manager_id, CASE WHEN {HELD} THEN 'done' ELSE i.status END AS counted, count(*)
+FROM interviews i WHERE i.study_id = ?
+GROUP BY ALL
+"""
+
+
 def quota_progress(store: Store, study: Study) -> pd.DataFrame:
     """Per senior manager on the study: quota, interviews held, booked ahead, no-shows,
     still to book, share of quota held, and whether the quota is within the method's
-    advice (10–25)."""
+    advice (10–25). An interview is held as ``HELD`` says (the funnel counts the same),
+    otherwise it counts under its status."""
     managers = study_team(store, study, "senior_manager")
     with store.cursor() as cur:
-        counts = dict(
-            ((m, s), n)
-            for m, s, n in cur.execute(
-                "SELECT manager_id, status, count(*) FROM interviews WHERE study_id = ?"
-                " GROUP BY ALL",
-                [study.id],
-            ).fetchall()
-        )
+        counts = dict(((m, s), n) for m, s, n in cur.execute(QUOTA_COUNTS, [study.id]).fetchall())
     rows = []
     for s in managers:
         quota = s.quota or 0

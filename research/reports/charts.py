@@ -241,3 +241,44 @@ def satisfaction_profile(profile: pd.DataFrame, t: Translator) -> go.Figure:
         legend_traceorder="normal",
     )
     return _layout(fig, t("chart.satisfaction_title"))
+
+
+def defection_rates(frame: pd.DataFrame, t: Translator) -> go.Figure:
+    """Defection rate per value segment, quarter by quarter (lines), each point's count
+    and 95% interval in the hover; the whole company as a thicker line."""
+    fig = go.Figure()
+    colours = {
+        "best_core": "#c0392b",
+        "other_core": "#e67e22",
+        "general": "#2c7fb8",
+        "expendable": "#7f8c8d",
+        "all": "#34495e",
+    }
+    for segment in (*SEGMENTS, "all"):
+        part = frame[frame["segment"] == segment]
+        name = t("common.total") if segment == "all" else t.segment(segment)
+        fig.add_scatter(
+            x=list(part["quarter"]),
+            y=[r if r == r else None for r in part["rate"]],
+            mode="lines+markers",
+            name=name,
+            line={"color": colours[segment], "width": 4 if segment == "all" else 2},
+            customdata=[
+                [int(f + p), int(n), t.percent(lo), t.percent(hi)]
+                for f, p, n, lo, hi in zip(
+                    part["full"],
+                    part["partial"],
+                    part["customers"],
+                    part["rate_low"],
+                    part["rate_high"],
+                    strict=True,
+                )
+            ],
+            hovertemplate="%{x} · " + name + "<br>%{y:.1%} (%{customdata[0]} / %{customdata[1]})"
+            "<br>95%: %{customdata[2]}–%{customdata[3]}<extra></extra>",
+        )
+    fig.update_layout(
+        yaxis={"tickformat": ".0%", "rangemode": "tozero", "title": t("chart.rate_axis")},
+        height=420,
+    )
+    return _layout(fig, t("chart.rates_title"))

@@ -23,8 +23,15 @@ from datetime import date, datetime
 import pandas as pd
 
 import research
-from research.analysis import actions, causes, checkpoint, overview, trends
-from research.analysis.causes import CauseTable, ControlShares, FindingsFilter, Share
+from research.analysis import actions, causes, checkpoint, overview, rates, trends, worth
+from research.analysis.causes import (
+    AnalysisError,
+    CauseTable,
+    ControlShares,
+    FindingsFilter,
+    Share,
+    wilson,
+)
 from research.base import studies
 from research.base.errors import ResearchError
 from research.base.store import Store, now
@@ -34,6 +41,7 @@ from research.findings import taxonomy
 from research.findings.taxonomy import Codebook
 from research.reports.audience import Audience
 from research.selection import detection
+from research.selection.detection import SEGMENTS
 
 KINDS = ("postmortem", "checkpoint", "quarterly")
 TOP_CAUSES = 5  # causes in the executive summary, each with its verbatims
@@ -232,9 +240,92 @@ class RateSections:
 
 
 def rate_sections(store: Store, quarter: str, study_ids: tuple[int, ...]) -> RateSections:
-    """The quarterly pack's rate sections for ``quarter``: empty until
-    research/analysis/rates.py exists; it fills ``RateSections`` here."""
-    return RateSections()
+    """The quarterly pack's rate sections for ``quarter`` (research/analysis/rates.py):
+    the rules and scope are those of the newest of the studies (by as-of date); the
+    rates cover ``quarter`` and the QUARTERS_SHOWN − 1 before it."""
+    chosen = [s for s in studies.list_studies(store, include_archived=True) if s.id in study_ids]
+    if not chosen:
+        return RateSections()
+    study = max(chosen, key=lambda s: (s.as_of, s.id))
+    first = rates.quarter_label(rates.quarter_index(quarter) - QUARTERS_SHOWN + 1)
+    quarters = rates.quarters_between(first, quarter)
+    try:
+        frame = rates.quarterly_rates(store, study, quarters)
+    except AnalysisError:  # a window of months that are not whole quarters
+        return RateSections()
+    if not frame["customers"].any():
+        return RateSections()
+    cell = {(r.quarter, r.segment): r for r in frame.itertuples()}
+    segment_rows = tuple(
+        (
+            segment,
+            tuple(
+                wilson(
+                    int(cell[q, segment].full + cell[q, segment].partial),
+                    int(cell[q, segment].customers),
+                )
+                if cell[q, segment].customers
+                else None
+                for q in quarters
+            ),
+        )
+        for segment in (*SEGMENTS, "all")
+    )
+    moved = rates.movement(store, study, quarters)
+    movement = tuple(
+        ShareMovement(
+            r.quarter, wilson(int(r.rose), int(r.customers)), wilson(int(r.fell), int(r.customers))
+        )
+        for r in moved.itertuples()
+        if r.customers
+    )
+    _, quarter_end = trends.quarter_bounds(quarter)
+    earlier = tuple(s.id for s in chosen if s.as_of <= quarter_end)
+    after = date.fromordinal(quarter_end.toordinal() + 1)
+    followed = rates.follow_up(store, study, earlier, as_of=after).customers
+    won = (
+        tuple(
+            WonBack(
+                segment,
+                wilson(int((part["outcome"] == "won_back").sum()), len(part)),
+                float(part.loc[part["outcome"] != "still_gone", "now"].sum()),
+            )
+            for segment, part in followed.groupby("segment", sort=False)
+        )
+        if not followed.empty
+        else None
+    )
+    latest = [cell[quarters[-1], s] for s in SEGMENTS]
+    yearly = worth.yearly_rate(
+        [cell[q, "all"].rate for q in quarters if cell[q, "all"].rate is not None]
+    )
+    model = None
+    if yearly is not None:
+        inputs = [(r.segment, int(r.customers), yearly, float(r.yearly_value or 0)) for r in latest]
+        modelled = worth.worth([i for i in inputs if i[1]], cut=0.05, horizon_years=5)
+        now = sum(w.value_now for w in modelled)
+        kept = sum(w.value_kept for w in modelled)
+        customers = sum(w.customers for w in modelled)
+        model = WorthModel(
+            assumptions=(
+                Assumption("report.worth.rate", yearly, "percent"),
+                Assumption("report.worth.customers", customers, "number"),
+                Assumption("report.worth.value", now / customers / 5 if customers else 0, "money"),
+                Assumption("report.worth.cut", 0.05, "percent"),
+                Assumption("report.worth.horizon", 5, "number"),
+            ),
+            results=(
+                Assumption("report.worth.lifetime", 1 / yearly if yearly else 0, "number"),
+                Assumption("report.worth.kept", kept, "money"),
+                Assumption("report.worth.kept_share", kept / now if now else 0, "percent"),
+            ),
+        )
+    return RateSections(
+        defection_rates=SegmentRates(tuple(quarters), segment_rows),
+        share_movement=movement or None,
+        won_back=won,
+        worth=model,
+    )
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,8 @@ class Formats:
         )
 
     def segment(self, key) -> str:
+        if key == "all":
+            return self.t("common.total")
         return self.t.segment(None if key == "none" else key)
 
     def value(self, assumption) -> str:

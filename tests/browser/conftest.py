@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from research.base.store import connect
 from research.demo.build import build_demo
 from research.demo.company import write_files
+from research.findings import interviews
 
 ROOT = Path(__file__).resolve().parents[2]
 # A page on a busy 2-core machine can take longer than Playwright's 5 s to redraw after
@@ -78,7 +79,11 @@ def start_server(folder: Path, n_customers: int = 400):
     """Serve the app on a fresh small demo database in ``folder``; returns (process, info)."""
     db = folder / "browser.duckdb"
     store = connect(db)
-    build_demo(store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers)
+    demo = build_demo(
+        store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers
+    )
+    records = interviews.list_findings(store, demo)
+    interviewed = records.loc[records["status"] == "final", "customer_id"].tolist()
     store.close()
     port = _free_port()
     env = {**os.environ, "DEFECTORS_DB": str(db), "DEFECTORS_USER": "browser-tester"}
@@ -116,7 +121,8 @@ def start_server(folder: Path, n_customers: int = 400):
     else:
         proc.kill()
         raise RuntimeError("the app did not start: " + (folder / "server.log").read_text())
-    return proc, log, {"url": url, "db": db, "folder": folder}
+    # who has a final interview record (the demo's timeline follows today's date)
+    return proc, log, {"url": url, "db": db, "folder": folder, "interviewed": interviewed}
 
 
 def stop_server(proc, log) -> None:

@@ -187,7 +187,7 @@ def test_taxonomy_page_in_chinese(app_page, wait, shot):
     assert page.locator("[data-testid=stException]").count() == 0
 
 
-def test_study_agreement_and_a_chinese_interview_record(app_page, wait, shot):
+def test_study_agreement_and_a_chinese_interview_record(app_page, server, wait, shot):
     page = app_page
     # the server is shared: another test may have made a newer study the current one
     page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").nth(1).click()
@@ -207,7 +207,7 @@ def test_study_agreement_and_a_chinese_interview_record(app_page, wait, shot):
     wait(page)
     box = page.locator(".st-key-interview_customer")
     box.locator("input").click()
-    box.locator("input").press_sequentially("C10103", delay=20)  # 成都卓越医院, interviewed
+    box.locator("input").press_sequentially(server["interviewed"][0], delay=20)
     box.locator("input").press("Enter")
     wait(page)
     expect(page.get_by_role("heading", name="五个为什么")).to_be_visible()

@@ -70,3 +70,16 @@ def test_group_view_and_chinese(page):
 def test_no_findings_says_so(page):
     page.date_input(key="analysis_from").set_value(date(2030, 1, 1)).run()
     assert "No final interview records" in page.info[0].value
+
+
+def test_rates_tab_shows_each_segment_per_quarter_and_the_worth_model(page, app_store, demo):
+    from research.analysis import rates
+
+    expected = rates.quarterly_rates(app_store, demo, rates.last_quarters(8, demo.as_of))
+    tables = [d.value for d in page.dataframe]
+    shown_rates = next(t for t in tables if "rate" in t.columns and "quarter" in t.columns)
+    assert len(shown_rates) == len(expected) == 8 * 5
+    assert list(shown_rates["customers"]) == list(expected["customers"])
+    assert any("Spend kept" in " ".join(map(str, t.columns)) for t in tables)
+    page.number_input(key="analysis_worth_cut").set_value(10).run()
+    assert not page.exception

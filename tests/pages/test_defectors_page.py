@@ -51,12 +51,24 @@ def test_counts_and_chart(page, app_store, demo):
     assert "Spend lost per value segment" in charts[0].proto.spec
 
 
+def booked_or_recorded(store, study) -> set[str]:
+    """Targets with an interview (booked, held or missed) or an interview record."""
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT customer_id FROM interviews WHERE study_id = ? AND status <> 'cancelled'"
+            " UNION SELECT customer_id FROM findings WHERE study_id = ?",
+            [study.id, study.id],
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def test_target_list_draw_add_remove(page, app_store, demo):
     targets = page.dataframe[2].value
     assert len(targets) == demo.target_sample_size  # the demo drew its sample
 
-    # removing needs a reason
-    on_list = targets["customer_id"].tolist()
+    # removing needs a reason (a target with an interview needs more: see below)
+    busy = booked_or_recorded(app_store, demo)
+    on_list = [c for c in targets["customer_id"] if c not in busy]
     page.selectbox(key="targets_remove_customer").set_value(on_list[0])
     page.button(key="FormSubmitter:targets_remove_form-Remove from the list").click().run()
     assert any("Say why" in e.value for e in page.error)
@@ -73,7 +85,8 @@ def test_target_list_draw_add_remove(page, app_store, demo):
     # adding one by hand
     frame = detection.results(app_store, demo)
     outsider = frame[
-        frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(on_list)
+        frame["status"].isin(["full", "partial"])
+        & ~frame["customer_id"].isin(targets["customer_id"])
     ].iloc[0]["customer_id"]
     page.selectbox(key="targets_add_customer").set_value(outsider)
     page.text_input(key="targets_add_reason").input("owner asked for it")
@@ -115,3 +128,52 @@ def test_the_page_warns_when_the_share_test_applied_to_nobody(app, app_store, de
     update_study(app_store, demo, actor="tester", as_of=date(2026, 11, 15))  # mid-month
     page = open_page(app, "pages/defectors.py")
     assert any("the share-of-wallet test applied to nobody" in w.value for w in page.warning)
+
+
+def test_removing_an_interviewed_target_shows_what_hangs_on_it_and_asks(page, app_store, demo):
+    from research.desk import scheduling
+
+    ahead = [
+        i
+        for i in scheduling.list_interviews(app_store, demo, statuses=("booked",))
+        if i.starts_at_utc > scheduling.utcnow()
+    ][0]
+    page.selectbox(key="targets_remove_customer").set_value(ahead.customer_id)
+    page.text_input(key="targets_remove_reason").input("not a real defector")
+    page.button(key="FormSubmitter:targets_remove_form-Remove from the list").click().run()
+    assert not page.exception
+    assert any("Work hangs on this target" in w.value for w in page.warning)
+    listing = " ".join(x.value for x in page.text)
+    assert ahead.manager_name in listing and "call attempts" in listing
+    assert ahead.customer_id in set(sampling.target_list(app_store, demo)["customer_id"])
+
+    page.button(key="targets_remove_keep").click().run()  # changed their mind
+    assert not page.warning and scheduling.get_interview(app_store, ahead.id).status == "booked"
+
+    page.selectbox(key="targets_remove_customer").set_value(ahead.customer_id)
+    page.text_input(key="targets_remove_reason").input("not a real defector")
+    page.button(key="FormSubmitter:targets_remove_form-Remove from the list").click().run()
+    page.button(key="targets_remove_confirm").click().run()
+    assert not page.exception
+    assert ahead.customer_id not in set(sampling.target_list(app_store, demo)["customer_id"])
+    assert scheduling.get_interview(app_store, ahead.id).status == "cancelled"
+    assert any("Future bookings cancelled: 1." in x.value for x in page.success)
+
+
+def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, demo):
+    from research.base import studies
+    from research.desk import calls
+
+    worked = set(calls.attempts(app_store, demo)["customer_id"]) & set(
+        sampling.target_list(app_store, demo)["customer_id"]
+    )
+    studies.update_study(app_store, demo, actor="page-tester", sample_seed=99)
+    page.button(key="targets_draw").click().run()
+    assert not page.exception
+    after = set(sampling.target_list(app_store, demo)["customer_id"])
+    assert worked <= after
+    said = " ".join(x.value for x in page.success)
+    assert f"Targets kept because work was done on them: {len(worked)} (" in said
+    kept_table = next(d.value for d in page.dataframe if "Why" in d.value.columns)
+    assert set(kept_table["Customer ID"]) == worked  # what the draw kept, and why
+    assert calls.call_state(app_store, demo)["interviewer_id"].notna().all()

@@ -15,3 +15,36 @@ def test_a_page_run_before_the_frame_lands_on_itself_inside_the_frame(db_path, a
     assert "app_deep_link" not in at.session_state
     # the frame drew the sidebar links, in the reader's language
     assert "Study" in [link.label for link in at.get("page_link")]
+
+
+def _with_archived_study(db_path) -> None:
+    """An older study, archived, beside the demo (before the app opens the file)."""
+    from datetime import date
+
+    from research.base import studies
+    from research.base.store import connect
+
+    s = connect(db_path)
+    try:
+        old = studies.create_study(s, "Q1 2025", date(2025, 1, 1), actor="t")
+        studies.archive_study(s, old, actor="t")
+    finally:
+        s.close()
+
+
+def test_an_archived_study_is_hidden_from_the_picker_unless_asked_for(db_path, app_file):
+    _with_archived_study(db_path)
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.run()
+    assert not at.exception
+    picker = at.sidebar.selectbox(key="app_study_picker")
+    assert picker.options == ["demo"]
+    assert at.sidebar.checkbox(key="app_show_archived").label == "Show archived studies (1)"
+
+    asked = AppTest.from_file(app_file, default_timeout=60)
+    asked.session_state["app_show_archived"] = True
+    asked.session_state["app_study_name"] = "Q1 2025"
+    asked.switch_page("pages/defectors.py").run()
+    assert not asked.exception
+    assert "Q1 2025 (archived)" in asked.sidebar.selectbox(key="app_study_picker").options
+    assert any("This study is archived" in w.value for w in asked.warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from research.selection import detection
+from tests.markdown_view import shown
 
 
 def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_named):
@@ -84,9 +85,9 @@ def test_a_scope_narrows_the_study_to_part_of_the_ledger(app, app_store, study_n
     app.button[0].click().run()
     assert not app.exception
     assert study_named("demo").scope.region == ("East China",)
-    assert any("Scope: Region: East China." in c.value for c in app.caption)
-    shown = {m.label: m.value for m in app.metric}
-    assert shown["Customers"] == f"{east:,}" and 0 < east < 400
+    assert any("Scope: Region: East China." in shown(c.value) for c in app.caption)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Customers"] == f"{east:,}" and 0 < east < 400
     # a scope matching nothing says so instead of showing empty charts (the demo's public
     # health customers are all in China)
     app.multiselect(key="study_scope_region").set_value(["Overseas"])

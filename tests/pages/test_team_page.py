@@ -109,7 +109,11 @@ def test_study_page_shows_the_funnel_quotas_and_checkpoint(app, app_store, study
     assert shown["Response rate"] != "–"
     bars = [p.proto.text for p in app.get("progress")]
     assert any(b.startswith("周建国:") and "of 15 held" in b for b in bars)
-    assert any("Checkpoint review after 10 interviews" in c.value for c in app.caption)
+    # the demo plans 80 interviews and has held more than a quarter of them
+    assert progress.checkpoint_at == 20 and progress.checkpoint_due
+    assert any(
+        f"Checkpoint review due: {progress.interviews_done} of 80" in w.value for w in app.warning
+    )
 
 
 def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(

@@ -82,9 +82,8 @@ def demo(app_store):
 
     def rename(cur) -> None:
         cur.execute(
-            "UPDATE customers SET name = ?, contact_person = ?, email = ?, owner = ?,"
-            " region = ? WHERE study_id = ?",
-            [*HOSTILE, study.id],
+            "UPDATE customers SET name = ?, contact_person = ?, email = ?, owner = ?, region = ?",
+            list(HOSTILE),
         )
 
     app_store.write(rename)

@@ -24,7 +24,7 @@ def report_study(store, study, add_customers, add_results, record):
         store, study, actor=ACTOR, description="Lab instruments, 2024 <i>pilot</i>"
     )
     segments = ["best_core", "other_core", "general", "expendable"]
-    add_customers(study, [(f"C{i:02d}", f"客户{i:02d} Ltd") for i in range(12)])
+    add_customers([(f"C{i:02d}", f"客户{i:02d} Ltd") for i in range(12)])
     add_results(
         study,
         [

@@ -77,7 +77,6 @@ def test_a_rejected_file_writes_nothing(store, study, counts):
     with pytest.raises(ImportRejectedError):
         import_file(
             store,
-            study,
             "transactions",
             b"customer_id,date,amount\nA,2024-01-01,1,000\n",
             actor=ACTOR,
@@ -248,7 +247,7 @@ def test_an_amount_too_large_to_store_is_a_problem_not_a_crash(store, study, amo
     )
     before = counts()
     with pytest.raises(ImportRejectedError) as info:
-        import_file(store, study, "transactions", text.encode(), actor=ACTOR, file_name="t.csv")
+        import_file(store, "transactions", text.encode(), actor=ACTOR, file_name="t.csv")
     assert "row 3" in info.value.render(EN)
     assert counts() == before
 
@@ -257,7 +256,7 @@ def test_the_largest_storable_amount_is_imported(store, study):
     largest = "9999999999999998"  # sixteen digits (amounts are read as floats: exact here)
     assert float(largest) < MAX_AMOUNT
     text = f"customer_id,date,amount\nA,2024-01-01,{largest}\nA,2024-01-02,-{largest}\n"
-    result = import_file(store, study, "transactions", text.encode(), actor=ACTOR, file_name="t")
+    result = import_file(store, "transactions", text.encode(), actor=ACTOR, file_name="t")
     assert result.rows_new == 2
     with store.cursor() as cur:
         stored = cur.execute("SELECT max(amount), min(amount) FROM transactions").fetchall()[0]
@@ -269,7 +268,7 @@ def test_the_largest_storable_amount_is_imported(store, study):
 
 def _customers(store, study, *ids):
     text = "customer_id,name\n" + "".join(f"{i},Name {i}\n" for i in ids)
-    import_file(store, study, "customers", text.encode(), actor=ACTOR, file_name="c.csv")
+    import_file(store, "customers", text.encode(), actor=ACTOR, file_name="c.csv")
 
 
 def test_transactions_for_unknown_customers_are_counted_with_examples(store, study):

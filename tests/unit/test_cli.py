@@ -18,6 +18,7 @@ from research.base import studies
 from research.base.i18n import Translator
 from research.base.store import connect
 from research.cli import COMMANDS, main
+from research.desk import scheduling
 from research.selection import detection, sampling
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,6 +403,32 @@ def _targets(db: Path, **kwargs) -> pd.DataFrame:
         s.close()
 
 
+def _worked(db: Path) -> set[str]:
+    """Targets of the demo with calls, screening answers, bookings or findings."""
+    s = connect(db)
+    try:
+        with s.cursor() as cur:
+            frame = cur.execute(sampling.WORK, [studies.get_study(s, "demo").id]).df()
+    finally:
+        s.close()
+    frame = frame[(frame["source"] == "sample") & ~frame["do_not_call"]]
+    has_work = (frame[["calls", "bookings", "findings"]].sum(axis=1) > 0) | frame["screened"]
+    return set(frame.loc[has_work, "customer_id"])
+
+
+def _booked(db: Path) -> set[str]:
+    s = connect(db)
+    try:
+        with s.cursor() as cur:
+            rows = cur.execute(
+                "SELECT customer_id FROM interviews WHERE status <> 'cancelled'"
+                " UNION SELECT customer_id FROM findings"
+            ).fetchall()
+    finally:
+        s.close()
+    return {r[0] for r in rows}
+
+
 def _results(db: Path) -> pd.DataFrame:
     s = connect(db)
     try:
@@ -411,15 +438,26 @@ def _results(db: Path) -> pd.DataFrame:
 
 
 def test_targets_draw_list_add_remove_export(demo_db, tmp_path):
+    worked = _worked(demo_db)
+    assert len(worked) > 12  # the demo's call desk has been busy
     drawn = ok(demo_db, "targets", "draw", "--size", "12", "--seed", "5").output
     s = _study(demo_db)
     assert (s.target_sample_size, s.sample_seed) == (12, 5)
     lines = drawn.strip().splitlines()
-    assert len(lines) == 4
     assert lines[0].startswith(EN.segment("best_core") + ":")
-    assert sum(int(re.search(r": (\d+) ", line)[1]) for line in lines) == 12
+    # every target with work on it stays, so nothing new is drawn for 12 places
+    assert sum(int(re.search(r": (\d+) ", line)[1]) for line in lines[:4]) == 0
+    assert lines[4] == EN("targets.drawn", count=0)
+    assert lines[5].startswith(
+        EN(
+            "targets.draw_kept", count=len(worked), calls=0, screened=0, bookings=0, findings=0
+        ).split("(")[0]
+    )
+    for cid in worked:
+        assert any(line.startswith(f"  {cid} ") for line in lines)
     on_list = _targets(demo_db)
-    assert len(on_list) == 12
+    assert set(on_list["customer_id"]) == worked
+    on_list = on_list[~on_list["customer_id"].isin(_booked(demo_db))]
 
     listing = ok(demo_db, "targets", "list").output
     for cid in on_list["customer_id"]:
@@ -445,6 +483,33 @@ def test_targets_draw_list_add_remove_export(demo_db, tmp_path):
     exported = pd.read_csv(out, encoding="utf-8-sig", dtype={"customer_id": str})
     assert set(exported["customer_id"]) == now_on
     assert EN("cli.wrote", path=str(out), rows=str(len(now_on))) in result.output
+
+
+def test_removing_a_booked_target_needs_force_and_prints_what_hangs_on_it(demo_db):
+    s = connect(demo_db)
+    try:
+        study = studies.get_study(s, "demo")
+        with s.cursor() as cur:
+            cid, manager = cur.execute(
+                "SELECT i.customer_id, m.name FROM interviews i"
+                " JOIN team_members m ON m.id = i.manager_id"
+                " WHERE i.status = 'booked' AND i.starts_at_utc > ?"
+                " ORDER BY i.starts_at_utc LIMIT 1",
+                [scheduling.utcnow()],
+            ).fetchall()[0]
+        assert cid in set(sampling.target_list(s, study)["customer_id"])
+    finally:
+        s.close()
+    refused = fails(demo_db, "targets", "remove", cid, "--reason", "out of scope")
+    assert refused.stderr.startswith(EN("error.title.target_has_work") + ":")
+    assert manager in refused.stderr and EN("cli.force_hint") in refused.stderr
+    in_chinese = fails(demo_db, "targets", "remove", cid, "--reason", "x", lang="zh").stderr
+    assert in_chinese.startswith(ZH("error.title.target_has_work") + ":")
+    assert ZH("cli.force_hint") in in_chinese
+    assert cid in set(_targets(demo_db)["customer_id"])
+    done = ok(demo_db, "targets", "remove", cid, "--reason", "out of scope", "--force")
+    assert done.output.strip() == EN("targets.removed_cancelled", customer_id=cid, count=1)
+    assert cid not in set(_targets(demo_db)["customer_id"])
 
 
 def test_targets_errors_are_messages(demo_db):
@@ -558,3 +623,111 @@ def test_findings_counts_name_codes_and_groups_in_the_readers_language(demo_db):
     for key, count in by_group.items():
         assert re.search(re.escape(zh_groups[key]) + r"\s+" + str(count), output)
         assert key not in output
+
+
+# ---------------------------------------------------------------- issue 9: where options go
+
+
+def invoke(*args: str, env: dict | None = None):
+    """The command exactly as typed, no options put in front."""
+    result = CliRunner(env=CLEAN_ENV | (env or {})).invoke(main, list(args))
+    assert "Traceback" not in result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def test_db_lang_and_study_work_after_the_command_too(demo_db):
+    after = invoke("identify", "--db", str(demo_db))
+    assert after.exit_code == 0, after.output
+    assert EN.status("full") in after.output
+    in_chinese = invoke("targets", "list", "--db", str(demo_db), "--lang", "zh")
+    assert in_chinese.exit_code == 0, in_chinese.output
+    assert ZH("field.customer_id") in in_chinese.output
+    shown = invoke("study", "show", "--study", "demo", "--db", str(demo_db), "--lang", "zh")
+    assert shown.exit_code == 0 and ZH("field.as_of") in shown.output
+    # before the command, as ever; the one given last wins
+    assert invoke("--db", str(demo_db), "--study", "demo", "identify").exit_code == 0
+    assert invoke(
+        "--lang", "zh", "--db", str(demo_db), "studies", "--lang", "en"
+    ).output.startswith(EN("field.name"))
+    wrong = invoke("--db", str(demo_db), "--study", "nope", "targets", "list")
+    assert wrong.exit_code == 1
+    assert wrong.stderr.startswith("Study not found: ")
+    assert "demo" in wrong.stderr  # the names that exist
+    assert (
+        invoke("--db", str(demo_db), "--study", "nope", "identify", "--study", "demo").exit_code
+        == 0
+    )
+    explicit = invoke(
+        "--db", str(demo_db), "--study", "demo", "study", "show", env={"DEFECTORS_STUDY": "nope"}
+    )
+    assert explicit.exit_code == 0, explicit.stderr  # an explicit --study beats the environment
+
+
+def test_every_command_takes_db_and_lang_after_its_name():
+    ctx = click.Context(main)
+    for path in _commands(main):
+        if not path:
+            continue
+        command = main.get_command(ctx, path[0])
+        for name in path[1:]:
+            command = command.get_command(ctx, name)
+        options = {o for p in command.params for o in getattr(p, "opts", [])}
+        assert {"--db", "--lang"} <= options, path
+
+
+def test_choosing_a_study_says_what_is_wrong_with_a_proper_title(demo_db):
+    ok(demo_db, "study", "create", "second", "--as-of", "2025-01-01")
+    several = fails(demo_db, "identify")
+    assert several.stderr.startswith(EN("error.title.pick_study") + ":")
+    assert EN("error.title.nothing_to_do") not in several.stderr
+    missing = fails(demo_db, "identify", "--study", "nope")
+    assert missing.stderr.startswith(EN("error.title.no_study") + ":")
+    assert EN("error.title.no_study") == "Study not found"
+    assert ok(demo_db, "study", "show", "--study", "SECOND ").output.startswith(
+        f"{EN('field.name')}: second"
+    )
+
+
+def test_printed_shares_and_times_are_rounded_for_people(db):
+    ok(db, "study", "create", "Q3", "--as-of", "2025-10-01")
+    ok(db, "study", "set", "--drop-threshold", "0.25620346636466357")
+    shown = ok(db, "study", "show").output
+    assert "drop_threshold: 0.256\n" in shown and "0.2562034" not in shown
+    listing = ok(db, "studies").output
+    assert "26%" in listing and "0.2562" not in listing
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d\s*$", listing)  # to the minute
+    assert not re.search(r"\d\d:\d\d:\d\d", listing)
+    history = ok(db, "taxonomy", "history").output
+    assert not re.search(r"\d\d:\d\d:\d\d", history)
+
+
+def test_study_archive_unarchive_and_delete(demo_db):
+    ok(demo_db, "study", "create", "other", "--as-of", "2025-01-01")
+    assert ok(demo_db, "study", "archive", "demo").output.strip() == EN(
+        "cli.study_archived", name="demo"
+    )
+    assert [line.split()[0] for line in ok(demo_db, "studies").output.splitlines()[1:]] == ["other"]
+    everything = ok(demo_db, "studies", "--all").output
+    assert "demo" in everything and EN("field.archived_at") in everything
+    # the only study that is not archived is the one commands use
+    assert "other" in ok(demo_db, "study", "show").output
+    assert "demo" in ok(demo_db, "study", "show", "--study", "demo").output
+    assert "Archived on" in ok(demo_db, "study", "show", "--study", "demo").output
+    ok(demo_db, "study", "archive", "other")
+    only_archived = fails(demo_db, "identify")
+    assert only_archived.stderr.startswith(EN("error.title.pick_study") + ":")
+    assert "unarchive" in only_archived.stderr
+    ok(demo_db, "study", "unarchive", "other")
+
+    refused = fails(demo_db, "study", "delete", "demo")
+    assert refused.stderr.startswith(EN("error.title.delete_needs_yes") + ":")
+    assert "--yes" in refused.stderr
+    assert "demo" in ok(demo_db, "studies", "--all").output
+    done = ok(demo_db, "study", "delete", "demo", "--yes")
+    assert done.output.strip() == EN("cli.study_deleted", name="demo")
+    assert "demo" not in ok(demo_db, "studies", "--all").output
+    assert fails(demo_db, "study", "delete", "demo", "--yes").stderr.startswith(
+        EN("error.title.no_study")
+    )

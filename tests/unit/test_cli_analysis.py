@@ -66,3 +66,18 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(demo_db):
     store.close()
     output = run(demo_db, "analysis", "actions", "--format", "csv")
     assert "'=HYPERLINK" in output and ",'-1+1," in output
+
+
+def test_rates_as_csv_are_the_analysis_numbers(demo_db):
+    store = connect(demo_db)
+    demo = studies.get_study(store, "demo")
+    from research.analysis import rates
+
+    expected = rates.quarterly_rates(store, demo, rates.last_quarters(4, demo.as_of))
+    store.close()
+    frame = pd.read_csv(
+        io.StringIO(run(demo_db, "analysis", "rates", "--quarters", "4", "--format", "csv"))
+    )
+    assert list(frame["customers"]) == list(expected["customers"])
+    assert list(frame["full"]) == list(expected["full"])
+    assert "won_back" in run(demo_db, "analysis", "winback", "--format", "csv")

@@ -65,8 +65,13 @@ def test_mistakes_get_a_message_not_a_traceback(demo_db, tmp_path, args, message
 def test_chinese_pdf_has_text_fonts_pages_and_contents(demo_db, tmp_path):
     store = connect(demo_db)
     demo = studies.get_study(store, "demo")
-    finding = int(interviews.list_findings(store, demo)["id"].iloc[0])
-    interviews.add_quote(store, finding, actor="t", text=SCRIPT, code="staff_attitude")
+    # a final record's quote, tagged with the top cause: the report shows its verbatims
+    from research.analysis import causes
+
+    top = causes.cause_table(store, causes.FindingsFilter((demo.id,))).rows[0].key
+    frame = interviews.list_findings(store, demo)
+    finding = int(frame.loc[frame["status"] == "final", "id"].iloc[0])
+    interviews.add_quote(store, finding, actor="t", text=SCRIPT, code=top)
     store.close()
     out = tmp_path / "demo.pdf"
     result = run(demo_db, "report", "postmortem", "--out", str(out), "--lang", "zh")

@@ -94,7 +94,7 @@ def test_an_unknown_finding_has_no_history(store, book):
 def test_candidates_put_targets_first_then_defectors_then_anyone_with_a_record(
     store, study, add_customers, add_results
 ):
-    add_customers(study, [("T1", "Target One"), ("D1", "Defector"), ("A1", "Active")])
+    add_customers([("T1", "Target One"), ("D1", "Defector"), ("A1", "Active")])
     add_results(
         study,
         [

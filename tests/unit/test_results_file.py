@@ -22,7 +22,7 @@ ROWS = [
 
 def _results(store, study, add_results, add_customers):
     add_results(study, ROWS)
-    add_customers(study, [("C1", "=Acme"), ("C2", "北京康达"), ("C3", "Gamma")])
+    add_customers([("C1", "=Acme"), ("C2", "北京康达"), ("C3", "Gamma")])
     detection.mark_former_customer(store, study, "C5", "closed down", actor="tester")
 
 

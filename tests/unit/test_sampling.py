@@ -4,13 +4,18 @@ that a redraw never undoes."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from icalendar import Calendar
 
 from research.base import studies
 from research.base.errors import NothingToDoError, ResearchError
+from research.base.i18n import Translator
+from research.desk import calendar_files, calls, scheduling, team
+from research.findings import interviews
 from research.selection import detection, sampling
 
 ACTOR = "tester"
@@ -366,3 +371,263 @@ def test_export_csv_opens_in_excel_with_chinese_intact(store, pool, add_customer
     assert text.splitlines()[0].startswith("customer_id,name,status,segment")
     assert "B00,上海华创医院" in text
     assert len(text.strip().splitlines()) == 1 + 8
+
+
+# ---------------------------------------------------------------- work is never thrown away
+
+NOW_UTC = datetime(2030, 1, 1)  # naive UTC, before every booking below
+
+
+@pytest.fixture
+def desk(store, pool, add_customers):
+    """The pool's study with a drawn sample, names for everyone, two phone interviewers
+    dealt the targets, and a senior manager who is free at any hour."""
+    add_customers([(cid, f"Customer {cid}") for s in SEGMENT_SIZES for cid in ids_in(s)])
+    sampling.draw_sample(store, pool, actor=ACTOR)
+    li = team.add_member(store, "Li", "phone_interviewer", actor=ACTOR)
+    wu = team.add_member(store, "Wu", "phone_interviewer", actor=ACTOR)
+    boss = team.add_member(
+        store,
+        "Boss",
+        "senior_manager",
+        actor=ACTOR,
+        time_zone="UTC",
+        available_hours="mon-sun 00:00-23:59",
+    )
+    for member in (li, wu, boss):
+        team.add_to_study(store, pool, member, actor=ACTOR)
+    calls.spread_evenly(store, pool, [li.id, wu.id], actor=ACTOR)
+    return {"li": li, "wu": wu, "boss": boss}
+
+
+def first_listed(store, study, segment: str) -> str:
+    listed = sampling.target_list(store, study)
+    return listed.loc[listed["segment"] == segment, "customer_id"].sort_values().iloc[0]
+
+
+def book(store, study, manager, cid, day=8):
+    return scheduling.book_interview(
+        store,
+        study,
+        cid,
+        manager,
+        datetime(2030, 1, day, 10),
+        "UTC",
+        actor=ACTOR,
+        now_utc=NOW_UTC,
+    )
+
+
+def final_record(store, study, cid, interview_id=None):
+    f = interviews.create_finding(store, study, cid, actor="Boss", interview_id=interview_id)
+    interviews.save_fields(
+        store, f.id, {"primary_code": "price_value"}, base_version=f.version, actor="Boss"
+    )
+    interviews.finalize(store, f.id, actor="Boss")
+    return f
+
+
+def test_a_redraw_with_a_new_seed_keeps_every_target_with_work_on_it(store, pool, desk):
+    called = first_listed(store, pool, "general")
+    screened = first_listed(store, pool, "other_core")
+    booked = first_listed(store, pool, "best_core")
+    before = on_list(store, pool)
+    calls.log_attempt(
+        store, pool, called, "no_answer", actor=ACTOR, called_at=datetime(2029, 12, 3)
+    )
+    record = calls.ensure_screening(store, pool, screened, actor=ACTOR)
+    calls.save_notes(store, pool, screened, "wants a call back", record["version"], actor=ACTOR)
+    book(store, pool, desk["boss"], booked)
+    listed = sampling.target_list(store, pool)
+    opened = sorted(listed.loc[listed["segment"] == "general", "customer_id"])[1]
+    calls.ensure_screening(store, pool, opened, actor=ACTOR)  # opened, nothing saved
+    assigned_before = calls.call_state(store, pool).set_index("customer_id")["interviewer_id"]
+
+    reseeded = studies.update_study(store, pool, actor=ACTOR, sample_seed=7)
+    result = sampling.draw_sample(store, reseeded, actor=ACTOR)
+
+    after = on_list(store, reseeded)
+    assert {called, screened, booked} <= after and len(after) == 8
+    kept = {k.customer_id: k for k in result.kept}
+    assert set(kept) == {called, screened, booked}  # opening a screening record is no work
+    assert kept[called].reasons == ("targets.kept_reason.calls",)
+    assert kept[screened].reasons == ("targets.kept_reason.screened",)
+    assert kept[booked].reasons == ("targets.kept_reason.bookings",)
+    # the kept count in their segments: 8 x (.5, .25, .25) = 4, 2, 2 as before
+    assert [(d.segment, d.kept, d.drawn) for d in result] == [
+        ("best_core", 1, 3),
+        ("other_core", 1, 1),
+        ("general", 1, 1),
+        ("expendable", 0, 0),
+    ]
+    new_seed = (
+        set(ids_in("best_core"))
+        | set(order(7, [c for c in ids_in("other_core") if c != screened])[:1])
+        | set(order(7, [c for c in ids_in("general") if c != called])[:1])
+    )
+    assert after == {called, screened, booked} | new_seed
+    assert result.replaced == len(before - after) and result.new == len(after - before)
+    # kept targets keep their interviewer, the new ones are dealt out evenly
+    state = calls.call_state(store, reseeded).set_index("customer_id")
+    for cid in (called, screened, booked):
+        assert state.loc[cid, "interviewer_id"] == assigned_before[cid]
+    assert state["interviewer_id"].notna().all()
+    assert result.assigned == result.new
+    loads = state["interviewer_id"].value_counts()
+    assert loads.max() - loads.min() <= 1
+    # the removed ones have no assignment left behind
+    with store.cursor() as cur:
+        assigned = {
+            r[0] for r in cur.execute("SELECT customer_id FROM call_assignments").fetchall()
+        }
+    assert assigned == after
+
+
+def test_a_redraw_with_the_same_seed_changes_nothing(store, pool, desk):
+    before = on_list(store, pool)
+    for cid in sorted(before)[:3]:
+        calls.log_attempt(store, pool, cid, "busy", actor=ACTOR, called_at=datetime(2029, 12, 3))
+    result = sampling.draw_sample(store, pool, actor=ACTOR)
+    assert on_list(store, pool) == before
+    assert (result.replaced, result.new, result.assigned, len(result.kept)) == (0, 0, 0, 3)
+
+
+def test_kept_targets_count_toward_a_smaller_size_and_a_bigger_one_adds(store, pool, desk):
+    before = on_list(store, pool)
+    worked = sorted(before)[:5]
+    for cid in worked:
+        calls.log_attempt(store, pool, cid, "busy", actor=ACTOR, called_at=datetime(2029, 12, 3))
+    smaller = studies.update_study(store, pool, actor=ACTOR, target_sample_size=3)
+    result = sampling.draw_sample(store, smaller, actor=ACTOR)
+    assert on_list(store, smaller) == set(worked)  # more than 3: nothing worked is dropped
+    assert result.drawn == 0 and result.replaced == 3
+    bigger = studies.update_study(store, smaller, actor=ACTOR, target_sample_size=12)
+    result = sampling.draw_sample(store, bigger, actor=ACTOR)
+    assert set(worked) < on_list(store, bigger) and len(on_list(store, bigger)) == 12
+    assert result.drawn == 7
+
+
+def test_a_former_customer_with_calls_is_kept_and_counts_like_everyone_kept(store, pool, desk):
+    gone = first_listed(store, pool, "general")
+    calls.log_attempt(store, pool, gone, "reached", actor=ACTOR, called_at=datetime(2029, 12, 3))
+    detection.mark_former_customer(store, pool, gone, "closed", actor=ACTOR)
+    result = sampling.draw_sample(store, pool, actor=ACTOR)
+    listed = sampling.target_list(store, pool).set_index("customer_id")
+    assert listed.loc[gone, "status"] == "former"
+    assert len(listed) == 8
+    assert [k.customer_id for k in result.kept] == [gone]
+
+
+def test_without_assignments_a_redraw_assigns_nobody(store, pool):
+    sampling.draw_sample(store, pool, actor=ACTOR)
+    team.add_to_study(
+        store, pool, team.add_member(store, "Li", "phone_interviewer", actor=ACTOR), actor=ACTOR
+    )
+    reseeded = studies.update_study(store, pool, actor=ACTOR, sample_seed=7)
+    assert sampling.draw_sample(store, reseeded, actor=ACTOR).assigned == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    size=st.integers(0, 60),
+    weights=st.fixed_dictionaries(
+        {s: st.sampled_from([0.0, 0.1, 0.25, 0.4, 1.0]) for s in detection.SEGMENTS}
+    ),
+    available=st.fixed_dictionaries({s: st.integers(0, 30) for s in detection.SEGMENTS}),
+    kept=st.fixed_dictionaries({s: st.integers(0, 8) for s in [*detection.SEGMENTS, None]}),
+)
+def test_allocate_around_the_kept_fills_what_they_leave(size, weights, available, kept):
+    quota = sampling.allocate_around(size, weights, available, kept)
+    for s in detection.SEGMENTS:
+        assert 0 <= quota[s] <= available[s]
+    drawable = sum(available[s] for s in detection.SEGMENTS if weights[s] > 0)
+    assert sum(quota.values()) == min(max(size - sum(kept.values()), 0), drawable)
+    if not any(kept.values()):
+        assert quota == sampling.allocate(size, weights, available)
+
+
+def test_removing_a_target_that_was_only_called_needs_no_confirmation(store, pool, desk):
+    cid = first_listed(store, pool, "general")
+    calls.log_attempt(store, pool, cid, "no_answer", actor=ACTOR, called_at=datetime(2029, 12, 3))
+    assert sampling.remove_target(store, pool, cid, "wrong segment", actor=ACTOR) == []
+    assert cid not in on_list(store, pool)
+    assert len(calls.attempts(store, pool, cid)) == 1
+
+
+def test_removing_a_booked_target_lists_what_hangs_on_it_and_asks(store, pool, desk):
+    cid = first_listed(store, pool, "best_core")
+    calls.log_attempt(store, pool, cid, "reached", actor=ACTOR, called_at=datetime(2029, 12, 3))
+    interview = book(store, pool, desk["boss"], cid)
+    before = sampling.target_list(store, pool, include_removed=True)
+    with pytest.raises(sampling.TargetHasWorkError) as info:
+        sampling.remove_target(store, pool, cid, "changed our mind", actor=ACTOR, now_utc=NOW_UTC)
+    work = info.value.work
+    assert (work.calls, [b.id for b in work.bookings], work.findings) == (1, [interview.id], ())
+    text = info.value.render()
+    assert (
+        "call attempts: 1, the last on" in text
+        and "interview 2030-01-08 10:00 (UTC) with Boss" in text
+    )
+    assert info.value.heading() == "Work hangs on this target"
+    zh = info.value.render(Translator("zh"))
+    assert "访谈 2030-01-08 10:00（UTC），Boss：已预约" in zh
+    # nothing changed
+    assert sampling.target_list(store, pool, include_removed=True).equals(before)
+    assert scheduling.get_interview(store, interview.id).status == "booked"
+
+    cancelled = sampling.remove_target(
+        store, pool, cid, "changed our mind", actor="lead", confirmed=True, now_utc=NOW_UTC
+    )
+    assert cancelled == [interview.id] and cid not in on_list(store, pool)
+    gone = scheduling.get_interview(store, interview.id)
+    assert (gone.status, gone.sequence, gone.updated_by) == ("cancelled", 1, "lead")
+    assert list(scheduling.history(store, interview.id)["action"]) == ["booked", "cancelled"]
+    cal = Calendar.from_ical(calendar_files.invitation(gone))
+    assert str(cal["METHOD"]) == "CANCEL"
+    assert calls.progress(store, pool).funnel["booked"] == 0  # no longer a target
+
+
+def test_a_confirmed_removal_keeps_interviews_held_and_their_records(store, pool, desk):
+    cid = first_listed(store, pool, "best_core")
+    interview = book(store, pool, desk["boss"], cid)
+    scheduling.mark_done(store, interview.id, actor=ACTOR, now_utc=datetime(2030, 1, 9))
+    record = final_record(store, pool, cid, interview.id)
+    with pytest.raises(sampling.TargetHasWorkError) as info:
+        sampling.remove_target(store, pool, cid, "out of scope", actor=ACTOR)
+    assert info.value.work.findings == ((record.id, "final"),)
+    assert "interview record #" in info.value.render()
+    assert (
+        sampling.remove_target(store, pool, cid, "out of scope", actor=ACTOR, confirmed=True) == []
+    )
+    assert scheduling.get_interview(store, interview.id).status == "done"
+    assert interviews.get_finding(store, record.id).status == "final"
+    with store.cursor() as cur:
+        detail = cur.execute(
+            "SELECT detail FROM audit_log WHERE action = 'targets.remove'"
+        ).fetchall()[0][0]
+    assert '"confirmed": true' in detail
+
+
+def test_a_call_logged_while_the_draw_runs_keeps_its_target(store, pool, desk, monkeypatch):
+    before = on_list(store, pool)
+    reseeded = studies.update_study(store, pool, actor=ACTOR, sample_seed=7)
+    stays = set(order(7, ids_in("other_core"))[:2]) | set(order(7, ids_in("general"))[:2])
+    late = sorted(c for c in before if c[0] in "OG" and c not in stays)[0]  # seed 7 drops it
+    real_now = sampling.now
+
+    def a_colleague_calls_first():  # runs after the draw read the list, before it writes
+        calls.log_attempt(
+            store, pool, late, "busy", actor="colleague", called_at=datetime(2030, 1, 1)
+        )
+        return real_now()
+
+    monkeypatch.setattr(sampling, "now", a_colleague_calls_first)
+    result = sampling.draw_sample(store, reseeded, actor=ACTOR)
+    assert late not in {k.customer_id for k in result.kept}  # it had no work when read
+    assert late in on_list(store, reseeded)  # and it stays all the same
+
+
+def test_why_a_target_was_kept_reads_in_the_readers_language():
+    kept = sampling.KeptTarget("C1", "华创", "general", 2, 0, 1, True)
+    assert kept.why(Translator("en")) == "called, screened, interview record"
+    assert kept.why(Translator("zh")) == "已致电、已筛选、有访谈记录"

@@ -9,6 +9,7 @@ import pytest
 
 from research.base.errors import ResearchError
 from research.desk import calls, scheduling, team
+from research.selection import sampling
 
 ACTOR = "tester"
 NOW = datetime(2030, 1, 1)  # naive UTC; 2030-01-07 is a Monday
@@ -288,3 +289,77 @@ def test_deleting_a_study_takes_its_desk_with_it(store, study, setup):
     assert left == {"study_team": 0, "call_attempts": 0, "interviews": 0, "interview_events": 0}
     assert team.get_member(store, "Wang").id == setup.id  # people stay, across studies
     assert interview.id
+
+
+# ---------------------------------------------------------------- held: one definition
+
+
+def final_finding(store, study, customer_id, interview_id=None):
+    """A final interview record for ``customer_id`` (linked to ``interview_id`` if given)."""
+    from research.findings import interviews
+
+    f = interviews.create_finding(
+        store, study, customer_id, actor="Wang", interview_id=interview_id
+    )
+    interviews.save_fields(
+        store, f.id, {"primary_code": "price_value"}, base_version=f.version, actor="Wang"
+    )
+    interviews.finalize(store, f.id, actor="Wang")
+    return f
+
+
+def test_a_final_record_makes_an_interview_held_for_the_funnel_quota_and_agenda(
+    store, study, setup
+):
+    a = book(store, study, setup, "A", at(10))
+    b = book(store, study, setup, "B", at(11))
+    book(store, study, setup, "C", at(14))
+    for cid in "ABC":
+        sampling.add_target(store, study, cid, "to interview", actor=ACTOR)
+    after = datetime(2030, 1, 8)
+    scheduling.mark_done(store, a.id, actor=ACTOR, now_utc=after)
+    # B was held but nobody pressed "Held": its final record says so
+    assert [i.id for i in scheduling.interviews_awaiting_findings(store, study, now_utc=after)] == [
+        b.id,
+        *[i.id for i in scheduling.list_interviews(store, study, customer_id="C")],
+    ]
+    final_finding(store, study, "B", interview_id=b.id)
+    awaiting = scheduling.interviews_awaiting_findings(store, study, now_utc=after)
+    assert b.id not in [i.id for i in awaiting]
+    assert scheduling.get_interview(store, b.id).held
+    quota = scheduling.quota_progress(store, study).iloc[0]
+    progress = calls.progress(store, study)
+    assert (quota["done"], quota["booked"]) == (2, 1)
+    assert progress.funnel["interviewed"] == 2 == progress.interviews_done
+    state = calls.call_state(store, study).set_index("customer_id")
+    assert state.loc["B", "interviewed"] and not state.loc["B", "upcoming"]
+    assert state.loc["C", "upcoming"] and not state.loc["C", "interviewed"]
+
+
+def test_a_draft_or_an_imported_record_does_not_make_an_interview_held(store, study, setup):
+    from research.findings import interviews
+
+    a = book(store, study, setup, "A", at(10))
+    interviews.create_finding(store, study, "A", actor="Wang", interview_id=a.id)  # a draft
+    final = final_finding(store, study, "A")
+
+    def as_imported(cur):
+        cur.execute("UPDATE findings SET origin = 'import' WHERE id = ?", [final.id])
+
+    store.write(as_imported)
+    assert not scheduling.get_interview(store, a.id).held
+    assert scheduling.quota_progress(store, study).iloc[0]["done"] == 0
+    assert calls.progress(store, study).interviews_done == 0
+
+
+def test_a_final_record_made_without_the_link_after_the_booking_counts(store, study, setup):
+    a = book(store, study, setup, "A", at(10))
+    final_finding(store, study, "A")  # picked the customer on the interview page by hand
+    assert scheduling.get_interview(store, a.id).held
+    after = datetime(2030, 1, 8)
+    assert scheduling.interviews_awaiting_findings(store, study, now_utc=after) == []
+    # a cancelled booking is never held by a record that is not its own
+    c = book(store, study, setup, "C", at(14))
+    scheduling.cancel(store, c.id, actor=ACTOR, now_utc=NOW)
+    final_finding(store, study, "C")
+    assert not scheduling.get_interview(store, c.id).held

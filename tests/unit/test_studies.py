@@ -163,3 +163,123 @@ def test_rename_trims_and_refuses_a_taken_name(store, study, make_study):
     assert info.value.values == {"name": study.name}
     assert studies.get_study_by_id(store, other.id).name == "Q3 study"
     assert studies.update_study(store, study, actor=ACTOR, name=study.name).name == study.name
+
+
+# ---------------------------------------------------------------- one name, archive, delete
+
+
+def test_names_that_differ_only_in_case_or_spaces_are_one_study(store, make_study):
+    demo = make_study("demo")
+    for twin in ("DEMO ", " Demo", "demo"):
+        with pytest.raises(StudyExistsError) as info:
+            studies.create_study(store, twin, date(2025, 1, 1), actor=ACTOR)
+        assert info.value.values == {"name": "demo"}  # the name that is taken, as stored
+    other = make_study("other")
+    with pytest.raises(StudyExistsError):
+        studies.update_study(store, other, actor=ACTOR, name="  DEMO")
+    assert studies.get_study(store, "DEMO ").id == demo.id  # found as people type it
+    assert studies.update_study(store, demo, actor=ACTOR, name="Demo").name == "Demo"
+    assert len(studies.list_studies(store)) == 2
+
+
+def test_an_archived_study_keeps_everything_and_leaves_the_list(store, clock, make_study):
+    old = make_study("old")
+    clock.tick()
+    make_study("new")
+    done = studies.archive_study(store, old, actor="lead")
+    assert done.archived and (done.archived_by, done.archived_at) == ("lead", clock.current)
+    assert [s.name for s in studies.list_studies(store)] == ["new"]
+    assert [s.name for s in studies.list_studies(store, include_archived=True)] == ["new", "old"]
+    assert studies.get_study(store, "old").archived  # still there when asked by name
+    back = studies.archive_study(store, done, actor="lead", archived=False)
+    assert not back.archived and back.archived_by is None
+    assert [a for _, _, a, _ in _audit(store)][-2:] == ["study.archive", "study.unarchive"]
+
+
+# the ledger (customers, transactions, wallet estimates and their imports) belongs to
+# the database, not to a study: it stays when a study is deleted
+STUDY_OWNED_TABLES_IN_THE_DEMO = (
+    "detection_results",
+    "former_customers",
+    "target_list",
+    "study_team",
+    "call_assignments",
+    "call_attempts",
+    "do_not_call",
+    "screenings",
+    "interviews",
+    "findings",
+    "interview_guides",
+    "coding_plans",
+    "second_codings",
+)
+
+
+def _rows_of(store, study_id: int) -> dict[str, int]:
+    """Rows of the study in every table that belongs to studies, and in the tables that
+    hang on them (booking history, quotes, versions, drafts)."""
+    with store.cursor() as cur:
+        tables = [r[0] for r in cur.execute(studies.STUDY_TABLES).fetchall()]
+        found = {
+            t: cur.execute(f"SELECT count(*) FROM {t} WHERE study_id = ?", [study_id]).fetchall()[
+                0
+            ][0]
+            for t in tables
+        }
+        found["interview_events"] = cur.execute(
+            "SELECT count(*) FROM interview_events e JOIN interviews i ON i.id = e.interview_id"
+            " WHERE i.study_id = ?",
+            [study_id],
+        ).fetchall()[0][0]
+        found["finding_quotes"] = cur.execute(
+            "SELECT count(*) FROM finding_quotes q JOIN findings f ON f.id = q.finding_id"
+            " WHERE f.study_id = ?",
+            [study_id],
+        ).fetchall()[0][0]
+        for table in ("record_versions", "drafts"):
+            found[table] = cur.execute(
+                f"SELECT count(*) FROM {table} WHERE (record_type = 'finding' AND record_id IN"
+                " (SELECT CAST(id AS VARCHAR) FROM findings WHERE study_id = $sid))"
+                " OR (record_type = 'finding_quote' AND record_id IN (SELECT CAST(q.id AS VARCHAR)"
+                " FROM finding_quotes q JOIN findings f ON f.id = q.finding_id"
+                " WHERE f.study_id = $sid))"
+                " OR record_id LIKE CAST($sid AS VARCHAR) || '/%'",
+                {"sid": study_id},
+            ).fetchall()[0][0]
+    return found
+
+
+def test_deleting_a_study_leaves_no_row_in_any_table_that_belongs_to_it(
+    demo_template, copy_db, tmp_path
+):
+    from research.base import records
+    from research.base.store import connect
+    from research.findings import interviews
+
+    s = connect(copy_db(demo_template[0], tmp_path / "demo.duckdb"))
+    try:
+        demo = studies.get_study(s, "demo")
+        keep = studies.create_study(s, "keep", date(2025, 1, 1), actor=ACTOR)
+        interviews.save_guide(s, demo, "en", "Ask why, five times.", base_version=0, actor=ACTOR)
+        interviews.save_guide(s, keep, "en", "Keep this guide.", base_version=0, actor=ACTOR)
+        finding_id = int(interviews.list_findings(s, demo)["id"].iloc[0])
+        records.save_draft(s, "finding", str(finding_id), "summary", ACTOR, "typed", 1)
+        before = _rows_of(s, demo.id)
+        assert [t for t in STUDY_OWNED_TABLES_IN_THE_DEMO if not before.get(t)] == []
+        assert before["interview_events"] and before["finding_quotes"] and before["drafts"]
+        kept = _rows_of(s, keep.id)
+
+        studies.delete_study(s, demo, actor="lead")
+
+        after = _rows_of(s, demo.id)
+        assert {t: n for t, n in after.items() if n} == {}
+        assert _rows_of(s, keep.id) == kept  # another study loses nothing
+        assert kept["interview_guides"] == 1
+        assert [x.name for x in studies.list_studies(s, include_archived=True)] == ["keep"]
+        with s.cursor() as cur:
+            assert cur.execute("SELECT count(*) FROM team_members").fetchall()[0][0] > 0
+            assert cur.execute(
+                "SELECT actor FROM audit_log WHERE action = 'study.delete'"
+            ).fetchall() == [("lead",)]
+    finally:
+        s.close()

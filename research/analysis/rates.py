@@ -1,0 +1,351 @@
+"""The standing system's numbers from the ledger: defection rates per value segment
+quarter by quarter, the movement of share of wallet (or spend), and what became of
+the defectors interviewed earlier.
+
+A quarter's defection rate is what the study's rule finds when it is run at the end of
+that quarter: with window W (a multiple of three months), the recent period is the W
+months up to the quarter's end and the baseline the W months before; a customer with
+baseline spend defected fully when the recent spend is nothing, partly when it fell to
+(1 − d) of the baseline or less. The segment is the one the customer had at the start of
+the quarter's recent period: customers with baseline spend ranked by it, cut at the
+study's shares (the first ⌈share × n⌉ customers, as detection cuts them). Former
+customers — those a screening call found to have left the category, in any study — are
+neither counted as defectors nor in the base. Rates rank by spend, never by margin,
+so that quarters with and without margins compare.
+
+Spend is first summed per customer and quarter in one pass over the ledger; every
+quarter's windows are then sums of a few of those buckets, so eight quarters cost
+little more than one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from research.analysis.causes import AnalysisError, wilson
+from research.analysis.trends import quarter_bounds, quarter_of
+from research.base.store import Store
+from research.base.studies import Study
+from research.selection.detection import SEGMENTS
+
+HOLD_BAND = 0.10  # a share (or spend) within ±10% of the quarter before "held"
+
+
+def quarter_index(label: str) -> int:
+    start, _ = quarter_bounds(label)
+    return start.year * 4 + (start.month - 1) // 3
+
+
+def quarter_label(index: int) -> str:
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def quarters_between(first: str, last: str) -> list[str]:
+    """Every quarter label from ``first`` to ``last``, both included. Raises
+    AnalysisError when a label is not a quarter or the range is empty or too long."""
+    try:
+        a, b = quarter_index(first), quarter_index(last)
+    except ValueError as e:
+        raise AnalysisError("error.quarter_label", label=f"{first} – {last}") from e
+    if b < a or b - a > 40:
+        raise AnalysisError("error.quarter_range", first=first, last=last)
+    return [quarter_label(i) for i in range(a, b + 1)]
+
+
+def last_quarters(count: int, today: date | None = None) -> list[str]:
+    """The ``count`` whole quarters before the one ``today`` is in."""
+    end = quarter_index(quarter_of(today or date.today())) - 1
+    return [quarter_label(i) for i in range(end - count + 1, end + 1)]
+
+
+# Spend per customer and quarter bucket (year·4 + quarter − 1), in the ledger's scope for
+# the study; former customers of any study left out.
+BUCKETS = """
+CREATE TEMP TABLE rate_buckets AS
+SELECT t.customer_id, year(t.date) * 4 + quarter(t.date) - 1 AS qi, sum(t.amount) AS spend
+FROM transactions t
+WHERE t.date >= $start AND t.date < $end
+  AND (len(CAST($product_lines AS VARCHAR[])) = 0
+       OR list_contains(CAST($product_lines AS VARCHAR[]), t.product_line))
+  AND t.customer_id NOT IN (SELECT customer_id FROM former_customers)
+  AND (NOT $narrows OR t.customer_id IN (
+        SELECT customer_id FROM customers
+        WHERE (len(CAST($regions AS VARCHAR[])) = 0
+               OR list_contains(CAST($regions AS VARCHAR[]), region))
+          AND (len(CAST($owners AS VARCHAR[])) = 0
+               OR list_contains(CAST($owners AS VARCHAR[]), owner))
+          AND (len(CAST($industries AS VARCHAR[])) = 0
+               OR list_contains(CAST($industries AS VARCHAR[]), industry))))
+GROUP BY ALL
+"""
+
+RATES = """
+WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
+windows AS (
+    SELECT t.q, b.customer_id,
+           coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
+           coalesce(sum(b.spend) FILTER (WHERE b.qi > t.q - $k), 0) AS recent
+    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
+    GROUP BY t.q, b.customer_id
+),
+ranked AS (
+    SELECT *,
+        (row_number() OVER (PARTITION BY q ORDER BY baseline DESC, customer_id) - 1)
+            / count(*) OVER (PARTITION BY q) AS rank_fraction
+    FROM windows WHERE baseline > 0
+),
+classified AS (
+    SELECT q,
+        CASE WHEN rank_fraction < $cut_best THEN 'best_core'
+             WHEN rank_fraction < $cut_other THEN 'other_core'
+             WHEN rank_fraction < $cut_general THEN 'general'
+             ELSE 'expendable' END AS segment,
+        recent <= 0 AS is_full,
+        recent > 0 AND recent <= $keep * baseline AS is_partial,
+        baseline
+    FROM ranked
+)
+SELECT q, segment, count(*) AS customers,
+       count(*) FILTER (WHERE is_full) AS full_defectors,
+       count(*) FILTER (WHERE is_partial) AS partial_defectors,
+       CAST(sum(baseline) AS DOUBLE) AS baseline_spend
+FROM classified GROUP BY q, segment
+"""
+
+
+def _scope_params(study: Study) -> dict:
+    scope = study.scope
+    return {
+        "product_lines": list(scope.product_line),
+        "regions": list(scope.region),
+        "owners": list(scope.owner),
+        "industries": list(scope.industry),
+        "narrows": scope.narrows_customers,
+    }
+
+
+def _window_quarters(study: Study) -> int:
+    if study.window_months % 3:
+        raise AnalysisError("error.rates_window", months=study.window_months)
+    return study.window_months // 3
+
+
+def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
+    """Per quarter and segment (best core … expendable, then 'all'): customers with
+    baseline spend, full and partial defectors, the rate with its 95% Wilson interval,
+    and the segment's yearly spend per customer. Uses the study's window, drop
+    threshold, segment shares and scope. Raises AnalysisError for a window that is not
+    whole quarters."""
+    k = _window_quarters(study)
+    indexes = [quarter_index(q) for q in quarters]
+    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
+    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
+    params = {
+        "start": start,
+        "end": date.fromordinal(end_day.toordinal() + 1),
+        **_scope_params(study),
+    }
+    rate_params = {
+        "quarters": indexes,
+        "k": k,
+        "keep": Decimal(str(round(1 - study.drop_threshold, 6))),
+        "cut_best": round(study.best_core_pct, 9),
+        "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
+        "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
+    }
+    with store.cursor() as cur:
+        cur.execute(BUCKETS, params)
+        try:
+            rows = cur.execute(RATES, rate_params).fetchall()
+        finally:
+            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    found = {(q, s): (n, f, p, spend) for q, s, n, f, p, spend in rows}
+    out = []
+    years = study.window_months / 12
+    for q in indexes:
+        totals = [0, 0, 0, 0.0]
+        for segment in (*SEGMENTS, "all"):
+            if segment == "all":
+                n, f, p, spend = totals
+            else:
+                n, f, p, spend = found.get((q, segment), (0, 0, 0, 0.0))
+                totals = [totals[0] + n, totals[1] + f, totals[2] + p, totals[3] + spend]
+            share = wilson(f + p, n)
+            out.append(
+                {
+                    "quarter": quarter_label(q),
+                    "segment": segment,
+                    "customers": n,
+                    "full": f,
+                    "partial": p,
+                    "rate": share.share,
+                    "rate_low": share.low,
+                    "rate_high": share.high,
+                    "yearly_value": spend / n / years if n else None,
+                }
+            )
+    return pd.DataFrame(out)
+
+
+MOVEMENT = """
+WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
+pairs AS (
+    SELECT t.q, b.customer_id,
+           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q - 1), 0) AS before,
+           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q), 0) AS now
+    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 1 AND t.q
+    GROUP BY t.q, b.customer_id
+),
+wallet AS (
+    SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
+           sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
+    FROM wallet_estimates
+    WHERE quarter(period_start) = quarter(period_end - 1)
+      AND year(period_start) = year(period_end - 1)
+    GROUP BY ALL
+),
+measured AS (
+    SELECT p.q, p.customer_id,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.before / wb.wallet END AS share_before,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.now / wn.wallet END AS share_now,
+        p.before, p.now
+    FROM pairs p
+    LEFT JOIN wallet wb ON wb.customer_id = p.customer_id AND wb.qi = p.q - 1
+    LEFT JOIN wallet wn ON wn.customer_id = p.customer_id AND wn.qi = p.q
+    WHERE p.before > 0
+)
+SELECT q,
+    share_before IS NOT NULL AS by_share,
+    CASE WHEN coalesce(share_now / share_before, now / before) > 1 + $band THEN 'rose'
+         WHEN coalesce(share_now / share_before, now / before) < 1 - $band THEN 'fell'
+         ELSE 'held' END AS movement,
+    count(*) AS customers
+FROM measured GROUP BY ALL
+"""
+
+
+def movement(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
+    """Per quarter: of the customers who bought in the quarter before, how many saw their
+    share of wallet (where estimates cover both quarters, else their spend) rise, hold
+    (within ±10%) or fall; with the shares and how many were judged on share of wallet."""
+    indexes = [quarter_index(q) for q in quarters]
+    params = {
+        "start": quarter_bounds(quarter_label(min(indexes) - 1))[0],
+        "end": date.fromordinal(quarter_bounds(quarter_label(max(indexes)))[1].toordinal() + 1),
+        **_scope_params(study),
+    }
+    with store.cursor() as cur:
+        cur.execute(BUCKETS, params)
+        try:
+            rows = cur.execute(MOVEMENT, {"quarters": indexes, "band": HOLD_BAND}).fetchall()
+        finally:
+            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    out = []
+    for q in indexes:
+        mine = [r for r in rows if r[0] == q]
+        counts = {m: sum(r[3] for r in mine if r[2] == m) for m in ("rose", "held", "fell")}
+        total = sum(counts.values())
+        out.append(
+            {
+                "quarter": quarter_label(q),
+                "customers": total,
+                **counts,
+                **{f"{m}_share": (counts[m] / total if total else None) for m in counts},
+                "by_share_of_wallet": sum(r[3] for r in mine if r[1]),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+# What became of the defectors interviewed in earlier studies: their spend in the last
+# W months before ``as_of`` against their baseline spend in the study that found them.
+FOLLOW_UP = """
+WITH interviewed AS (
+    SELECT DISTINCT ON (f.customer_id) f.customer_id, f.primary_code, f.study_id,
+           r.baseline_spend, coalesce(r.segment, 'none') AS segment
+    FROM findings f
+    JOIN detection_results r ON r.study_id = f.study_id AND r.customer_id = f.customer_id
+    WHERE f.status = 'final' AND f.defection_type IN ('full', 'partial')
+      AND list_contains($studies, f.study_id) AND r.baseline_spend > 0
+    ORDER BY f.customer_id, f.interview_date DESC NULLS LAST, f.id DESC
+),
+now AS (
+    SELECT customer_id, sum(amount) AS spend FROM transactions
+    WHERE date >= $since AND date < $as_of AND customer_id IN (SELECT customer_id FROM interviewed)
+    GROUP BY customer_id
+)
+SELECT i.customer_id, i.primary_code, i.study_id, i.segment,
+       CAST(i.baseline_spend AS DOUBLE), CAST(coalesce(n.spend, 0) AS DOUBLE)
+FROM interviewed i LEFT JOIN now n USING (customer_id)
+"""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Earlier defectors now: one row each (customer, cause, outcome), and how they did
+    per cause and per improvement action that addressed their cause."""
+
+    customers: pd.DataFrame  # customer_id, cause, study_id, segment, baseline, now, outcome
+    by_cause: pd.DataFrame  # cause, won_back, partly_back, still_gone
+    by_action: pd.DataFrame  # action_id, title, won_back, partly_back, still_gone
+
+
+OUTCOMES = ("won_back", "partly_back", "still_gone")
+
+
+def follow_up(
+    store: Store, study: Study, studies_ids: tuple[int, ...], *, as_of: date | None = None
+) -> FollowUp:
+    """Of the defectors interviewed in ``studies_ids``, who buys again in the ``study``'s
+    window up to ``as_of`` (the study's as-of date by default): won back (at least
+    (1 − d) of their baseline spend again), partly back (something, less than that) or
+    still gone. Per primary cause (merges followed) and per improvement action."""
+    from dateutil.relativedelta import relativedelta
+
+    from research.analysis.actions import list_actions
+    from research.findings import taxonomy
+
+    as_of = as_of or study.as_of
+    since = as_of - relativedelta(months=study.window_months)
+    with store.cursor() as cur:
+        rows = cur.execute(
+            FOLLOW_UP, {"studies": list(studies_ids), "since": since, "as_of": as_of}
+        ).fetchall()
+        book = taxonomy.read_codebook(cur)
+    keep = 1 - study.drop_threshold
+    frame = pd.DataFrame(
+        rows, columns=["customer_id", "code", "study_id", "segment", "baseline", "now"]
+    )
+    frame["cause"] = frame["code"].map(lambda c: book.resolve(c) if isinstance(c, str) else None)
+    frame["outcome"] = [
+        "still_gone" if now <= 0 else ("won_back" if now >= keep * base else "partly_back")
+        for base, now in zip(frame["baseline"], frame["now"], strict=True)
+    ]
+
+    def tally(part: pd.DataFrame) -> dict:
+        return {o: int((part["outcome"] == o).sum()) for o in OUTCOMES}
+
+    by_cause = pd.DataFrame(
+        [{"cause": c, **tally(g)} for c, g in frame.groupby("cause", sort=True)],
+        columns=["cause", *OUTCOMES],
+    )
+    actions_rows = []
+    for action in list_actions(store):
+        causes = {book.resolve(c) for c in action.causes}
+        actions_rows.append(
+            {
+                "action_id": action.id,
+                "title": action.title,
+                **tally(frame[frame["cause"].isin(causes)]),
+            }
+        )
+    by_action = pd.DataFrame(actions_rows, columns=["action_id", "title", *OUTCOMES])
+    return FollowUp(frame.drop(columns=["code"]), by_cause, by_action)

@@ -1,0 +1,114 @@
+"""Defection rates per segment and quarter, share movement and earlier defectors now,
+from small ledgers worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from research.analysis import actions, rates
+from research.analysis.causes import AnalysisError
+from research.base import studies
+from research.selection import detection
+
+
+def test_quarter_ranges():
+    assert rates.quarters_between("2025Q3", "2026Q2") == ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]
+    assert rates.last_quarters(2, date(2026, 11, 30)) == ["2026Q2", "2026Q3"]
+    with pytest.raises(AnalysisError):
+        rates.quarters_between("2026Q2", "2025Q1")
+    with pytest.raises(AnalysisError):
+        rates.quarters_between("2026Q7", "2027Q1")
+
+
+@pytest.fixture
+def ledger(store, add_transactions):
+    """Ten customers, window 6 months. For 2024Q4 (as-of 2025-01-01) the baseline is
+    2024Q1–Q2, the recent period 2024Q3–Q4.
+    A0..A3: steady (100 in each quarter). B0, B1: stop after 2024Q2 (full).
+    C0: 100 → 40 a quarter (partial). D0: only from 2024Q3 (new, not in the base).
+    E0: a former customer (left the category): stops, but is not counted.
+    F0: 1,000 a quarter, the biggest: best core, steady."""
+    rows = []
+    for q_start in ("2024-01-15", "2024-04-15", "2024-07-15", "2024-10-15"):
+        late = q_start >= "2024-07"
+        for c in ("A0", "A1", "A2", "A3"):
+            rows.append((c, q_start, 100))
+        rows.append(("F0", q_start, 1000))
+        if not late:
+            rows += [("B0", q_start, 300), ("B1", q_start, 200), ("E0", q_start, 100)]
+        rows.append(("C0", q_start, 40 if late else 100))
+        if late:
+            rows.append(("D0", q_start, 50))
+    add_transactions(rows)
+    return store
+
+
+def test_rates_per_segment_by_hand(ledger, study):
+    # the default study: window 6, d = 0.5, shares 10/20/50%
+    detection.mark_former_customer(ledger, study, "E0", "closed", actor="t")
+    frame = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    # base: F0 2000, B0 600, B1 400, A0..A3 200, C0 200 → 8 customers
+    assert frame.loc["all", "customers"] == 8
+    assert (frame.loc["all", "full"], frame.loc["all", "partial"]) == (2, 1)
+    assert frame.loc["all", "rate"] == pytest.approx(3 / 8)
+    # ⌈0.1·8⌉ = 1 best core (F0), ⌈0.3·8⌉ = 3: other core B0, B1 (both full)
+    assert frame.loc["best_core", "customers"] == 1 and frame.loc["best_core", "rate"] == 0
+    assert (frame.loc["other_core", "customers"], frame.loc["other_core", "full"]) == (2, 2)
+    # F0's yearly value: 2,000 baseline over half a year
+    assert frame.loc["best_core", "yearly_value"] == pytest.approx(4000)
+    assert frame.loc["all", "rate_low"] < 3 / 8 < frame.loc["all", "rate_high"]
+
+
+def test_a_quarter_before_anything_was_bought_has_no_base(ledger, study):
+    frame = rates.quarterly_rates(ledger, study, ["2023Q1"]).set_index("segment")
+    assert frame.loc["all", "customers"] == 0 and frame.loc["all", "rate"] is None
+
+
+def test_scope_narrows_the_rates(ledger, study, add_customers, store):
+    add_customers([("F0", "Big", {"region": "North"}), ("B0", "Gone", {"region": "North"})])
+    north = studies.update_study(store, study, actor="t", scope={"region": ["North"]})
+    frame = rates.quarterly_rates(store, north, ["2024Q4"]).set_index("segment")
+    assert frame.loc["all", "customers"] == 2 and frame.loc["all", "full"] == 1
+
+
+def test_windows_must_be_whole_quarters(store, study):
+    odd = studies.update_study(store, study, actor="t", window_months=4)
+    with pytest.raises(AnalysisError):
+        rates.quarterly_rates(store, odd, ["2024Q4"])
+
+
+def test_spend_movement_quarter_on_quarter(ledger, study):
+    frame = rates.movement(ledger, study, ["2024Q3"]).set_index("quarter")
+    # bought in 2024Q2: A0..A3, F0 held; C0 fell (100 → 40); B0, B1, E0 fell to nothing
+    row = frame.loc["2024Q3"]
+    assert (row["customers"], row["held"], row["fell"], row["rose"]) == (9, 5, 4, 0)
+    assert row["fell_share"] == pytest.approx(4 / 9)
+    assert row["by_share_of_wallet"] == 0
+
+
+def test_earlier_defectors_now(store, study, add_transactions, add_results, record):
+    # found by the study (baseline 1,000 each); by 2025 one buys fully again, one a bit
+    add_results(
+        study,
+        [
+            ("W", "full", "general", 1000, 0),
+            ("P", "full", "general", 1000, 0),
+            ("G", "partial", "general", 1000, 100),
+        ],
+    )
+    record(study, "W", "price_value")
+    record(study, "P", "price_value")
+    record(study, "G", "staff_attitude", defection_type="partial")
+    add_transactions([("W", "2025-03-01", 800), ("P", "2025-03-01", 100)])
+    later = studies.create_study(store, "later", date(2025, 7, 1), actor="t")
+    made = actions.add_action(store, title="Prices", owner="x", causes=["price_value"], actor="t")
+    found = rates.follow_up(store, later, (study.id,))
+    outcome = dict(zip(found.customers["customer_id"], found.customers["outcome"], strict=True))
+    assert outcome == {"W": "won_back", "P": "partly_back", "G": "still_gone"}
+    by_cause = found.by_cause.set_index("cause")
+    assert by_cause.loc["price_value"].tolist() == [1, 1, 0]
+    assert by_cause.loc["staff_attitude"].tolist() == [0, 0, 1]
+    row = found.by_action.set_index("action_id").loc[made.id]
+    assert (row["won_back"], row["partly_back"], row["still_gone"]) == (1, 1, 0)
