@@ -112,7 +112,7 @@ with tab_check:
                 ui.show_error(e)
 
 with tab_actions:
-    ids = tuple(s.id for s in list_studies(store))
+    ids = tuple(s.id for s in list_studies(store, include_archived=True))
     for action in actions.list_actions(store):
         effect = actions.action_effect(store, action, ids)
         with st.container(border=True):

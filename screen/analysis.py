@@ -32,7 +32,7 @@ def filters(store: Store, study: studies.Study, t: Translator, prefix: str) -> V
     """The filter bar: studies (the current one by default), interview dates, segments,
     defection types, interviewers, and how to count causes. Keys start with ``prefix``."""
     state = st.session_state
-    all_studies = studies.list_studies(store)
+    all_studies = studies.list_studies(store, include_archived=True)  # history too
     by_name = {s.name: s for s in all_studies}
     state.setdefault(f"{prefix}_studies", [study.name])
     state[f"{prefix}_studies"] = [n for n in state[f"{prefix}_studies"] if n in by_name]

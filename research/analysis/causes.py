@@ -15,6 +15,8 @@ reports show the same numbers from the same functions.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -148,20 +150,49 @@ SELECT f.id, f.study_id, s.name AS study, f.customer_id,
        coalesce(f.controllable, pc.controllable) AS controllable, f.voluntary,
        f.lifecycle_stage, f.sat_product, f.sat_service, f.sat_delivery, f.sat_value,
        f.sat_communication, f.win_back,
-       coalesce(r.segment, 'none') AS segment,
-       CAST(coalesce(r.spend_lost, 0) AS DOUBLE) AS spend_lost
-FROM findings f
+       coalesce(f.segment, 'none') AS segment,
+       CAST(coalesce(f.spend_lost, 0) AS DOUBLE) AS spend_lost
+FROM final_findings f
 JOIN studies s ON s.id = f.study_id
 LEFT JOIN code_map pc ON pc.code = f.primary_code
-LEFT JOIN detection_results r ON r.study_id = f.study_id AND r.customer_id = f.customer_id
-WHERE f.status = 'final'
-  AND list_contains(?, f.study_id)
+WHERE list_contains(?, f.study_id)
   AND (CAST(? AS DATE) IS NULL OR coalesce(f.interview_date, CAST(f.finalized_at AS DATE)) >= ?)
   AND (CAST(? AS DATE) IS NULL OR coalesce(f.interview_date, CAST(f.finalized_at AS DATE)) <= ?)
-  AND (len(?) = 0 OR list_contains(?, coalesce(r.segment, 'none')))
+  AND (len(?) = 0 OR list_contains(?, coalesce(f.segment, 'none')))
   AND (len(?) = 0 OR list_contains(?, f.defection_type))
   AND (len(?) = 0 OR list_contains(?, f.interviewer))
 """
+
+# Every final record with the segment and spend lost its study's detection found: read
+# once per change of the data (FACTS_VERSION) and kept, so that a filter change queries
+# a few thousand rows instead of joining every study's detection results again.
+FACTS_SQL = """
+SELECT f.*, r.segment, r.spend_lost
+FROM findings f
+LEFT JOIN detection_results r ON r.study_id = f.study_id AND r.customer_id = f.customer_id
+WHERE f.status = 'final'
+"""
+# what FACTS_SQL depends on: records (their last change), detection runs, the audit log
+FACTS_VERSION = """
+SELECT (SELECT max(id) FROM audit_log), (SELECT max(updated_at) FROM findings),
+       (SELECT count(*) FROM findings), (SELECT max(computed_at) FROM detection_runs),
+       (SELECT count(*) FROM detection_runs)
+"""
+# per open store (dropped with it): (data version, the frame)
+_facts_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_facts_lock = threading.Lock()
+
+
+def _final_findings(store: Store, cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    version = tuple(cur.execute(FACTS_VERSION).fetchall()[0])
+    with _facts_lock:
+        cached = _facts_cache.get(store)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    frame = cur.execute(FACTS_SQL).df()
+    with _facts_lock:
+        _facts_cache[store] = (version, frame)
+    return frame
 
 
 def _sql_params(filt: FindingsFilter) -> list:
@@ -211,8 +242,8 @@ SELECT count(*), coalesce(sum(spend_lost), 0) FROM counted
 
 @contextmanager
 def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read cursor with ``code_map``: every code → the code it counts under now, its
-    group and whether it is controllable."""
+    """A read cursor with ``code_map`` (every code → the code it counts under now, its
+    group and whether it is controllable) and ``final_findings`` (see FACTS_SQL)."""
     with store.cursor() as cur:
         book = taxonomy.read_codebook(cur)
         rows = []
@@ -229,10 +260,12 @@ def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
             )
         code_map = pd.DataFrame(rows, columns=["code", "cause", "group_key", "controllable"])
         cur.register("code_map", code_map)
+        cur.register("final_findings", _final_findings(store, cur))
         try:
             yield cur
         finally:
             cur.unregister("code_map")
+            cur.unregister("final_findings")
 
 
 def findings_frame(store: Store, filt: FindingsFilter) -> pd.DataFrame:

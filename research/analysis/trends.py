@@ -152,6 +152,7 @@ def changes(table: pd.DataFrame, before: str, after: str) -> list[Change]:
         return []
     n_before = int(table.loc["interviews", before])
     n_after = int(table.loc["interviews", after])
+    earlier = [q for q in table.columns if q < after]
     out = []
     for cause in table.index.drop("interviews"):
         a, b = int(table.loc[cause, before]), int(table.loc[cause, after])
@@ -159,7 +160,11 @@ def changes(table: pd.DataFrame, before: str, after: str) -> list[Change]:
             continue
         test, p = compare(a, n_before, b, n_after)
         grew = test is not None and p is not None and p < ALPHA and b / n_after > a / n_before
-        out.append(Change(cause, before, after, a, n_before, b, n_after, test, p, a == 0 or grew))
+        # first heard in ``after``: named in no quarter of the table before it
+        first_time = b > 0 and int(table.loc[cause, earlier].sum()) == 0
+        out.append(
+            Change(cause, before, after, a, n_before, b, n_after, test, p, first_time or grew)
+        )
     out.sort(
         key=lambda c: (
             not c.significant,

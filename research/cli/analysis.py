@@ -44,7 +44,7 @@ def _emit(obj: Context, frame: pd.DataFrame, fmt: str) -> None:
 
 def _filter(obj: Context, study_name, all_studies, start, end, segments) -> causes.FindingsFilter:
     if all_studies:
-        ids = tuple(s.id for s in studies.list_studies(obj.store))
+        ids = tuple(s.id for s in studies.list_studies(obj.store, include_archived=True))
     else:
         ids = (obj.study(study_name).id,)
     return causes.FindingsFilter(ids, start, end, tuple(segments))
@@ -129,7 +129,7 @@ def trends_command(obj: Context, fmt, study_name, all_studies, start, end, segme
 @handle_errors
 def actions_command(obj: Context, fmt) -> None:
     """Every improvement action, and its causes before and after it took effect."""
-    ids = tuple(s.id for s in studies.list_studies(obj.store))
+    ids = tuple(s.id for s in studies.list_studies(obj.store, include_archived=True))
     rows = []
     for action in actions.list_actions(obj.store):
         change = actions.action_effect(obj.store, action, ids).change
@@ -188,7 +188,7 @@ def winback_command(obj: Context, fmt, study_name, all_studies, start, end, segm
     study = (
         obj.study(study_name)
         if not all_studies
-        else max(studies.list_studies(obj.store), key=lambda s: s.as_of)
+        else max(studies.list_studies(obj.store, include_archived=True), key=lambda s: s.as_of)
     )
     found = rates.follow_up(obj.store, study, filt.study_ids)
     _emit(obj, found.by_cause, fmt)

@@ -16,6 +16,7 @@ from research.base.studies import Study, create_study, delete_study, get_study, 
 from research.demo.company import demo_as_of, write_files
 from research.demo.desk import build_desk
 from research.demo.findings import add_demo_findings
+from research.demo.history import build_history
 from research.ledger.load import clear_demo_data, import_file
 from research.selection import detection, sampling
 
@@ -37,13 +38,21 @@ def build_demo(
     otherwise it is kept as it is. Raises ResearchError when the ledger holds data that
     is not the demo's.
     """
-    existing = [s for s in list_studies(store, include_archived=True) if s.name == DEMO_STUDY]
+    every = list_studies(store, include_archived=True)
+    existing = [s for s in every if s.name == DEMO_STUDY]
     if existing and not replace:
         return existing[0]
     clear_demo_data(store, actor=actor)  # raises if the ledger holds a real company's data
-    if existing:
-        delete_study(store, existing[0], actor=actor)
+    for old in every:  # the demo study and its earlier quarterly studies
+        if old.name == DEMO_STUDY or old.name.startswith(f"{DEMO_STUDY} 20"):
+            delete_study(store, old, actor=actor)
     as_of = as_of or demo_as_of()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_files(Path(tmp), as_of, n_customers)
+        for kind in ("customers", "transactions", "wallet"):
+            import_file(store, kind, getattr(files, kind), actor=actor, origin="demo")
+    # the company's history first, so that the demo study is the newest (the current one)
+    build_history(store, as_of, actor=actor)
     study = create_study(
         store,
         DEMO_STUDY,
@@ -54,10 +63,6 @@ def build_demo(
         description="Fictional sample company (Huayi Lab Instruments, 华仪实验仪器): "
         "demo data for trying the product.",
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        files = write_files(Path(tmp), as_of, n_customers)
-        for kind in ("customers", "transactions", "wallet"):
-            import_file(store, kind, getattr(files, kind), actor=actor, origin="demo")
     detection.run_detection(store, study, actor=actor)
     sampling.draw_sample(store, study, actor=actor)
     stories = build_desk(store, study, actor=actor)  # calls, bookings, interviews held

@@ -451,7 +451,7 @@ def postmortem_data(store: Store, study: Study, lang: str, audience: Audience) -
         actions=_action_effects(
             store,
             actions.list_actions(store, study=study),
-            tuple(s.id for s in studies.list_studies(store)),
+            tuple(s.id for s in studies.list_studies(store, include_archived=True)),
             audience,
         ),
         method=_method(store, study, table.n),
@@ -499,7 +499,7 @@ def checkpoint_data(store: Store, study: Study, lang: str, audience: Audience) -
         actions=_action_effects(
             store,
             actions.list_actions(store, study=study),
-            tuple(s.id for s in studies.list_studies(store)),
+            tuple(s.id for s in studies.list_studies(store, include_archived=True)),
             audience,
         ),
         method=_method(store, study, state.held),
@@ -531,7 +531,7 @@ def quarterly_data(
     and the rate sections when given (else ``rate_sections``). Raises ReportError for a
     quarter that is not like 2026Q3."""
     label, start, end = parse_quarter(quarter)
-    every = studies.list_studies(store)
+    every = studies.list_studies(store, include_archived=True)
     ids = tuple(s.id for s in every)
     this_quarter = FindingsFilter(ids, start, end)
     table = causes.cause_table(store, this_quarter)
@@ -567,7 +567,7 @@ def quarterly_data(
 def report_quarters(store: Store) -> list[str]:
     """The quarters with final interviews (any study), latest first: what a quarterly
     pack can be made for."""
-    ids = tuple(s.id for s in studies.list_studies(store))
+    ids = tuple(s.id for s in studies.list_studies(store, include_archived=True))
     if not ids:
         return []
     counts = trends.quarterly_counts(store, FindingsFilter(ids))

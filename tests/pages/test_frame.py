@@ -39,7 +39,8 @@ def test_an_archived_study_is_hidden_from_the_picker_unless_asked_for(db_path, a
     assert not at.exception
     picker = at.sidebar.selectbox(key="app_study_picker")
     assert picker.options == ["demo"]
-    assert at.sidebar.checkbox(key="app_show_archived").label == "Show archived studies (1)"
+    # the one archived here and the demo's three earlier quarterly studies
+    assert at.sidebar.checkbox(key="app_show_archived").label == "Show archived studies (4)"
 
     asked = AppTest.from_file(app_file, default_timeout=60)
     asked.session_state["app_show_archived"] = True

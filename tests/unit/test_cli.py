@@ -24,6 +24,8 @@ from research.selection import detection, sampling
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-01"
 EN, ZH = Translator("en"), Translator("zh")
+# the demo study and its three earlier quarterly studies (research/demo/history.py)
+DEMO_STUDIES = "demo, demo 2026Q3, demo 2026Q2, demo 2026Q1"
 CLEAN_ENV = {
     "DEFECTORS_DB": None,
     "DEFECTORS_STUDY": None,
@@ -535,7 +537,7 @@ def test_drawing_with_no_defectors_is_a_message(db):
 def test_unknown_study(demo_db):
     result = fails(demo_db, "identify", "--study", "nope")
     assert result.stderr.strip() == EN("error.title.no_study") + ": " + EN(
-        "error.study_not_found", name="nope", known="demo"
+        "error.study_not_found", name="nope", known=DEMO_STUDIES
     )
 
 
@@ -555,7 +557,7 @@ def test_no_study_at_all(db):
 def test_errors_in_chinese(demo_db):
     result = fails(demo_db, "identify", "--study", "nope", lang="zh")
     assert result.stderr.strip() == ZH("error.title.no_study") + ": " + ZH(
-        "error.study_not_found", name="nope", known="demo"
+        "error.study_not_found", name="nope", known=DEMO_STUDIES
     )
 
 
@@ -727,7 +729,10 @@ def test_study_archive_unarchive_and_delete(demo_db):
     assert "demo" in ok(demo_db, "studies", "--all").output
     done = ok(demo_db, "study", "delete", "demo", "--yes")
     assert done.output.strip() == EN("cli.study_deleted", name="demo")
-    assert "demo" not in ok(demo_db, "studies", "--all").output
+    left = ok(demo_db, "studies", "--all").output.splitlines()[1:]
+    # the demo study is gone; "other" and the demo's earlier studies ("demo 2026Q3") stay
+    assert not [line for line in left if re.match(r"\s*demo\s+(?!\d{4}Q\d)", line)]
+    assert any(line.strip().startswith("other") for line in left)
     assert fails(demo_db, "study", "delete", "demo", "--yes").stderr.startswith(
         EN("error.title.no_study")
     )

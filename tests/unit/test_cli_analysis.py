@@ -55,7 +55,7 @@ def test_trends_and_actions(demo_db):
     )
     store.close()
     frame = pd.read_csv(io.StringIO(run(demo_db, "analysis", "actions", "--format", "csv")))
-    assert list(frame["title"]) == ["Faster answers"]
+    assert "Faster answers" in list(frame["title"])  # beside the demo's two earlier actions
 
 
 def test_csv_cells_that_look_like_formulas_are_neutralised(demo_db):

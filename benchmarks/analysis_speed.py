@@ -1,0 +1,244 @@
+"""How fast is the failure analysis at company scale? A script, not a test.
+
+    .venv/bin/python benchmarks/analysis_speed.py          # 1M customers, 10M lines, 10k findings
+    .venv/bin/python benchmarks/analysis_speed.py --transactions 1000000 --customers 100000
+
+It builds a store the size the issue names (the ledger inserted directly with DuckDB, as
+benchmarks/detection_speed.py does; eight quarterly studies with detection run on each;
+10,000 final interview records spread over them), then times, as the Analysis page runs
+them:
+
+1. one filter change: every query the page's tabs run for a new filter (a segment),
+   each printed with its time, and their total (target: under 500 ms);
+2. the defection rates per segment over 8 quarters (target: under 3 s), and the
+   share-of-wallet movement over the same quarters.
+
+Medians of --runs repeats, in one process with the store open, as the app has it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import detection_speed  # noqa: E402
+
+from research.analysis import causes, rates, trends  # noqa: E402
+from research.base.store import connect  # noqa: E402
+from research.base.studies import create_study, get_study  # noqa: E402
+from research.findings import taxonomy  # noqa: E402
+from research.selection import detection  # noqa: E402
+
+ACTOR = "benchmark"
+TARGET_FILTER_MS = 500.0
+TARGET_RATES_S = 3.0
+QUARTERS = 8
+
+INSERT_FINDINGS = """
+INSERT INTO findings (study_id, customer_id, interview_date, interviewer, origin, status,
+    defection_type, destination, competitor, primary_code, secondary_codes, controllable,
+    voluntary, sat_product, sat_service, sat_delivery, sat_value, sat_communication,
+    lifecycle_stage, version, created_by, created_at, updated_by, updated_at)
+SELECT study_id, customer_id, interview_date, interviewer, 'interview', 'final',
+    defection_type, destination, competitor, primary_code, secondary_codes, NULL, voluntary,
+    sat_product, sat_service, sat_delivery, sat_value, sat_communication, lifecycle_stage,
+    1, 'benchmark', now(), 'benchmark', now()
+FROM incoming
+"""
+
+
+def add_findings(store, study_ids: list[int], per_study: int, seed: int) -> int:
+    """``per_study`` final records in each study, for defectors detection found there."""
+    rng = np.random.default_rng(seed)
+    codes = [c for c in taxonomy.codebook(store).codes if not c.startswith("not_")]
+    levels = [
+        "highly_satisfied",
+        "fairly_satisfied",
+        "no_opinion",
+        "somewhat_dissatisfied",
+        "very_dissatisfied",
+    ]
+    frames = []
+    with store.cursor() as cur:
+        for sid in study_ids:
+            (as_of,) = cur.execute("SELECT as_of FROM studies WHERE id = ?", [sid]).fetchall()[0]
+            ids = [
+                r[0]
+                for r in cur.execute(
+                    "SELECT customer_id FROM detection_results WHERE study_id = ?"
+                    " AND status IN ('full', 'partial') ORDER BY customer_id LIMIT ?",
+                    [sid, per_study],
+                ).fetchall()
+            ]
+            n = len(ids)
+            weights = rng.dirichlet(np.ones(len(codes)) * 0.5)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "study_id": sid,
+                        "customer_id": ids,
+                        "interview_date": [
+                            as_of + relativedelta(days=int(d)) for d in rng.integers(5, 80, n)
+                        ],
+                        "interviewer": rng.choice(["周建国", "Grace Lin", "王磊", "李娜"], n),
+                        "defection_type": rng.choice(["full", "partial"], n),
+                        "destination": rng.choice(["competitor", "stopped"], n),
+                        "competitor": rng.choice(["Bluepeak", "Harbor", "Summit", ""], n),
+                        "primary_code": rng.choice(codes, n, p=weights),
+                        "secondary_codes": [
+                            '["price_value"]' if x else "[]" for x in rng.random(n) < 0.3
+                        ],
+                        "voluntary": rng.choice(["voluntary", "involuntary"], n),
+                        **{
+                            f: rng.choice(levels, n)
+                            for f in (
+                                "sat_product",
+                                "sat_service",
+                                "sat_delivery",
+                                "sat_value",
+                                "sat_communication",
+                            )
+                        },
+                        "lifecycle_stage": rng.choice(
+                            ["delivery", "complaint_handling", "routine_ordering"], n
+                        ),
+                    }
+                )
+            )
+    incoming = pd.concat(frames, ignore_index=True)
+
+    def write(cur) -> None:
+        cur.register("incoming", incoming)
+        cur.execute(INSERT_FINDINGS)
+        cur.unregister("incoming")
+
+    store.write(write)
+    return len(incoming)
+
+
+def page_queries(store, filt: causes.FindingsFilter) -> list[tuple[str, object]]:
+    """What the Analysis page runs for one filter, in its order."""
+    return [
+        ("cause_table (codes)", lambda: causes.cause_table(store, filt)),
+        (
+            "cause_table (groups, secondary)",
+            lambda: causes.cause_table(store, filt, by="group", with_secondary=True),
+        ),
+        ("control_shares", lambda: causes.control_shares(store, filt)),
+        ("cross_tab (segment)", lambda: causes.cross_tab(store, filt, "segment")),
+        ("satisfaction_profile", lambda: causes.satisfaction_profile(store, filt)),
+        ("competitors", lambda: causes.competitors(store, filt)),
+        ("verbatims", lambda: causes.verbatims(store, filt)),
+        ("quarterly_counts", lambda: trends.quarterly_counts(store, filt)),
+        ("interviewers", lambda: causes.interviewers(store, filt.study_ids)),
+    ]
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transactions", type=int, default=10_000_000)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--findings", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=20_240_601)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="analysis-speed-") as tmp:
+        path = Path(tmp) / "analysis.duckdb"
+        started = time.perf_counter()
+        tx, customers = detection_speed.generate(args.transactions, args.customers, args.seed)
+        detection_speed.build_store(path, tx, customers)
+        del tx, customers
+        store = connect(path)
+        as_of = detection_speed.AS_OF
+        ids = [get_study(store, detection_speed.STUDY).id]
+        for back in range(1, QUARTERS):
+            ids.append(
+                create_study(
+                    store, f"Q-{back}", as_of - relativedelta(months=3 * back), actor=ACTOR
+                ).id
+            )
+        for name in [detection_speed.STUDY, *[f"Q-{b}" for b in range(1, QUARTERS)]]:
+            detection.run_detection(store, get_study(store, name), actor=ACTOR)
+        made = add_findings(store, ids, args.findings // len(ids), args.seed)
+        print(
+            f"store: {args.transactions:,} lines, {args.customers:,} customers, "
+            f"{len(ids)} studies, {made:,} final findings; built in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+
+        everyone = causes.FindingsFilter(tuple(ids))
+        for _, fn in page_queries(store, everyone):  # warm: first use loads statsmodels
+            fn()
+        per_query: dict[str, list[float]] = {}
+        totals = []
+        segments = ["best_core", "other_core", "general", "expendable"]
+        for run in range(args.runs):
+            filt = causes.FindingsFilter(tuple(ids), segments=(segments[run % 4],))
+            total = 0.0
+            for name, fn in page_queries(store, filt):
+                took = timed(fn)
+                per_query.setdefault(name, []).append(took)
+                total += took
+            totals.append(total)
+        print(
+            "\n[1] one filter change on the Analysis page (medians of "
+            f"{args.runs}, a different segment each time)"
+        )
+        for name, times in per_query.items():
+            print(f"    {name:32s} {statistics.median(times) * 1000:7.1f} ms")
+        total_ms = statistics.median(totals) * 1000
+        print(
+            f"    {'total':32s} {total_ms:7.1f} ms "
+            f"({min(totals) * 1000:.0f}–{max(totals) * 1000:.0f})"
+        )
+
+        study = get_study(store, detection_speed.STUDY)
+        quarters = rates.last_quarters(QUARTERS, study.as_of)
+        rate_times = [
+            timed(lambda: rates.quarterly_rates(store, study, quarters)) for _ in range(args.runs)
+        ]
+        move_times = [
+            timed(lambda: rates.movement(store, study, quarters)) for _ in range(args.runs)
+        ]
+        rate_s = statistics.median(rate_times)
+        print(
+            f"\n[2] defection rates per segment over {QUARTERS} quarters "
+            f"({quarters[0]}–{quarters[-1]}): {rate_s:.2f} s "
+            f"({min(rate_times):.2f}–{max(rate_times):.2f})"
+        )
+        print(
+            f"    share-of-wallet movement over the same quarters: "
+            f"{statistics.median(move_times):.2f} s"
+        )
+        store.close()
+        ok_filter = total_ms < TARGET_FILTER_MS
+        ok_rates = rate_s < TARGET_RATES_S
+        print(f"\nfilter change < {TARGET_FILTER_MS:.0f} ms: {'PASS' if ok_filter else 'FAIL'}")
+        print(
+            f"rates over {QUARTERS} quarters < {TARGET_RATES_S:.0f} s: "
+            f"{'PASS' if ok_rates else 'FAIL'}"
+        )
+        return 0 if ok_filter and ok_rates else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
