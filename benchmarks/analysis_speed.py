@@ -60,8 +60,9 @@ FROM incoming
 """
 
 
-def add_findings(store, study_ids: list[int], per_study: int, seed: int) -> int:
-    """``per_study`` final records in each study, for defectors detection found there."""
+def add_findings(store, study_ids: list[int], total: int, seed: int) -> int:
+    """``total`` final records, spread evenly over the studies whose detection found
+    defectors (the earliest quarters of the ledger have no baseline)."""
     rng = np.random.default_rng(seed)
     codes = [c for c in taxonomy.codebook(store).codes if not c.startswith("not_")]
     levels = [
@@ -73,6 +74,14 @@ def add_findings(store, study_ids: list[int], per_study: int, seed: int) -> int:
     ]
     frames = []
     with store.cursor() as cur:
+        found = dict(
+            cur.execute(
+                "SELECT study_id, count(*) FROM detection_results"
+                " WHERE status IN ('full', 'partial') GROUP BY study_id"
+            ).fetchall()
+        )
+        study_ids = [sid for sid in study_ids if found.get(sid)]
+        per_study = -(-total // len(study_ids))
         for sid in study_ids:
             (as_of,) = cur.execute("SELECT as_of FROM studies WHERE id = ?", [sid]).fetchall()[0]
             ids = [
@@ -118,7 +127,7 @@ def add_findings(store, study_ids: list[int], per_study: int, seed: int) -> int:
                     }
                 )
             )
-    incoming = pd.concat(frames, ignore_index=True)
+    incoming = pd.concat(frames, ignore_index=True).head(total)
 
     def write(cur) -> None:
         cur.register("incoming", incoming)
@@ -178,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         for name in [detection_speed.STUDY, *[f"Q-{b}" for b in range(1, QUARTERS)]]:
             detection.run_detection(store, get_study(store, name), actor=ACTOR)
-        made = add_findings(store, ids, args.findings // len(ids), args.seed)
+        made = add_findings(store, ids, args.findings, args.seed)
         print(
             f"store: {args.transactions:,} lines, {args.customers:,} customers, "
             f"{len(ids)} studies, {made:,} final findings; built in "
