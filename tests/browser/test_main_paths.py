@@ -60,7 +60,9 @@ def test_import_a_file_and_see_the_defectors_table(app_page, wait, server, shot,
     panel = page.get_by_role("tabpanel", name="Transactions")
     panel.locator("input[type=file]").set_input_files(str(csv))
     wait(page)
-    expect(panel.get_by_text(re.compile(r"6 rows, 3 columns, read as gb18030"))).to_be_visible()
+    expect(
+        panel.get_by_text(re.compile(r"6 rows, 3 columns\. Text encoding: gb18030"))
+    ).to_be_visible()
     panel.get_by_role("button", name="Import 6 rows").click()
     wait(page)
     expect(panel.get_by_text(re.compile(r"6 new"))).to_be_visible(timeout=30_000)
