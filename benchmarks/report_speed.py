@@ -48,9 +48,9 @@ PDF_TARGET = 15.0
 ACTOR = "benchmark"
 
 INSERT_CUSTOMERS = """
-INSERT INTO customers (study_id, customer_id, name, created_by, created_at, updated_by,
+INSERT INTO customers (customer_id, name, created_by, created_at, updated_by,
                        updated_at)
-SELECT study_id, customer_id, name, ?, ?, ?, ? FROM frame
+SELECT customer_id, name, ?, ?, ?, ? FROM frame
 """
 INSERT_RESULTS = """
 INSERT INTO detection_results (study_id, customer_id, status, segment, baseline_spend,

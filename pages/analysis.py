@@ -194,6 +194,8 @@ with tab_rates:
         lambda s: t("common.total") if s == "all" else t.segment(s)
     )
     shown_rates["yearly_value"] = shown_rates["yearly_value"].map(t.money)
+    for column in ("rate", "rate_low", "rate_high"):
+        shown_rates[column] = shown_rates[column].map(lambda v: t.percent(v, 1))
     st.dataframe(
         shown_rates,
         hide_index=True,
@@ -203,9 +205,9 @@ with tab_rates:
             "customers": st.column_config.NumberColumn(t("analysis.col.base")),
             "full": st.column_config.NumberColumn(t("status.full")),
             "partial": st.column_config.NumberColumn(t("status.partial")),
-            "rate": st.column_config.NumberColumn(t("analysis.col.rate"), format="percent"),
-            "rate_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
-            "rate_high": st.column_config.NumberColumn(t("analysis.col.high"), format="percent"),
+            "rate": st.column_config.TextColumn(t("analysis.col.rate")),
+            "rate_low": st.column_config.TextColumn(t("analysis.col.low")),
+            "rate_high": st.column_config.TextColumn(t("analysis.col.high")),
             "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
         },
     )
@@ -260,9 +262,8 @@ with tab_rates:
     segments_now = by_quarter[by_quarter["quarter"] == quarters[-1]]
     inputs = []
     for segment in SEGMENTS:
-        per_quarter = by_quarter[(by_quarter["segment"] == segment) & by_quarter["rate"].notna()]
-        yearly = worth.yearly_rate(list(per_quarter["rate"].tail(4)))
         row = segments_now[segments_now["segment"] == segment].iloc[0]
+        yearly = worth.yearly_from_window(row["rate"], study.window_months)
         if yearly is not None and row["customers"]:
             inputs.append((segment, int(row["customers"]), yearly, float(row["yearly_value"] or 0)))
     if not inputs:

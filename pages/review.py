@@ -151,7 +151,7 @@ with tab_actions:
                         ui.show_error(e)
 
     st.subheader(t("action.new"))
-    with st.form("review_new_action"):
+    with st.form("review_new_action", clear_on_submit=True):
         title = st.text_input(t("action.title"))
         c1, c2 = st.columns(2)
         owner = c1.text_input(t("action.owner"))

@@ -64,9 +64,20 @@ def _cohort_value(w: SegmentWorth, rate: float) -> float:
     return w.yearly_value * w.customers * years
 
 
+def yearly_from_window(rate: float | None, window_months: int) -> float | None:
+    """A yearly defection rate from the rate the rule finds over a window of
+    ``window_months`` (each quarter's rate in research/analysis/rates.py covers the
+    study's window, and consecutive quarters' windows overlap, so they must not be
+    compounded): 1 − (1 − r)^(12 / W)."""
+    if rate is None or rate != rate:
+        return None
+    return 1.0 - (1.0 - rate) ** (12 / window_months)
+
+
 def yearly_rate(quarterly_rates: list[float]) -> float | None:
-    """A yearly defection rate from up to four quarterly ones: 1 − Π(1 − q), scaled to
-    a year when fewer quarters are known. None without any."""
+    """A yearly defection rate from up to four rates of consecutive, non-overlapping
+    quarters: 1 − Π(1 − q), scaled to a year when fewer quarters are known. None
+    without any."""
     if not quarterly_rates:
         return None
     kept = 1.0

@@ -248,7 +248,14 @@ def rate_sections(store: Store, quarter: str, study_ids: tuple[int, ...]) -> Rat
         return RateSections()
     study = max(chosen, key=lambda s: (s.as_of, s.id))
     first = rates.quarter_label(rates.quarter_index(quarter) - QUARTERS_SHOWN + 1)
-    quarters = rates.quarters_between(first, quarter)
+    # only quarters that are over: an unfinished one would count everyone as leaving
+    quarters = [
+        q
+        for q in rates.quarters_between(first, quarter)
+        if trends.quarter_bounds(q)[1] < date.today()
+    ]
+    if not quarters:
+        return RateSections()
     try:
         frame = rates.quarterly_rates(store, study, quarters)
     except AnalysisError:  # a window of months that are not whole quarters
@@ -296,9 +303,7 @@ def rate_sections(store: Store, quarter: str, study_ids: tuple[int, ...]) -> Rat
         else None
     )
     latest = [cell[quarters[-1], s] for s in SEGMENTS]
-    yearly = worth.yearly_rate(
-        [cell[q, "all"].rate for q in quarters if cell[q, "all"].rate is not None]
-    )
+    yearly = worth.yearly_from_window(cell[quarters[-1], "all"].rate, study.window_months)
     model = None
     if yearly is not None:
         inputs = [(r.segment, int(r.customers), yearly, float(r.yearly_value or 0)) for r in latest]

@@ -44,3 +44,10 @@ def test_yearly_rate_from_quarters():
 def test_the_model_refuses_meaningless_inputs(kwargs):
     with pytest.raises(ValueError):
         worth.worth([("general", 1, 0.1, 1.0)], **kwargs)
+
+
+def test_a_window_rate_becomes_a_yearly_rate_without_compounding_overlaps():
+    # a third of the customers defect within six months: 1 − (2/3)² = 5/9 in a year
+    assert worth.yearly_from_window(1 / 3, 6) == pytest.approx(5 / 9)
+    assert worth.yearly_from_window(0.2, 12) == pytest.approx(0.2)
+    assert worth.yearly_from_window(None, 6) is None
