@@ -278,7 +278,7 @@ def _with_header(grid: pd.DataFrame | pa.Table, file_name: str) -> pd.DataFrame:
         raise ImportRejectedError("import.no_rows", file=file_name)
     grid = grid.fillna("").astype(object)
     header = _header_names(list(grid.iloc[0]), file_name)
-    frame = grid.iloc[1:].reset_index(drop=True)
+    frame = grid.iloc[1:].reset_index(drop=True).astype(_STR_TYPES[pa.string()])
     frame.columns = header
     return frame
 
