@@ -12,6 +12,8 @@ zeros are removed.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from research.base.i18n import Message
 from research.base.store import Store
@@ -58,7 +60,9 @@ def unknown_customers(store: Store, kind: str, customer_ids) -> list[Message]:
     Nothing for a customers file, or when every ID is known."""
     if kind not in ("transactions", "wallet") or len(customer_ids) == 0:
         return []
-    ids = pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}).dropna()
+    # an Arrow table: DuckDB reads the Arrow-backed column as it is, no Python objects
+    ids = pa.array(pd.Series(customer_ids), type=pa.string())
+    ids = pa.table({"customer_id": ids.filter(pc.is_valid(ids))})
     with store.cursor() as cur:
         cur.register("incoming_ids", ids)
         known, unknown_ids, unknown_rows, examples = cur.execute(

@@ -435,19 +435,29 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 
 
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
-    # file rows as prepare numbers them (the header is row 1): every line is kept, in order
-    cur.register("incoming", frame.assign(line_no=range(2, len(frame) + 2)))
+    # file rows as prepare numbers them (the header is row 1): every line is kept, in order;
+    # an Arrow table, so that DuckDB reads the Arrow-backed columns without a copy
+    incoming = pa.Table.from_pandas(
+        frame.assign(line_no=range(2, len(frame) + 2)), preserve_index=False
+    )
+    cur.register("incoming", incoming)
     cur.execute(STAGE_LINES)
     cur.unregister("incoming")
+    del incoming
     changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
     identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM staged_lines")
     identical = identical.fetchall()[0][0]
     before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    for start in range(0, len(frame), CHUNK_ROWS):
-        done = min(start + CHUNK_ROWS, len(frame))
+    # which lines are new is decided once, against the ledger as it was: within a file
+    # line keys and line IDs are unique, so no line can match another line of the file
+    cur.execute(MARK_NEW_LINES)
+    total = max(len(frame), 1)
+    step = max(CHUNK_ROWS, -(-len(frame) // _PROGRESS_STEPS))
+    for start in range(0, len(frame), step):
+        done = min(start + step, len(frame))
         cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
         progress(
-            done / max(len(frame), 1),
+            done / total,
             Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"),
         )
     after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
@@ -460,22 +470,27 @@ def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written
     return Written(after - before, 0, identical, warnings)
 
 
+# a large file is written in this many steps at most, each reported
+_PROGRESS_STEPS = 20
+
 # The normalised values of a line, as text: what makes two lines identical.
 LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
     coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
     coalesce(CAST(margin AS VARCHAR), '')))"""
 
 # The file's lines, typed as the ledger stores them, each with its occurrence among the
-# identical lines of the file before it and its line key.
+# identical lines of the file before it and its line key (md5 of the values, '#', the
+# occurrence), in file order.
 STAGE_LINES = f"""
 CREATE OR REPLACE TEMP TABLE staged_lines AS
-SELECT *, values_key || '#' || occurrence AS line_key
+SELECT line_no, customer_id, date, amount, quantity, product_line, margin, line_id,
+       values_key || '#' || occurrence AS line_key, occurrence, false AS is_new
 FROM (
     SELECT *, row_number() OVER (PARTITION BY values_key ORDER BY line_no) AS occurrence
     FROM (
         SELECT *, {LINE_VALUES_KEY} AS values_key
         FROM (
-            SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
+            SELECT CAST(line_no AS INTEGER) AS line_no, CAST(customer_id AS VARCHAR) AS customer_id,
                    CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
                    CAST(quantity AS DOUBLE) AS quantity,
                    CAST(product_line AS VARCHAR) AS product_line,
@@ -484,6 +499,7 @@ FROM (
         )
     )
 )
+ORDER BY line_no
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
@@ -491,23 +507,28 @@ LINE_IDS_WITH_OTHER_VALUES = """
 SELECT s.line_no FROM staged_lines s
 WHERE s.line_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM transactions t
-    WHERE t.line_id = s.line_id AND split_part(t.line_key, '#', 1) <> s.values_key)
+    WHERE t.line_id = s.line_id
+      AND split_part(t.line_key, '#', 1) <> split_part(s.line_key, '#', 1))
 ORDER BY s.line_no
 """
 
 # A line is new unless the ledger holds its ID, or its key on a line where either side
 # has no ID.
+MARK_NEW_LINES = """
+UPDATE staged_lines s SET is_new = true
+WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
+                  AND (t.line_id IS NULL OR s.line_id IS NULL))
+  AND (s.line_id IS NULL
+       OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
+"""
+
 INSERT_LINES = """
 INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
                           margin, import_id, created_by, created_at)
 SELECT s.line_key, s.line_id, s.customer_id, s.date, s.amount, s.quantity, s.product_line,
        s.margin, $1, $2, $3
 FROM staged_lines s
-WHERE s.line_no >= $4 AND s.line_no < $5
-  AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
-                  AND (t.line_id IS NULL OR s.line_id IS NULL))
-  AND (s.line_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
+WHERE s.is_new AND s.line_no >= $4 AND s.line_no < $5
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]
