@@ -24,8 +24,10 @@ repeats in a file are skipped, different details under one key are a problem.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
@@ -78,7 +80,15 @@ class Prepared:
     problems: list[Problem]
     duplicate_rows: list[int]  # customers, wallet: exact repeats of an earlier row, skipped
     warnings: list[Message] = field(default_factory=list)
-    identical_rows: list[int] = field(default_factory=list)  # transactions: kept, every one
+
+    @cached_property
+    def identical_rows(self) -> list[int]:
+        """Transactions: the rows identical to an earlier row, kept, every one (a
+        preview of what ``load`` counts in SQL; found when asked, for a dry run)."""
+        if self.kind != "transactions":
+            return []
+        rows = pd.Series(range(2, len(self.frame) + 2), index=self.frame.index)
+        return _identical_lines(self.frame, rows, ~rows.isin({p.row for p in self.problems}))
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,7 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
 
     # control characters (NUL, escape, ...) in any cell, mapped or kept as an attribute
-    control = {c: _matching(src[c], _CONTROL_CHARACTER) for c in columns}
+    control = {c: _matching(src[c], _CONTROL_CHARACTER, _CONTROL_BYTES) for c in columns}
     for column, mask in control.items():
         report(mask, column, Message("problem.control_character"))
 
@@ -152,7 +162,7 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             # every field is one line: a line break in an e-mail or an ID breaks the
             # calendar files and the pages that show it later
             report(
-                _matching(text, _LINE_BREAK) & ~control[column],
+                _matching(text, _LINE_BREAK, _LINE_BREAK_BYTES) & ~control[column],
                 column,
                 Message("problem.line_break"),
             )
@@ -189,7 +199,6 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     valid = ~rows.isin({p.row for p in problems})
     if kind == "transactions":
         # every line is kept: identical lines are separate purchases
-        identical_rows = _identical_lines(out, rows, valid)
         for row, other_row, value in _repeated_line_ids(out, rows, valid):
             problems.append(
                 Problem(
@@ -208,7 +217,6 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             problems,
             [],
             warnings,
-            identical_rows,
         )
     duplicate_rows, key_conflicts = _duplicates(kind, out, rows, valid)
     for row, other_row, value in key_conflicts:
@@ -232,15 +240,39 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
 
 
 # character classes written with the characters themselves, so that Arrow's regular
-# expressions (RE2, on Arrow-backed columns) read them as Python's do
+# expressions (RE2, on Arrow-backed columns) read them as Python's do; and the bytes
+# they are in UTF-8 (ASCII control bytes never occur inside a longer character)
 _CONTROL_CHARACTER = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = "[\t\n\r\x85\u2028\u2029]"
+_LINE_BREAK_BYTES = re.compile(b"[\t\n\r]|\xc2\x85|\xe2\x80[\xa8\xa9]")
 _DATE = pd.ArrowDtype(pa.date32())
 
 
-def _matching(values: pd.Series, pattern: str) -> pd.Series:
-    """Which values contain ``pattern`` (vectorised on the Arrow-backed columns)."""
+def _matching(values: pd.Series, pattern: str, in_bytes: re.Pattern) -> pd.Series:
+    """Which values contain ``pattern``. One search through the column's UTF-8 bytes
+    first (``in_bytes``): in a clean file (nearly always) that is all it costs."""
+    if not _may_hold(values, in_bytes):
+        return pd.Series(False, index=values.index)
     return values.astype(str).str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def _may_hold(values: pd.Series, in_bytes: re.Pattern) -> bool:
+    """False when no value of an Arrow-backed text column holds ``in_bytes``: one
+    search through each chunk's data buffer. A buffer may hold bytes of values outside
+    the column's slice (the header): then the answer is a harmless True."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return True
+    array = to_arrow()
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return True
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and in_bytes.search(memoryview(data)):
+            return True
+    return False
 
 
 def _per_distinct_value(parse: Callable[..., tuple], values: pd.Series, **kwargs) -> tuple:
