@@ -61,8 +61,12 @@ def unknown_customers(store: Store, kind: str, customer_ids) -> list[Message]:
     if kind not in ("transactions", "wallet") or len(customer_ids) == 0:
         return []
     # an Arrow table: DuckDB reads the Arrow-backed column as it is, no Python objects
-    ids = pa.array(pd.Series(customer_ids), type=pa.string())
-    ids = pa.table({"customer_id": ids.filter(pc.is_valid(ids))})
+    ids = pd.Series(customer_ids)
+    to_arrow = getattr(ids.array, "__arrow_array__", None)
+    ids = to_arrow() if to_arrow is not None else pa.array(ids.astype(object), from_pandas=True)
+    if ids.null_count:
+        ids = ids.filter(pc.is_valid(ids))
+    ids = pa.table({"customer_id": ids})
     with store.cursor() as cur:
         cur.register("incoming_ids", ids)
         known, unknown_ids, unknown_rows, examples = cur.execute(

@@ -31,6 +31,7 @@ from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -151,10 +152,13 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
 
     for fld in FIELDS[kind]:
         if fld.name not in mapping:
-            out[fld.name] = None
+            # a field the file does not have: nulls that take no memory
+            out[fld.name] = pd.Series(
+                pd.arrays.ArrowExtensionArray(pa.nulls(len(src))), index=src.index
+            )
             continue
         column = mapping[fld.name]
-        text = src[column].astype(str).str.strip()
+        text = _stripped(src[column])
         blank = text == ""
         if fld.required:
             report(blank, column, Message("problem.missing"))
@@ -168,7 +172,7 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             )
             if fld.name == "customer_id" and raw.is_excel:
                 text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-            out[fld.name] = text.where(~blank, None)
+            out[fld.name] = text.where(~blank, None) if blank.any() else text
         elif fld.kind in ("money", "number"):
             numbers, bad = _per_distinct_value(parse_money, text)
             report(bad & ~blank, column, Message("problem.not_number"))
@@ -247,6 +251,14 @@ _CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = "[\t\n\r\x85\u2028\u2029]"
 _LINE_BREAK_BYTES = re.compile(b"[\t\n\r]|\xc2\x85|\xe2\x80[\xa8\xa9]")
 _DATE = pd.ArrowDtype(pa.date32())
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """The values without surrounding whitespace; the column itself, not a copy, when
+    none has any (nearly always)."""
+    values = values.astype(str)
+    stripped = values.str.strip()
+    return values if stripped.equals(values) else stripped
 
 
 def _matching(values: pd.Series, pattern: str, in_bytes: re.Pattern) -> pd.Series:
@@ -467,33 +479,32 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 
 
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
-    # file rows as prepare numbers them (the header is row 1): every line is kept, in order;
-    # an Arrow table, so that DuckDB reads the Arrow-backed columns without a copy
-    incoming = pa.Table.from_pandas(
-        frame.assign(line_no=range(2, len(frame) + 2)), preserve_index=False
-    )
-    cur.register("incoming", incoming)
-    cur.execute(STAGE_LINES)
-    cur.unregister("incoming")
-    del incoming
-    changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
-    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM staged_lines")
+    # file rows as prepare numbers them (the header is row 1): every line is kept, in order
+    cur.register("incoming", _arrow_lines(frame))
+    cur.execute(NUMBER_LINES)
+    total = f"{len(frame):,}"
+    progress(0.5, Message("import.progress_numbered", total=total))
+    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM line_occurrence")
     identical = identical.fetchall()[0][0]
+    changed = []
+    if frame["line_id"].notna().any():
+        changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
     before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
     # which lines are new is decided once, against the ledger as it was: within a file
     # line keys and line IDs are unique, so no line can match another line of the file
-    cur.execute(MARK_NEW_LINES)
-    total = max(len(frame), 1)
-    step = max(CHUNK_ROWS, -(-len(frame) // _PROGRESS_STEPS))
+    cur.execute(NEW_LINES)
+    step = max(CHUNK_ROWS, -(-len(frame) // _WRITE_STEPS))
     for start in range(0, len(frame), step):
         done = min(start + step, len(frame))
         cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
         progress(
-            done / total,
-            Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"),
+            0.5 + 0.5 * done / max(len(frame), 1),
+            Message("import.progress_rows", done=f"{done:,}", total=total),
         )
     after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    cur.execute("DROP TABLE staged_lines")
+    cur.execute("DROP TABLE line_occurrence")
+    cur.execute("DROP TABLE new_lines")
+    cur.unregister("incoming")
     warnings = ()
     if changed:
         warnings = (
@@ -502,65 +513,89 @@ def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written
     return Written(after - before, 0, identical, warnings)
 
 
-# a large file is written in this many steps at most, each reported
-_PROGRESS_STEPS = 20
+def _arrow_lines(frame: pd.DataFrame) -> pa.Table:
+    """The prepared lines with their file rows, as an Arrow table DuckDB reads without
+    a copy: the Arrow-backed columns as they are, a field the file does not have as
+    nulls that take no memory."""
+    columns = {"line_no": pa.array(np.arange(2, len(frame) + 2, dtype=np.int64))}
+    for name in frame.columns:
+        values = frame[name]
+        to_arrow = getattr(values.array, "__arrow_array__", None)
+        if values.isna().all():
+            columns[name] = pa.nulls(len(frame))
+        elif to_arrow is not None:
+            columns[name] = to_arrow()
+        else:
+            columns[name] = pa.array(values, from_pandas=True)
+    return pa.table(columns)
+
+
+# The file's lines typed as the ledger stores them.
+_TYPED_LINES = """
+SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
+       CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
+       CAST(quantity AS DOUBLE) AS quantity, CAST(product_line AS VARCHAR) AS product_line,
+       CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
+FROM incoming
+"""
+
+# Each line's occurrence among the identical lines of the file before it (1 for the
+# first). Numbered over the typed values themselves: the same lines as the md5 of their
+# text (LINE_VALUES_KEY), at a fraction of the memory.
+NUMBER_LINES = f"""
+CREATE OR REPLACE TEMP TABLE line_occurrence AS
+SELECT line_no, row_number() OVER (
+    PARTITION BY customer_id, date, amount, quantity, product_line, margin ORDER BY line_no
+) AS occurrence
+FROM ({_TYPED_LINES})
+"""
 
 # The normalised values of a line, as text: what makes two lines identical.
 LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
     coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
     coalesce(CAST(margin AS VARCHAR), '')))"""
 
-# The file's lines, typed as the ledger stores them, each with its occurrence among the
-# identical lines of the file before it and its line key (md5 of the values, '#', the
-# occurrence), in file order.
-STAGE_LINES = f"""
-CREATE OR REPLACE TEMP TABLE staged_lines AS
-SELECT line_no, customer_id, date, amount, quantity, product_line, margin, line_id,
-       values_key || '#' || occurrence AS line_key, occurrence, false AS is_new
+# The lines with their line key: md5 of the values, '#', the occurrence.
+_STAGED_LINES = f"""
+SELECT *, values_key || '#' || occurrence AS line_key
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY values_key ORDER BY line_no) AS occurrence
-    FROM (
-        SELECT *, {LINE_VALUES_KEY} AS values_key
-        FROM (
-            SELECT CAST(line_no AS INTEGER) AS line_no, CAST(customer_id AS VARCHAR) AS customer_id,
-                   CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
-                   CAST(quantity AS DOUBLE) AS quantity,
-                   CAST(product_line AS VARCHAR) AS product_line,
-                   CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
-            FROM incoming
-        )
-    )
+    SELECT l.*, {LINE_VALUES_KEY} AS values_key, o.occurrence
+    FROM ({_TYPED_LINES}) l JOIN line_occurrence o USING (line_no)
 )
-ORDER BY line_no
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
-LINE_IDS_WITH_OTHER_VALUES = """
-SELECT s.line_no FROM staged_lines s
+LINE_IDS_WITH_OTHER_VALUES = f"""
+SELECT s.line_no FROM ({_STAGED_LINES}) s
 WHERE s.line_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM transactions t
-    WHERE t.line_id = s.line_id
-      AND split_part(t.line_key, '#', 1) <> split_part(s.line_key, '#', 1))
+    WHERE t.line_id = s.line_id AND split_part(t.line_key, '#', 1) <> s.values_key)
 ORDER BY s.line_no
 """
 
+# a large file is written in this many steps at most, each reported
+_WRITE_STEPS = 20
+
 # A line is new unless the ledger holds its ID, or its key on a line where either side
-# has no ID.
-MARK_NEW_LINES = """
-UPDATE staged_lines s SET is_new = true
+# has no ID. Kept as file rows in order, so that writing a range of them finds them fast.
+NEW_LINES = f"""
+CREATE OR REPLACE TEMP TABLE new_lines AS
+SELECT s.line_no, s.occurrence FROM ({_STAGED_LINES}) s
 WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
                   AND (t.line_id IS NULL OR s.line_id IS NULL))
   AND (s.line_id IS NULL
        OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
+ORDER BY s.line_no
 """
 
-INSERT_LINES = """
+# The new lines among file rows [$4, $5).
+INSERT_LINES = f"""
 INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
                           margin, import_id, created_by, created_at)
-SELECT s.line_key, s.line_id, s.customer_id, s.date, s.amount, s.quantity, s.product_line,
-       s.margin, $1, $2, $3
-FROM staged_lines s
-WHERE s.is_new AND s.line_no >= $4 AND s.line_no < $5
+SELECT {LINE_VALUES_KEY} || '#' || n.occurrence, l.line_id, l.customer_id, l.date, l.amount,
+       l.quantity, l.product_line, l.margin, $1, $2, $3
+FROM ({_TYPED_LINES}) l JOIN new_lines n USING (line_no)
+WHERE l.line_no >= $4 AND l.line_no < $5 AND n.line_no >= $4 AND n.line_no < $5
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]

@@ -86,7 +86,7 @@ class RawTable:
 
 @dataclass(frozen=True)
 class Decoded:
-    utf8: bytes  # the text, as UTF-8 without a byte order mark
+    utf8: bytes  # the text as UTF-8, after a byte order mark if the file has one
     encoding: str
     confidence: float
     alternatives: tuple[Reading, ...] = ()
@@ -157,23 +157,25 @@ def _read_csv(utf8: bytes, file_name: str) -> pd.DataFrame | pa.Table:
     records and refuses longer ones, naming the rows. Arrow cannot skip the spaces
     after a delimiter before a quote (``a, "b,c"``): such files take the slow road too.
     """
-    prefix = utf8[:_PREFIX_BYTES]
-    if len(utf8) > _PREFIX_BYTES:  # whole lines only
+    start = len(_BOM) if utf8.startswith(_BOM) else 0  # a slice would copy the file
+    prefix = utf8[start : start + _PREFIX_BYTES]
+    if len(utf8) > start + _PREFIX_BYTES:  # whole lines only
         prefix = prefix[: prefix.rfind(b"\n") + 1]
     prefix = prefix.decode("utf-8", errors="ignore")
     delimiter = _sniff_delimiter(prefix)
     width = _header_width(prefix, delimiter)
     quoted_after_space = (
-        f'{delimiter} "'.encode() in utf8 or b'\n "' in utf8 or utf8.startswith(b' "')
+        f'{delimiter} "'.encode() in utf8 or b'\n "' in utf8 or utf8.startswith(b' "', start)
     )
     if width and not quoted_after_space:
         try:
-            return _read_csv_arrow(utf8, delimiter, width)
+            return _read_csv_arrow(pa.py_buffer(utf8).slice(start), delimiter, width)
         except pa.ArrowInvalid:
             pass  # a record of another length, or a quote out of place: read it slowly
-    return _read_csv_python(utf8.decode("utf-8"), file_name, delimiter)
+    return _read_csv_python(utf8.decode("utf-8-sig"), file_name, delimiter)
 
 
+_BOM = b"\xef\xbb\xbf"
 # enough of the file for the delimiter and the header
 _PREFIX_BYTES = 1 << 16
 
@@ -190,10 +192,10 @@ def _header_width(prefix: str, delimiter: str) -> int | None:
     return None
 
 
-def _read_csv_arrow(utf8: bytes, delimiter: str, width: int) -> pa.Table:
+def _read_csv_arrow(utf8: pa.Buffer, delimiter: str, width: int) -> pa.Table:
     names = [f"f{i}" for i in range(width)]
     table = pa_csv.read_csv(
-        pa.BufferReader(pa.py_buffer(utf8)),
+        pa.BufferReader(utf8),
         read_options=pa_csv.ReadOptions(column_names=names),
         parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
@@ -383,9 +385,9 @@ _CHUNK_BYTES = 1 << 24
 
 
 def _transcode(data: bytes, encoding: str) -> bytes:
-    """``data`` in ``encoding`` as UTF-8 without a byte order mark, a chunk at a time
-    (a whole 10M-line file as one Python str would take twice its size or more). UTF-8
-    is only checked. Raises UnicodeDecodeError as ``data.decode(encoding)`` does."""
+    """``data`` in ``encoding`` as UTF-8, a chunk at a time (a whole 10M-line file as
+    one Python str would take twice its size or more). UTF-8 is only checked, and
+    returned as it is, with its byte order mark if any. Raises UnicodeDecodeError as ``data.decode(encoding)`` does."""
     decoder = codecs.getincrementaldecoder(encoding)()
     utf8 = codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
     parts: list[bytes] = []
@@ -399,7 +401,7 @@ def _transcode(data: bytes, encoding: str) -> bytes:
         data.decode(encoding)  # the error with its position in the whole file
         raise
     if utf8:
-        return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        return data
     parts.append(tail.encode("utf-8", errors="surrogatepass"))
     return b"".join(parts)
 
