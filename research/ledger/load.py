@@ -481,18 +481,15 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
     # file rows as prepare numbers them (the header is row 1): every line is kept, in order
     cur.register("incoming", _arrow_lines(frame))
+    before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
     cur.execute(NUMBER_LINES)
     total = f"{len(frame):,}"
     progress(0.5, Message("import.progress_numbered", total=total))
-    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM line_occurrence")
+    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM numbered_lines")
     identical = identical.fetchall()[0][0]
     changed = []
     if frame["line_id"].notna().any():
         changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
-    before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    # which lines are new is decided once, against the ledger as it was: within a file
-    # line keys and line IDs are unique, so no line can match another line of the file
-    cur.execute(NEW_LINES)
     step = max(CHUNK_ROWS, -(-len(frame) // _WRITE_STEPS))
     for start in range(0, len(frame), step):
         done = min(start + step, len(frame))
@@ -502,8 +499,7 @@ def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written
             Message("import.progress_rows", done=f"{done:,}", total=total),
         )
     after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    cur.execute("DROP TABLE line_occurrence")
-    cur.execute("DROP TABLE new_lines")
+    cur.execute("DROP TABLE numbered_lines")
     cur.unregister("incoming")
     warnings = ()
     if changed:
@@ -539,54 +535,49 @@ SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
 FROM incoming
 """
 
-# Each line's occurrence among the identical lines of the file before it (1 for the
-# first). Numbered over the typed values themselves: the same lines as the md5 of their
-# text (LINE_VALUES_KEY), at a fraction of the memory.
-NUMBER_LINES = f"""
-CREATE OR REPLACE TEMP TABLE line_occurrence AS
-SELECT line_no, row_number() OVER (
-    PARTITION BY customer_id, date, amount, quantity, product_line, margin ORDER BY line_no
-) AS occurrence
-FROM ({_TYPED_LINES})
-"""
-
 # The normalised values of a line, as text: what makes two lines identical.
 LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
     coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
     coalesce(CAST(margin AS VARCHAR), '')))"""
 
-# The lines with their line key: md5 of the values, '#', the occurrence.
-_STAGED_LINES = f"""
-SELECT *, values_key || '#' || occurrence AS line_key
+# Each line's occurrence among the identical lines of the file before it (1 for the
+# first), and whether it is new. Numbered over the typed values themselves: the same
+# lines as the md5 of their text (LINE_VALUES_KEY), at a fraction of the memory. A line
+# is new unless the ledger holds its ID, or its key (md5 '#' occurrence) on a line where
+# either side has no ID. Decided once, against the ledger as it was: within a file line
+# keys and line IDs are unique, so no line can match another line of the file. Kept in
+# file order with nothing but numbers, so that writing a range of rows finds them fast.
+NUMBER_LINES = f"""
+CREATE OR REPLACE TEMP TABLE numbered_lines AS
+SELECT s.line_no, s.occurrence,
+       NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
+                   AND (t.line_id IS NULL OR s.line_id IS NULL))
+       AND (s.line_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id)) AS is_new
 FROM (
-    SELECT l.*, {LINE_VALUES_KEY} AS values_key, o.occurrence
-    FROM ({_TYPED_LINES}) l JOIN line_occurrence o USING (line_no)
-)
+    SELECT line_no, line_id, occurrence, {LINE_VALUES_KEY} || '#' || occurrence AS line_key
+    FROM (
+        SELECT *, row_number() OVER (
+            PARTITION BY customer_id, date, amount, quantity, product_line, margin
+            ORDER BY line_no) AS occurrence
+        FROM ({_TYPED_LINES})
+    )
+) s
+ORDER BY s.line_no
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
 LINE_IDS_WITH_OTHER_VALUES = f"""
-SELECT s.line_no FROM ({_STAGED_LINES}) s
-WHERE s.line_id IS NOT NULL AND EXISTS (
+SELECT l.line_no
+FROM (SELECT line_no, line_id, {LINE_VALUES_KEY} AS values_key FROM ({_TYPED_LINES})) l
+WHERE l.line_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM transactions t
-    WHERE t.line_id = s.line_id AND split_part(t.line_key, '#', 1) <> s.values_key)
-ORDER BY s.line_no
+    WHERE t.line_id = l.line_id AND split_part(t.line_key, '#', 1) <> l.values_key)
+ORDER BY l.line_no
 """
 
 # a large file is written in this many steps at most, each reported
-_WRITE_STEPS = 20
-
-# A line is new unless the ledger holds its ID, or its key on a line where either side
-# has no ID. Kept as file rows in order, so that writing a range of them finds them fast.
-NEW_LINES = f"""
-CREATE OR REPLACE TEMP TABLE new_lines AS
-SELECT s.line_no, s.occurrence FROM ({_STAGED_LINES}) s
-WHERE NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
-                  AND (t.line_id IS NULL OR s.line_id IS NULL))
-  AND (s.line_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
-ORDER BY s.line_no
-"""
+_WRITE_STEPS = 10
 
 # The new lines among file rows [$4, $5).
 INSERT_LINES = f"""
@@ -594,8 +585,8 @@ INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity
                           margin, import_id, created_by, created_at)
 SELECT {LINE_VALUES_KEY} || '#' || n.occurrence, l.line_id, l.customer_id, l.date, l.amount,
        l.quantity, l.product_line, l.margin, $1, $2, $3
-FROM ({_TYPED_LINES}) l JOIN new_lines n USING (line_no)
-WHERE l.line_no >= $4 AND l.line_no < $5 AND n.line_no >= $4 AND n.line_no < $5
+FROM ({_TYPED_LINES}) l JOIN numbered_lines n USING (line_no)
+WHERE n.is_new AND l.line_no >= $4 AND l.line_no < $5 AND n.line_no >= $4 AND n.line_no < $5
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]
