@@ -44,6 +44,9 @@ from research.ledger.read import RawTable, read_table
 from research.ledger.values import MAX_AMOUNT, parse_dates, parse_money, parse_period
 
 CHUNK_ROWS = 100_000
+# DuckDB's memory while it numbers and writes a transactions file (benchmarks/import_speed.py:
+# a 10M-line file within 2 GB in all)
+LOAD_MEMORY_LIMIT = "1GB"
 
 Progress = Callable[[float, Message], None]  # fraction done, what is happening
 
@@ -479,8 +482,24 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 
 
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
+    # DuckDB would hold the numbering of a large file in memory, beside the file's
+    # columns; within this limit it spills to its temporary files, at little cost in time
+    limit = cur.execute(MEMORY_LIMIT).fetchall()[0][0]
+    cur.execute(SET_MEMORY_LIMIT, [LOAD_MEMORY_LIMIT])
+    try:
+        return _write_lines(cur, import_id, frame, actor, stamp, progress)
+    finally:
+        cur.execute(SET_MEMORY_LIMIT, [limit])
+
+
+MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
+SET_MEMORY_LIMIT = "SET memory_limit = ?"
+
+
+def _write_lines(cur, import_id, frame, actor, stamp, progress) -> Written:
     # file rows as prepare numbers them (the header is row 1): every line is kept, in order
-    cur.register("incoming", _arrow_lines(frame))
+    lines = _arrow_lines(frame)
+    cur.register("incoming", lines)
     before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
     cur.execute(NUMBER_LINES)
     total = f"{len(frame):,}"
@@ -493,6 +512,8 @@ def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written
     step = max(CHUNK_ROWS, -(-len(frame) // _WRITE_STEPS))
     for start in range(0, len(frame), step):
         done = min(start + step, len(frame))
+        # a slice of the Arrow table: the range is found without reading the others
+        cur.register("incoming", lines.slice(start, done - start))
         cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
         progress(
             0.5 + 0.5 * done / max(len(frame), 1),
@@ -545,8 +566,8 @@ LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
 # lines as the md5 of their text (LINE_VALUES_KEY), at a fraction of the memory. A line
 # is new unless the ledger holds its ID, or its key (md5 '#' occurrence) on a line where
 # either side has no ID. Decided once, against the ledger as it was: within a file line
-# keys and line IDs are unique, so no line can match another line of the file. Kept in
-# file order with nothing but numbers, so that writing a range of rows finds them fast.
+# keys and line IDs are unique, so no line can match another line of the file. Nothing
+# but numbers is kept, so that writing a range of rows finds them fast.
 NUMBER_LINES = f"""
 CREATE OR REPLACE TEMP TABLE numbered_lines AS
 SELECT s.line_no, s.occurrence,
@@ -563,7 +584,6 @@ FROM (
         FROM ({_TYPED_LINES})
     )
 ) s
-ORDER BY s.line_no
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
@@ -579,14 +599,14 @@ ORDER BY l.line_no
 # a large file is written in this many steps at most, each reported
 _WRITE_STEPS = 10
 
-# The new lines among file rows [$4, $5).
+# The new lines among file rows [$4, $5) (``incoming`` holds those rows).
 INSERT_LINES = f"""
 INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
                           margin, import_id, created_by, created_at)
 SELECT {LINE_VALUES_KEY} || '#' || n.occurrence, l.line_id, l.customer_id, l.date, l.amount,
        l.quantity, l.product_line, l.margin, $1, $2, $3
 FROM ({_TYPED_LINES}) l JOIN numbered_lines n USING (line_no)
-WHERE n.is_new AND l.line_no >= $4 AND l.line_no < $5 AND n.line_no >= $4 AND n.line_no < $5
+WHERE n.is_new AND n.line_no >= $4 AND n.line_no < $5
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]

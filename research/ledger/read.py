@@ -275,6 +275,8 @@ def _with_header(grid: pd.DataFrame | pa.Table, file_name: str) -> pd.DataFrame:
         header = _header_names([column[0].as_py() for column in grid.columns], file_name)
         frame = grid.slice(1).to_pandas(types_mapper=_STR_TYPES.get)
         frame.columns = header
+        del grid
+        pa.default_memory_pool().release_unused()  # the reader's buffers, to the system
         return frame
     if grid.empty:
         raise ImportRejectedError("import.no_rows", file=file_name)
