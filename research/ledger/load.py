@@ -46,7 +46,7 @@ from research.ledger.values import MAX_AMOUNT, parse_dates, parse_money, parse_p
 CHUNK_ROWS = 100_000
 # DuckDB's memory while it numbers and writes a transactions file (benchmarks/import_speed.py:
 # a 10M-line file within 2 GB in all)
-LOAD_MEMORY_LIMIT = "1GB"
+LOAD_MEMORY_LIMIT = "512MB"
 
 Progress = Callable[[float, Message], None]  # fraction done, what is happening
 
