@@ -441,7 +441,15 @@ def load(
         return written
 
     progress(0.0, Message("import.progress_writing"))
-    written = store.write(apply)
+    try:
+        written = store.write(apply)
+    finally:
+        if prepared.kind == "transactions":  # the limit the store was opened with
+            with store.cursor() as cur:
+                if store.memory_limit is None:
+                    cur.execute(RESET_MEMORY_LIMIT)
+                else:
+                    cur.execute(SET_MEMORY_LIMIT, [store.memory_limit])
     progress(1.0, Message("import.progress_done"))
     return ImportResult(
         prepared.kind,
@@ -483,17 +491,13 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
     # DuckDB would hold the numbering of a large file in memory, beside the file's
-    # columns; within this limit it spills to its temporary files, at little cost in time
-    limit = cur.execute(MEMORY_LIMIT).fetchall()[0][0]
-    cur.execute(SET_MEMORY_LIMIT, [LOAD_MEMORY_LIMIT])
-    try:
-        return _write_lines(cur, import_id, frame, actor, stamp, progress)
-    finally:
-        cur.execute(SET_MEMORY_LIMIT, [limit])
+    # columns; within a limit it spills to its temporary files, at little cost in time
+    cur.execute(SET_MEMORY_LIMIT, [LOAD_MEMORY_LIMIT])  # the store's is restored by load
+    return _write_lines(cur, import_id, frame, actor, stamp, progress)
 
 
-MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
 SET_MEMORY_LIMIT = "SET memory_limit = ?"
+RESET_MEMORY_LIMIT = "RESET memory_limit"
 
 
 def _write_lines(cur, import_id, frame, actor, stamp, progress) -> Written:
