@@ -107,9 +107,10 @@ def migrations() -> list[Migration]:
 class Store:
     """One open database. Use ``cursor()`` for reads and ``write()`` for changes."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: str):
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, memory_limit: str | None = None):
         self._con = con
         self.path = path
+        self.memory_limit = memory_limit  # as opened; None: DuckDB's default
         self._write_lock = threading.Lock()
 
     @contextmanager
@@ -177,7 +178,7 @@ def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None =
         if "lock" in str(e).lower():
             raise DatabaseLockedError("error.locked", path=target) from e
         raise ResearchError("error.open_failed", path=target, detail=str(e)) from e
-    store = Store(con, target)
+    store = Store(con, target, memory_limit)
     _migrate(store)
     return store
 

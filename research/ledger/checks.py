@@ -12,6 +12,8 @@ zeros are removed.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from research.base.i18n import Message
 from research.base.store import Store
@@ -21,7 +23,7 @@ EXAMPLES = 5
 # the file's customer IDs with their row counts, against the ledger's customers
 UNKNOWN_CUSTOMERS = """
 WITH incoming AS (
-    SELECT customer_id, count(*) AS n FROM incoming_ids GROUP BY customer_id
+    SELECT customer_id, sum(n) AS n FROM incoming_ids GROUP BY customer_id
 ),
 known AS (SELECT customer_id FROM customers),
 unknown AS (
@@ -58,7 +60,16 @@ def unknown_customers(store: Store, kind: str, customer_ids) -> list[Message]:
     Nothing for a customers file, or when every ID is known."""
     if kind not in ("transactions", "wallet") or len(customer_ids) == 0:
         return []
-    ids = pd.DataFrame({"customer_id": pd.Series(customer_ids, dtype=object)}).dropna()
+    # an Arrow table: DuckDB reads the Arrow-backed column as it is, no Python objects
+    ids = pd.Series(customer_ids)
+    to_arrow = getattr(ids.array, "__arrow_array__", None)
+    ids = to_arrow() if to_arrow is not None else pa.array(ids.astype(object), from_pandas=True)
+    if ids.null_count:
+        ids = ids.filter(pc.is_valid(ids))
+    # each ID once with its rows, counted by Arrow: DuckDB gets a table of the IDs, not
+    # of the rows (a 10M-line file names perhaps a million customers)
+    counts = pc.value_counts(ids)
+    ids = pa.table({"customer_id": counts.field("values"), "n": counts.field("counts")})
     with store.cursor() as cur:
         cur.register("incoming_ids", ids)
         known, unknown_ids, unknown_rows, examples = cur.execute(

@@ -27,10 +27,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from research.base.errors import ImportRejectedError, ResearchError
 from research.base.i18n import Message, Translator
@@ -41,6 +44,9 @@ from research.ledger.read import RawTable, read_table
 from research.ledger.values import MAX_AMOUNT, parse_dates, parse_money, parse_period
 
 CHUNK_ROWS = 100_000
+# DuckDB's memory while it numbers and writes a transactions file (benchmarks/import_speed.py:
+# a 10M-line file within 2 GB in all)
+LOAD_MEMORY_LIMIT = "512MB"
 
 Progress = Callable[[float, Message], None]  # fraction done, what is happening
 
@@ -78,7 +84,15 @@ class Prepared:
     problems: list[Problem]
     duplicate_rows: list[int]  # customers, wallet: exact repeats of an earlier row, skipped
     warnings: list[Message] = field(default_factory=list)
-    identical_rows: list[int] = field(default_factory=list)  # transactions: kept, every one
+
+    @cached_property
+    def identical_rows(self) -> list[int]:
+        """Transactions: the rows identical to an earlier row, kept, every one (a
+        preview of what ``load`` counts in SQL; found when asked, for a dry run)."""
+        if self.kind != "transactions":
+            return []
+        rows = pd.Series(range(2, len(self.frame) + 2), index=self.frame.index)
+        return _identical_lines(self.frame, rows, ~rows.isin({p.row for p in self.problems}))
 
 
 @dataclass(frozen=True)
@@ -135,16 +149,19 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
 
     # control characters (NUL, escape, ...) in any cell, mapped or kept as an attribute
-    control = {c: _matching(src[c].astype(str), _CONTROL_CHARACTER) for c in columns}
+    control = {c: _matching(src[c], _CONTROL_CHARACTER, _CONTROL_BYTES) for c in columns}
     for column, mask in control.items():
         report(mask, column, Message("problem.control_character"))
 
     for fld in FIELDS[kind]:
         if fld.name not in mapping:
-            out[fld.name] = None
+            # a field the file does not have: nulls that take no memory
+            out[fld.name] = pd.Series(
+                pd.arrays.ArrowExtensionArray(pa.nulls(len(src))), index=src.index
+            )
             continue
         column = mapping[fld.name]
-        text = src[column].astype(str).str.strip()
+        text = _stripped(src[column])
         blank = text == ""
         if fld.required:
             report(blank, column, Message("problem.missing"))
@@ -152,13 +169,13 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             # every field is one line: a line break in an e-mail or an ID breaks the
             # calendar files and the pages that show it later
             report(
-                _matching(text, _LINE_BREAK) & ~control[column],
+                _matching(text, _LINE_BREAK, _LINE_BREAK_BYTES) & ~control[column],
                 column,
                 Message("problem.line_break"),
             )
             if fld.name == "customer_id" and raw.is_excel:
                 text = text.str.replace(r"^(\d+)\.0$", r"\1", regex=True)
-            out[fld.name] = text.where(~blank, None)
+            out[fld.name] = text.where(~blank, None) if blank.any() else text
         elif fld.kind in ("money", "number"):
             numbers, bad = _per_distinct_value(parse_money, text)
             report(bad & ~blank, column, Message("problem.not_number"))
@@ -172,7 +189,8 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             dates, bad, notes = _per_distinct_value(parse_dates, text, excel=raw.is_excel)
             report(bad & ~blank, column, Message("problem.not_date"))
             warnings.extend(notes)
-            out[fld.name] = dates.dt.date.where(~bad & ~blank, None)
+            # dates as Arrow dates: no Python object per row
+            out[fld.name] = dates.where(~bad & ~blank).astype(_DATE)
         elif fld.kind == "period":
             spans = text.map(lambda v: parse_period(v) if v else None)
             report(spans.isna() & ~blank, column, Message("problem.not_period"))
@@ -188,7 +206,6 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     valid = ~rows.isin({p.row for p in problems})
     if kind == "transactions":
         # every line is kept: identical lines are separate purchases
-        identical_rows = _identical_lines(out, rows, valid)
         for row, other_row, value in _repeated_line_ids(out, rows, valid):
             problems.append(
                 Problem(
@@ -207,7 +224,6 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
             problems,
             [],
             warnings,
-            identical_rows,
         )
     duplicate_rows, key_conflicts = _duplicates(kind, out, rows, valid)
     for row, other_row, value in key_conflicts:
@@ -230,16 +246,48 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     )
 
 
-_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\t\n\r\x85\u2028\u2029]")
+# character classes written with the characters themselves, so that Arrow's regular
+# expressions (RE2, on Arrow-backed columns) read them as Python's do; and the bytes
+# they are in UTF-8 (ASCII control bytes never occur inside a longer character)
+_CONTROL_CHARACTER = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = "[\t\n\r\x85\u2028\u2029]"
+_LINE_BREAK_BYTES = re.compile(b"[\t\n\r]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+_DATE = pd.ArrowDtype(pa.date32())
 
 
-def _matching(values: pd.Series, pattern: re.Pattern) -> pd.Series:
-    """Which values contain ``pattern``. One search over the whole column first: in a
-    clean file (nearly always) that is all it costs."""
-    if not pattern.search(" ".join(values.tolist())):
+def _stripped(values: pd.Series) -> pd.Series:
+    """The values without surrounding whitespace; the column itself, not a copy, when
+    none has any (nearly always)."""
+    values = values.astype(str)
+    stripped = values.str.strip()
+    return values if stripped.equals(values) else stripped
+
+
+def _matching(values: pd.Series, pattern: str, in_bytes: re.Pattern) -> pd.Series:
+    """Which values contain ``pattern``. One search through the column's UTF-8 bytes
+    first (``in_bytes``): in a clean file (nearly always) that is all it costs."""
+    if not _may_hold(values, in_bytes):
         return pd.Series(False, index=values.index)
-    return values.map(lambda v: pattern.search(v) is not None).astype(bool)
+    return values.astype(str).str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
+def _may_hold(values: pd.Series, in_bytes: re.Pattern) -> bool:
+    """False when no value of an Arrow-backed text column holds ``in_bytes``: one
+    search through each chunk's data buffer. A buffer may hold bytes of values outside
+    the column's slice (the header): then the answer is a harmless True."""
+    to_arrow = getattr(values.array, "__arrow_array__", None)
+    if to_arrow is None:
+        return True
+    array = to_arrow()
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    if not all(pa.types.is_string(c.type) or pa.types.is_large_string(c.type) for c in chunks):
+        return True
+    for chunk in chunks:
+        data = chunk.buffers()[2]
+        if data is not None and in_bytes.search(memoryview(data)):
+            return True
+    return False
 
 
 def _per_distinct_value(parse: Callable[..., tuple], values: pd.Series, **kwargs) -> tuple:
@@ -284,7 +332,7 @@ def _identical_lines(out: pd.DataFrame, rows: pd.Series, valid: pd.Series) -> li
     frame = out.loc[valid, _LINE_VALUES].copy()
     for column in ("amount", "margin"):
         frame[column] = pd.to_numeric(frame[column]).round(2)
-    repeated = frame.astype(str).duplicated(keep="first")
+    repeated = frame.duplicated(keep="first")
     return [int(r) for r in rows[repeated[repeated].index]]
 
 
@@ -393,7 +441,15 @@ def load(
         return written
 
     progress(0.0, Message("import.progress_writing"))
-    written = store.write(apply)
+    try:
+        written = store.write(apply)
+    finally:
+        if prepared.kind == "transactions":  # the limit the store was opened with
+            with store.cursor() as cur:
+                if store.memory_limit is None:
+                    cur.execute(RESET_MEMORY_LIMIT)
+                else:
+                    cur.execute(SET_MEMORY_LIMIT, [store.memory_limit])
     progress(1.0, Message("import.progress_done"))
     return ImportResult(
         prepared.kind,
@@ -434,23 +490,42 @@ def _chunks(frame: pd.DataFrame, progress: Progress):
 
 
 def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written:
+    # DuckDB would hold the numbering of a large file in memory, beside the file's
+    # columns; within a limit it spills to its temporary files, at little cost in time
+    cur.execute(SET_MEMORY_LIMIT, [LOAD_MEMORY_LIMIT])  # the store's is restored by load
+    return _write_lines(cur, import_id, frame, actor, stamp, progress)
+
+
+SET_MEMORY_LIMIT = "SET memory_limit = ?"
+RESET_MEMORY_LIMIT = "RESET memory_limit"
+
+
+def _write_lines(cur, import_id, frame, actor, stamp, progress) -> Written:
     # file rows as prepare numbers them (the header is row 1): every line is kept, in order
-    cur.register("incoming", frame.assign(line_no=range(2, len(frame) + 2)))
-    cur.execute(STAGE_LINES)
-    cur.unregister("incoming")
-    changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
-    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM staged_lines")
-    identical = identical.fetchall()[0][0]
+    lines = _arrow_lines(frame)
+    cur.register("incoming", lines)
     before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    for start in range(0, len(frame), CHUNK_ROWS):
-        done = min(start + CHUNK_ROWS, len(frame))
+    cur.execute(NUMBER_LINES)
+    total = f"{len(frame):,}"
+    progress(0.5, Message("import.progress_numbered", total=total))
+    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM numbered_lines")
+    identical = identical.fetchall()[0][0]
+    changed = []
+    if frame["line_id"].notna().any():
+        changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
+    step = max(CHUNK_ROWS, -(-len(frame) // _WRITE_STEPS))
+    for start in range(0, len(frame), step):
+        done = min(start + step, len(frame))
+        # a slice of the Arrow table: the range is found without reading the others
+        cur.register("incoming", lines.slice(start, done - start))
         cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
         progress(
-            done / max(len(frame), 1),
-            Message("import.progress_rows", done=f"{done:,}", total=f"{len(frame):,}"),
+            0.5 + 0.5 * done / max(len(frame), 1),
+            Message("import.progress_rows", done=f"{done:,}", total=total),
         )
     after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    cur.execute("DROP TABLE staged_lines")
+    cur.execute("DROP TABLE numbered_lines")
+    cur.unregister("incoming")
     warnings = ()
     if changed:
         warnings = (
@@ -459,54 +534,83 @@ def _load_transactions(cur, import_id, frame, actor, stamp, progress) -> Written
     return Written(after - before, 0, identical, warnings)
 
 
+def _arrow_lines(frame: pd.DataFrame) -> pa.Table:
+    """The prepared lines with their file rows, as an Arrow table DuckDB reads without
+    a copy: the Arrow-backed columns as they are, a field the file does not have as
+    nulls that take no memory."""
+    columns = {"line_no": pa.array(np.arange(2, len(frame) + 2, dtype=np.int64))}
+    for name in frame.columns:
+        values = frame[name]
+        to_arrow = getattr(values.array, "__arrow_array__", None)
+        if values.isna().all():
+            columns[name] = pa.nulls(len(frame))
+        elif to_arrow is not None:
+            columns[name] = to_arrow()
+        else:
+            columns[name] = pa.array(values, from_pandas=True)
+    return pa.table(columns)
+
+
+# The file's lines typed as the ledger stores them.
+_TYPED_LINES = """
+SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
+       CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
+       CAST(quantity AS DOUBLE) AS quantity, CAST(product_line AS VARCHAR) AS product_line,
+       CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
+FROM incoming
+"""
+
 # The normalised values of a line, as text: what makes two lines identical.
 LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
     coalesce(CAST(quantity AS VARCHAR), ''), coalesce(product_line, ''),
     coalesce(CAST(margin AS VARCHAR), '')))"""
 
-# The file's lines, typed as the ledger stores them, each with its occurrence among the
-# identical lines of the file before it and its line key.
-STAGE_LINES = f"""
-CREATE OR REPLACE TEMP TABLE staged_lines AS
-SELECT *, values_key || '#' || occurrence AS line_key
+# Each line's occurrence among the identical lines of the file before it (1 for the
+# first), and whether it is new. Numbered over the typed values themselves: the same
+# lines as the md5 of their text (LINE_VALUES_KEY), at a fraction of the memory. A line
+# is new unless the ledger holds its ID, or its key (md5 '#' occurrence) on a line where
+# either side has no ID. Decided once, against the ledger as it was: within a file line
+# keys and line IDs are unique, so no line can match another line of the file. Nothing
+# but numbers is kept, so that writing a range of rows finds them fast.
+NUMBER_LINES = f"""
+CREATE OR REPLACE TEMP TABLE numbered_lines AS
+SELECT s.line_no, s.occurrence,
+       NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
+                   AND (t.line_id IS NULL OR s.line_id IS NULL))
+       AND (s.line_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id)) AS is_new
 FROM (
-    SELECT *, row_number() OVER (PARTITION BY values_key ORDER BY line_no) AS occurrence
+    SELECT line_no, line_id, occurrence, {LINE_VALUES_KEY} || '#' || occurrence AS line_key
     FROM (
-        SELECT *, {LINE_VALUES_KEY} AS values_key
-        FROM (
-            SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
-                   CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
-                   CAST(quantity AS DOUBLE) AS quantity,
-                   CAST(product_line AS VARCHAR) AS product_line,
-                   CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
-            FROM incoming
-        )
+        SELECT *, row_number() OVER (
+            PARTITION BY customer_id, date, amount, quantity, product_line, margin
+            ORDER BY line_no) AS occurrence
+        FROM ({_TYPED_LINES})
     )
-)
+) s
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
-LINE_IDS_WITH_OTHER_VALUES = """
-SELECT s.line_no FROM staged_lines s
-WHERE s.line_id IS NOT NULL AND EXISTS (
+LINE_IDS_WITH_OTHER_VALUES = f"""
+SELECT l.line_no
+FROM (SELECT line_no, line_id, {LINE_VALUES_KEY} AS values_key FROM ({_TYPED_LINES})) l
+WHERE l.line_id IS NOT NULL AND EXISTS (
     SELECT 1 FROM transactions t
-    WHERE t.line_id = s.line_id AND split_part(t.line_key, '#', 1) <> s.values_key)
-ORDER BY s.line_no
+    WHERE t.line_id = l.line_id AND split_part(t.line_key, '#', 1) <> l.values_key)
+ORDER BY l.line_no
 """
 
-# A line is new unless the ledger holds its ID, or its key on a line where either side
-# has no ID.
-INSERT_LINES = """
+# a large file is written in this many steps at most, each reported
+_WRITE_STEPS = 10
+
+# The new lines among file rows [$4, $5) (``incoming`` holds those rows).
+INSERT_LINES = f"""
 INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
                           margin, import_id, created_by, created_at)
-SELECT s.line_key, s.line_id, s.customer_id, s.date, s.amount, s.quantity, s.product_line,
-       s.margin, $1, $2, $3
-FROM staged_lines s
-WHERE s.line_no >= $4 AND s.line_no < $5
-  AND NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_key = s.line_key
-                  AND (t.line_id IS NULL OR s.line_id IS NULL))
-  AND (s.line_id IS NULL
-       OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id))
+SELECT {LINE_VALUES_KEY} || '#' || n.occurrence, l.line_id, l.customer_id, l.date, l.amount,
+       l.quantity, l.product_line, l.margin, $1, $2, $3
+FROM ({_TYPED_LINES}) l JOIN numbered_lines n USING (line_no)
+WHERE n.is_new AND n.line_no >= $4 AND n.line_no < $5
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]
