@@ -38,7 +38,7 @@ from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.findings import interviews, taxonomy
 from research.ledger import mapping as mapping_rules
-from research.ledger.load import Problem
+from research.ledger.load import Problem, file_rows, problem_reporter
 from research.ledger.mapping import Field
 from research.ledger.read import RawTable, read_table
 from research.ledger.values import parse_dates
@@ -326,14 +326,11 @@ def prepare(
     remembered = taxonomy.remembered_labels(store)
     hand = _check_label_options(book, label_map or {}, new_codes)
     src = raw.frame
-    rows = pd.Series(range(2, len(src) + 2), index=src.index)
+    rows = file_rows(src)
     out = pd.DataFrame(index=src.index)
     problems: list[Problem] = []
     warnings: list[Message] = []
-
-    def report(mask: pd.Series, column: str, reason: Message) -> None:
-        for idx in mask[mask].index:
-            problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
+    report = problem_reporter(src, rows, problems)
 
     for fld in FIELDS:
         if fld.name not in mapping:

@@ -129,6 +129,24 @@ class ImportResult:
         )
 
 
+def file_rows(src: pd.DataFrame) -> pd.Series:
+    """Each row's number as the user sees it in the file: the header is row 1."""
+    return pd.Series(range(2, len(src) + 2), index=src.index)
+
+
+def problem_reporter(
+    src: pd.DataFrame, rows: pd.Series, problems: list[Problem]
+) -> Callable[[pd.Series, str, Message], None]:
+    """``report(mask, column, reason)``: adds to ``problems`` one row-numbered Problem
+    for each row of ``src`` where ``mask`` holds, with the cell as the file has it."""
+
+    def report(mask: pd.Series, column: str, reason: Message) -> None:
+        for idx in mask[mask].index:
+            problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
+
+    return report
+
+
 def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> Prepared:
     """Map and validate every row. Writes nothing.
 
@@ -139,14 +157,11 @@ def prepare(kind: str, raw: RawTable, mapping: dict[str, str] | None = None) -> 
     columns = list(raw.frame.columns)
     mapping = resolve_mapping(kind, columns, mapping)
     src = raw.frame
-    rows = pd.Series(range(2, len(src) + 2), index=src.index)  # header is row 1
+    rows = file_rows(src)
     out = pd.DataFrame(index=src.index)
     problems: list[Problem] = []
     warnings: list[Message] = []
-
-    def report(mask: pd.Series, column: str, reason: Message) -> None:
-        for idx in mask[mask].index:
-            problems.append(Problem(int(rows[idx]), column, str(src.at[idx, column]), reason))
+    report = problem_reporter(src, rows, problems)
 
     # control characters (NUL, escape, ...) in any cell, mapped or kept as an attribute
     control = {c: _matching(src[c], _CONTROL_CHARACTER, _CONTROL_BYTES) for c in columns}
