@@ -23,6 +23,7 @@ machine are not reliable.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -43,7 +44,6 @@ from detection_speed import (  # noqa: E402
     build_store,
     contention_text,
     generate,
-    measured,
     summary,
 )
 
@@ -59,11 +59,33 @@ def defectors_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from research.cli import main; sys.exit(main())"]
 
 
+def busy_seconds() -> tuple[float, float] | None:
+    """CPU time used so far by the whole machine (with time stolen by the host) and by
+    this process and its finished children, in seconds; None without /proc/stat."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    ticks = os.sysconf("SC_CLK_TCK")
+    mine = os.times()
+    ours = mine.user + mine.system + mine.children_user + mine.children_system
+    return (user + nice + system + irq + softirq + steal) / ticks, ours
+
+
 def timed(cmd: list[str], times: list[float], others: list[float]) -> None:
-    with measured(times, others):
-        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    """Run ``cmd`` to the end; its wall time into ``times``, and into ``others`` how many
+    cores other processes kept busy meanwhile (about 0 on a quiet machine)."""
+    before, start = busy_seconds(), time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    after = busy_seconds()
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout}\n{done.stderr}")
+    times.append(elapsed)
+    if before is not None and after is not None:
+        others.append(max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / elapsed)
 
 
 def compare(identify_csv: Path, pandas_csv: Path) -> dict[str, int]:
