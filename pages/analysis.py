@@ -24,6 +24,11 @@ if table.n == 0:
     st.info(t("analysis.no_findings"))
     st.stop()
 labels = analysis_screen.cause_labels(store, t, view.by)
+# the verbatims pick from primary causes and competitors: computed once for the page
+primary = (
+    table if view.by == "code" and not view.with_secondary else causes.cause_table(store, view.filt)
+)
+competitors = causes.competitors(store, view.filt)
 code_labels = analysis_screen.cause_labels(store, t, "code")
 if table.small_sample:
     st.warning(t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE))
@@ -98,7 +103,7 @@ with tab_breakdown:
     )
 
 with tab_competitors:
-    won = causes.competitors(store, view.filt)
+    won = competitors.copy()  # shown with labels; the verbatim filter keeps the names
     if won.empty:
         st.info(t("analysis.no_competitors"))
     else:
@@ -122,7 +127,7 @@ with tab_words:
     c1, c2 = st.columns(2)
     cause_pick = c1.selectbox(
         t("analysis.col.cause"),
-        [r.key for r in causes.cause_table(store, view.filt).rows],
+        [r.key for r in primary.rows],
         index=None,
         format_func=lambda k: code_labels.get(k, k),
         placeholder=t("common.all"),
@@ -130,7 +135,7 @@ with tab_words:
     )
     competitor_pick = c2.selectbox(
         t("analysis.col.competitor"),
-        list(causes.competitors(store, view.filt)["competitor"]),
+        list(competitors["competitor"]),
         index=None,
         placeholder=t("common.all"),
         key="analysis_quote_competitor",
