@@ -24,8 +24,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +32,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 BOM = "\ufeff"
+_HEADER_NAME = re.compile(r"\w+")
 # a formula: = + - @ first (after any spaces), or a tab or carriage return first
 _FORMULA = re.compile(r"^(?: *[=+\-@]|[\t\r])")
 # a plain number (with sign, decimals, exponent), which no spreadsheet runs
@@ -134,35 +133,43 @@ def write(frame: pd.DataFrame, path: str | os.PathLike, *, date_format: str | No
     return len(frame)
 
 
-def neutral_sql(column: str) -> str:
-    """A SQL expression for a text column's cells as written to CSV (see ``neutral``).
-    ``column`` is a column name, quoted here; the patterns are constants."""
-    name = '"' + column.replace('"', '""') + '"'
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _neutral_expression(name: str) -> str:
     return (
         f"CASE WHEN regexp_matches({name}, '{_FORMULA_SQL}')"
         f" AND NOT regexp_matches({name}, '{_PLAIN_NUMBER_SQL}')"
-        f" THEN '''' || {name} ELSE {name} END AS {name}"
+        f" THEN '''' || {name} ELSE {name} END"
     )
 
 
 def copy_csv(relation: duckdb.DuckDBPyRelation, path: str | os.PathLike) -> None:
     """The fast path: DuckDB writes the relation to ``path`` as CSV (UTF-8 with BOM),
     text columns neutralised as ``neutral`` does; the header is the column names, which
-    are ours. Dates are written as 2024-03-05, booleans as true/false."""
+    are ours. Dates are written as 2024-03-05, booleans as true/false.
+
+    The byte order mark rides on the first column's name in the header, so DuckDB writes
+    the whole file in one pass; it goes to a temporary file beside ``path`` that then
+    replaces it, so a failure never leaves half a file under the name asked for."""
     columns = relation.columns
-    kinds = [str(t) for t in relation.types]
+    unsafe = [c for c in columns if not _HEADER_NAME.fullmatch(c)]
+    if unsafe:  # a name DuckDB would quote would carry the mark inside its quotes
+        raise ValueError(f"copy_csv writes plain column names only, not {unsafe}")
     projection = ", ".join(
-        neutral_sql(c) if kind == "VARCHAR" else '"' + c.replace('"', '""') + '"'
-        for c, kind in zip(columns, kinds, strict=True)
+        (_neutral_expression(_quoted(c)) if str(kind) == "VARCHAR" else _quoted(c))
+        + " AS "
+        + _quoted(BOM + c if i == 0 else c)
+        for i, (c, kind) in enumerate(zip(columns, relation.types, strict=True))
     )
     target = Path(path)
-    # DuckDB writes a fresh file; the byte order mark goes first, then its output
-    fd, temporary = tempfile.mkstemp(suffix=".csv", dir=target.parent or Path("."))
-    os.close(fd)
+    # beside the target (os.replace stays on one file system), made by DuckDB with the
+    # permissions any new file gets
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         relation.project(projection).write_csv(temporary, header=True)
-        with open(target, "wb") as out, open(temporary, "rb") as body:
-            out.write(BOM.encode("utf-8"))
-            shutil.copyfileobj(body, out, 1 << 20)
-    finally:
-        os.unlink(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

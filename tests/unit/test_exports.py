@@ -151,6 +151,25 @@ def test_the_duckdb_fast_path_neutralises_exactly_as_python_does(tmp_path_factor
     assert {r[1] for r in rows[1:]} <= {"-1.50"}
 
 
+def test_the_fast_path_writes_one_mark_and_never_half_a_file(tmp_path, con):
+    path = tmp_path / "out.csv"
+    exports.copy_csv(con.sql("SELECT 1 AS customer_id, 'x' AS status"), path)
+    data = path.read_bytes()
+    assert data.count(b"\xef\xbb\xbf") == 1 and _cells(data) == [
+        ["customer_id", "status"],
+        ["1", "x"],
+    ]
+    assert not [f for f in tmp_path.iterdir() if f.name != "out.csv"], "no temporary file left"
+    path.write_text("the earlier file")
+    failing = con.sql("SELECT CAST('not a number' AS INTEGER) AS n")  # fails while writing
+    with pytest.raises(duckdb.Error):
+        exports.copy_csv(failing, path)
+    assert path.read_text() == "the earlier file", "a failed export leaves the old file whole"
+    assert [f.name for f in tmp_path.iterdir()] == ["out.csv"]
+    with pytest.raises(ValueError):  # a quoted header name would carry the mark inside quotes
+        exports.copy_csv(con.sql('SELECT 1 AS "a,b"'), path)
+
+
 # ---------------------------------------------------------------- every export uses it
 
 
