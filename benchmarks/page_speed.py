@@ -1,0 +1,423 @@
+"""How fast does each page answer at company scale, in a real browser? A script, not a test.
+
+    .venv/bin/python benchmarks/page_speed.py                      # 1M customers, 10M lines
+    .venv/bin/python benchmarks/page_speed.py --customers 2000 --lines 20000 --runs 1
+    .venv/bin/python benchmarks/page_speed.py --workdir build/scale  # keep the store for reruns
+
+It builds the store through the product itself, as a company would: the export files
+(benchmarks/import_speed.py's generator: Chinese headers, a quarter exact repeats) are
+imported with ``defectors import``, a study is created and identified, a team is added
+and the sample drawn with the CLI, and 10,000 final interview records are added (as
+benchmarks/analysis_speed.py does). Each step's time is printed; with --workdir a second
+run reuses the store.
+
+Then it starts the app on that store (``streamlit run app.py``), drives Debian's
+Chromium (never a downloaded browser) and prints, for every page, the time from asking
+for the address until the page is drawn and idle (first visit in a fresh tab, then a
+second visit through the sidebar), the time of each interaction it finds (a filter, a
+search, a sort, the next page of a table), and the app's resident memory with three
+pages open. Targets (issue "The app at company scale"): first paint under 2 s, every
+interaction under 1 s, under 1 GB resident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for path in (str(ROOT), str(HERE)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from import_speed import MAP, defectors_command, write_files  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+STUDY = "scale"
+AS_OF = "2026-01-01"
+FIRST_PAINT_TARGET = 2.0
+INTERACTION_TARGET = 1.0
+MEMORY_TARGET_MB = 1024
+# (address, its link in the sidebar, what must be on screen when the page is drawn)
+PAGES = [
+    ("study", "Study", "h1"),
+    ("import", "Import data", "h1"),
+    ("defectors", "Defectors", "[data-testid=stDataFrame], [data-testid=stTable]"),
+    ("team", "Team", "h1"),
+    ("call-desk", "Call desk", "h1"),
+    ("agenda", "Agenda", "h1"),
+    ("interview", "Interview", "h1"),
+    ("taxonomy", "Taxonomy", "h1"),
+    ("analysis", "Analysis", "[data-testid=stPlotlyChart]"),
+    ("review", "Review", "h1"),
+    ("reports", "Reports", "h1"),
+]
+
+
+# ------------------------------------------------------------------ building the store
+
+
+def cli(db: Path, *args: str) -> float:
+    """Run one defectors command to its end; its wall time."""
+    env = dict(os.environ, DEFECTORS_USER="benchmark")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [*defectors_command(), "--db", str(db), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"defectors {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return time.perf_counter() - started
+
+
+def build(workdir: Path, lines: int, customers: int, findings: int, sample: int) -> Path:
+    db = workdir / "scale.duckdb"
+    if db.exists():
+        print(f"reusing {db.name} (delete it to build anew)", flush=True)
+        return db
+    steps: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    customers_csv, tx_csv, _ = write_files(workdir, lines, customers, seed=7)
+    steps.append((f"export files written ({lines:,} lines)", time.perf_counter() - started))
+    steps.append(
+        (
+            "study created",
+            cli(
+                db, "study", "create", STUDY, "--as-of", AS_OF, "--target-sample-size", str(sample)
+            ),
+        )
+    )
+    steps.append(("customers imported", cli(db, "import", "customers", str(customers_csv))))
+    steps.append(("transactions imported", cli(db, "import", "transactions", str(tx_csv), *MAP)))
+    steps.append(("identify", cli(db, "identify", "--study", STUDY)))
+    for name, role, extra in (
+        (
+            "周建国",
+            "senior_manager",
+            ["--hours", "mon-fri 09:00-12:00,14:00-17:30", "--quota", "25"],
+        ),
+        ("Grace Lin", "senior_manager", ["--hours", "mon-fri 10:00-16:00", "--quota", "25"]),
+        ("王磊", "phone_interviewer", []),
+        ("李娜", "phone_interviewer", []),
+    ):
+        cli(db, "team", "add", name, "--role", role, *extra, "--study", STUDY)
+    steps.append(("sample drawn", cli(db, "targets", "draw", "--study", STUDY)))
+    started = time.perf_counter()
+    add_findings(db, findings)
+    steps.append((f"{findings:,} final findings added", time.perf_counter() - started))
+    for name, seconds in steps:
+        print(f"  {name:<44}{seconds:8.1f} s", flush=True)
+    for leftover in (customers_csv, tx_csv, workdir / "overlap.csv"):
+        leftover.unlink(missing_ok=True)
+    return db
+
+
+def add_findings(db: Path, total: int) -> None:
+    from analysis_speed import add_findings as insert_findings
+
+    from research.base import studies
+    from research.base.store import connect
+
+    store = connect(db)
+    try:
+        study = studies.get_study(store, STUDY)
+        insert_findings(store, [study.id], total, seed=11)
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------ the app and the browser
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = dict(os.environ, DEFECTORS_DB=str(db), DEFECTORS_USER="benchmark")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the app did not start:\n" + log.read_text())
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of the app process and its children, in MB."""
+    total = 0
+    for candidate in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{candidate}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(c) for c in found]
+
+
+# Streamlit marks its app element with the script's state (running, notRunning); this
+# counts the runs that have finished, so that a wait can tell a new run from an old one.
+COUNT_RUNS = """
+window.__runsDone = 0;
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.getAttribute('data-test-script-state') === 'notRunning') {
+      window.__runsDone += 1;
+    }
+  }
+}).observe(document, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
+"""
+SETTLED = """
+([after]) => {
+  const app = document.querySelector('[data-testid=stApp]');
+  const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+  if (!idle || window.__runsDone <= after) { window.__idleSince = null; return false; }
+  window.__idleSince = window.__idleSince || performance.now();
+  return performance.now() - window.__idleSince >= 150;
+}
+"""
+
+
+def runs_done(page) -> int:
+    return page.evaluate("() => window.__runsDone || 0")
+
+
+def settled(page, after: int, timeout: float = 180_000) -> None:
+    """A script run that finished after ``after`` runs, and nothing running for 150 ms
+    (a page may rerun itself once, as the frame does when it opens an address)."""
+    page.evaluate("() => { window.__idleSince = null; }")
+    page.wait_for_function(SETTLED, arg=[after], timeout=timeout, polling=25)
+
+
+def drawn(page, selector: str, after: int = 0) -> None:
+    settled(page, after)
+    page.wait_for_selector(selector, timeout=120_000)
+
+
+def timed(page, action: Callable[[], None]) -> float:
+    """Seconds from the action until the run it caused has finished and the page is idle."""
+    before = runs_done(page)
+    started = time.perf_counter()
+    action()
+    settled(page, before)
+    return time.perf_counter() - started
+
+
+def address(url: str, page_path: str, **query: str) -> str:
+    return f"{url}/{page_path}?" + urllib.parse.urlencode({"study": STUDY, **query})
+
+
+def interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """The interactions the issue names, on the Defectors page, as far as the page offers
+    them (a name not found is reported as not measured)."""
+    found: list[tuple[str, Callable[[], None]]] = []
+    search = page.get_by_placeholder("Search ID or name")
+    if search.count():
+
+        def search_id() -> None:
+            search.first.fill("C0000042")
+            search.first.press("Enter")
+
+        found.append(("Defectors: search a customer ID + Enter", search_id))
+    status = page.get_by_label("Status")
+    if status.count():
+
+        def filter_status() -> None:
+            status.first.click()
+            page.get_by_role("option").first.click()
+
+        found.append(("Defectors: a status filter", filter_status))
+    sort = page.get_by_label("Sort by")
+    if sort.count():
+
+        def sort_by() -> None:
+            sort.first.click()
+            page.get_by_role("option").nth(1).click()
+
+        found.append(("Defectors: sort by another column", sort_by))
+    next_page = page.get_by_role("button", name="Next page")
+    if next_page.count():
+        found.append(("Defectors: next page of the table", lambda: next_page.first.click()))
+    return found
+
+
+def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
+    """The page's first visit in a fresh tab, then a second visit through the page links
+    after another page."""
+    page_path, title, selector = page
+    tab = context.new_page()
+    started = time.perf_counter()
+    tab.goto(address(url, page_path))
+    drawn(tab, selector)
+    timings.setdefault(f"{page_path}: first visit", []).append(time.perf_counter() - started)
+    other = "study" if page_path != "study" else "import"
+    tab.goto(address(url, other))
+    drawn(tab, "h1")
+    link = tab.locator("[data-testid=stSidebar]").get_by_role("link", name=title, exact=True)
+    before = runs_done(tab)
+    started = time.perf_counter()
+    link.first.click()
+    drawn(tab, selector, after=before)
+    timings.setdefault(f"{page_path}: second visit", []).append(time.perf_counter() - started)
+    tab.close()
+
+
+def drive(url: str, app_pid: int, runs: int) -> tuple[dict[str, list[float]], float]:
+    from playwright.sync_api import sync_playwright
+
+    timings: dict[str, list[float]] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})
+        context.add_init_script(COUNT_RUNS)
+        warm = context.new_page()  # the first session after a start builds caches
+        warm.goto(address(url, "study"))
+        drawn(warm, "h1")
+        warm.close()
+        for run in range(runs):
+            for page in PAGES:
+                visit(context, url, page, timings)
+            tab = context.new_page()
+            tab.goto(address(url, "defectors"))
+            drawn(tab, PAGES[2][2])
+            for name, action in interactions(tab):
+                timings.setdefault(name, []).append(timed(tab, action))
+            tab.close()
+            print(f"  run {run + 1} of {runs} done", flush=True)
+        # three pages open at once, as three colleagues would have them
+        tabs = []
+        for page_path, _, selector in (PAGES[2], PAGES[4], PAGES[8]):
+            tab = context.new_page()
+            tab.goto(address(url, page_path))
+            drawn(tab, selector)
+            tabs.append(tab)
+        memory = resident_mb(app_pid)
+        browser.close()
+    return timings, memory
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--findings", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=400, help="target sample size")
+    parser.add_argument("--runs", type=int, default=3, help="visits of each page (median)")
+    parser.add_argument("--workdir", type=Path, help="keep the store here (default: a temp dir)")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium")
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return run(args, args.workdir)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="page-speed-") as tmp:
+        return run(args, Path(tmp))
+
+
+def run(args: argparse.Namespace, workdir: Path) -> int:
+    print(
+        f"Page benchmark: {args.customers:,} customers, {args.lines:,} lines, "
+        f"{args.findings:,} findings; load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores",
+        flush=True,
+    )
+    db = build(workdir, args.lines, args.customers, args.findings, args.sample)
+    log = workdir / "app.log"
+    proc, url = start_app(db, log)
+    try:
+        timings, memory = drive(url, proc.pid, args.runs)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    print("\n" + "=" * 88)
+    failures = 0
+    for name, values in timings.items():
+        target = (
+            INTERACTION_TARGET if ":" not in name or "visit" not in name else FIRST_PAINT_TARGET
+        )
+        median = statistics.median(values)
+        ok = median < target
+        failures += not ok
+        print(
+            f"{'PASS' if ok else 'FAIL'}  {name:<48}median {median:6.2f} s"
+            f"   ({min(values):.2f}–{max(values):.2f}, n={len(values)}; target < {target:.0f} s)"
+        )
+    ok = memory < MEMORY_TARGET_MB
+    failures += not ok
+    print(
+        f"{'PASS' if ok else 'FAIL'}  app resident memory, three pages open      {memory:,.0f} MB"
+    )
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    tracebacks = log.read_text().count("Traceback")
+    print(f"tracebacks in the app's log: {tracebacks}")
+    print("=" * 88)
+    return 1 if failures or tracebacks else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
