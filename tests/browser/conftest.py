@@ -176,11 +176,13 @@ def shot(request):
 
 
 def wait_for_app(page) -> None:
-    """Streamlit is idle: the page has rendered and no script is running."""
+    """Streamlit is idle: the page has rendered and no script is running. Streamlit marks
+    its app element with the script's state (``data-test-script-state``: initial,
+    running, notRunning); the status widget this once read is hidden in this app."""
     page.wait_for_selector("[data-testid=stApp]", timeout=60_000)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=stStatusWidget]')"
-        " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
+        "() => document.querySelector('[data-testid=stApp]')"
+        ".getAttribute('data-test-script-state') === 'notRunning'",
         timeout=60_000,
     )
     page.wait_for_timeout(300)
