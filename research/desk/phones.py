@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from research.base.errors import ResearchError
+from research.desk.errors import DeskError
 
 DEFAULT_REGION = "CN"
 
@@ -59,5 +59,5 @@ def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None
     if phone is None:
         return None
     if not phone.valid:
-        raise ResearchError("error.phone_invalid", phone=phone.raw)
+        raise DeskError("error.phone_invalid", phone=phone.raw)
     return phone.international
