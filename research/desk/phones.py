@@ -32,7 +32,7 @@ class Phone:
 
 def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> Phone | None:
     """Parse a number as typed; None for an empty value. Never raises."""
-    text = (raw or "").strip()
+    text = raw.strip() if isinstance(raw, str) else ""  # pandas gives NaN for no number
     if not text or text.lower() == "nan":
         return None
     try:

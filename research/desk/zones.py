@@ -36,8 +36,9 @@ from research.desk.phones import DEFAULT_REGION
 # the hours in the defector's own time within which an interview may be proposed
 DECENT_HOURS = (time(8, 0), time(21, 0))
 
-# where the answer came from (translation keys: desk.zone_source.<source>)
-SOURCES = ("phone", "phone_and_region", "region", "none")
+# where a sure answer came from, and how the desk says it (translation keys)
+SOURCES = ("phone", "phone_and_region", "region")
+SOURCE_LABELS = {s: f"desk.zone_source.{s}" for s in SOURCES}
 
 CHINA = ("Asia/Shanghai",)
 # China's regions as customer files name them (the demo's too), in English and Chinese
@@ -89,7 +90,7 @@ class DefectorZone:
     number fits several and nothing picks one, none when nothing says."""
 
     zones: tuple[str, ...]
-    source: str  # one of SOURCES
+    source: str  # one of SOURCES, or "none"
 
     @property
     def known(self) -> bool:
@@ -108,7 +109,7 @@ class DefectorZone:
 def zones_for_phone(raw: str | None, region: str = DEFAULT_REGION) -> tuple[str, ...]:
     """The zones a valid phone number belongs to (several for a mobile or toll-free
     number of a country with several zones); () for no number or an invalid one."""
-    text = (raw or "").strip()
+    text = raw.strip() if isinstance(raw, str) else ""  # pandas gives NaN for no number
     if not text:
         return ()
     try:
@@ -127,7 +128,7 @@ def zones_for_region(region: str | None) -> tuple[str, ...]:
     """The zones a region names: a zone name, a city, a country or territory (name in
     English or Chinese, or its two-letter code), or one of China's regions; the whole
     text first, then its parts (``Berlin, Germany``). () when nothing matches."""
-    text = (region or "").strip()
+    text = region.strip() if isinstance(region, str) else ""
     if not text:
         return ()
     for candidate in (text, *(p.strip() for p in _PARTS.split(text))):

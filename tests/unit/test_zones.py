@@ -43,7 +43,7 @@ def test_a_number_of_several_zones_is_settled_by_the_region_or_left_unsure():
     assert not defector_zone("+1 800 555 1234", "United States").sure
 
 
-@pytest.mark.parametrize("phone", [None, "", "12", "not a number", "+86 123"])
+@pytest.mark.parametrize("phone", [None, float("nan"), "", "12", "not a number", "+86 123"])
 def test_a_number_without_a_zone_falls_back_to_the_region(phone):
     assert zones_for_phone(phone) == ()
     assert defector_zone(phone, "East China") == DefectorZone(("Asia/Shanghai",), "region")
@@ -53,6 +53,7 @@ def test_a_number_without_a_zone_falls_back_to_the_region(phone):
     assert nothing == DefectorZone((), "none")
     assert not nothing.known and nothing.zone is None
     assert defector_zone(phone, "Overseas") == DefectorZone((), "none")
+    assert defector_zone(phone, float("nan")) == DefectorZone((), "none")  # pandas' no region
 
 
 @pytest.mark.parametrize(
