@@ -1,13 +1,15 @@
 """Call desk: my calls today, the call panel with the script, screening, booking."""
 
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.records import EditConflictError
-from research.desk import calendar_files, calls, scheduling, team
+from research.desk import calendar_files, calls, scheduling, team, zones
 from research.desk.phones import parse_phone
 from screen import desk, ui
 from screen.autosave import autosave_text
@@ -19,8 +21,13 @@ study = ui.require_study()
 state = st.session_state
 
 st.title(t("desk.title"))
-if msg := state.pop("desk_flash", None):
-    st.success(msg)
+
+
+def flash(where: str) -> None:
+    """The success message of the form that caused it, shown next to that form."""
+    if msg := state.pop(f"desk_flash_{where}", None):
+        st.success(msg)
+
 
 interviewers = calls.interviewers_of(store, study)
 if not interviewers:
@@ -61,6 +68,10 @@ else:
             phone=mine["phone"].map(lambda p: getattr(parse_phone(p), "international", "")),
             last_outcome=mine["last_outcome"].map(outcome_label),
             spend_lost=mine["spend_lost"].astype(float),
+            # empty cells stay empty (an object column of None shows "None")
+            call_back_at=pd.to_datetime(mine["call_back_at"]),
+            name=mine["name"].fillna(""),
+            contact_person=mine["contact_person"].fillna(""),
         )[
             [
                 "why",
@@ -84,7 +95,7 @@ else:
             "contact_person": t("field.contact_person"),
             "phone": t("field.phone"),
             "segment": t("field.segment"),
-            "spend_lost": st.column_config.NumberColumn(t("field.spend_lost"), format="localized"),
+            "spend_lost": st.column_config.NumberColumn(t("field.spend_lost"), format="%,.2f"),
             "attempts": t("desk.attempts"),
             "last_outcome": t("desk.last_outcome"),
             "call_back_at": st.column_config.DatetimeColumn(
@@ -137,16 +148,23 @@ history = calls.attempts(store, study, customer_id)
 if not history.empty:
     with st.expander(t("desk.previous_calls", count=len(history))):
         st.dataframe(
-            history.assign(outcome=history["outcome"].map(lambda o: t(calls.OUTCOME_LABELS[o])))[
-                ["called_at", "interviewer", "outcome", "call_back_at", "note"]
-            ],
+            history.assign(
+                outcome=history["outcome"].map(lambda o: t(calls.OUTCOME_LABELS[o])),
+                call_back_at=pd.to_datetime(history["call_back_at"]),
+                interviewer=history["interviewer"].fillna(""),
+                note=history["note"].fillna(""),
+            )[["called_at", "interviewer", "outcome", "call_back_at", "note"]],
             hide_index=True,
             width="stretch",
             column_config={
-                "called_at": t("desk.called_at"),
+                "called_at": st.column_config.DatetimeColumn(
+                    t("desk.called_at"), format="YYYY-MM-DD HH:mm"
+                ),
                 "interviewer": t("desk.interviewer"),
                 "outcome": t("desk.outcome"),
-                "call_back_at": t("desk.call_back_at"),
+                "call_back_at": st.column_config.DatetimeColumn(
+                    t("desk.call_back_at"), format="YYYY-MM-DD HH:mm"
+                ),
                 "note": t("desk.note"),
             },
         )
@@ -163,14 +181,19 @@ with script_col:
 with form_col:
     # ---- the call itself
     st.markdown(f"#### {t('desk.log_title')}")
-    with st.form("desk_log_form", clear_on_submit=True):
-        outcome = st.radio(
-            t("desk.outcome"),
-            calls.OUTCOMES,
-            horizontal=True,
-            format_func=lambda o: t(calls.OUTCOME_LABELS[o]),
-            key="desk_outcome",
-        )
+    # not a form: the call-back fields follow the outcome as it is picked; what was
+    # typed stays after a refusal and is cleared once the call is logged
+    if state.pop("desk_log_done", False):
+        for key in ("desk_outcome", "desk_note", "desk_back_day", "desk_back_time"):
+            state.pop(key, None)
+    outcome = st.radio(
+        t("desk.outcome"),
+        calls.OUTCOMES,
+        format_func=lambda o: t(calls.OUTCOME_LABELS[o]),
+        key="desk_outcome",
+    )
+    back_day = back_time = None
+    if outcome == "call_back":
         c1, c2 = st.columns(2)
         back_day = c1.date_input(
             t("desk.call_back_day"), datetime.now().date() + timedelta(days=1), key="desk_back_day"
@@ -178,29 +201,31 @@ with form_col:
         back_time = c2.time_input(
             t("desk.call_back_time"), time(10, 0), key="desk_back_time", step=timedelta(minutes=15)
         )
-        note = st.text_input(t("desk.note"), key="desk_note")
-        if st.form_submit_button(t("desk.log"), type="primary"):
-            try:
-                calls.log_attempt(
-                    store,
-                    study,
-                    customer_id,
-                    outcome,
-                    actor=ui.actor(),
-                    interviewer_id=interviewer_id,
-                    note=note,
-                    call_back_at=datetime.combine(back_day, back_time)
-                    if outcome == "call_back"
-                    else None,
-                )
-                state["desk_flash"] = t(
-                    "desk.logged",
-                    outcome=t(calls.OUTCOME_LABELS[outcome]),
-                    name=literal(file["name"] or customer_id),
-                )
-                st.rerun()
-            except ResearchError as e:
-                ui.show_error(e)
+    note = st.text_input(t("desk.note"), key="desk_note")
+    if st.button(t("desk.log"), type="primary", key="desk_log"):
+        try:
+            calls.log_attempt(
+                store,
+                study,
+                customer_id,
+                outcome,
+                actor=ui.actor(),
+                interviewer_id=interviewer_id,
+                note=note,
+                call_back_at=datetime.combine(back_day, back_time)
+                if back_day and back_time
+                else None,
+            )
+            state["desk_flash_log"] = t(
+                "desk.logged",
+                outcome=t(calls.OUTCOME_LABELS[outcome]),
+                name=literal(file["name"] or customer_id),
+            )
+            state["desk_log_done"] = True
+            st.rerun()
+        except ResearchError as e:
+            ui.show_error(e)
+    flash("log")
 
     # ---- notes, saved as they are typed
     def save_notes(text: str, base: int, own: set[int]) -> int:
@@ -335,7 +360,7 @@ with form_col:
                     t=t,
                     own_versions=state.get(f"{notes_key}_versions", set()),
                 )
-                state["desk_flash"] = (
+                state["desk_flash_answers"] = (
                     t("desk.answers_saved_former")
                     if saved.became_former
                     else t("desk.answers_saved")
@@ -351,13 +376,17 @@ with form_col:
                 st.dataframe(desk.answers_table(e.theirs, t), hide_index=True)
             except ResearchError as e:
                 ui.show_error(e)
+    flash("answers")
 
 # ---- booking an interview with a senior manager
 st.divider()
 st.subheader(t("desk.book_title"))
 managers = [s.member for s in team.study_team(store, study, "senior_manager")]
+their_zone = zones.defector_zone(file["phone"], file["region"])
 booked = scheduling.list_interviews(store, study, customer_id=customer_id)
 for interview in booked:
+    if interview.status == "booked":
+        continue  # shown in full below
     c1, c2 = st.columns([4, 1])
     c1.markdown(literal(f"{desk.interview_line(interview, t)} · {interview.manager_name}"))
     c2.download_button(
@@ -367,11 +396,17 @@ for interview in booked:
         mime="text/calendar",
         key=f"desk_ics_{interview.id}_{interview.sequence}",
     )
-if not managers:
+upcoming = [i for i in booked if i.status == "booked"]
+flash("book")
+if upcoming:
+    # booked: the form is closed, the booking is what there is to see
+    desk.booking_card(upcoming[0], their_zone, t, key_prefix="desk_booking")
+elif not managers:
     st.info(t("desk.no_managers"))
 elif file["do_not_call"]:
     st.info(t("desk.is_do_not_call"))
 else:
+    st.caption(desk.zone_note(their_zone, t))
     manager_names = {mm.id: mm for mm in managers}
     c1, c2 = st.columns(2)
     manager_id = c1.selectbox(
@@ -381,8 +416,10 @@ else:
         key="desk_manager",
     )
     manager = manager_names[manager_id]
-    length = c2.number_input(
-        t("desk.length"), min_value=15, max_value=480, step=15, value=60, key="desk_length"
+    length = int(
+        c2.number_input(
+            t("desk.length"), min_value=15, max_value=480, step=15, value=60, key="desk_length"
+        )
     )
     st.caption(
         t(
@@ -392,7 +429,7 @@ else:
         )
     )
     slots = scheduling.free_slots(
-        store, manager, datetime.now().date(), days=14, length_minutes=int(length)
+        store, manager, datetime.now().date(), days=14, length_minutes=length
     )[:60]
     custom = "custom"
     slot = st.selectbox(
@@ -400,7 +437,7 @@ else:
         [*slots, custom],
         key="desk_slot",
         format_func=lambda s: (
-            t("desk.other_time") if s == custom else desk.slot_label(s, manager.time_zone, t)
+            t("desk.other_time") if s == custom else desk.slot_option(s, length, their_zone, t)
         ),
     )
     if slot == custom or not slots:
@@ -411,30 +448,47 @@ else:
         start_time = c2.time_input(
             t("desk.time"), time(10, 0), key="desk_time", step=timedelta(minutes=15)
         )
-        zones = team.time_zones()
+        zone_names = team.time_zones()
         zone = c3.selectbox(
             t("desk.time_zone"),
-            zones,
-            index=zones.index(manager.time_zone),
+            zone_names,
+            index=zone_names.index(manager.time_zone),
             key=f"desk_zone_{manager.id}",
         )
         start, zone_name = datetime.combine(day, start_time), zone
     else:
         start, zone_name = slot.replace(tzinfo=None), manager.time_zone
+    # the time for the defector, and a warning outside 8:00–21:00 their time
+    seen = zones.their_time(start.replace(tzinfo=ZoneInfo(zone_name)), length, their_zone)
+    st.markdown(t("desk.their_time_line", when=literal(desk.their_time(seen, their_zone, t))))
     c1, c2 = st.columns(2)
     modes = scheduling.MODES
+    mode_key, place_key = f"desk_mode_{suffix}", f"desk_book_place_{suffix}"
+    # defaults through session state only (a widget given both warns in the log)
     preferred = screening.get("preferred_mode")
+    state.setdefault(mode_key, preferred if preferred in modes else modes[0])
+    state.setdefault(place_key, screening.get("preferred_place") or "")
     mode_choice = c1.selectbox(
         t("desk.mode"),
         modes,
-        index=modes.index(preferred) if preferred in modes else 0,
         format_func=lambda v: t(scheduling.MODE_LABELS[v]),
-        key=f"desk_mode_{suffix}",
+        key=mode_key,
     )
-    place_choice = c2.text_input(
-        t("desk.place"), screening.get("preferred_place") or "", key=f"desk_book_place_{suffix}"
-    )
-    if st.button(t("desk.book"), type="primary", key="desk_book"):
+    place_choice = c2.text_input(t("desk.place"), key=place_key)
+    at_night = seen is not None and seen.outside_hours
+    confirmed = True
+    if at_night:
+        st.warning(
+            t(
+                "desk.night_warning",
+                when=literal(desk.clock_label(seen.start, t, seen.end)),
+            )
+        )
+        confirmed = st.checkbox(
+            t("desk.night_confirm"),
+            key=f"desk_night_ok_{suffix}_{start:%Y%m%d%H%M}_{zone_name}",
+        )
+    if st.button(t("desk.book"), type="primary", key="desk_book", disabled=not confirmed):
         try:
             interview = scheduling.book_interview(
                 store,
@@ -444,11 +498,11 @@ else:
                 start,
                 zone_name,
                 actor=ui.actor(),
-                length_minutes=int(length),
+                length_minutes=length,
                 mode=mode_choice,
                 place=place_choice,
             )
-            state["desk_flash"] = t(
+            state["desk_flash_book"] = t(
                 "desk.booked",
                 manager=literal(manager.name),
                 when=literal(desk.interview_line(interview, t)),

@@ -7,6 +7,9 @@ research/desk/scheduling.py and research/desk/team.py. Session-state keys use th
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 import pandas as pd
 import streamlit as st
 from babel.dates import format_datetime
@@ -14,11 +17,16 @@ from babel.dates import format_datetime
 from research.base.i18n import Translator
 from research.base.store import Store
 from research.base.studies import Study
-from research.desk import calls, scheduling, team
+from research.desk import calendar_files, calls, scheduling, team, zones
 from research.desk.phones import parse_phone
 from research.desk.scheduling import Interview
+from research.desk.zones import DefectorZone, TheirTime
 from screen import ui
 from screen.plain import literal
+
+# a web address alone in a field (a video-call link): shown as a link that works
+_URL = re.compile(r"(?i)^https?://[^\s<>]+$")
+_WORD_JOINER = "\u2060"  # what literal() puts into "http://" to stop autolinks
 
 
 def phone_markdown(raw: str | None, t: Translator) -> str:
@@ -34,6 +42,92 @@ def phone_markdown(raw: str | None, t: Translator) -> str:
 def slot_label(slot, zone: str, t: Translator) -> str:
     """A free slot as a person reads it: date, weekday and time in the user's language."""
     return f"{t.date(slot)} {format_datetime(slot, 'EEE HH:mm', locale=t.locale)} ({zone})"
+
+
+def clock_label(start: datetime, t: Translator, end: datetime | None = None) -> str:
+    """Weekday, date and time in the user's language, with the zone: "Tue, Nov 10 14:00
+    (Asia/Shanghai)" or, with an end, "… 14:00–15:00 (Asia/Shanghai)"."""
+    day = format_datetime(start, "EEE", locale=t.locale)
+    until = f"–{end:%H:%M}" if end is not None else ""
+    return f"{day} {t.date(start)} {start:%H:%M}{until} ({start.tzinfo})"
+
+
+def their_time(seen: TheirTime | None, zone: DefectorZone, t: Translator, *, end=True) -> str:
+    """The interview's time for the defector, or why it cannot be said."""
+    if seen is not None:
+        return clock_label(seen.start, t, seen.end if end else None)
+    if zone.known:
+        return t("desk.their_zone_unsure_short", count=len(zone.zones))
+    return t("desk.their_zone_unknown_short")
+
+
+def slot_option(slot: datetime, length: int, zone: DefectorZone, t: Translator) -> str:
+    """A free slot in the manager's time and in the defector's, flagged outside 8–21."""
+    seen = zones.their_time(slot, length, zone)
+    text = t(
+        "desk.slot_option",
+        slot=clock_label(slot, t),
+        their=their_time(seen, zone, t, end=False),
+    )
+    return f"{text} ⚠ {t('desk.slot_night')}" if seen and seen.outside_hours else text
+
+
+def zone_note(zone: DefectorZone, t: Translator) -> str:
+    """Where the defector's zone came from, or that it is unknown or unsure (Markdown)."""
+    if zone.sure:
+        return t(zones.SOURCE_LABELS[zone.source], zone=zone.zone)
+    if zone.known:
+        shown = ", ".join(zone.zones[:4]) + (" …" if len(zone.zones) > 4 else "")
+        return t("desk.zone_unsure", count=len(zone.zones), zones=shown)
+    return t("desk.zone_unknown")
+
+
+def place_markdown(place: str | None) -> str:
+    """A place as Markdown: a web address as a working link whose text is the address as
+    written, anything else as literal text."""
+    text = (place or "").strip()
+    if _URL.match(text):
+        return f"[{literal(text).replace(_WORD_JOINER, '')}](<{text}>)"
+    return literal(text) or "–"
+
+
+def booking_card(
+    interview: Interview, zone: DefectorZone, t: Translator, *, key_prefix: str
+) -> None:
+    """A booked interview as the desk shows it once booked: who, when in the manager's
+    and in the defector's time, how and where, and its invitation."""
+    start = interview.start_for_manager()
+    end = start + pd.Timedelta(minutes=interview.length_minutes)
+    seen = zones.their_time(interview.start, interview.length_minutes, zone)
+    who = interview.contact_person or interview.customer_name or interview.customer_id
+    with st.container(border=True):
+        st.markdown(f"**{t('desk.booking_title')}**")
+        st.markdown(
+            t(
+                "desk.booking_who",
+                contact=literal(who),
+                customer=literal(interview.customer_name or interview.customer_id),
+                manager=literal(interview.manager_name),
+            )
+        )
+        st.markdown(t("desk.booking_when_manager", when=literal(clock_label(start, t, end))))
+        st.markdown(t("desk.booking_when_them", when=literal(their_time(seen, zone, t))))
+        if seen is not None and seen.outside_hours:
+            st.warning(t("desk.booked_at_night"))
+        st.markdown(
+            t(
+                "desk.booking_where",
+                mode=t(scheduling.MODE_LABELS[interview.mode]),
+                place=place_markdown(interview.place),
+            )
+        )
+        st.download_button(
+            t("desk.download_ics"),
+            calendar_files.invitation(interview, t),
+            file_name=calendar_files.invitation_file_name(interview),
+            mime="text/calendar",
+            key=f"{key_prefix}_ics_{interview.id}_{interview.sequence}",
+        )
 
 
 def choice_label(t: Translator, field: str, value) -> str:

@@ -5,10 +5,15 @@ a stable id such as ``study.title`` and read with Babel; numbers, percentages, m
 and dates are formatted by Babel in the language's conventions (CLDR).
 tests/unit/test_i18n.py checks that both catalogs have the same keys and that every
 key the code uses exists.
+
+A message with a count ("{count} interviews") is a gettext plural entry (``msgid``,
+``msgid_plural`` and one ``msgstr[n]`` per plural form of the language: two in English,
+one in Chinese); ``t(key, count=n)`` picks the form by the language's plural rule.
 """
 
 from __future__ import annotations
 
+import gettext
 import os
 from datetime import date, datetime
 from functools import cache
@@ -16,6 +21,7 @@ from importlib import resources
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
+from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import (
     format_compact_currency,
@@ -31,10 +37,23 @@ CURRENCY_ENV_VAR = "DEFECTORS_CURRENCY"
 
 
 @cache
-def catalog(lang: str) -> dict[str, str]:
+def catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
+    """Key → message; a plural entry's message is its forms, in the catalog's order."""
     with resources.files("research.base.locales").joinpath(f"{lang}.po").open("rb") as fh:
         po = read_po(fh, locale=_LOCALES[lang])
-    return {str(m.id): str(m.string) for m in po if m.id and m.string}
+    found: dict[str, str | tuple[str, ...]] = {}
+    for m in po:
+        if m.id and m.pluralizable:
+            found[str(m.id[0])] = tuple(str(s) for s in m.string)
+        elif m.id and m.string:
+            found[str(m.id)] = str(m.string)
+    return found
+
+
+@cache
+def _plural_index(lang: str):
+    """The language's gettext plural rule: count → index of the form."""
+    return gettext.c2py(get_plural(_LOCALES[lang]).plural_expr)
 
 
 def currency() -> str:
@@ -49,7 +68,12 @@ class Translator:
         self.locale = Locale.parse(_LOCALES[self.lang])
 
     def __call__(self, key: str, **values) -> str:
-        text = catalog(self.lang).get(key) or catalog(DEFAULT_LANGUAGE).get(key) or key
+        lang = self.lang if catalog(self.lang).get(key) else DEFAULT_LANGUAGE
+        text = catalog(lang).get(key) or key
+        if isinstance(text, tuple):  # a plural entry: the form for ``count``
+            count = values.get("count", 0)
+            index = _plural_index(lang)(abs(int(count)) if count == count else 0)
+            text = text[min(index, len(text) - 1)]
         return text.format(**values) if values else text
 
     def has(self, key: str) -> bool:

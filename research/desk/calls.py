@@ -30,10 +30,10 @@ import duckdb
 import pandas as pd
 
 from research.base import exports, records
-from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.store import Store, audit, now
 from research.base.studies import Study
+from research.desk.errors import DeskError
 from research.desk.phones import parse_phone
 from research.desk.team import TeamMember, list_members, study_team
 from research.selection import detection
@@ -191,7 +191,7 @@ def refuse_do_not_call(cur: duckdb.DuckDBPyConnection, study: Study, customer_id
     """Raises ResearchError when the person asked never to be called again: nobody logs a
     call to them or books them an interview."""
     if cur.execute(ON_DO_NOT_CALL, [study.id, customer_id]).fetchall():
-        raise ResearchError("error.do_not_call", customer_id=customer_id)
+        raise DeskError("error.do_not_call", customer_id=customer_id)
 
 
 def do_not_call_ids(store: Store, study: Study) -> set[str]:
@@ -217,12 +217,10 @@ def _interviewers(store: Store, study: Study, ids: list[int]) -> list[TeamMember
     for member_id in ids:
         member = members.get(member_id)
         if member is None or member.role != "phone_interviewer":
-            raise ResearchError(
-                "error.not_interviewer", name=member.name if member else str(member_id)
-            )
+            raise DeskError("error.not_interviewer", name=member.name if member else str(member_id))
         chosen.append(member)
     if not chosen:
-        raise ResearchError("error.pick_interviewer")
+        raise DeskError("error.pick_interviewer")
     return chosen
 
 
@@ -250,7 +248,7 @@ def assign(
     listed = set(call_state(store, study)["customer_id"])
     unknown = [c for c in customer_ids if c not in listed]
     if unknown:
-        raise ResearchError("error.not_on_call_list", customer_id=", ".join(unknown[:5]))
+        raise DeskError("error.not_on_call_list", customer_id=", ".join(unknown[:5]))
     return _write_assignments(
         store, study, [(c, interviewer_id) for c in customer_ids], actor, "hand"
     )
@@ -283,7 +281,7 @@ def assign_by(
     """Assign every target whose ``column`` (``region`` or ``owner``) is a key of
     ``mapping`` to the interviewer it maps to. Returns how many were assigned."""
     if column not in ("region", "owner"):
-        raise ResearchError("error.assign_column", column=column)
+        raise DeskError("error.assign_column", column=column)
     mapping = {k: v for k, v in mapping.items() if v is not None}
     if mapping:
         _interviewers(store, study, sorted(set(mapping.values())))
@@ -337,14 +335,14 @@ def log_attempt(
     do-not-call list.
     """
     if outcome not in OUTCOMES:
-        raise ResearchError("error.outcome_invalid", outcome=outcome, allowed=", ".join(OUTCOMES))
+        raise DeskError("error.outcome_invalid", outcome=outcome, allowed=", ".join(OUTCOMES))
     if outcome == "call_back" and call_back_at is None:
-        raise ResearchError("error.call_back_time_required")
+        raise DeskError("error.call_back_time_required")
     if outcome != "call_back":
         call_back_at = None
     called_at = called_at or now()
     if call_back_at is not None and call_back_at <= called_at:
-        raise ResearchError("error.call_back_in_past")
+        raise DeskError("error.call_back_in_past")
     note = (note or "").strip() or None
     stamp = now()
 
@@ -356,7 +354,7 @@ def log_attempt(
             [customer_id, study.id, customer_id],
         ).fetchall()
         if not known:
-            raise ResearchError("error.unknown_customer", customer_id=customer_id)
+            raise DeskError("error.unknown_customer", customer_id=customer_id)
         refuse_do_not_call(cur, study, customer_id)
         attempt_id = cur.execute(
             INSERT_ATTEMPT,
@@ -460,7 +458,7 @@ def _first_answers(cur: duckdb.DuckDBPyConnection, study: Study, customer_id: st
     and size from the customer file. Raises ResearchError for an unknown customer."""
     customer = records.read_row(cur, "customers", {"customer_id": customer_id})
     if customer is None and not cur.execute(IN_RESULTS, [study.id, customer_id]).fetchall():
-        raise ResearchError("error.unknown_customer", customer_id=customer_id)
+        raise DeskError("error.unknown_customer", customer_id=customer_id)
     size = (customer or {}).get("size")
     return {
         "customer_kind": _infer_kind(customer),
@@ -564,13 +562,13 @@ class ScreeningSaved:
 def _clean_answers(answers: dict) -> dict:
     unknown = set(answers) - set(ANSWER_FIELDS)
     if unknown:
-        raise ResearchError("error.screening_field_unknown", fields=", ".join(sorted(unknown)))
+        raise DeskError("error.screening_field_unknown", fields=", ".join(sorted(unknown)))
     clean: dict = {}
     for field, value in answers.items():
         if isinstance(value, str):
             value = value.strip() or None
         if field in CHOICES and value is not None and value not in CHOICES[field]:
-            raise ResearchError(
+            raise DeskError(
                 "error.screening_choice",
                 field=field,
                 value=value,
@@ -580,9 +578,9 @@ def _clean_answers(answers: dict) -> dict:
             try:
                 value = float(value)
             except (TypeError, ValueError) as e:
-                raise ResearchError("error.tenure_invalid", value=value) from e
+                raise DeskError("error.tenure_invalid", value=value) from e
             if not 0 <= value <= 100 or math.isnan(value):
-                raise ResearchError("error.tenure_invalid", value=value)
+                raise DeskError("error.tenure_invalid", value=value)
         clean[field] = value
     if clean.get("where_now") not in (None, "competitor") and "competitor" not in answers:
         clean["competitor"] = None
@@ -684,7 +682,7 @@ def customer_file(store: Store, study: Study, customer_id: str) -> dict:
         names = [d[0] for d in result.description]
         rows = result.fetchall()
     if not rows:
-        raise ResearchError("error.unknown_customer", customer_id=customer_id)
+        raise DeskError("error.unknown_customer", customer_id=customer_id)
     row = dict(zip(names, rows[0], strict=True))
     row["phone_parsed"] = parse_phone(row.get("phone"))
     row["screening"] = get_screening(store, study, customer_id)

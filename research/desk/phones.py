@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from research.base.errors import ResearchError
+from research.desk.errors import DeskError
 
 DEFAULT_REGION = "CN"
 
@@ -32,7 +32,7 @@ class Phone:
 
 def parse_phone(raw: str | None, region: str = DEFAULT_REGION) -> Phone | None:
     """Parse a number as typed; None for an empty value. Never raises."""
-    text = (raw or "").strip()
+    text = raw.strip() if isinstance(raw, str) else ""  # pandas gives NaN for no number
     if not text or text.lower() == "nan":
         return None
     try:
@@ -59,5 +59,5 @@ def normalise_phone(raw: str | None, region: str = DEFAULT_REGION) -> str | None
     if phone is None:
         return None
     if not phone.valid:
-        raise ResearchError("error.phone_invalid", phone=phone.raw)
+        raise DeskError("error.phone_invalid", phone=phone.raw)
     return phone.international

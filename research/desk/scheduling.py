@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.desk.calls import HELD, refuse_do_not_call
+from research.desk.errors import DeskError
 from research.desk.team import QUOTA_ADVISED, TeamMember, check_time_zone, format_hours, study_team
 
 MODES = ("face_to_face", "video", "phone")
@@ -135,7 +135,7 @@ def get_interview(store: Store, interview_id: int) -> Interview:
     with store.cursor() as cur:
         found = _interviews(cur, "i.id = ?", [interview_id])
     if not found:
-        raise ResearchError("error.interview_not_found", id=interview_id)
+        raise DeskError("error.interview_not_found", id=interview_id)
     return found[0]
 
 
@@ -203,10 +203,10 @@ def within_hours(manager: TeamMember, start_utc: datetime, length_minutes: int) 
 
 def _check_choices(mode: str, length_minutes: int) -> None:
     if mode not in MODES:
-        raise ResearchError("error.mode_invalid", mode=mode, allowed=", ".join(MODES))
+        raise DeskError("error.mode_invalid", mode=mode, allowed=", ".join(MODES))
     low, high = LENGTH_LIMITS
     if not low <= int(length_minutes) <= high:
-        raise ResearchError("error.length_range", low=low, high=high, value=length_minutes)
+        raise DeskError("error.length_range", low=low, high=high, value=length_minutes)
 
 
 def _check_slot(
@@ -218,12 +218,12 @@ def _check_slot(
     ignore_id: int = -1,
 ) -> None:
     if start_utc < now_utc:
-        raise ResearchError("error.booking_in_past")
+        raise DeskError("error.booking_in_past")
     if not manager.available_hours:
-        raise ResearchError("error.manager_no_hours", name=manager.name)
+        raise DeskError("error.manager_no_hours", name=manager.name)
     if not within_hours(manager, start_utc, length_minutes):
         local = start_utc.replace(tzinfo=UTC).astimezone(manager.zone)
-        raise ResearchError(
+        raise DeskError(
             "error.outside_hours",
             name=manager.name,
             when=local.strftime("%Y-%m-%d %H:%M"),
@@ -234,7 +234,7 @@ def _check_slot(
     clash = cur.execute(OVERLAP, [manager.id, ignore_id, end_utc, start_utc]).fetchall()
     if clash:
         other = _interviews(cur, "i.id = ?", [clash[0][0]])[0]
-        raise ResearchError(
+        raise DeskError(
             "error.double_booking",
             name=manager.name,
             when=other.start_for_manager().strftime("%Y-%m-%d %H:%M"),
@@ -293,9 +293,9 @@ def book_interview(
     _check_choices(mode, length_minutes)
     start_utc = to_utc(start, time_zone)
     if manager.role != "senior_manager":
-        raise ResearchError("error.not_manager", name=manager.name)
+        raise DeskError("error.not_manager", name=manager.name)
     if manager.id not in {s.member.id for s in study_team(store, study)}:
-        raise ResearchError("error.not_on_team", name=manager.name)
+        raise DeskError("error.not_on_team", name=manager.name)
     now_utc = now_utc or utcnow()
     stamp = now()
     uid = uid or f"{uuid.uuid4()}@defectors"
@@ -304,13 +304,13 @@ def book_interview(
         if not cur.execute(
             "SELECT 1 FROM customers WHERE customer_id = ?", [customer_id]
         ).fetchall():
-            raise ResearchError("error.unknown_customer", customer_id=customer_id)
+            raise DeskError("error.unknown_customer", customer_id=customer_id)
         refuse_do_not_call(cur, study, customer_id)
         if cur.execute(
             "SELECT 1 FROM interviews WHERE study_id = ? AND customer_id = ? AND status = 'booked'",
             [study.id, customer_id],
         ).fetchall():
-            raise ResearchError("error.already_booked", customer_id=customer_id)
+            raise DeskError("error.already_booked", customer_id=customer_id)
         _check_slot(cur, manager, start_utc, length_minutes, now_utc)
         interview_id = cur.execute(
             INSERT_INTERVIEW,
@@ -360,9 +360,9 @@ def book_interview(
 def _booked(cur: duckdb.DuckDBPyConnection, interview_id: int) -> Interview:
     found = _interviews(cur, "i.id = ?", [interview_id])
     if not found:
-        raise ResearchError("error.interview_not_found", id=interview_id)
+        raise DeskError("error.interview_not_found", id=interview_id)
     if found[0].status != "booked":
-        raise ResearchError("error.interview_not_booked", id=interview_id, status=found[0].status)
+        raise DeskError("error.interview_not_booked", id=interview_id, status=found[0].status)
     return found[0]
 
 
@@ -464,7 +464,7 @@ def end_interview(
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         old = _booked(cur, interview_id)
         if ending["must_be_over"] and old.starts_at_utc > now_utc:
-            raise ResearchError("error.interview_not_started")
+            raise DeskError("error.interview_not_started")
         note = (reason or "").strip() or None
         bump = 1 if ending["bump"] else 0
         cur.execute(END_INTERVIEW, [status, bump, note, actor, now(), interview_id])
@@ -654,11 +654,11 @@ def parse_iso_week(text: str) -> date:
     """The Monday of an ISO week written like 2026-W48. Raises ResearchError."""
     match = _WEEK.match((text or "").strip())
     if not match:
-        raise ResearchError("error.week_invalid", week=text)
+        raise DeskError("error.week_invalid", week=text)
     try:
         return date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError as e:
-        raise ResearchError("error.week_invalid", week=text) from e
+        raise DeskError("error.week_invalid", week=text) from e
 
 
 def iso_week_of(day: date) -> str:

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import duckdb
 
 from research.base import exports
-from research.base.errors import ResearchError
 from research.base.store import Store, audit, now
 from research.base.studies import Study
+from research.desk.errors import DeskError
 from research.desk.phones import normalise_phone
 
 ROLES = ("senior_manager", "marketing_manager", "sales", "phone_interviewer", "viewer")
@@ -104,7 +104,7 @@ def _day(token: str, text: str) -> int:
         token.strip().lower()[:3] if token.strip()[:1].isascii() else token.strip()
     )
     if day is None:
-        raise ResearchError("error.hours_invalid", text=text)
+        raise DeskError("error.hours_invalid", text=text)
     return day
 
 
@@ -118,12 +118,12 @@ def _days(spec: str, text: str) -> list[int]:
             first, last = re.split(r"\s*[-–至]\s*", part, maxsplit=1)
             a, b = _day(first, text), _day(last, text)
             if b < a:
-                raise ResearchError("error.hours_invalid", text=text)
+                raise DeskError("error.hours_invalid", text=text)
             found += list(range(a, b + 1))
         else:
             found.append(_day(part, text))
     if not found:
-        raise ResearchError("error.hours_invalid", text=text)
+        raise DeskError("error.hours_invalid", text=text)
     return found
 
 
@@ -140,7 +140,7 @@ def parse_hours(text: str) -> Hours:
             continue
         first_time = re.search(r"\d{1,2}:\d{2}", group)
         if not first_time or not group[: first_time.start()].strip():
-            raise ResearchError("error.hours_invalid", text=text)
+            raise DeskError("error.hours_invalid", text=text)
         days = _days(group[: first_time.start()], text)
         ranges = []
         for chunk in re.split(r"[,，、]", group[first_time.start() :]):
@@ -149,17 +149,17 @@ def parse_hours(text: str) -> Hours:
                 continue
             m = _RANGE.match(chunk)
             if not m:
-                raise ResearchError("error.hours_invalid", text=text)
+                raise DeskError("error.hours_invalid", text=text)
             h1, m1, h2, m2 = (int(x) for x in m.groups())
             if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-                raise ResearchError("error.hours_invalid", text=text)
+                raise DeskError("error.hours_invalid", text=text)
             start = time(h1, m1)
             end = time(23, 59) if h2 == 24 else time(h2, m2)
             if end <= start:
-                raise ResearchError("error.hours_invalid", text=text)
+                raise DeskError("error.hours_invalid", text=text)
             ranges.append((start, end))
         if not ranges:
-            raise ResearchError("error.hours_invalid", text=text)
+            raise DeskError("error.hours_invalid", text=text)
         for day in days:
             hours.setdefault(day, []).extend(ranges)
     return {d: sorted(set(r)) for d, r in sorted(hours.items())}
@@ -196,11 +196,11 @@ def check_time_zone(name: str) -> str:
     """Raises ResearchError for a name that is not an IANA time zone."""
     name = (name or "").strip()
     if name not in _zone_names():
-        raise ResearchError("error.time_zone_invalid", zone=name)
+        raise DeskError("error.time_zone_invalid", zone=name)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ResearchError("error.time_zone_invalid", zone=name) from e
+        raise DeskError("error.time_zone_invalid", zone=name) from e
     return name
 
 
@@ -248,12 +248,12 @@ def _clean(
 ) -> dict:
     name = (name or "").strip()
     if not name:
-        raise ResearchError("error.member_name_required")
+        raise DeskError("error.member_name_required")
     if role not in ROLES:
-        raise ResearchError("error.role_invalid", role=role, allowed=", ".join(ROLES))
+        raise DeskError("error.role_invalid", role=role, allowed=", ".join(ROLES))
     email = (email or "").strip() or None
     if email and not _EMAIL.match(email):
-        raise ResearchError("error.email_invalid", email=email)
+        raise DeskError("error.email_invalid", email=email)
     hours_text = (available_hours or "").strip()
     hours = format_hours(parse_hours(hours_text)) if hours_text else None
     return {
@@ -287,7 +287,7 @@ def add_member(
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if cur.execute(SELECT_MEMBER_BY_NAME, [values["name"]]).fetchall():
-            raise ResearchError("error.member_exists", name=values["name"])
+            raise DeskError("error.member_exists", name=values["name"])
         member_id = cur.execute(
             INSERT_MEMBER, [*values.values(), actor, stamp, actor, stamp]
         ).fetchall()[0][0]
@@ -312,7 +312,7 @@ def update_member(store: Store, member: TeamMember, *, actor: str, **changes) ->
     }
     unknown = set(changes) - set(merged) - {"active"}
     if unknown:
-        raise ResearchError("error.member_field_unknown", fields=", ".join(sorted(unknown)))
+        raise DeskError("error.member_field_unknown", fields=", ".join(sorted(unknown)))
     values = _clean(**(merged | {k: v for k, v in changes.items() if k != "active"}))
     values["active"] = bool(changes.get("active", member.active))
     stamp = now()
@@ -320,7 +320,7 @@ def update_member(store: Store, member: TeamMember, *, actor: str, **changes) ->
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         other = cur.execute(SELECT_MEMBER_BY_NAME, [values["name"]]).fetchall()
         if other and other[0][0] != member.id:
-            raise ResearchError("error.member_exists", name=values["name"])
+            raise DeskError("error.member_exists", name=values["name"])
         sets = ", ".join(f"{k} = ?" for k in values)
         cur.execute(
             f"UPDATE team_members SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
@@ -345,7 +345,7 @@ def get_member(store: Store, name: str) -> TeamMember:
         rows = cur.execute(SELECT_MEMBER_BY_NAME, [(name or "").strip()]).fetchall()
     if not rows:
         known = ", ".join(m.name for m in list_members(store)) or "–"
-        raise ResearchError("error.member_not_found", name=name, known=known)
+        raise DeskError("error.member_not_found", name=name, known=known)
     return TeamMember(*rows[0])
 
 
@@ -353,7 +353,7 @@ def get_member_by_id(store: Store, member_id: int) -> TeamMember:
     with store.cursor() as cur:
         rows = cur.execute(SELECT_MEMBER_BY_ID, [member_id]).fetchall()
     if not rows:
-        raise ResearchError("error.member_id_not_found", id=member_id)
+        raise DeskError("error.member_id_not_found", id=member_id)
     return TeamMember(*rows[0])
 
 
@@ -397,10 +397,10 @@ def _check_quota(member: TeamMember, quota: int | None) -> int | None:
     if quota is None:
         return None
     if member.role != "senior_manager":
-        raise ResearchError("error.quota_not_manager", name=member.name)
+        raise DeskError("error.quota_not_manager", name=member.name)
     low, high = QUOTA_LIMITS
     if not isinstance(quota, int) or not low <= quota <= high:
-        raise ResearchError("error.quota_range", low=low, high=high, value=quota)
+        raise DeskError("error.quota_range", low=low, high=high, value=quota)
     return quota
 
 
@@ -436,7 +436,7 @@ def set_quota(store: Store, study: Study, member: TeamMember, quota: int, *, act
             [quota, actor, stamp, study.id, member.id],
         ).fetchall()
         if not found:
-            raise ResearchError("error.not_on_team", name=member.name)
+            raise DeskError("error.not_on_team", name=member.name)
         audit(cur, study.id, actor, "team.quota", {"member": member.name, "quota": quota})
 
     store.write(apply)

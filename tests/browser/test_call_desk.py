@@ -11,6 +11,9 @@ import pytest
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from research.base.i18n import Translator
+from research.desk import calls
+
 pytestmark = pytest.mark.browser
 
 
@@ -52,10 +55,13 @@ def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, sho
     )
 
     # log the call: reached
-    form = page.locator("[data-testid=stForm]").first
-    form.locator("[data-testid=stRadio]").get_by_text("Reached", exact=True).click()
-    form.get_by_label("Note", exact=True).fill("spoke with the lab manager")
-    form.get_by_role("button", name="Log call").click()
+    page.locator("[data-testid=stRadio]").first.get_by_text("Reached", exact=True).click()
+    wait(page)
+    note = page.get_by_label("Note", exact=True)
+    note.fill("spoke with the lab manager")
+    note.press("Enter")
+    wait(page)
+    page.get_by_role("button", name="Log call").click()
     wait(page)
     expect(page.get_by_text(re.compile(r"^Logged: Reached"))).to_be_visible()
     no_exception(page)
@@ -66,6 +72,10 @@ def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, sho
     page.get_by_role("button", name="Book interview").click()
     wait(page)
     expect(page.get_by_text(re.compile(r"^Booked with "))).to_be_visible()
+    # the form closed; the booking shows in both zones with its invitation
+    expect(page.get_by_role("button", name="Book interview")).to_have_count(0)
+    expect(page.get_by_text("Interview booked")).to_be_visible()
+    expect(page.get_by_text(re.compile("When, defector's time:"))).to_be_visible()
     no_exception(page)
     shot(page, "booked")
 
@@ -122,3 +132,35 @@ def test_the_desk_in_chinese(app_page, wait, shot):
     expect(page.get_by_text("筛选话术")).to_be_visible()
     no_exception(page)
     shot(page, "desk-zh")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_outcome_labels_are_whole_at_1280_px(app_page, wait, shot, lang):
+    """Every call outcome's label shows in full (no text wider or taller than its box),
+    and the call-back date appears only for a call-back."""
+    t = Translator(lang)
+    page = app_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    if lang == "zh":
+        page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").first.click()
+        page.get_by_role("option", name="简体中文").click()
+        wait(page)
+    sidebar_link(page, t("desk.title")).click()
+    wait(page)
+    radio = page.locator("[data-testid=stRadio]").first
+    expect(radio).to_be_visible()
+    options = radio.locator("[data-testid=stRadioOption]")
+    texts = [x.strip() for x in options.all_inner_texts()]
+    assert texts == [t(calls.OUTCOME_LABELS[o]) for o in calls.OUTCOMES]
+    cut = radio.evaluate(
+        """(radio) => [...radio.querySelectorAll('[data-testid=stRadioOption], [data-testid=stRadioOption] p')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1)
+            .map(e => e.innerText)"""
+    )
+    assert cut == []
+    expect(page.get_by_text(t("desk.call_back_day"), exact=True)).to_have_count(0)
+    options.nth(calls.OUTCOMES.index("call_back")).click()
+    wait(page)
+    expect(page.get_by_text(t("desk.call_back_day"), exact=True)).to_be_visible()
+    no_exception(page)
+    shot(page, f"outcomes-{lang}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -93,7 +95,7 @@ def test_call_back_needs_a_time_and_comes_back_first_when_due(desk, app_store, s
     study = study_named("demo")
     me = _first_interviewer(app_store, study)
     customer_id = desk.selectbox(key="desk_target").value
-    desk.radio(key="desk_outcome").set_value("call_back")
+    desk.radio(key="desk_outcome").set_value("call_back").run()  # the fields appear
     desk.date_input(key="desk_back_day").set_value(date.today() + timedelta(days=1))
     desk.time_input(key="desk_back_time").set_value(datetime.strptime("15:30", "%H:%M").time())
     _button(desk, "Log call").click().run()
@@ -119,7 +121,7 @@ def test_call_back_needs_a_time_and_comes_back_first_when_due(desk, app_store, s
 def test_a_call_back_in_the_past_is_refused_with_a_message(desk, app_store, study_named):
     customer_id = desk.selectbox(key="desk_target").value
     before = len(calls.attempts(app_store, study_named("demo"), customer_id))
-    desk.radio(key="desk_outcome").set_value("call_back")
+    desk.radio(key="desk_outcome").set_value("call_back").run()  # the fields appear
     desk.date_input(key="desk_back_day").set_value(date.today() - timedelta(days=2))
     _button(desk, "Log call").click().run()
     assert not desk.exception
@@ -201,9 +203,14 @@ def test_a_booking_outside_the_managers_hours_is_refused(desk, app_store, study_
     desk.selectbox(key="desk_slot").set_value("custom").run()
     desk.date_input(key="desk_day").set_value(date.today() + timedelta(days=2))
     desk.time_input(key="desk_time").set_value(datetime.strptime("03:00", "%H:%M").time())
+    desk.run()
+    # 03:00 is night for a defector in China too: asked first
+    assert _button(desk, "Book interview").disabled
+    desk.checkbox[0].check().run()
     _button(desk, "Book interview").click().run()
     assert not desk.exception
     assert any("outside" in e.value for e in desk.error)
+    assert [e.value.split("**")[1] for e in desk.error] == ["Outside the manager's hours"]
     assert scheduling.list_interviews(app_store, study, customer_id=customer_id) == []
 
 
@@ -271,3 +278,220 @@ def test_the_script_is_there_in_both_languages(desk):
     assert [t.value for t in desk.title] == ["电话访谈台"]
     assert "您和我们合作了多长时间" in " ".join(m.value for m in desk.markdown)
     assert "Script in English" in [e.label for e in desk.expander]
+
+
+# ---------------------------------------------------------------- issue 9: booking in both zones
+
+
+def _checkbox(at, label):
+    found = [c for c in at.checkbox if c.label == label]
+    assert found, f"no checkbox {label!r}: {[c.label for c in at.checkbox]}"
+    return found[0]
+
+
+def _set_contact(store, customer_id, phone, region):
+    def apply(cur):
+        cur.execute(
+            "UPDATE customers SET phone = ?, region = ? WHERE customer_id = ?",
+            [phone, region, customer_id],
+        )
+
+    store.write(apply)
+
+
+@pytest.fixture
+def desk_in_los_angeles(desk, app_store):
+    """The open target's phone is a Los Angeles number: the manager is in Shanghai."""
+    customer_id = desk.selectbox(key="desk_target").value
+    _set_contact(app_store, customer_id, "+1 415 555 0123", "Overseas")
+    desk.run()
+    assert not desk.exception
+    return desk
+
+
+def test_each_slot_shows_the_defectors_time_and_night_slots_are_flagged(desk_in_los_angeles):
+    desk = desk_in_los_angeles
+    captions = " ".join(c.value for c in desk.caption)
+    assert "Defector's time zone: America/Los_Angeles (from the phone number)." in captions
+    labels = [o for o in desk.selectbox(key="desk_slot").options if o != "Another time…"]
+    assert labels and all("for them" in o and "(America/Los_Angeles)" in o for o in labels)
+    assert all("(Asia/Shanghai)" in o for o in labels)
+    night = [o for o in labels if "outside 8:00–21:00 for them" in o]
+    day = [o for o in labels if "outside" not in o]
+    assert night and day  # 14:00 in Shanghai is 22:00 in Los Angeles; 09:00 is 17:00
+    for label in night:
+        hour = int(label.split("for them ")[1].split(" (")[0][-5:-3])
+        assert hour < 8 or hour >= 21 or hour == 20  # 20:xx runs past 21:00
+
+
+def test_booking_closes_the_form_and_shows_the_booking_in_both_zones(
+    desk_in_los_angeles, app_store, study_named
+):
+    desk = desk_in_los_angeles
+    study = study_named("demo")
+    customer_id = desk.selectbox(key="desk_target").value
+    box = desk.selectbox(key="desk_slot")
+    day_slot = next(i for i, o in enumerate(box.options) if "for them" in o and "outside" not in o)
+    box.select_index(day_slot).run()
+    assert not [w for w in desk.warning if "8:00–21:00" in w.value]
+    desk.text_input(key=_answer(desk, study, "book_place")).input(
+        "https://meeting.example.com/j/123_4"
+    )
+    _button(desk, "Book interview").click().run()
+    assert not desk.exception, [e.value for e in desk.exception]
+    (interview,) = scheduling.list_interviews(app_store, study, customer_id=customer_id)
+    # the form is closed: no booking widgets, the booking is shown instead
+    assert "Book interview" not in [b.label for b in desk.button]
+    assert "desk_slot" not in [s.key for s in desk.selectbox]
+    shown = " ".join(m.value for m in desk.markdown)
+    plain = shown.replace("\\", "")  # as the page reads, without Markdown's escapes
+    assert "Interview booked" in shown
+    assert "manager's time:** " in plain and "(Asia/Shanghai)" in plain
+    assert "defector's time:** " in plain and "(America/Los_Angeles)" in plain
+    their = interview.start.astimezone(ZoneInfo("America/Los_Angeles"))
+    assert f"{their:%H:%M}–" in plain
+    # the video link works: its address is the link, its text the address as written
+    assert "](<https://meeting.example.com/j/123_4>)" in shown
+    assert "\u2060" not in shown.split("](<")[0].rsplit("[", 1)[1]
+    assert "Invitation (.ics)" in [b.label for b in desk.get("download_button")]
+    # the success message stands by the booking, not at the top of the page
+    assert any("Booked with" in s.value for s in desk.success)
+
+
+def test_a_slot_at_night_for_the_defector_warns_and_asks_before_booking(
+    desk_in_los_angeles, app_store, study_named
+):
+    desk = desk_in_los_angeles
+    study = study_named("demo")
+    customer_id = desk.selectbox(key="desk_target").value
+    box = desk.selectbox(key="desk_slot")
+    night = next(i for i, o in enumerate(box.options) if "outside 8:00–21:00" in o)
+    box.select_index(night).run()
+    warnings = [w.value.replace("\\", "") for w in desk.warning if "8:00–21:00" in w.value]
+    assert len(warnings) == 1 and "America/Los_Angeles" in warnings[0]
+    assert _button(desk, "Book interview").disabled
+    _checkbox(desk, "They asked for this time: book it anyway").check().run()
+    assert not _button(desk, "Book interview").disabled
+    _button(desk, "Book interview").click().run()
+    assert not desk.exception, [e.value for e in desk.exception]
+    (interview,) = scheduling.list_interviews(app_store, study, customer_id=customer_id)
+    assert interview.status == "booked"
+    assert any("outside 8:00–21:00 for the defector" in w.value for w in desk.warning)
+
+
+def test_a_defector_without_a_zone_is_said_to_be_unknown(desk, app_store):
+    customer_id = desk.selectbox(key="desk_target").value
+    _set_contact(app_store, customer_id, None, None)
+    desk.run()
+    assert not desk.exception
+    captions = " ".join(c.value for c in desk.caption)
+    assert "Defector's time zone unknown" in captions
+    labels = [o for o in desk.selectbox(key="desk_slot").options if o != "Another time…"]
+    assert labels and all("for them time zone unknown" in o for o in labels)
+    assert not any("8:00–21:00" in w.value for w in desk.warning)
+    assert "**For the defector:** time zone unknown" in [m.value for m in desk.markdown]
+
+
+def test_call_back_fields_only_for_call_back(desk):
+    keys = lambda: {w.key for w in [*desk.date_input, *desk.time_input]}  # noqa: E731
+    assert desk.radio(key="desk_outcome").value == "no_answer"
+    assert not {"desk_back_day", "desk_back_time"} & keys()
+    desk.radio(key="desk_outcome").set_value("call_back").run()
+    assert {"desk_back_day", "desk_back_time"} <= keys()
+    desk.radio(key="desk_outcome").set_value("busy").run()
+    assert not {"desk_back_day", "desk_back_time"} & keys()
+
+
+def test_a_refused_call_keeps_what_was_typed_and_says_what_is_wrong(desk):
+    desk.radio(key="desk_outcome").set_value("call_back").run()
+    desk.date_input(key="desk_back_day").set_value(date.today() - timedelta(days=2))
+    desk.text_input(key="desk_note").input("asked to call after the holiday")
+    _button(desk, "Log call").click().run()
+    assert not desk.exception
+    (error,) = desk.error
+    assert error.value.startswith("**The call-back time has passed**")
+    assert "Something went wrong" not in error.value
+    assert desk.text_input(key="desk_note").value == "asked to call after the holiday"
+    assert desk.radio(key="desk_outcome").value == "call_back"
+    # once logged, the fields are cleared for the next call
+    desk.date_input(key="desk_back_day").set_value(date.today() + timedelta(days=1))
+    _button(desk, "Log call").click().run()
+    assert not desk.exception and not desk.error
+    assert desk.text_input(key="desk_note").value == ""
+    assert desk.radio(key="desk_outcome").value == "no_answer"
+    assert any(s.value.startswith("Logged: Call back") for s in desk.success)
+
+
+def test_empty_cells_are_empty_and_money_has_two_decimals(desk, app_store, study_named):
+    study = study_named("demo")
+    grid = desk.dataframe[0]
+    frame = grid.value
+    assert frame["call_back_at"].isna().any()  # most calls have no call-back
+    assert str(frame["call_back_at"].dtype).startswith("datetime64")
+    text = frame.select_dtypes(include="object")
+    assert not text.isin(["None", "nan", "NaT"]).any().any()
+    assert not text.isna().any().any()
+    config = json.loads(grid.proto.columns)
+    assert config["spend_lost"]["type_config"]["format"] == "%,.2f"
+    # the previous calls of a target too
+    customer_id = desk.selectbox(key="desk_target").value
+    calls.log_attempt(app_store, study, customer_id, "no_answer", actor="x")
+    desk.run()
+    history = [d.value for d in desk.dataframe if "called_at" in d.value.columns][0]
+    assert str(history["call_back_at"].dtype).startswith("datetime64")
+    text = history.select_dtypes(include="object")
+    assert not text.isin(["None", "nan"]).any().any() and not text.isna().any().any()
+    assert "" in history["note"].tolist()  # the call just logged has no note
+
+
+@pytest.fixture
+def duplicate_state_warnings(monkeypatch):
+    """What Streamlit logs when a widget has a default and a session-state value: it
+    checks only with a runtime (AppTest has none) and warns once per process."""
+    from streamlit.elements.lib import policies
+
+    found = []
+    monkeypatch.setattr(policies.runtime, "exists", lambda: True)
+    monkeypatch.setattr(policies, "_shown_default_value_warning", False)
+    monkeypatch.setattr(policies._LOGGER, "warning", lambda msg, *a, **k: found.append(msg % a))
+    return found
+
+
+def test_no_widget_gets_a_default_and_a_session_state_value(
+    desk, study_named, duplicate_state_warnings
+):
+    study = study_named("demo")
+    desk.selectbox(key=_answer(desk, study, "preferred_mode")).set_value("video")
+    desk.text_input(key=_answer(desk, study, "place")).input("Tencent Meeting")
+    _button(desk, "Save answers").click().run()
+    assert not desk.exception
+    assert desk.text_input(key=_answer(desk, study, "book_place")).value == "Tencent Meeting"
+    assert desk.selectbox(key=_answer(desk, study, "mode")).value == "video"
+    assert any(s.value == "Answers saved." for s in desk.success)
+    desk.run()
+    assert not desk.exception
+    assert duplicate_state_warnings == []
+
+
+def test_the_week_file_of_one_interview_is_singular(app, open_page, app_store, study_named):
+    study = study_named("demo")
+    manager = team.study_team(app_store, study, "senior_manager")[0].member
+    monday = date.today() - timedelta(days=date.today().weekday()) + timedelta(days=21)
+    assert scheduling.week_interviews(app_store, study, manager, monday) == []
+    slot = scheduling.free_slots(app_store, manager, monday, days=7)[0]
+    targets = calls.call_state(app_store, study)
+    customer_id = targets.loc[~targets["booked"], "customer_id"].iloc[-1]
+    scheduling.book_interview(
+        app_store,
+        study,
+        customer_id,
+        manager,
+        slot.replace(tzinfo=None),
+        manager.time_zone,
+        actor="x",
+    )
+    agenda = open_page(app, "pages/agenda.py")
+    agenda.selectbox(key="agenda_week").set_value(monday).run()
+    labels = [b.label for b in agenda.get("download_button")]
+    assert f"{manager.name}: 1 interview (.ics)" in labels
+    assert not [b for b in labels if " 1 interviews" in b]

@@ -39,8 +39,20 @@ ERROR_KEY = re.compile(r"^(error|import|problem|warning)\.[a-z0-9_.]+$")
 
 
 def po_entries(lang: str) -> dict[str, str]:
+    """Key → text; a plural entry's forms joined by new lines (so every check reads all)."""
     with (LOCALES / f"{lang}.po").open("rb") as fh:
-        return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+        return {
+            str(m.id[0] if m.pluralizable else m.id): "\n".join(m.string)
+            if m.pluralizable
+            else str(m.string)
+            for m in read_po(fh)
+            if m.id
+        }
+
+
+def plural_entries(lang: str) -> dict[str, tuple[str, ...]]:
+    with (LOCALES / f"{lang}.po").open("rb") as fh:
+        return {str(m.id[0]): tuple(m.string) for m in read_po(fh) if m.pluralizable}
 
 
 def raw_msgids(lang: str) -> list[str]:
@@ -314,6 +326,27 @@ def test_translator_looks_up_and_formats():
     assert zh("status.full") == ZH["status.full"]
     assert en("import.more_problems", count=3) == EN["import.more_problems"].format(count=3)
     assert "3" in zh("import.more_problems", count=3)
+
+
+def test_plural_entries_have_every_form_of_their_language_and_a_count():
+    en, zh = plural_entries("en"), plural_entries("zh")
+    assert "agenda.download_week" in en and set(en) == set(zh)
+    assert all(len(forms) == 2 and all(forms) for forms in en.values())
+    assert all(len(forms) == 1 and forms[0] for forms in zh.values())
+    assert all("count" in placeholders(EN[k]) for k in en)
+
+
+def test_a_count_picks_the_plural_form():
+    en, zh = Translator("en"), Translator("zh")
+    assert en("agenda.download_week", manager="Li", count=1) == "Li: 1 interview (.ics)"
+    assert en("agenda.download_week", manager="Li", count=2) == "Li: 2 interviews (.ics)"
+    assert en("agenda.download_week", manager="Li", count=0) == "Li: 0 interviews (.ics)"
+    assert en("assign.done", count=1) == "1 target assigned."
+    one, many = (
+        zh("agenda.download_week", manager="李", count=1),
+        zh("agenda.download_week", manager="李", count=7),
+    )
+    assert one.replace("1", "7") == many and "场访谈" in one
 
 
 def test_unknown_language_falls_back_to_english_and_unknown_key_to_itself():

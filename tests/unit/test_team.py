@@ -32,6 +32,7 @@ def test_phone_numbers_in_international_format_with_a_tel_link(raw, internationa
 
 def test_bad_phone_numbers_are_kept_as_typed_but_never_linked():
     assert parse_phone("") is None and parse_phone(None) is None
+    assert parse_phone(float("nan")) is None  # a customer without a number, from pandas
     bad = parse_phone("12345")
     assert (bad.valid, bad.international, bad.tel_link) == (False, "12345", None)
     assert parse_phone("call me").tel_link is None
