@@ -70,6 +70,8 @@ _CSS = """
   border: 1px solid rgba(127, 127, 127, 0.3); border-radius: 6px;
   background: var(--st-secondary-background-color, #f0f2f6); outline: none; }
 .autosave__text:focus { border-color: var(--st-primary-color, #ff4b4b); }
+.autosave__text:disabled { cursor: not-allowed; opacity: 0.6; background: transparent;
+  border-style: dashed; resize: none; }
 .autosave__status { font-size: 12px; min-height: 1.2em; margin-top: 2px; opacity: 0.7; }
 .autosave__choice { margin-top: 6px; padding: 10px 12px; border-radius: 6px;
   border: 1px solid #e6a23c; background: rgba(230, 162, 60, 0.12); font-size: 14px; }

@@ -202,3 +202,18 @@ def test_merge_by_hand_puts_both_texts_in_the_box_and_saves_the_edit(browser, ha
     wang.reload()
     wait(wang)
     expect(notes(wang)).to_have_value("Wang's notes\n\nLi's notes (agreed)")
+
+
+def test_a_locked_text_looks_locked(page, harness, wait):
+    """A final record's text boxes are locked, and look it: dimmed, dashed, no text cursor."""
+    page.goto(harness + "?locked=1")
+    wait(page)
+    expect(notes(page)).to_be_disabled()
+    look = notes(page).evaluate(
+        "el => { const s = getComputedStyle(el); return [s.opacity, s.cursor, s.borderTopStyle]; }"
+    )
+    assert float(look[0]) < 1 and look[1:] == ["not-allowed", "dashed"]
+    page.goto(harness)
+    wait(page)
+    open_look = notes(page).evaluate("el => getComputedStyle(el).borderTopStyle")
+    assert open_look == "solid"
