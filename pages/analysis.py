@@ -49,7 +49,7 @@ with tab_causes:
     st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
     shown = table.frame()
     shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
-    shown["spend_lost"] = shown["spend_lost"].map(t.money)
+    shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
     st.dataframe(
         shown,
         hide_index=True,
@@ -107,7 +107,7 @@ with tab_competitors:
     if won.empty:
         st.info(t("analysis.no_competitors"))
     else:
-        won["spend_lost"] = won["spend_lost"].map(t.money)
+        won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
         won["causes"] = won["causes"].map(
             lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
         )
@@ -146,6 +146,8 @@ with tab_words:
     else:
         quotes["cause"] = quotes["cause"].map(lambda k: code_labels.get(k, k))
         quotes["segment"] = quotes["segment"].map(lambda s: t.segment(None if s == "none" else s))
+        for column in ("competitor", "customer_id", "text"):
+            quotes[column] = quotes[column].map(analysis_screen.text_cell)
         quotes["record"] = quotes["finding_id"].map(lambda i: f"/interview?finding={i}")
         st.dataframe(
             quotes[["text", "cause", "segment", "competitor", "customer_id", "held_on", "record"]],
@@ -198,9 +200,13 @@ with tab_rates:
     shown_rates["segment"] = shown_rates["segment"].map(
         lambda s: t("common.total") if s == "all" else t.segment(s)
     )
-    shown_rates["yearly_value"] = shown_rates["yearly_value"].map(t.money)
+    shown_rates["yearly_value"] = shown_rates["yearly_value"].map(
+        lambda v: analysis_screen.money_cell(t, v)
+    )
     for column in ("rate", "rate_low", "rate_high"):
-        shown_rates[column] = shown_rates[column].map(lambda v: t.percent(v, 1))
+        shown_rates[column] = shown_rates[column].map(
+            lambda v: analysis_screen.percent_cell(t, v, 1)
+        )
     st.dataframe(
         shown_rates,
         hide_index=True,
@@ -280,11 +286,17 @@ with tab_rates:
                 {
                     t("field.segment"): t.segment(w.segment),
                     t("analysis.col.customers"): w.customers,
-                    t("analysis.col.yearly_rate"): t.percent(w.yearly_rate, 1),
-                    t("analysis.col.lifetime"): t.number(w.lifetime_years, 1),
-                    t("analysis.col.yearly_value"): t.money(w.yearly_value),
-                    t("analysis.col.value_kept"): t.money(w.value_kept),
-                    t("analysis.col.value_kept_share"): t.percent(w.value_kept_share, 1),
+                    t("analysis.col.yearly_rate"): analysis_screen.percent_cell(
+                        t, w.yearly_rate, 1
+                    ),
+                    t("analysis.col.lifetime"): ""
+                    if analysis_screen.missing(w.lifetime_years)
+                    else t.number(w.lifetime_years, 1),
+                    t("analysis.col.yearly_value"): analysis_screen.money_cell(t, w.yearly_value),
+                    t("analysis.col.value_kept"): analysis_screen.money_cell(t, w.value_kept),
+                    t("analysis.col.value_kept_share"): analysis_screen.percent_cell(
+                        t, w.value_kept_share, 1
+                    ),
                 }
                 for w in model
             ],

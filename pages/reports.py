@@ -5,7 +5,6 @@ as a self-contained HTML file or a PDF for the archive."""
 import re
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from research.base.errors import ResearchError
 from research.base.i18n import LANGUAGES
@@ -111,4 +110,5 @@ if made is not None and made[0] == made_for:
     )
 
 if st.toggle(t("reports.preview"), key="reports_preview"):
-    components.html(html, height=900, scrolling=True)
+    # our own template's HTML (every text from data escaped by Jinja), shown as it prints
+    st.iframe(html, height=900)

@@ -14,6 +14,9 @@ from screen import analysis as analysis_screen
 from screen import ui
 from screen.plain import literal
 
+REVIEW_FIELDS = ("held_on", "kind", "attendees", "problems", "proposals", "decisions")
+ACTION_FIELDS = ("title", "owner", "due", "causes", "description")
+
 t = ui.translator()
 store = ui.store()
 study = ui.require_study()
@@ -83,17 +86,28 @@ with tab_check:
         st.dataframe(changed, hide_index=True)
 
     st.subheader(t("review.record"))
-    with st.form("review_form", clear_on_submit=True):
-        held_on = st.date_input(t("review.held_on"), value=date.today(), max_value=date.today())
+    # a failed save keeps what was typed; a saved review clears the form (on the next run,
+    # before its widgets are drawn) and says so beside it
+    if st.session_state.pop("review_form_clear", False):
+        for name in REVIEW_FIELDS:
+            st.session_state.pop(f"review_{name}", None)
+    with st.form("review_form"):
+        held_on = st.date_input(
+            t("review.held_on"), value=date.today(), max_value=date.today(), key="review_held_on"
+        )
         kind = st.selectbox(
             t("review.kind"),
             list(checkpoint.REVIEW_KINDS),
             format_func=lambda k: t(f"review.kind.{k}"),
+            key="review_kind",
         )
-        attendees = st.text_input(t("review.attendees"))
-        problems = st.text_area(t("review.problems"))
-        proposals = st.text_area(t("review.proposals"))
-        decisions = st.text_area(t("review.decisions"))
+        attendees = st.text_input(t("review.attendees"), key="review_attendees")
+        problems = st.text_area(t("review.problems"), key="review_problems")
+        proposals = st.text_area(t("review.proposals"), key="review_proposals")
+        decisions = st.text_area(t("review.decisions"), key="review_decisions")
+        if st.session_state.get("review_flash") == "review.saved":
+            st.success(t("review.saved"))
+            st.session_state["review_flash"] = None
         if st.form_submit_button(t("review.save"), type="primary"):
             try:
                 checkpoint.save_review(
@@ -107,7 +121,9 @@ with tab_check:
                     proposals=proposals,
                     decisions=decisions,
                 )
-                st.success(t("review.saved"))
+                st.session_state["review_flash"] = "review.saved"
+                st.session_state["review_form_clear"] = True
+                st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
 
@@ -116,7 +132,17 @@ with tab_actions:
     for action in actions.list_actions(store):
         effect = actions.action_effect(store, action, ids)
         with st.container(border=True):
-            st.text(f"{action.title} · {action.owner} · {t(f'action.status.{action.status}')}")
+            st.text(
+                " · ".join(
+                    part
+                    for part in (
+                        analysis_screen.text_cell(action.title),
+                        analysis_screen.text_cell(action.owner),
+                        t(f"action.status.{action.status}"),
+                    )
+                    if part
+                )
+            )
             st.caption(
                 t("action.causes")
                 + ": "
@@ -151,15 +177,21 @@ with tab_actions:
                         ui.show_error(e)
 
     st.subheader(t("action.new"))
-    with st.form("review_new_action", clear_on_submit=True):
-        title = st.text_input(t("action.title"))
+    if st.session_state.pop("review_action_clear", False):
+        for name in ACTION_FIELDS:
+            st.session_state.pop(f"review_action_{name}", None)
+    with st.form("review_new_action"):
+        title = st.text_input(t("action.title"), key="review_action_title")
         c1, c2 = st.columns(2)
-        owner = c1.text_input(t("action.owner"))
-        due = c2.date_input(t("action.due_date"), value=None)
+        owner = c1.text_input(t("action.owner"), key="review_action_owner")
+        due = c2.date_input(t("action.due_date"), value=None, key="review_action_due")
         chosen = st.multiselect(
-            t("action.causes"), list(labels), format_func=lambda c: labels.get(c, c)
+            t("action.causes"),
+            list(labels),
+            format_func=lambda c: labels.get(c, c),
+            key="review_action_causes",
         )
-        description = st.text_area(t("action.description"))
+        description = st.text_area(t("action.description"), key="review_action_description")
         if st.form_submit_button(t("action.add"), type="primary"):
             try:
                 actions.add_action(
@@ -172,6 +204,7 @@ with tab_actions:
                     description=description,
                     study=study,
                 )
+                st.session_state["review_action_clear"] = True
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
@@ -183,7 +216,8 @@ with tab_history:
     for review in reviews:
         with st.container(border=True):
             st.text(
-                f"{t.date(review.held_on)} · {t(f'review.kind.{review.kind}')} · {review.attendees}"
+                f"{t.date(review.held_on)} · {t(f'review.kind.{review.kind}')} · "
+                + analysis_screen.text_cell(review.attendees)
             )
             for key, text in (
                 ("review.problems", review.process_problems),

@@ -1,5 +1,6 @@
-"""Screen pieces of the analysis pages: the filters every chart and table obeys, and
-labels for causes in the reader's language."""
+"""Screen pieces of the analysis pages: the filters every chart and table obeys, labels
+for causes in the reader's language, and table cells written for people (an empty cell is
+empty, never "None" or "nan"; money exact, with two decimals)."""
 
 from __future__ import annotations
 
@@ -99,6 +100,28 @@ def dimension_value(t: Translator, dimension: str, value: str) -> str:
     if dimension in ("defection_type", "lifecycle_stage"):
         return choice_label(t, dimension, value) if value != "–" else "–"
     return value
+
+
+def missing(value) -> bool:
+    """None, NaN, NaT or pandas' NA: a value the table leaves empty."""
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or an array is a value
+        return False
+
+
+def money_cell(t: Translator, value) -> str:
+    """Money as a table shows it: exact with two decimals, or an empty cell."""
+    return "" if missing(value) else t.money(value)
+
+
+def percent_cell(t: Translator, value, digits: int = 0) -> str:
+    return "" if missing(value) else t.percent(value, digits)
+
+
+def text_cell(value) -> str:
+    """Text from data (a competitor's name, a quote) as written, or an empty cell."""
+    return "" if missing(value) else str(value)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

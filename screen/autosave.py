@@ -16,9 +16,17 @@ Every send carries the record version the text was typed on. The page passes
 ``on_save(text, base_version, own_versions)``, which writes to the store through
 ``research.base.records.update_versioned`` and returns the new version; ``own_versions``
 are the versions this widget saved itself, so a quick typist never conflicts with their
-own last save, while a colleague's save in between is caught. An error ``on_save``
-raises (an ``EditConflictError``) is kept in session state under ``<key>_error`` for
-the page to show; the text stays in the browser's backup.
+own last save, while a colleague's save in between is caught. The version a text is
+typed on stays the one the user saw: a re-render that brings a colleague's newer version
+while the user is typing does not move it, so their words are never sent as if they had
+seen that version.
+
+An error ``on_save`` raises is kept in session state under ``<key>_error`` for the page
+to show; the text stays in the browser's backup. When it is an ``EditConflictError`` on
+this text (a colleague saved since, or this browser's backup was typed on an older
+version), the widget shows both texts and the user chooses: keep mine (saved on the
+colleague's version), keep theirs (the backup is dropped), or merge by hand (both texts
+in the box, saved as the user edits). Until then nothing is sent.
 """
 
 from __future__ import annotations
@@ -28,11 +36,28 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from research.base.i18n import Translator
+from research.base.records import EditConflictError, text_choice
+
 _HTML = """
 <div class="autosave" id="root">
   <label id="label" class="autosave__label"></label>
   <textarea id="text" class="autosave__text"></textarea>
   <div id="status" class="autosave__status" aria-live="polite"></div>
+  <div id="choice" class="autosave__choice" role="alert" hidden>
+    <div id="choice_title" class="autosave__choice-title"></div>
+    <div class="autosave__pair">
+      <div class="autosave__side"><div id="mine_head" class="autosave__head"></div>
+        <pre id="mine_text" class="autosave__was"></pre></div>
+      <div class="autosave__side"><div id="theirs_head" class="autosave__head"></div>
+        <pre id="theirs_text" class="autosave__was"></pre></div>
+    </div>
+    <div class="autosave__buttons">
+      <button type="button" id="keep_mine"></button>
+      <button type="button" id="keep_theirs"></button>
+      <button type="button" id="merge"></button>
+    </div>
+  </div>
 </div>
 """
 
@@ -45,14 +70,31 @@ _CSS = """
   border: 1px solid rgba(127, 127, 127, 0.3); border-radius: 6px;
   background: var(--st-secondary-background-color, #f0f2f6); outline: none; }
 .autosave__text:focus { border-color: var(--st-primary-color, #ff4b4b); }
+.autosave__text:disabled { cursor: not-allowed; opacity: 0.6; background: transparent;
+  border-style: dashed; resize: none; }
 .autosave__status { font-size: 12px; min-height: 1.2em; margin-top: 2px; opacity: 0.7; }
+.autosave__choice { margin-top: 6px; padding: 10px 12px; border-radius: 6px;
+  border: 1px solid #e6a23c; background: rgba(230, 162, 60, 0.12); font-size: 14px; }
+.autosave__choice[hidden] { display: none; }
+.autosave__choice-title { font-weight: 600; margin-bottom: 6px; }
+.autosave__pair { display: flex; gap: 10px; flex-wrap: wrap; }
+.autosave__side { flex: 1 1 220px; min-width: 0; }
+.autosave__head { font-size: 13px; opacity: 0.8; margin-bottom: 2px; }
+.autosave__was { white-space: pre-wrap; word-break: break-word; margin: 0; padding: 6px 8px;
+  font: inherit; border-radius: 4px; background: var(--st-background-color, #fff);
+  border: 1px solid rgba(127, 127, 127, 0.3); max-height: 200px; overflow: auto; }
+.autosave__buttons { display: flex; gap: 8px; flex-wrap: wrap; margin-top: 8px; }
+.autosave__buttons button { font: inherit; font-size: 14px; padding: 4px 12px; cursor: pointer;
+  border-radius: 6px; border: 1px solid rgba(127, 127, 127, 0.5);
+  background: var(--st-secondary-background-color, #f0f2f6); color: inherit; }
 """
 
 _JS = r"""
 export default function({ parentElement, data, setStateValue }) {
-  const text = parentElement.querySelector("#text");
-  const status = parentElement.querySelector("#status");
-  parentElement.querySelector("#label").textContent = data.label ?? "";
+  const el = (id) => parentElement.querySelector("#" + id);
+  const text = el("text");
+  const status = el("status");
+  el("label").textContent = data.label ?? "";
   text.placeholder = data.placeholder ?? "";
   text.disabled = !!data.disabled;
   text.style.minHeight = (data.height ?? 120) + "px";
@@ -63,49 +105,108 @@ export default function({ parentElement, data, setStateValue }) {
   const pending = () => {
     try { return JSON.parse(localStorage.getItem(storeKey) || "null"); } catch (e) { return null; }
   };
-  const send = (value, base) => {
-    localStorage.setItem(storeKey, JSON.stringify({ text: value, base: base, at: Date.now() }));
+  const keep = (value) => localStorage.setItem(storeKey,
+    JSON.stringify({ text: value, base: parentElement._base, at: Date.now() }));
+  const tell = (message) => setStateValue("value", JSON.stringify(message));
+  const send = (value) => {
+    keep(value);
+    parentElement._sent = value;
     status.textContent = parentElement._labels.saving;
-    setStateValue("value", JSON.stringify({ text: value, base: base }));
+    tell({ text: value, base: parentElement._base });
   };
+
+  // a conflict: both texts side by side until the user chooses (nothing is sent meanwhile)
+  const conflict = data.conflict ?? null;
+  parentElement._conflict = conflict;
+  el("choice").hidden = !conflict;
+  if (conflict) {
+    const words = conflict.labels;
+    el("choice_title").textContent = words.title;
+    el("mine_head").textContent = words.mine_head;
+    el("theirs_head").textContent = words.theirs_head;
+    el("mine_text").textContent = parentElement._attached ? text.value : conflict.mine;
+    el("theirs_text").textContent = conflict.theirs;
+    el("keep_mine").textContent = words.keep_mine;
+    el("keep_theirs").textContent = words.keep_theirs;
+    el("merge").textContent = words.merge;
+    status.textContent = "";
+  }
 
   const pyValue = data.value ?? "";
   const unsent = pending();
   if (!parentElement._attached) {
-    // first render: text typed earlier that Python never acknowledged wins
-    // (sent with the version it was typed on, so Python can tell if someone saved since)
+    // first render: text typed earlier that Python never acknowledged wins, sent with the
+    // version it was typed on, so Python can tell whether someone saved since
     if (unsent && unsent.text !== pyValue) {
       text.value = unsent.text;
+      text._typing = true;
+      parentElement._base = Number.isInteger(unsent.base) ? unsent.base : 0;
       status.textContent = parentElement._labels.restored;
-      send(unsent.text, unsent.base ?? data.version);
+      if (!conflict) send(unsent.text);
     } else {
       text.value = pyValue;
+      parentElement._base = data.version;
       localStorage.removeItem(storeKey);
     }
+  } else if (conflict) {
+    // keep the user's words in the box; the choice decides
   } else if (pyValue === text.value) {
     text._typing = false;
+    parentElement._base = data.version;
     if (unsent && unsent.text === pyValue) localStorage.removeItem(storeKey);
     status.textContent = data.saved_note ?? parentElement._labels.saved;
+  } else if (pyValue === parentElement._sent) {
+    parentElement._base = data.version;  // our own save came back while we typed on
   } else if (!text._typing) {
     text.value = pyValue;  // someone else's text, adopted only while we are not typing
+    parentElement._base = data.version;
   }
+  // while typing, a newer version from someone else does not move the base: the words
+  // were typed on the version the user saw
   parentElement._debounce = data.debounce ?? 500;
-  parentElement._version = data.version;
 
   if (!parentElement._attached) {
     let timer = null;
     text.addEventListener("input", () => {
       text._typing = true;
-      localStorage.setItem(storeKey, JSON.stringify(
-        { text: text.value, base: parentElement._version, at: Date.now() }));
-      status.textContent = parentElement._labels.typing;
+      keep(text.value);
       clearTimeout(timer);
-      timer = setTimeout(() => send(text.value, parentElement._version), parentElement._debounce);
+      if (parentElement._conflict) {  // "yours" follows the box until the user chooses
+        el("mine_text").textContent = text.value;
+        return;
+      }
+      status.textContent = parentElement._labels.typing;
+      timer = setTimeout(() => send(text.value), parentElement._debounce);
     });
     text.addEventListener("blur", () => {
       clearTimeout(timer);
-      if (text._typing) send(text.value, parentElement._version);
+      if (text._typing && !parentElement._conflict) send(text.value);
     });
+    const choose = (how) => {
+      const c = parentElement._conflict;
+      if (!c) return;
+      parentElement._conflict = null;
+      el("choice").hidden = true;
+      parentElement._base = c.version;
+      if (how === "mine") {
+        send(text.value);
+      } else if (how === "theirs") {
+        text.value = c.theirs;
+        text._typing = false;
+        localStorage.removeItem(storeKey);
+        tell({ choice: "theirs", base: c.version, at: Date.now() });
+      } else {
+        text.value = c.theirs + "\n\n" + c.mine;
+        text._typing = true;
+        keep(text.value);
+        status.textContent = parentElement._labels.typing;
+        tell({ choice: "merge", base: c.version, at: Date.now() });
+        text.focus();
+      }
+    };
+    el("keep_mine").addEventListener("click", () => choose("mine"));
+    el("keep_theirs").addEventListener("click", () => choose("theirs"));
+    el("merge").addEventListener("click", () => choose("merge"));
     parentElement._attached = true;
   }
 }
@@ -146,6 +247,9 @@ def autosave_text(
         sent = _decode(state.get("value") if isinstance(state, dict) else None)
         if sent is None:
             return
+        if sent.get("choice") in ("theirs", "merge"):  # nothing to save yet
+            st.session_state.pop(f"{key}_error", None)
+            return
         try:
             own.add(on_save(sent["text"], int(sent.get("base") or 0), own))
             st.session_state.pop(f"{key}_error", None)
@@ -164,21 +268,47 @@ def autosave_text(
             "disabled": disabled,
             "labels": labels,
             "saved_note": saved_note,
+            "conflict": _conflict(st.session_state.get(f"{key}_error")),
         },
         default={"value": None},
         key=internal,
         on_value_change=changed,
     )
     sent = _decode(result.value)
-    return sent["text"] if sent is not None else value
+    return sent["text"] if sent is not None and "text" in sent else value
+
+
+def _conflict(error) -> dict | None:
+    """Both texts of an edit conflict and the words of the choice, for the browser."""
+    if not isinstance(error, EditConflictError) or (choice := text_choice(error)) is None:
+        return None
+    t = Translator(st.session_state.get("app_language", "en"))
+    return {
+        "mine": choice.mine,
+        "theirs": choice.theirs,
+        "version": choice.their_version,
+        "labels": {
+            "title": t("autosave.conflict_title", by=choice.by, at=choice.at),
+            "mine_head": t("autosave.mine"),
+            "theirs_head": t("autosave.theirs", by=choice.by),
+            "keep_mine": t("autosave.keep_mine"),
+            "keep_theirs": t("autosave.keep_theirs"),
+            "merge": t("autosave.merge"),
+        },
+    }
 
 
 def _decode(raw) -> dict | None:
-    """The browser sends {"text": ..., "base": version} as a JSON string."""
+    """The browser sends {"text": ..., "base": version} as a JSON string, or
+    {"choice": "theirs" | "merge", "base": version} when the user settles a conflict."""
     if not isinstance(raw, str):
         return None
     try:
         sent = json.loads(raw)
     except ValueError:
         return None
-    return sent if isinstance(sent, dict) and isinstance(sent.get("text"), str) else None
+    if not isinstance(sent, dict):
+        return None
+    if isinstance(sent.get("text"), str) or sent.get("choice") in ("theirs", "merge"):
+        return sent
+    return None

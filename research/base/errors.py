@@ -4,6 +4,11 @@ An error carries a message key and its values, so the screen and the CLI show it
 the user's language (``error.render(t)``, ``error.heading(t)``); ``str(error)`` is the
 English text, for logs. The message says what went wrong and what to do next. Driver
 errors are wrapped with ``raise ... from e`` so the cause stays in the log.
+
+The heading names the problem ("A reason is needed", "That name is taken"), never a bare
+"Something went wrong": a message ``error.X`` with its own ``error.title.X`` in the
+catalogs is headed by it, otherwise by its class's ``title_key``. Every message raised
+as a plain ``ResearchError`` has its own title (tests/unit/test_error_headings.py).
 """
 
 from __future__ import annotations
@@ -25,7 +30,15 @@ class ResearchError(Exception):
         return _translator(t)(self.key, **self.values)
 
     def heading(self, t=None) -> str:
-        return _translator(t)(self.title_key)
+        t = _translator(t)
+        own = title_key_of(self.key)
+        return t(own if own and t.has(own) else self.title_key)
+
+
+def title_key_of(key: str) -> str | None:
+    """The heading key a message may have for itself: ``error.X`` → ``error.title.X``."""
+    prefix = "error."
+    return f"{prefix}title.{key.removeprefix(prefix)}" if key.startswith(prefix) else None
 
 
 def _translator(t):

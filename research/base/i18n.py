@@ -14,6 +14,7 @@ one in Chinese); ``t(key, count=n)`` picks the form by the language's plural rul
 from __future__ import annotations
 
 import gettext
+import math
 import os
 from datetime import date, datetime
 from functools import cache
@@ -24,15 +25,22 @@ from babel.dates import format_date, format_datetime
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import (
-    format_compact_currency,
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_symbol,
 )
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
 _LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
+# Short units, largest first: English counts in thousands, Chinese in 万 (10^4) and 亿 (10^8).
+# One table for every short figure (bars, axes, headline metrics), so a chart never shows
+# "25M" beside "¥1,905.2万".
+UNITS = {
+    "en": ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")),
+    "zh": ((10**12, "万亿"), (10**8, "亿"), (10**4, "万")),
+}
 CURRENCY_ENV_VAR = "DEFECTORS_CURRENCY"
 
 
@@ -99,12 +107,44 @@ class Translator:
         )
 
     def money_short(self, value, code: str | None = None) -> str:
-        """Money in a few characters, for headline figures: CN¥10.5M, ¥1050万."""
+        """Money in a few characters, for headline figures and bars: CN¥10.5M, ¥1,905.2万."""
         if value is None or value != value:
             return "–"
-        return format_compact_currency(
-            float(value), code or currency(), locale=self.locale, fraction_digits=1
-        )
+        sign = "-" if value < 0 else ""
+        return sign + self.currency_symbol(code) + self.short(abs(value))
+
+    def currency_symbol(self, code: str | None = None) -> str:
+        return get_currency_symbol(code or currency(), locale=self.locale)
+
+    def unit_for(self, value) -> tuple[int, str]:
+        """The short unit ``value`` is written in: (10**4, "万") for 12,345 in Chinese,
+        (1, "") below the smallest unit."""
+        for size, suffix in UNITS[self.lang]:
+            if abs(value) >= size:
+                return size, suffix
+        return 1, ""
+
+    def short(self, value, unit: tuple[int, str] | None = None, digits: int = 1) -> str:
+        """A number in its short unit with grouping and at most ``digits`` decimals:
+        1.2K, 19.1M; 1.2万, 1,905.2万, 2.5亿. ``unit`` fixes the unit (an axis writes every
+        tick in the unit of its largest, e.g. 500万 … 2,500万)."""
+        if value is None or value != value:
+            return "–"
+        size, suffix = unit or self.unit_for(value)
+        pattern = "#,##0" + ("." + "#" * digits if digits else "")
+        return format_decimal(value / size, format=pattern, locale=self.locale) + suffix
+
+    def axis_ticks(self, top: float, count: int = 5) -> tuple[list[float], list[str]]:
+        """Round tick values from 0 past ``top`` (about ``count`` of them) and their labels,
+        all in the unit of the largest tick, for an axis of money or counts."""
+        top = max(float(top), count) if top and top == top and top > 0 else count
+        raw = top / count
+        magnitude = 10 ** math.floor(math.log10(raw))
+        step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+        n = math.ceil(top / step - 1e-9)
+        values = [i * step for i in range(n + 1)]
+        unit = self.unit_for(values[-1])
+        return values, [self.short(v, unit, digits=2) if v else "0" for v in values]
 
     def date(self, value: date | datetime | None) -> str:
         if value is None or value != value:

@@ -5,6 +5,9 @@ columns. ``update_versioned`` changes it only if nobody saved since the caller r
 it (the version still matches); otherwise it raises ``EditConflictError`` carrying both
 versions, so the screen can show them side by side; the caller's text stays with the
 caller (the autosave widget's browser backup, or a draft kept with ``save_draft``).
+``text_choice`` turns such a conflict on one text into the choice the user makes (keep
+mine, keep theirs, merge by hand): a browser backup typed on version 3 never silently
+becomes the text after someone else's version 4.
 Every saved version is kept in ``record_versions``.
 
 ``merge_update`` is the finer grain for records with many answers (an interview
@@ -44,6 +47,41 @@ class EditConflictError(ResearchError):
             by=theirs.get("updated_by", "?"),
             at=str(theirs.get("updated_at", ""))[:16],
         )
+
+
+@dataclass(frozen=True)
+class TextChoice:
+    """One text as typed (``mine``, e.g. a browser's backup made on an old version) and as
+    saved since by someone else (``theirs``, at ``their_version``): the user keeps one or
+    merges them by hand; saving the choice on ``their_version`` then overwrites nothing
+    unseen."""
+
+    field: str
+    mine: str
+    theirs: str
+    their_version: int
+    by: str
+    at: str
+
+
+def text_choice(error: EditConflictError, field: str | None = None) -> TextChoice | None:
+    """The choice an edit conflict on one text field puts to the user; None when the
+    conflict is not about a single text (several answers, or no saved version)."""
+    if field is None:
+        if len(error.mine) != 1:
+            return None
+        field = next(iter(error.mine))
+    if field not in error.mine or "version" not in error.theirs:
+        return None
+    theirs = error.theirs.get(field)
+    return TextChoice(
+        field=field,
+        mine="" if error.mine[field] is None else str(error.mine[field]),
+        theirs="" if theirs is None else str(theirs),
+        their_version=int(error.theirs["version"]),
+        by=str(error.theirs.get("updated_by") or "?"),
+        at=str(error.theirs.get("updated_at") or "")[:16],
+    )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """Plotly figures from numbers computed elsewhere (no queries here).
 
-Every label goes through the translator, so a chart reads in the user's language.
+Every label goes through the translator, so a chart reads in the user's language, and
+every figure on a chart goes through its formatting helpers (``Translator.short``,
+``money_short``, ``axis_ticks``), so the ticks and the bars use the same units: 万/亿 in
+Chinese, K/M in English; exact money (hovers) has two decimals.
 """
 
 from __future__ import annotations
@@ -56,13 +59,25 @@ def spend_lost_by_segment(grouped: pd.DataFrame, t: Translator) -> go.Figure:
             + t("chart.defectors")
             + ": %{customdata}<extra></extra>",
         )
+    totals = [sum(trace.y[i] for trace in fig.data) for i in range(len(SEGMENTS))]
     fig.update_layout(
         barmode="stack",
-        yaxis_title=t("chart.spend_lost_axis"),
-        yaxis_tickformat="~s",
+        yaxis=money_axis(max(totals, default=0.0), t, t("chart.spend_lost_axis")),
         uniformtext={"minsize": 11, "mode": "hide"},
     )
     return _layout(fig, t("chart.spend_lost_title"))
+
+
+def money_axis(top: float, t: Translator, title: str) -> dict:
+    """A money axis written like the bars on it: ticks in the reader's short units (K/M in
+    English, 万/亿 in Chinese, one unit for the axis) and the currency in the title."""
+    values, labels = t.axis_ticks(top)
+    return {
+        "title": t("chart.axis_with_currency", axis=title, currency=t.currency_symbol()),
+        "tickvals": values,
+        "ticktext": labels,
+        "range": [0, values[-1] * 1.02],
+    }
 
 
 def study_funnel(summary: StudySummary, t: Translator) -> go.Figure:

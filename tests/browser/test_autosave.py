@@ -109,3 +109,111 @@ def test_a_colleagues_save_is_shown_not_overwritten(browser, harness, wait):
     expect(notes(first)).to_have_value("Wang's notes")  # nothing overwritten
     # and the second tab still holds Li's words
     expect(notes(second)).to_have_value("Li's notes")
+
+
+def choice(page):
+    return page.get_by_role("alert").filter(has_text="Which text do you keep?")
+
+
+def test_a_backup_typed_on_an_older_version_asks_instead_of_overwriting(browser, harness, wait):
+    """Li types in one browser, which closes before the text leaves it; Wang saves in
+    another; when Li comes back, the backup (typed on version 1) is not saved over
+    Wang's version 2: both texts are shown and Li chooses, here "Keep theirs"."""
+    li_browser = browser.new_context()
+    li = li_browser.new_page()
+    li.goto(harness + "?user=li")
+    wait(li)
+    notes(li).click()
+    notes(li).press_sequentially("Li's notes", delay=5)
+    li.close()  # at once: the words are only in this browser's backup, on version 1
+    wang = browser.new_page()
+    wang.goto(harness + "?user=wang")
+    wait(wang)
+    notes(wang).click()
+    notes(wang).press_sequentially("Wang's notes", delay=10)
+    expect(wang.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible(timeout=10_000)
+
+    li = li_browser.new_page()
+    li.goto(harness + "?user=li")
+    wait(li)
+    asked = choice(li)
+    expect(asked).to_be_visible(timeout=10_000)
+    expect(asked).to_contain_text("Saved by wang")
+    expect(asked.locator("pre").nth(0)).to_have_text("Li's notes")
+    expect(asked.locator("pre").nth(1)).to_have_text("Wang's notes")
+    expect(li.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible()
+    li.get_by_role("button", name="Keep theirs").click()
+    expect(notes(li)).to_have_value("Wang's notes")
+    expect(asked).to_be_hidden()
+    li.reload()  # the backup is gone: nothing comes back to ask again
+    wait(li)
+    expect(notes(li)).to_have_value("Wang's notes")
+    expect(li.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible()
+    expect(choice(li)).to_be_hidden()
+    li_browser.close()
+
+
+def test_typing_on_after_a_conflict_saves_nothing_until_keep_mine(browser, harness, wait):
+    """Before: the second tab's next keystrokes went out on the newer version it had been
+    sent, and silently replaced the colleague's text. Now nothing is saved until the user
+    chooses; "Keep mine" then saves their text on top of the one they have seen."""
+    wang, li = browser.new_page(), browser.new_page()
+    wang.goto(harness + "?user=wang")
+    li.goto(harness + "?user=li")
+    wait(wang)
+    wait(li)
+    notes(wang).click()
+    notes(wang).press_sequentially("Wang's notes", delay=10)
+    expect(wang.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible(timeout=10_000)
+    notes(li).click()
+    notes(li).press_sequentially("Li's notes", delay=10)
+    expect(choice(li)).to_be_visible(timeout=10_000)
+    notes(li).press_sequentially(", more", delay=10)
+    li.wait_for_timeout(2_000)  # longer than the autosave's pause
+    expect(choice(li).locator("pre").nth(0)).to_have_text("Li's notes, more")
+    wang.reload()
+    wait(wang)
+    expect(notes(wang)).to_have_value("Wang's notes")  # nothing overwritten meanwhile
+    li.get_by_role("button", name="Keep mine").click()
+    expect(li.get_by_text('stored: "Li\'s notes, more" (version 3)')).to_be_visible(timeout=10_000)
+    expect(choice(li)).to_be_hidden()
+    wang.reload()
+    wait(wang)
+    expect(notes(wang)).to_have_value("Li's notes, more")
+
+
+def test_merge_by_hand_puts_both_texts_in_the_box_and_saves_the_edit(browser, harness, wait):
+    wang, li = browser.new_page(), browser.new_page()
+    wang.goto(harness + "?user=wang")
+    li.goto(harness + "?user=li")
+    wait(wang)
+    wait(li)
+    notes(wang).click()
+    notes(wang).press_sequentially("Wang's notes", delay=10)
+    expect(wang.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible(timeout=10_000)
+    notes(li).click()
+    notes(li).press_sequentially("Li's notes", delay=10)
+    li.get_by_role("button", name="Merge by hand").click()
+    expect(notes(li)).to_have_value("Wang's notes\n\nLi's notes")
+    expect(li.get_by_text('stored: "Wang\'s notes" (version 2)')).to_be_visible()
+    notes(li).press("Control+End")
+    notes(li).press_sequentially(" (agreed)", delay=10)
+    expect(li.get_by_text("(version 3)")).to_be_visible(timeout=10_000)
+    wang.reload()
+    wait(wang)
+    expect(notes(wang)).to_have_value("Wang's notes\n\nLi's notes (agreed)")
+
+
+def test_a_locked_text_looks_locked(page, harness, wait):
+    """A final record's text boxes are locked, and look it: dimmed, dashed, no text cursor."""
+    page.goto(harness + "?locked=1")
+    wait(page)
+    expect(notes(page)).to_be_disabled()
+    look = notes(page).evaluate(
+        "el => { const s = getComputedStyle(el); return [s.opacity, s.cursor, s.borderTopStyle]; }"
+    )
+    assert float(look[0]) < 1 and look[1:] == ["not-allowed", "dashed"]
+    page.goto(harness)
+    wait(page)
+    open_look = notes(page).evaluate("el => getComputedStyle(el).borderTopStyle")
+    assert open_look == "solid"

@@ -83,3 +83,36 @@ def test_rates_tab_shows_each_segment_per_quarter_and_the_worth_model(page, app_
     assert any("Spend kept" in " ".join(map(str, t.columns)) for t in tables)
     page.number_input(key="analysis_worth_cut").set_value(10).run()
     assert not page.exception
+
+
+def _empty_looking(value) -> bool:
+    import pandas as pd
+
+    if isinstance(value, str):
+        return value.strip() in ("None", "nan", "NaN", "NaT", "<NA>", "–")
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def test_empty_cells_are_empty_and_money_has_two_decimals(page):
+    """The demo has verbatims without a competitor and quarters without a yearly spend:
+    those cells are empty, never "None", "nan" or a dash; money is exact to the fen."""
+    import re
+
+    tables = [d.value for d in page.dataframe]
+    money_columns = {"spend_lost", "yearly_value", "Yearly spend per customer", "Spend kept"}
+    seen_blank = seen_money = 0
+    for table in tables:
+        for column in table.columns:
+            values = list(table[column])
+            shown_as_text = table[column].dtype == object or str(table[column].dtype) == "str"
+            if shown_as_text:
+                assert not [v for v in values if _empty_looking(v)], (column, values[:5])
+                seen_blank += sum(v == "" for v in values)
+            if column in money_columns:
+                for value in values:
+                    assert value == "" or re.fullmatch(r"-?CN¥[\d,]+\.\d\d", value), value
+                    seen_money += value != ""
+    assert seen_blank > 0 and seen_money > 0  # the demo has both, so the test looks at them

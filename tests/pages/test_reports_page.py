@@ -61,3 +61,20 @@ def _everyone():
     from research.reports.audience import audience_for
 
     return audience_for("page-tester")
+
+
+def test_the_preview_uses_no_deprecated_streamlit_call(page, monkeypatch):
+    """The server log stays clean: st.components.v1.html logged a deprecation warning on
+    every preview."""
+    from streamlit import deprecation_util
+
+    warned = []
+    monkeypatch.setattr(
+        deprecation_util,
+        "show_deprecation_warning",
+        lambda message, *a, **k: warned.append(message),
+    )
+    page.toggle(key="reports_preview").set_value(True).run()
+    assert not page.exception
+    assert page.get("iframe")
+    assert warned == []

@@ -60,3 +60,29 @@ def test_an_action_is_added_and_put_into_effect(page, app_store):
     update = [b for b in page.button if b.label == "Update"][-1]
     update.click().run()
     assert actions.get_action(app_store, made[0].id).effective_from == date(2026, 7, 1)
+
+
+def test_a_failed_review_keeps_what_was_typed_and_a_saved_one_clears(page, app_store, demo):
+    page.text_area[0].input("Wrong numbers on the list")
+    page.text_area[2].input("Check the numbers first")
+    page.button[0].click().run()
+    assert page.error[0].value.startswith("**Attendees are needed**")  # not "Something…"
+    assert page.text_area[0].value == "Wrong numbers on the list"  # still there to fix
+    assert page.text_area[2].value == "Check the numbers first"
+    page.text_input[0].input("李娜")
+    page.button[0].click().run()
+    assert [r.attendees for r in checkpoint.list_reviews(app_store, demo)] == ["李娜"]
+    assert page.text_input[0].value == "" and page.text_area[0].value == ""
+    assert [s.value for s in page.success] == ["Review saved."]
+
+
+def test_a_failed_action_keeps_what_was_typed(page, app_store):
+    before = len(actions.list_actions(app_store))
+    title = next(w for w in page.text_input if w.label == "What will change")
+    title.input("Call back within a day")
+    page.button[-1].click().run()  # no cause named
+    assert len(actions.list_actions(app_store)) == before
+    assert [e.value.split("\n")[0] for e in page.error] == ["**An owner is needed**"]
+    assert next(w for w in page.text_input if w.label == "What will change").value == (
+        "Call back within a day"
+    )

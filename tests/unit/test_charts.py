@@ -49,7 +49,9 @@ def test_spend_lost_chart_stacks_full_and_partial_per_segment(t):
     assert list(full.hovertext)[0] == t.money(150.0)  # exact on hover
     assert fig.layout.barmode == "stack"
     assert fig.layout.title.text == t("chart.spend_lost_title")
-    assert fig.layout.yaxis.title.text == t("chart.spend_lost_axis")
+    assert fig.layout.yaxis.title.text == t(
+        "chart.axis_with_currency", axis=t("chart.spend_lost_axis"), currency=t.currency_symbol()
+    )
     assert t("chart.defectors") in full.hovertemplate
     json.loads(fig.to_json())  # serialisable, as the page and the report need
 
@@ -179,3 +181,43 @@ def test_satisfaction_profile_stacks_shares_of_those_who_answered():
     very = fig.data[-1]
     assert list(very.x) == pytest.approx([0.5, 0.0])
     assert "(n=4)" in very.y[0] and "(n=0)" in very.y[1]
+
+
+BIG = pd.DataFrame(
+    [
+        ("A", "full", "best_core", 12_000_000.0),
+        ("B", "full", "best_core", 4_052_000.0),
+        ("C", "partial", "best_core", 3_000_000.0),
+        ("D", "partial", "general", 8_000.0),
+    ],
+    columns=["customer_id", "status", "segment", "spend_lost"],
+)
+
+
+def test_chinese_spend_chart_writes_axis_and_bars_in_wan():
+    """19,052,000 lost in the best core: "¥1,605.2万" and "¥300万" on the bars, the axis
+    0 … 2,000万 beside them, never "20M" or "~s" SI ticks."""
+    zh = Translator("zh")
+    fig = charts.spend_lost_by_segment(detection.spend_lost_by_segment(BIG), zh)
+    axis = fig.layout.yaxis
+    assert axis.tickformat is None  # no SI ticks ("25M") from Plotly
+    assert list(axis.ticktext) == ["0", "500万", "1,000万", "1,500万", "2,000万"]
+    assert list(axis.tickvals) == [0, 5_000_000, 10_000_000, 15_000_000, 20_000_000]
+    assert axis.range[1] >= 19_052_000
+    full, partial = fig.data
+    assert full.text[0] == "¥1,605.2万"
+    assert partial.text[0] == "¥300万"
+    assert partial.text[2] == "¥8,000"  # below 1万 the yuan are written out
+    assert full.hovertext[0] == "¥16,052,000.00"  # exact, with two decimals
+    for label in [*axis.ticktext, *full.text, *partial.text]:
+        assert not any(unit in label for unit in ("K", "M", "B"))
+
+
+def test_english_spend_chart_writes_axis_and_bars_in_k_and_m():
+    en = Translator("en")
+    fig = charts.spend_lost_by_segment(detection.spend_lost_by_segment(BIG), en)
+    assert list(fig.layout.yaxis.ticktext) == ["0", "5M", "10M", "15M", "20M"]
+    full, partial = fig.data
+    assert full.text[0] == "CN¥16.1M" and partial.text[2] == "CN¥8K"
+    assert full.hovertext[0] == "CN¥16,052,000.00"
+    assert "(CN¥)" in fig.layout.yaxis.title.text

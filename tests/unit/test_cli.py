@@ -517,7 +517,7 @@ def test_removing_a_booked_target_needs_force_and_prints_what_hangs_on_it(demo_d
 def test_targets_errors_are_messages(demo_db):
     assert "NOBODY" in fails(demo_db, "targets", "add", "NOBODY", "--reason", "x").stderr
     result = fails(demo_db, "targets", "remove", "NOBODY", "--reason", "x")
-    assert result.stderr.startswith(EN("error.title.generic") + ":")
+    assert result.stderr.startswith(EN("error.title.not_on_list") + ":")
     assert run(demo_db, "targets", "add", "C10001").exit_code == 2  # --reason is required
 
 

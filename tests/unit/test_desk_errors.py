@@ -25,7 +25,9 @@ def test_a_desk_error_is_a_research_error_titled_by_its_key():
     assert isinstance(error, ResearchError)
     assert error.heading() == "A call-back time is needed"
     assert error.heading(Translator("zh")) == "需要回电时间"
-    assert DeskError("error.assign_column", column="x").heading() == "Not saved"
+    # a message with a title of its own keeps it; one without gets the desk's general title
+    assert DeskError("error.assign_column", column="x").heading() == "Cannot assign that way"
+    assert DeskError("error.no_such_desk_message").heading() == "Not saved"
     generic = ResearchError("error.call_back_time_required").heading()
     assert error.heading() != generic
 

@@ -376,7 +376,12 @@ def test_errors_render_in_both_languages():
     e = ResearchError("error.pick_study", names="a, b")
     assert str(e) == EN["error.pick_study"].format(names="a, b")
     assert e.render(Translator("zh")) == ZH["error.pick_study"].format(names="a, b")
-    assert e.heading(Translator("zh")) == ZH["error.title.generic"]
+    # a message with a title of its own is headed by it; one without, by its class's
+    assert e.heading(Translator("zh")) == ZH["error.title.pick_study"]
+    assert (
+        ResearchError("error.no_such_message").heading(Translator("zh"))
+        == ZH["error.title.generic"]
+    )
 
 
 # ---------------------------------------------------------------- formatting
@@ -395,7 +400,50 @@ def test_money_in_both_languages(yuan):
     assert en.money(1234.5, "USD") == "$1,234.50"
     assert zh.money(1234.5, "USD") == "US$1,234.50"
     assert en.money_short(10_500_000) == "CN¥10.5M"
-    assert zh.money_short(10_500_000) == "¥1050万"  # Chinese counts in 万 (10,000)
+    assert zh.money_short(10_500_000) == "¥1,050万"  # Chinese counts in 万 (10,000)
+    assert zh.money_short(19_052_000) == "¥1,905.2万"
+    assert zh.money_short(250_000_000) == "¥2.5亿"
+    assert en.money_short(250_000_000) == "CN¥250M"
+    assert en.money_short(-12_345) == "-CN¥12.3K"
+
+
+@pytest.mark.parametrize(
+    "lang, value, short",
+    [
+        ("en", 950, "950"),
+        ("en", 12_345, "12.3K"),
+        ("en", 19_052_000, "19.1M"),
+        ("en", 2_500_000_000, "2.5B"),
+        ("zh", 950, "950"),
+        ("zh", 12_345, "1.2万"),
+        ("zh", 19_052_000, "1,905.2万"),
+        ("zh", 250_000_000, "2.5亿"),
+        ("zh", 123_456_789_000, "1,234.6亿"),
+    ],
+)
+def test_short_figures_use_the_languages_units(lang, value, short):
+    assert Translator(lang).short(value) == short
+
+
+@pytest.mark.parametrize(
+    "lang, top, labels",
+    [
+        ("zh", 19_052_000, ["0", "500万", "1,000万", "1,500万", "2,000万"]),
+        ("zh", 24_000_000, ["0", "500万", "1,000万", "1,500万", "2,000万", "2,500万"]),
+        ("zh", 230_000_000, ["0", "0.5亿", "1亿", "1.5亿", "2亿", "2.5亿"]),
+        ("zh", 4_200, ["0", "1,000", "2,000", "3,000", "4,000", "5,000"]),
+        ("en", 0, ["0", "1", "2", "3", "4", "5"]),
+        ("en", 19_052_000, ["0", "5M", "10M", "15M", "20M"]),
+        ("en", 4_200, ["0", "1K", "2K", "3K", "4K", "5K"]),
+    ],
+)
+def test_axis_ticks_share_one_unit_and_pass_the_top(lang, top, labels):
+    values, text = Translator(lang).axis_ticks(top)
+    assert values[0] == 0 and values[-1] >= top
+    assert text == labels
+    # every tick but 0 carries the unit of the largest one
+    suffix = text[-1].lstrip("0123456789,.")
+    assert all(label.endswith(suffix) for label in text[1:])
 
 
 def test_currency_comes_from_the_environment(monkeypatch):

@@ -139,3 +139,42 @@ def test_a_version_without_a_snapshot_counts_as_a_change(answers_store):
         assert records.changed_by_others(cur, "answer", "1", ["a"], 1, 2, set()) == ["a"]
     with pytest.raises(EditConflictError):
         merge(answers_store, {"a": "li's"}, 1, "li")
+
+
+def test_a_backup_typed_on_an_old_version_is_not_saved_over_a_newer_save(notes_store):
+    """Tab B's browser backup was typed on version 3; tab A saved version 4 since. The
+    backup is refused with both texts, to be chosen between; choosing "keep mine" saves it
+    on version 4, and A's text stays in the history."""
+    save(notes_store, "two", 1, "wang")
+    save(notes_store, "three", 2, "wang")
+    save(notes_store, "wang's call notes", 3, "wang")  # tab A: version 4
+    with pytest.raises(EditConflictError) as caught:
+        save(notes_store, "li's backup", 3, "li", own={3})  # tab B's backup, on version 3
+    assert stored(notes_store) == ("wang's call notes", 4, "wang")  # nothing overwritten
+    choice = records.text_choice(caught.value)
+    assert (choice.field, choice.mine, choice.theirs) == (
+        "text",
+        "li's backup",
+        "wang's call notes",
+    )
+    assert (choice.their_version, choice.by) == (4, "wang")
+    assert save(notes_store, choice.mine, choice.their_version, "li") == 5  # keep mine
+    texts = [h["data"]["text"] for h in records.history(notes_store, "notes", "1")]
+    assert texts[-2:] == ["wang's call notes", "li's backup"]
+
+
+def test_a_backup_of_an_answer_changed_since_is_not_merged_silently(answers_store):
+    """merge_update (the interview record's save) lets other answers through but not a
+    backup of the same answer made on an older version."""
+    v2 = merge(answers_store, {"a": "wang's"}, 1, "wang")
+    with pytest.raises(EditConflictError) as caught:
+        merge(answers_store, {"a": "li's backup"}, 1, "li")
+    choice = records.text_choice(caught.value)
+    assert (choice.mine, choice.theirs, choice.their_version) == ("li's backup", "wang's", v2)
+
+
+def test_text_choice_needs_one_text(notes_store):
+    several = EditConflictError("notes", "1", {"a": "x", "b": "y"}, {"version": 2})
+    assert records.text_choice(several) is None
+    assert records.text_choice(several, "a").mine == "x"
+    assert records.text_choice(EditConflictError("notes", "1", {"a": "x"}, {})) is None

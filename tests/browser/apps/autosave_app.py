@@ -50,6 +50,7 @@ autosave_text(
     storage_key="harness:1:text",
     on_save=save,
     labels={"typing": "typing…", "saving": "saving…", "saved": "saved", "restored": "restored"},
+    disabled=st.query_params.get("locked") == "1",
 )
 if error := st.session_state.get("note_error"):
     st.error(f"conflict: theirs={error.theirs['text']!r} mine={error.mine['text']!r}")
