@@ -25,7 +25,11 @@ class ResearchError(Exception):
         return _translator(t)(self.key, **self.values)
 
     def heading(self, t=None) -> str:
-        return _translator(t)(self.title_key)
+        """The message's own title (``error.title.<name>`` for ``error.<name>``, such as
+        "A reason is needed") where the catalogs have one, else the family's title."""
+        t = _translator(t)
+        own = "error.title." + self.key.removeprefix("error.")
+        return t(own) if t.has(own) else t(self.title_key)
 
 
 def _translator(t):

@@ -395,3 +395,11 @@ def test_missing_values_show_a_dash(empty):
         t = Translator(lang)
         assert t.number(empty) == t.percent(empty) == t.money(empty) == "–"
         assert t.money_short(empty) == t.date(empty) == t.datetime(empty) == "–"
+
+
+def test_an_error_with_a_title_of_its_own_is_headed_by_it():
+    e = ResearchError("error.add_reason_required")
+    assert (
+        e.heading(Translator("en")) == EN["error.title.add_reason_required"] == "A reason is needed"
+    )
+    assert e.heading(Translator("zh")) == ZH["error.title.add_reason_required"]
