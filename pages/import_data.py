@@ -160,8 +160,12 @@ for kind, tab in zip(KINDS, tabs, strict=True):
         preview = checked.frame.head(10).drop(
             columns=["attributes", "period_start", "period_end"], errors="ignore"
         )
+        money = [f.name for f in FIELDS[kind] if f.kind == "money" and f.name in preview]
+        preview = as_text(preview)
+        for column in money:  # money always shows two decimals
+            preview[column] = [f"{float(v):,.2f}" if v else "" for v in preview[column]]
         preview.columns = [t(f"field.{c}") for c in preview.columns]
-        st.dataframe(as_text(preview), width="stretch", hide_index=True)
+        st.dataframe(preview, width="stretch", hide_index=True)
 
         if st.button(
             t("import.run", rows=t.number(len(raw.frame))), type="primary", key=f"import_run_{kind}"

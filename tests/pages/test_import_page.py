@@ -219,3 +219,13 @@ def test_a_clean_file_says_every_row_passes(empty_study_app):
     assert not at.error
     assert any("Every one of the 6 rows passes the checks" in c.value for c in at.caption)
     assert "#fdd8d8" not in at.dataframe[0].proto.arrow_data.styler.styles
+
+
+def test_the_mapped_preview_shows_money_with_two_decimals_and_blanks_empty(empty_study_app):
+    at = empty_study_app
+    at.file_uploader(key="import_file_transactions").upload(
+        "tx.csv", TRANSACTIONS, "text/csv"
+    ).run()
+    mapped = next(d.value for d in at.dataframe if "Quantity" in d.value.columns)
+    assert list(mapped["Amount"])[:2] == ["12,000.00", "8,000.00"]
+    assert set(mapped["Quantity"]) == {""}
