@@ -43,21 +43,41 @@ if frame.empty:
     st.stop()
 
 # ---- filters
-st.session_state.setdefault("defectors_status", list(detection.DEFECTOR_STATUSES))
+
+
+def coded_filter(column, name: str, label: str, options: list, format_func, default=()) -> list:
+    """A multiselect whose chips are in the reader's language. The browser keeps a
+    multiselect's choice as its labels, so one widget per language
+    (``defectors_<name>_<lang>``); the choice itself, as codes, lives in
+    ``defectors_<name>`` and carries over when the language changes."""
+    state = st.session_state
+    widget = f"defectors_{name}_{t.lang}"
+    state.setdefault(f"defectors_{name}", list(default))
+    if state.get(f"defectors_{name}_lang") != t.lang or widget not in state:
+        state[widget] = [v for v in state[f"defectors_{name}"] if v in options]
+    state[f"defectors_{name}_lang"] = t.lang
+    chosen = column.multiselect(
+        label, options, key=widget, format_func=format_func, placeholder=t("common.all")
+    )
+    state[f"defectors_{name}"] = [v for v in chosen if v in options]
+    return state[f"defectors_{name}"]
+
+
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-statuses = c1.multiselect(
+statuses = coded_filter(
+    c1,
+    "status",
     t("field.status"),
-    detection.STATUSES,
-    key="defectors_status",
-    format_func=t.status,
-    placeholder=t("common.all"),
+    list(detection.STATUSES),
+    t.status,
+    default=detection.DEFECTOR_STATUSES,
 )
-segments = c2.multiselect(
+segments = coded_filter(
+    c2,
+    "segment",
     t("field.segment"),
     [*detection.SEGMENTS, NO_SEGMENT],
-    key="defectors_segment",
-    placeholder=t("common.all"),
-    format_func=lambda s: t.segment(None if s == NO_SEGMENT else s),
+    lambda s: t.segment(None if s == NO_SEGMENT else s),
 )
 chosen_owners = c3.multiselect(
     t("field.owner"), owners(frame), key="defectors_owner", placeholder=t("common.all")

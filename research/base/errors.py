@@ -28,7 +28,7 @@ class ResearchError(Exception):
         """The message's own title (``error.title.<name>`` for ``error.<name>``, such as
         "A reason is needed") where the catalogs have one, else the family's title."""
         t = _translator(t)
-        own = "error.title." + self.key.removeprefix("error.")
+        own = ".".join(("error", "title", self.key.removeprefix("error.")))
         return t(own) if t.has(own) else t(self.title_key)
 
 

@@ -31,7 +31,7 @@ def test_table_shows_defectors_by_default(page, app_store, demo):
 
 
 def test_filters_narrow_the_table(page, app_store, demo):
-    page.multiselect(key="defectors_segment").set_value(["best_core"]).run()
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
     table = page.dataframe[0].value
     frame = detection.results(app_store, demo)
     expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
@@ -49,7 +49,7 @@ def test_counts_and_chart(page, app_store, demo):
     assert counts.loc["Full defector", "Total"] == (frame["status"] == "full").sum()
     # the counts are of the customers the filters show: by default the defectors
     assert counts.loc["Total", "Total"] == frame["status"].isin(["full", "partial"]).sum()
-    page.multiselect(key="defectors_status").set_value(list(detection.STATUSES)).run()
+    page.multiselect(key="defectors_status_en").set_value(list(detection.STATUSES)).run()
     assert page.dataframe[1].value.loc["Total", "Total"] == len(frame)
     charts = page.get("plotly_chart")
     assert len(charts) == 1
@@ -187,7 +187,7 @@ def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, de
 def test_filters_apply_to_the_counts_and_the_chart(page, app_store, demo):
     frame = detection.results(app_store, demo)
     chart_before = page.get("plotly_chart")[0].proto.spec
-    page.multiselect(key="defectors_segment").set_value(["best_core"]).run()
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
     expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
     counts = page.dataframe[1].value
     assert counts.loc["Total", "Total"] == len(expected) > 0
@@ -212,7 +212,7 @@ def test_filters_apply_to_the_counts_and_the_chart(page, app_store, demo):
 def test_the_status_chips_are_in_the_readers_language(app, open_page):
     app.sidebar.selectbox(key="app_lang_picker").set_value("zh").run()
     page = open_page(app, "pages/defectors.py")
-    box = page.multiselect(key="defectors_status")
+    box = page.multiselect(key="defectors_status_zh")
     assert box.value == ["full", "partial"]
     assert "完全流失" in box.options and "部分流失" in box.options
     assert not any(o in box.options for o in ("full", "partial", "Full defector"))
@@ -240,3 +240,21 @@ def test_the_target_list_shows_each_targets_call_and_booking_state(page, app_sto
         assert targets.loc[cid, "booking"].startswith("booked for ")
     # empty cells are empty, not "None"
     assert not (targets.astype(str) == "None").any().any()
+
+
+def test_the_filter_choice_carries_over_a_language_switch_in_its_own_words(
+    app, open_page, app_store, demo
+):
+    page = open_page(app, "pages/defectors.py")
+    page.multiselect(key="defectors_status_en").set_value(["full"]).run()
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
+    page.session_state["app_language"] = "zh"  # as the sidebar's language picker does
+    page.run()
+    status = page.multiselect(key="defectors_status_zh")
+    assert status.value == ["full"]
+    assert "完全流失" in status.options and "Full defector" not in status.options
+    assert page.multiselect(key="defectors_segment_zh").value == ["best_core"]
+    frame = detection.results(app_store, demo)
+    expected = frame[(frame["status"] == "full") & (frame["segment"] == "best_core")]
+    assert len(page.dataframe[0].value) == len(expected) > 0
+    assert set(page.dataframe[0].value["status"]) == {"完全流失"}

@@ -343,7 +343,10 @@ def test_errors_render_in_both_languages():
     e = ResearchError("error.pick_study", names="a, b")
     assert str(e) == EN["error.pick_study"].format(names="a, b")
     assert e.render(Translator("zh")) == ZH["error.pick_study"].format(names="a, b")
-    assert e.heading(Translator("zh")) == ZH["error.title.generic"]
+    # a message with a title of its own is headed by it; the others by their family's
+    assert e.heading(Translator("zh")) == ZH["error.title.pick_study"]
+    other = ResearchError("error.not_on_list", customer_id="C1")
+    assert other.heading(Translator("zh")) == ZH["error.title.generic"]
 
 
 # ---------------------------------------------------------------- formatting
