@@ -3,7 +3,8 @@
 import streamlit as st
 
 from research.base import exports
-from research.base.errors import ResearchError
+from research.base.errors import InvalidSettingError, ResearchError
+from research.desk import calls, scheduling
 from research.reports import charts
 from research.selection import detection, sampling
 from research.selection.filters import NO_SEGMENT, ResultFilter, owners
@@ -13,6 +14,9 @@ from screen.plain import literal
 t = ui.translator()
 store = ui.store()
 study = ui.require_study()
+if cleared := st.session_state.pop("targets_clear", None):  # a form that worked starts empty
+    for field in ("customer", "reason"):
+        st.session_state.pop(f"targets_{cleared}_{field}", None)
 
 st.title(t("defectors.title"))
 with st.spinner(t("defectors.detecting")):
@@ -38,25 +42,42 @@ if frame.empty:
     st.info(t("study.no_data"))
     st.stop()
 
-if msg := st.session_state.pop("defectors_flash", None):
-    st.success(msg)
-
 # ---- filters
-st.session_state.setdefault("defectors_status", list(detection.DEFECTOR_STATUSES))
+
+
+def coded_filter(column, name: str, label: str, options: list, format_func, default=()) -> list:
+    """A multiselect whose chips are in the reader's language. The browser keeps a
+    multiselect's choice as its labels, so one widget per language
+    (``defectors_<name>_<lang>``); the choice itself, as codes, lives in
+    ``defectors_<name>`` and carries over when the language changes."""
+    state = st.session_state
+    widget = f"defectors_{name}_{t.lang}"
+    state.setdefault(f"defectors_{name}", list(default))
+    if state.get(f"defectors_{name}_lang") != t.lang or widget not in state:
+        state[widget] = [v for v in state[f"defectors_{name}"] if v in options]
+    state[f"defectors_{name}_lang"] = t.lang
+    chosen = column.multiselect(
+        label, options, key=widget, format_func=format_func, placeholder=t("common.all")
+    )
+    state[f"defectors_{name}"] = [v for v in chosen if v in options]
+    return state[f"defectors_{name}"]
+
+
 c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-statuses = c1.multiselect(
+statuses = coded_filter(
+    c1,
+    "status",
     t("field.status"),
-    detection.STATUSES,
-    key="defectors_status",
-    format_func=t.status,
-    placeholder=t("common.all"),
+    list(detection.STATUSES),
+    t.status,
+    default=detection.DEFECTOR_STATUSES,
 )
-segments = c2.multiselect(
+segments = coded_filter(
+    c2,
+    "segment",
     t("field.segment"),
     [*detection.SEGMENTS, NO_SEGMENT],
-    key="defectors_segment",
-    placeholder=t("common.all"),
-    format_func=lambda s: t.segment(None if s == NO_SEGMENT else s),
+    lambda s: t.segment(None if s == NO_SEGMENT else s),
 )
 chosen_owners = c3.multiselect(
     t("field.owner"), owners(frame), key="defectors_owner", placeholder=t("common.all")
@@ -78,6 +99,9 @@ m[3].metric(t("metric.spend_lost"), t.money_short(lost), help=t.money(lost))
 
 table = shown.assign(
     name=shown["name"].fillna(""),
+    owner=shown["owner"].fillna(""),
+    region=shown["region"].fillna(""),
+    industry=shown["industry"].fillna(""),
     status=shown["status"].map(t.status),
     segment=shown["segment"].map(t.segment),
     baseline_spend=shown["baseline_spend"].astype(float),
@@ -105,7 +129,13 @@ table = shown.assign(
         "industry",
     ]
 ]
-money = st.column_config.NumberColumn
+
+
+def money(label: str):
+    """A money column: the reader's separators, always two decimals (the step sets them)."""
+    return st.column_config.NumberColumn(label, format="localized", step=0.01)
+
+
 st.dataframe(
     table,
     width="stretch",
@@ -116,11 +146,11 @@ st.dataframe(
         "name": t("field.name"),
         "status": t("field.status"),
         "segment": t("field.segment"),
-        "baseline_spend": money(t("field.baseline_spend"), format="localized"),
-        "recent_spend": money(t("field.recent_spend"), format="localized"),
+        "baseline_spend": money(t("field.baseline_spend")),
+        "recent_spend": money(t("field.recent_spend")),
         "baseline_share": t("field.baseline_share"),
         "recent_share": t("field.recent_share"),
-        "spend_lost": money(t("field.spend_lost"), format="localized"),
+        "spend_lost": money(t("field.spend_lost")),
         "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
         "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
         "days_silent": t("field.days_silent"),
@@ -146,18 +176,22 @@ c2.download_button(  # the workbook is made when the button is pressed
     key="defectors_download_xlsx",
 )
 
-# ---- counts and chart
+# ---- counts and chart: of the customers the filters show, as the table above
 st.subheader(t("defectors.counts_title"))
-counts = detection.counts_by_status_segment(frame)
-counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
-counts.columns = [
-    t("common.total") if s == "total" else t.segment(None if s == "none" else s)
-    for s in counts.columns
-]
-st.dataframe(counts, width="stretch")
-st.plotly_chart(
-    charts.spend_lost_by_segment(detection.spend_lost_by_segment(frame), t), width="stretch"
-)
+if shown.empty:
+    st.info(t("defectors.none_shown"))
+else:
+    st.caption(t("defectors.counts_filtered", shown=t.number(len(shown)), of=t.number(len(frame))))
+    counts = detection.counts_by_status_segment(shown)
+    counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
+    counts.columns = [
+        t("common.total") if s == "total" else t.segment(None if s == "none" else s)
+        for s in counts.columns
+    ]
+    st.dataframe(counts, width="stretch")
+    st.plotly_chart(
+        charts.spend_lost_by_segment(detection.spend_lost_by_segment(shown), t), width="stretch"
+    )
 
 # ---- target list
 st.divider()
@@ -176,11 +210,13 @@ st.caption(
 if st.button(t("targets.draw"), key="targets_draw"):
     try:
         drawn = sampling.draw_sample(store, study, actor=ui.actor())
-        st.session_state["defectors_flash"] = "  \n".join(drawn.summary(t))
+        st.session_state["targets_draw_flash"] = "  \n".join(drawn.summary(t))
         st.session_state["targets_kept"] = drawn.kept
         st.rerun()
     except ResearchError as e:
         ui.show_error(e)
+if msg := st.session_state.pop("targets_draw_flash", None):  # beside the button
+    st.success(msg)
 if kept := st.session_state.pop("targets_kept", None):  # what the last draw kept, and why
     with st.expander(t("targets.kept_title", count=len(kept))):
         st.dataframe(
@@ -198,18 +234,62 @@ if kept := st.session_state.pop("targets_kept", None):  # what the last draw kep
 
 targets = sampling.target_list(store, study, include_removed=True)
 on_list = targets[targets["included"]]
+
+
+def call_and_booking_states(customer_ids) -> tuple[list[str], list[str]]:
+    """Each target's call state (never tried / tried n times, last outcome) and booking
+    state (booked for …, held), in the reader's language."""
+    desk_state = calls.call_state(store, study).set_index("customer_id")
+    upcoming: dict[str, scheduling.Interview] = {}
+    for booked in scheduling.list_interviews(store, study, statuses=("booked",)):
+        upcoming.setdefault(booked.customer_id, booked)  # the earliest booking
+    called, booking = [], []
+    for cid in customer_ids:
+        row = desk_state.loc[cid] if cid in desk_state.index else None
+        if row is None or not row["attempts"]:
+            called.append(t("targets.never_tried"))
+        else:
+            outcome = row["last_outcome"]
+            label = t(calls.OUTCOME_LABELS[outcome]) if outcome in calls.OUTCOME_LABELS else ""
+            called.append(t("targets.tried_times", count=int(row["attempts"]), outcome=label))
+        if row is not None and row["interviewed"]:
+            booking.append(t("targets.held"))
+        elif row is not None and row["upcoming"] and cid in upcoming:
+            when = upcoming[cid]
+            booking.append(
+                t(
+                    "targets.booked_for",
+                    when=t.datetime(when.start_for_manager()),
+                    manager=when.manager_name,
+                )
+            )
+        else:
+            booking.append("")
+    return called, booking
+
+
+call_col, booking_col = call_and_booking_states(on_list["customer_id"])
 st.dataframe(
     on_list.assign(
+        name=on_list["name"].fillna(""),
         segment=on_list["segment"].map(t.segment),
         status=on_list["status"].map(t.status),
         source=on_list["source"].map(lambda s: t(f"targets.source.{s}")),
         spend_lost=on_list["spend_lost"].astype(float),
+        contact_person=on_list["contact_person"].fillna(""),
+        phone=on_list["phone"].fillna(""),
+        owner=on_list["owner"].fillna(""),
+        reason=on_list["reason"].fillna(""),
+        calls=call_col,
+        booking=booking_col,
     )[
         [
             "customer_id",
             "name",
             "segment",
             "status",
+            "calls",
+            "booking",
             "spend_lost",
             "contact_person",
             "phone",
@@ -225,7 +305,9 @@ st.dataframe(
         "name": t("field.name"),
         "segment": t("field.segment"),
         "status": t("field.status"),
-        "spend_lost": money(t("field.spend_lost"), format="localized"),
+        "calls": t("targets.call_state"),
+        "booking": t("targets.booking_state"),
+        "spend_lost": money(t("field.spend_lost")),
         "contact_person": t("field.contact_person"),
         "phone": t("field.phone"),
         "owner": t("field.owner"),
@@ -255,7 +337,7 @@ label = lambda cid: f"{cid} {names.get(cid, '')}".strip()  # noqa: E731
 
 def target_form(name: str, title_key: str, choices: list, submit_key: str, change, done_key: str):
     """Pick a customer, give a reason, apply ``change`` (sampling.add/remove_target)."""
-    with st.form(f"targets_{name}_form", clear_on_submit=True):
+    with st.form(f"targets_{name}_form"):  # a failed form keeps what was typed
         st.markdown("**" + t(title_key) + "**")
         customer = st.selectbox(
             t("field.customer_id"),
@@ -269,12 +351,17 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
         if st.form_submit_button(t(submit_key)):
             try:
                 if customer is None:
-                    raise ResearchError("error.pick_customer")
+                    raise InvalidSettingError("error.pick_customer")
                 change(store, study, customer, reason, actor=ui.actor())
-                st.session_state["defectors_flash"] = t(done_key, customer_id=literal(customer))
+                st.session_state[f"targets_{name}_flash"] = t(
+                    done_key, customer_id=literal(customer)
+                )
+                st.session_state["targets_clear"] = name
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
+    if msg := st.session_state.pop(f"targets_{name}_flash", None):  # beside its form
+        st.success(msg)
 
 
 add_col, remove_col = st.columns(2)
@@ -318,7 +405,7 @@ with remove_col:
                 cancelled = sampling.remove_target(
                     store, study, customer, reason, actor=ui.actor(), confirmed=True
                 )
-                st.session_state["defectors_flash"] = t(
+                st.session_state["targets_remove_flash"] = t(
                     "targets.removed_cancelled", customer_id=customer, count=len(cancelled)
                 )
                 st.rerun()
@@ -332,7 +419,7 @@ removed = targets[~targets["included"]]
 if not removed.empty:
     with st.expander(t("targets.removed_title", count=len(removed))):
         st.dataframe(
-            removed[["customer_id", "name", "reason", "updated_by", "updated_at"]],
+            removed[["customer_id", "name", "reason", "updated_by", "updated_at"]].fillna(""),
             width="stretch",
             hide_index=True,
         )

@@ -5,7 +5,7 @@ into the current study."""
 import pandas as pd
 import streamlit as st
 
-from research.base.errors import ImportRejectedError, ResearchError
+from research.base.errors import MAX_PROBLEMS_SHOWN, ImportRejectedError, ResearchError
 from research.ledger.checks import unknown_customers
 from research.ledger.load import (
     import_history,
@@ -37,6 +37,88 @@ st.caption(
 if skipped := skipped_identical_lines(store):
     st.warning(literal(skipped.render(t)))
 
+PREVIEW_ROWS = 10
+ROW_COLUMN = t("import.col.row")
+FAILING = "background-color: #fdd8d8; color: #8a1212"  # a cell that will fail the import
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as the text a person reads (dates as dates, blanks empty): a column of
+    mixed types goes to the browser as text, never through a failing Arrow conversion."""
+
+    def cell(value) -> str:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat() if value == value.normalize() else str(value)
+        return str(value)
+
+    return pd.DataFrame(
+        {c: [cell(v) for v in frame[c].tolist()] for c in frame.columns},
+        index=frame.index,
+    ).astype(str)
+
+
+def checked_file(kind: str, raw: RawTable, mapping: dict):
+    """Every row of the file mapped and checked (``prepare``), once per file and mapping."""
+    key = ("import_checked", kind, raw.sha256, tuple(sorted(mapping.items())))
+    cache = st.session_state.setdefault("import_checked", {})
+    if key not in cache:
+        cache.clear()  # one file at a time is enough
+        cache[key] = prepare(kind, raw, mapping)
+    return cache[key]
+
+
+def marked_preview(raw: RawTable, problems: list) -> None:
+    """The file's first rows and every row that will fail, the failing cells marked, then
+    the failing rows' numbers with the reasons: all before the Import button."""
+    st.markdown("**" + t("import.preview") + "**")
+    bad_cells = {(p.row, p.column) for p in problems}
+    bad_rows = sorted({p.row for p in problems})
+    rows = list(range(2, min(len(raw.frame), PREVIEW_ROWS) + 2)) + bad_rows[:50]
+    rows = sorted(set(rows))
+    shown = as_text(raw.frame.iloc[[r - 2 for r in rows]])
+    shown.insert(0, ROW_COLUMN, [str(r) for r in rows])
+
+    def mark(frame: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                [FAILING if (int(row), column) in bad_cells else "" for column in frame.columns]
+                for row in frame[ROW_COLUMN]
+            ],
+            index=frame.index,
+            columns=frame.columns,
+        )
+
+    st.dataframe(shown.style.apply(mark, axis=None), width="stretch", hide_index=True)
+    if not problems:
+        st.caption(t("import.preview_clean", rows=t.number(len(raw.frame))))
+        return
+    st.error(
+        t(
+            "import.preview_problems",
+            count=t.number(len(problems)),
+            rows=t.number(len(bad_rows)),
+            listed=", ".join(str(r) for r in bad_rows[:20]) + (" …" if len(bad_rows) > 20 else ""),
+        )
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("import.col.row"): str(p.row),
+                    t("import.col.column"): p.column,
+                    t("import.col.value"): p.value,
+                    t("import.col.reason"): p.reason.render(t),
+                }
+                for p in problems[: MAX_PROBLEMS_SHOWN * 4]
+            ]
+        ),
+        width="stretch",
+        hide_index=True,
+    )
+
+
 *tabs, findings_tab = st.tabs(
     [t(f"import.kind.{kind}") for kind in KINDS] + [t("import.kind.findings")]
 )
@@ -48,9 +130,6 @@ for kind, tab in zip(KINDS, tabs, strict=True):
         raw = ui.uploaded_table(f"import_file_{kind}")
         if raw is None:
             continue
-        st.markdown("**" + t("import.preview") + "**")
-        st.dataframe(raw.frame.head(10), width="stretch", hide_index=True)
-
         st.markdown("**" + t("import.mapping").replace("*", "\\*") + "**")
         columns = list(raw.frame.columns)
         suggested = suggest_mapping(kind, columns)
@@ -70,29 +149,30 @@ for kind, tab in zip(KINDS, tabs, strict=True):
                 mapping[fld.name] = choice
 
         try:
-            sample = prepare(
-                kind,
-                RawTable(raw.frame.head(20), raw.file_name, raw.sha256, raw.encoding, raw.is_excel),
-                mapping,
-            )
-            st.markdown("**" + t("import.mapped_preview") + "**")
-            preview = sample.frame.head(10).drop(
-                columns=["attributes", "period_start", "period_end"], errors="ignore"
-            )
-            preview.columns = [t(f"field.{c}") for c in preview.columns]
-            st.dataframe(
-                preview.astype(object).where(preview.notna(), ""), width="stretch", hide_index=True
-            )
+            checked = checked_file(kind, raw, mapping)
         except ResearchError as e:
+            st.markdown("**" + t("import.preview") + "**")
+            st.dataframe(as_text(raw.frame.head(10)), width="stretch", hide_index=True)
             ui.show_error(e)
             continue
+        marked_preview(raw, checked.problems)
+        st.markdown("**" + t("import.mapped_preview") + "**")
+        preview = checked.frame.head(10).drop(
+            columns=["attributes", "period_start", "period_end"], errors="ignore"
+        )
+        money = [f.name for f in FIELDS[kind] if f.kind == "money" and f.name in preview]
+        preview = as_text(preview)
+        for column in money:  # money always shows two decimals
+            preview[column] = [f"{float(v):,.2f}" if v else "" for v in preview[column]]
+        preview.columns = [t(f"field.{c}") for c in preview.columns]
+        st.dataframe(preview, width="stretch", hide_index=True)
 
         if st.button(
             t("import.run", rows=t.number(len(raw.frame))), type="primary", key=f"import_run_{kind}"
         ):
             bar = st.progress(0.0, text=t("import.checking"))
             try:
-                prepared = prepare(kind, raw, mapping)
+                prepared = checked_file(kind, raw, mapping)
                 if prepared.problems:
                     raise ImportRejectedError(
                         "import.rejected",

@@ -15,6 +15,18 @@ from screen.plain import literal
 
 t = ui.translator()
 store = ui.store()
+state = st.session_state
+NEW_FORM_KEYS = ("study_new_name", "study_new_as_of", "study_new_description")
+if state.pop("study_new_clear", False):  # a study was created: the form starts empty again
+    for key in NEW_FORM_KEYS:
+        state.pop(key, None)
+
+
+def flash(key: str) -> None:
+    """A success message set before the rerun, shown next to the form that caused it."""
+    if msg := state.pop(key, None):
+        st.success(msg)
+
 
 st.title(t("study.title"))
 study = ui.current_study()
@@ -40,12 +52,17 @@ if study is not None:
         st.info(t("study.recomputed", before=was.describe(t)))
     st.caption(now_state.describe(t))
     frame = detection.results(store, study)
-    summary = overview.summarise(store, study, frame)
+    counts = overview.study_counts(store, study)  # every count below comes from here
+    summary = overview.summarise(store, study, frame, counts)
     cols = st.columns(5)
     cols[0].metric(t("metric.customers"), t.number(summary.customers))
     cols[1].metric(t("metric.full"), t.number(summary.full))
     cols[2].metric(t("metric.partial"), t.number(summary.partial))
-    cols[3].metric(t("metric.targets"), t.number(summary.targets))
+    cols[3].metric(
+        t("metric.targets"),
+        t.number(counts.targets),
+        help=t("metric.targets_help", to_call=counts.to_call, do_not_call=counts.do_not_call),
+    )
     cols[4].metric(
         t("metric.spend_lost"), t.money_short(summary.spend_lost), help=t.money(summary.spend_lost)
     )
@@ -53,7 +70,14 @@ if study is not None:
         st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
     else:
         st.info(t("study.no_data"))
-    desk.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
+    if counts.targets:
+        held = st.columns(3)
+        held[0].metric(t("study.interviews_held"), t.number(counts.interviews_held))
+        held[1].metric(t("study.final_records"), t.number(counts.final_records))
+        held[2].metric(t("study.draft_records"), t.number(counts.draft_records))
+        desk.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
+    else:  # the desk's funnel and quotas mean nothing before there is a target list
+        st.info(t("study.no_targets_yet"))
 
     p = detection.periods(study.as_of, study.window_months)
     with st.expander(t("study.rules_title")):
@@ -128,18 +152,55 @@ if study is not None:
                 changed["scope"] = scope
             try:
                 studies.update_study(store, study, actor=ui.actor(), **changed)
-                st.session_state["study_flash"] = t("study.saved")
+                state["study_settings_flash"] = t("study.saved")
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
-    findings.agreement_section(store, study)  # second-coder agreement (issue 4)
+        flash("study_settings_flash")
+    if counts.final_records:
+        findings.agreement_section(store, study)  # second-coder agreement (issue 4)
+        flash("study_flash")
+    else:  # a second coder codes final records: nothing to pick from yet
+        st.caption(t("study.no_records_yet"))
 
-if msg := st.session_state.pop("study_flash", None):
-    st.success(msg)
+    with st.expander(t("study.archive_delete_title")):
+        if study.archived:
+            if st.button(t("study.unarchive"), key="study_unarchive"):
+                studies.archive_study(store, study, actor=ui.actor(), archived=False)
+                state["study_archive_flash"] = t("study.unarchived", name=literal(study.name))
+                st.rerun()
+        elif st.button(t("study.archive"), key="study_archive"):
+            studies.archive_study(store, study, actor=ui.actor())
+            state["study_archive_flash"] = t("study.archived", name=literal(study.name))
+            st.rerun()
+        st.caption(t("study.archive_help"))
+        if st.button(t("study.delete"), key="study_delete"):
+            state["study_delete_asked"] = study.id
+        if state.get("study_delete_asked") == study.id:
+            held = studies.contents(store, study)
+            lines = [
+                t(studies.CONTENT_KEYS[name], count=t.number(n)) for name, n in held.items() if n
+            ]
+            st.warning(
+                t("study.delete_confirm", name=literal(study.name))
+                + "\n\n"
+                + ("\n".join(f"- {line}" for line in lines) or t("study.delete_nothing"))
+            )
+            yes, no = st.columns(2)
+            if yes.button(t("study.delete_yes"), type="primary", key="study_delete_yes"):
+                studies.delete_study(store, study, actor=ui.actor())
+                state.pop("study_delete_asked", None)
+                state["app_study_name"] = None  # the picker takes the next study
+                state["study_archive_flash"] = t("study.deleted", name=literal(study.name))
+                st.rerun()
+            if no.button(t("study.delete_no"), key="study_delete_no"):
+                state.pop("study_delete_asked", None)
+                st.rerun()
+flash("study_archive_flash")
 
 st.divider()
 st.subheader(t("study.new_title"))
-with st.form("study_new", clear_on_submit=False):
+with st.form("study_new", clear_on_submit=False):  # a failed form keeps what was typed
     c1, c2 = st.columns(2)
     name = c1.text_input(t("field.name"), key="study_new_name")
     as_of = c2.date_input(t("field.as_of"), date.today().replace(day=1), key="study_new_as_of")
@@ -150,7 +211,9 @@ with st.form("study_new", clear_on_submit=False):
                 store, name, as_of, actor=ui.actor(), description=description or None
             )
             ui.select_study(created.name)
-            st.session_state["study_flash"] = t("study.created", name=literal(created.name))
+            state["study_new_flash"] = t("study.created", name=literal(created.name))
+            state["study_new_clear"] = True
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)
+flash("study_new_flash")

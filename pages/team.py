@@ -13,9 +13,19 @@ store = ui.store()
 study = ui.require_study()
 state = st.session_state
 
+ADD_FORM_KEYS = ("name", "role", "phone", "email", "zone", "hours", "join")
+if state.pop("team_add_clear", False):  # a member was added: the form starts empty again
+    for key in ADD_FORM_KEYS:
+        state.pop(f"team_add_{key}", None)
+
+
+def flash(key: str) -> None:
+    """A success message set before the rerun, shown beside what caused it."""
+    if msg := state.pop(key, None):
+        st.success(msg)
+
+
 st.title(t("team.title"))
-if msg := state.pop("team_flash", None):
-    st.success(msg)
 
 role_label = lambda r: t(team.ROLE_LABELS[r])  # noqa: E731
 members = team.list_members(store)
@@ -55,7 +65,7 @@ st.dataframe(
 )
 
 add_col, edit_col = st.columns(2)
-with add_col, st.form("team_add_form", clear_on_submit=True):
+with add_col, st.form("team_add_form"):  # a failed form keeps what was typed
     st.markdown(f"**{t('team.add_title')}**")
     name = st.text_input(t("field.name"), key="team_add_name")
     role = st.selectbox(t("team.role"), team.ROLES, format_func=role_label, key="team_add_role")
@@ -87,10 +97,12 @@ with add_col, st.form("team_add_form", clear_on_submit=True):
             )
             if join:
                 team.add_to_study(store, study, member, actor=ui.actor())
-            state["team_flash"] = t("team.added", name=literal(member.name))
+            state["team_add_flash"] = t("team.added", name=literal(member.name))
+            state["team_add_clear"] = True
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)
+    flash("team_add_flash")
 
 with edit_col:
     st.markdown(f"**{t('team.edit_title')}**")
@@ -154,10 +166,11 @@ with edit_col:
                         )
                     elif member.id in on_study:
                         team.remove_from_study(store, study, member, actor=ui.actor())
-                    state["team_flash"] = t("team.saved", name=literal(member.name))
+                    state["team_edit_flash"] = t("team.saved", name=literal(member.name))
                     st.rerun()
                 except ResearchError as e:
                     ui.show_error(e)
+        flash("team_edit_flash")
 
 # ---- who calls whom
 st.divider()
@@ -173,6 +186,7 @@ if not interviewers:
     st.info(t("desk.no_interviewers"))
     st.stop()
 
+flash("team_assign_flash")  # above the tabs: whichever tab was used
 even_tab, by_tab, hand_tab = st.tabs([t("assign.even"), t("assign.by_column"), t("assign.hand")])
 with even_tab:
     who = st.multiselect(
@@ -186,7 +200,7 @@ with even_tab:
     if st.button(t("assign.spread"), key="team_assign_even_go"):
         try:
             count = calls.spread_evenly(store, study, who, actor=ui.actor(), reassign=again)
-            state["team_flash"] = t("assign.done", count=count)
+            state["team_assign_flash"] = t("assign.done", count=count)
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)
@@ -211,7 +225,7 @@ with by_tab:
     if st.button(t("assign.apply"), key="team_assign_by_go"):
         try:
             count = calls.assign_by(store, study, column, mapping, actor=ui.actor())
-            state["team_flash"] = t("assign.done", count=count)
+            state["team_assign_flash"] = t("assign.done", count=count)
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)
@@ -230,7 +244,7 @@ with hand_tab:
     if st.button(t("assign.assign"), key="team_assign_hand_go"):
         try:
             count = calls.assign(store, study, picked, to, actor=ui.actor())
-            state["team_flash"] = t("assign.done", count=count)
+            state["team_assign_flash"] = t("assign.done", count=count)
             st.rerun()
         except ResearchError as e:
             ui.show_error(e)

@@ -27,8 +27,10 @@ def _open_store(path: str) -> Store:
     store = connect(path)
     if not studies.list_studies(store, include_archived=True) and not any(
         ledger_counts(store).values()
-    ):  # a new, empty database
-        build_demo(store, actor=current_user())
+    ):  # a new, empty database: say what the wait is for (it takes some 20 seconds)
+        lang = st.session_state.get("app_language", "en")
+        with st.spinner(Translator(lang)("app.building_demo"), show_time=True):
+            build_demo(store, actor=current_user())
     return store
 
 

@@ -446,3 +446,29 @@ def _check_status(status: str) -> None:
         raise InvalidSettingError(
             "error.status_invalid", status=status, allowed=", ".join(STATUSES)
         )
+
+
+# What a person loses with a study, counted for the confirmation before a deletion.
+CONTENTS = """
+SELECT (SELECT count(*) FROM target_list WHERE study_id = $sid AND included) AS targets,
+       (SELECT count(*) FROM call_attempts WHERE study_id = $sid) AS calls,
+       (SELECT count(*) FROM screenings WHERE study_id = $sid) AS screenings,
+       (SELECT count(*) FROM interviews WHERE study_id = $sid) AS bookings,
+       (SELECT count(*) FROM findings WHERE study_id = $sid) AS records,
+       (SELECT count(*) FROM reviews WHERE study_id = $sid) AS reviews,
+       (SELECT count(*) FROM improvement_actions WHERE study_id = $sid) AS actions
+"""
+CONTENT_KEYS = {  # translation keys of what CONTENTS counts
+    name: f"study.contents.{name}"
+    for name in ("targets", "calls", "screenings", "bookings", "records", "reviews", "actions")
+}
+
+
+def contents(store: Store, study: Study) -> dict[str, int]:
+    """What deleting the study would take with it that people made (targets, calls,
+    screenings, bookings, interview records, reviews, actions), by CONTENT_KEYS."""
+    with store.cursor() as cur:
+        result = cur.execute(CONTENTS, {"sid": study.id})
+        names = [d[0] for d in result.description]
+        row = result.fetchall()[0]
+    return {name: int(n) for name, n in zip(names, row, strict=True)}

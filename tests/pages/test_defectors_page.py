@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from research.selection import detection, sampling
@@ -29,7 +31,7 @@ def test_table_shows_defectors_by_default(page, app_store, demo):
 
 
 def test_filters_narrow_the_table(page, app_store, demo):
-    page.multiselect(key="defectors_segment").set_value(["best_core"]).run()
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
     table = page.dataframe[0].value
     frame = detection.results(app_store, demo)
     expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
@@ -45,7 +47,10 @@ def test_counts_and_chart(page, app_store, demo):
     frame = detection.results(app_store, demo)
     counts = page.dataframe[1].value
     assert counts.loc["Full defector", "Total"] == (frame["status"] == "full").sum()
-    assert counts.loc["Total", "Total"] == len(frame)
+    # the counts are of the customers the filters show: by default the defectors
+    assert counts.loc["Total", "Total"] == frame["status"].isin(["full", "partial"]).sum()
+    page.multiselect(key="defectors_status_en").set_value(list(detection.STATUSES)).run()
+    assert page.dataframe[1].value.loc["Total", "Total"] == len(frame)
     charts = page.get("plotly_chart")
     assert len(charts) == 1
     assert "Spend lost per value segment" in charts[0].proto.spec
@@ -173,7 +178,83 @@ def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, de
     after = set(sampling.target_list(app_store, demo)["customer_id"])
     assert worked <= after
     said = " ".join(x.value for x in page.success)
-    assert f"Targets kept because work was done on them: {len(worked)} (" in said
+    assert f"Drawn targets kept because work was done on them: {len(worked)} (" in said
     kept_table = next(d.value for d in page.dataframe if "Why" in d.value.columns)
     assert set(kept_table["Customer ID"]) == worked  # what the draw kept, and why
     assert calls.call_state(app_store, demo)["interviewer_id"].notna().all()
+
+
+def test_filters_apply_to_the_counts_and_the_chart(page, app_store, demo):
+    frame = detection.results(app_store, demo)
+    chart_before = page.get("plotly_chart")[0].proto.spec
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
+    expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
+    counts = page.dataframe[1].value
+    assert counts.loc["Total", "Total"] == len(expected) > 0
+    assert list(counts.columns) == ["Best core", "Total"]
+    assert counts.loc["Full defector", "Total"] == (expected["status"] == "full").sum()
+    chart_after = page.get("plotly_chart")[0].proto.spec
+    assert chart_after != chart_before
+
+    def spend_drawn(spec: str) -> float:
+        return sum(float(v or 0) for trace in json.loads(spec)["data"] for v in trace["y"])
+
+    shown_spend = expected["spend_lost"].astype(float).sum()
+    assert spend_drawn(chart_after) == pytest.approx(shown_spend, rel=1e-6)
+    assert spend_drawn(chart_before) > spend_drawn(chart_after)
+    # a filter that matches nobody says so instead of drawing an empty chart
+    page.text_input(key="defectors_search").input("no such customer anywhere").run()
+    assert not page.exception
+    assert any("No customers match the filters" in i.value for i in page.info)
+    assert not page.get("plotly_chart")
+
+
+def test_the_status_chips_are_in_the_readers_language(app, open_page):
+    app.sidebar.selectbox(key="app_lang_picker").set_value("zh").run()
+    page = open_page(app, "pages/defectors.py")
+    box = page.multiselect(key="defectors_status_zh")
+    assert box.value == ["full", "partial"]
+    assert "完全流失" in box.options and "部分流失" in box.options
+    assert not any(o in box.options for o in ("full", "partial", "Full defector"))
+    assert all(o in box.options for o in ("完全流失", "部分流失"))
+    chips = [o for o in box.options if any("a" <= ch.lower() <= "z" for ch in o)]
+    assert chips == [], chips
+
+
+def test_the_target_list_shows_each_targets_call_and_booking_state(page, app_store, demo):
+    from research.desk import calls
+
+    state = calls.call_state(app_store, demo).set_index("customer_id")
+    targets = page.dataframe[2].value.set_index("customer_id")
+    assert {"calls", "booking"} <= set(targets.columns)
+    never = state[state["attempts"] == 0].index
+    tried = state[state["attempts"] > 0].index
+    held = state[state["interviewed"]].index
+    upcoming = state[state["upcoming"] & ~state["interviewed"]].index
+    assert len(never) and len(tried) and len(held)
+    assert set(targets.loc[never, "calls"]) == {"never tried"}
+    one = tried[0]
+    assert targets.loc[one, "calls"].startswith(f"tried {state.loc[one, 'attempts']}×")
+    assert set(targets.loc[held, "booking"]) == {"interview held"}
+    for cid in upcoming:
+        assert targets.loc[cid, "booking"].startswith("booked for ")
+    # empty cells are empty, not "None"
+    assert not (targets.astype(str) == "None").any().any()
+
+
+def test_the_filter_choice_carries_over_a_language_switch_in_its_own_words(
+    app, open_page, app_store, demo
+):
+    page = open_page(app, "pages/defectors.py")
+    page.multiselect(key="defectors_status_en").set_value(["full"]).run()
+    page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
+    page.session_state["app_language"] = "zh"  # as the sidebar's language picker does
+    page.run()
+    status = page.multiselect(key="defectors_status_zh")
+    assert status.value == ["full"]
+    assert "完全流失" in status.options and "Full defector" not in status.options
+    assert page.multiselect(key="defectors_segment_zh").value == ["best_core"]
+    frame = detection.results(app_store, demo)
+    expected = frame[(frame["status"] == "full") & (frame["segment"] == "best_core")]
+    assert len(page.dataframe[0].value) == len(expected) > 0
+    assert set(page.dataframe[0].value["status"]) == {"完全流失"}

@@ -49,3 +49,37 @@ def test_an_archived_study_is_hidden_from_the_picker_unless_asked_for(db_path, a
     assert not asked.exception
     assert "Q1 2025 (archived)" in asked.sidebar.selectbox(key="app_study_picker").options
     assert any("This study is archived" in w.value for w in asked.warning)
+
+
+def test_the_first_start_says_it_is_building_the_demo(tmp_path, monkeypatch, app_file):
+    """An empty database is filled with the demo study on the first start; while that
+    runs (some 20 seconds) the page says so, not only that it opens the database."""
+    from unittest import mock
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from research.base.i18n import Translator
+    from screen import ui
+
+    monkeypatch.setenv("DEFECTORS_DB", str(tmp_path / "first.duckdb"))
+    ui._open_store.clear()
+    said = []
+    real_spinner = st.spinner
+
+    def spinner(text="", **kw):
+        said.append(text)
+        return real_spinner(text, **kw)
+
+    built = []
+    with (
+        mock.patch.object(st, "spinner", spinner),
+        mock.patch.object(ui, "build_demo", lambda store, actor: built.append(actor)),
+    ):
+        at = AppTest.from_file(app_file, default_timeout=60)
+        at.run()
+    assert not at.exception
+    assert built, "an empty database gets the demo"
+    assert Translator("en")("app.building_demo") in said
+    assert "about 20 seconds" in Translator("en")("app.building_demo")
+    ui._open_store.clear()

@@ -3,6 +3,7 @@ study shares (the test database holds the demo company; these files add customer
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -183,3 +184,48 @@ def test_imports_that_once_skipped_identical_lines_are_pointed_out(db_path, app_
         and "import those files again" in w.value
         for w in at.warning
     )
+
+
+def test_the_preview_marks_the_failing_rows_and_cells_before_the_import(empty_study_app):
+    at = empty_study_app
+    bad = TRANSACTIONS + b"A1,2024-13-40,100\nA2,2024-05-01,lots\n"
+    at.file_uploader(key="import_file_transactions").upload("tx.csv", bad, "text/csv").run()
+    assert not at.exception
+    # before anything is pressed: the rows and reasons are listed ...
+    said = " ".join(e.value for e in at.error)
+    assert "2 problems in 2 rows" in said and "Rows: 8, 9." in said
+    reasons = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert list(reasons["Row"]) == ["8", "9"]
+    assert list(reasons["Column"]) == ["Order Date", "Amount"]
+    # ... and the failing cells are marked in the file as read, the others are not
+    preview = at.dataframe[0]
+    frame = preview.value
+    assert list(frame["Row"]) == [str(r) for r in range(2, 10)]
+    styles = preview.proto.arrow_data.styler.styles
+    marked = [rule.split("{")[0] for rule in styles.split("}") if "#fdd8d8" in rule]
+    cells = set(re.findall(r"row(\d+)_col(\d+)", " ".join(marked)))
+    # file rows 8 and 9 are the 7th and 8th shown; the date and the amount columns
+    columns = list(frame.columns)
+    assert cells == {("6", str(columns.index("Order Date"))), ("7", str(columns.index("Amount")))}
+    assert count("transactions") == 0  # a preview writes nothing
+
+
+def test_a_clean_file_says_every_row_passes(empty_study_app):
+    at = empty_study_app
+    at.file_uploader(key="import_file_transactions").upload(
+        "tx.csv", TRANSACTIONS, "text/csv"
+    ).run()
+    assert not at.exception
+    assert not at.error
+    assert any("Every one of the 6 rows passes the checks" in c.value for c in at.caption)
+    assert "#fdd8d8" not in at.dataframe[0].proto.arrow_data.styler.styles
+
+
+def test_the_mapped_preview_shows_money_with_two_decimals_and_blanks_empty(empty_study_app):
+    at = empty_study_app
+    at.file_uploader(key="import_file_transactions").upload(
+        "tx.csv", TRANSACTIONS, "text/csv"
+    ).run()
+    mapped = next(d.value for d in at.dataframe if "Quantity" in d.value.columns)
+    assert list(mapped["Amount"])[:2] == ["12,000.00", "8,000.00"]
+    assert set(mapped["Quantity"]) == {""}

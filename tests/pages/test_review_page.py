@@ -25,7 +25,7 @@ def test_checkpoint_shows_plan_and_progress(page, app_store, demo):
     state = checkpoint.checkpoint(app_store, demo)
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Interviews planned"] == str(state.planned)
-    assert metrics["Interviews held"] == str(state.held)
+    assert metrics["Interviews held (final records)"] == str(state.held)
     segments = page.dataframe[0].value
     assert list(segments["planned"]) == list(state.segments["planned"])
 

@@ -6,6 +6,10 @@ from research.selection import detection
 from tests.markdown_view import shown
 
 
+def create_button(app):
+    return next(b for b in app.button if b.label == "Create study")
+
+
 def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_named):
     assert [t.value for t in app.title] == ["Study"]
     assert "demo" in [h.value for h in app.subheader]
@@ -15,7 +19,7 @@ def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_name
         "Customers",
         "Full defectors",
         "Partial defectors",
-        "On target list",
+        "Targets",
         "Spend lost",
     ]
     frame = detection.results(app_store, study_named("demo"))
@@ -61,7 +65,7 @@ def test_bad_segment_shares_are_refused_with_a_message(app, study_named):
 
 def test_create_a_study_and_it_becomes_current(app, study_named):
     app.text_input(key="study_new_name").input("Q4 2026")
-    app.button[1].click().run()
+    create_button(app).click().run()
     assert not app.exception
     assert study_named("Q4 2026").created_by == "page-tester"
     app.run()
@@ -115,3 +119,95 @@ def test_the_study_says_what_its_results_stand_on_and_when_newer_data_came(
     assert any("Newer data had arrived, so detection ran again" in i.value for i in page.info)
     assert any("october.csv" in c.value for c in page.caption)
     assert not detection.is_stale(app_store, study_named("demo"))
+
+
+def test_the_new_study_form_clears_after_creation_and_says_so_beside_it(app, study_named):
+    app.text_input(key="study_new_name").input("Spring")
+    app.text_input(key="study_new_description").input("Why the clinics left")
+    create_button(app).click().run()
+    assert not app.exception
+    assert study_named("Spring").description == "Why the clinics left"
+    assert app.text_input(key="study_new_name").value == ""
+    assert app.text_input(key="study_new_description").value == ""
+    # the message stands after the form that caused it, not at the top of the page
+    assert any("Study Spring created" in s.value for s in app.success)
+    order = [(e.type, getattr(e, "key", None), str(getattr(e, "value", ""))) for e in app.main]
+    form_at = next(i for i, e in enumerate(order) if e[1] == "study_new_name")
+    message_at = next(i for i, e in enumerate(order) if "Study Spring created" in e[2])
+    assert message_at > form_at
+
+
+def test_a_name_that_differs_only_in_case_or_spaces_is_refused_and_kept(app, app_store):
+    from research.base import studies
+
+    before = len(studies.list_studies(app_store, include_archived=True))
+    app.text_input(key="study_new_name").input("DEMO ")
+    app.text_input(key="study_new_description").input("typed with care")
+    create_button(app).click().run()
+    assert not app.exception
+    assert [e.value for e in app.error] and "Study already exists" in app.error[0].value
+    assert len(studies.list_studies(app_store, include_archived=True)) == before
+    # a failed form keeps what was typed
+    assert app.text_input(key="study_new_name").value == "DEMO "
+    assert app.text_input(key="study_new_description").value == "typed with care"
+
+
+def test_an_empty_study_hides_the_desk_and_coder_sections(app, open_page):
+    app.text_input(key="study_new_name").input("Empty one")
+    create_button(app).click().run()
+    page = open_page(app, "pages/study.py")
+    assert "Empty one" in [h.value for h in page.subheader]
+    headers = [h.value for h in page.subheader]
+    assert "Calls and interviews" not in headers
+    assert not any(h.startswith("Second coder") for h in headers)
+    assert any("No target list yet" in i.value for i in page.info)
+    labels = [m.label for m in page.metric]
+    assert "Tried" not in labels and "Interviews held (incl. drafts)" not in labels
+
+
+def test_the_demo_shows_interviews_held_and_final_records_apart(app, app_store, study_named):
+    from research.analysis import checkpoint, overview
+
+    counts = overview.study_counts(app_store, study_named("demo"))
+    shown_metrics = {m.label: m.value for m in app.metric}
+    assert shown_metrics["Interviews held (incl. drafts)"] == str(counts.interviews_held)
+    assert shown_metrics["Final interview records"] == str(counts.final_records)
+    assert shown_metrics["Targets"] == str(counts.targets)
+    assert shown_metrics["Tried"] == str(counts.tried)
+    # the review page counts the same final records
+    assert checkpoint.checkpoint(app_store, study_named("demo")).held == counts.final_records
+
+
+def test_deleting_asks_first_and_says_what_will_go(app, app_store, study_named):
+    from research.base import studies
+    from research.base.errors import StudyNotFoundError
+
+    demo = study_named("demo")
+    held = studies.contents(app_store, demo)
+    app.button(key="study_delete").click().run()
+    assert not app.exception
+    warning = " ".join(w.value for w in app.warning)
+    assert "Delete the study demo?" in warning
+    assert f"{held['targets']} targets" in warning
+    assert f"{held['records']} interview records" in warning
+    study_named("demo")  # nothing deleted yet
+    app.button(key="study_delete_no").click().run()
+    assert not any("Delete the study" in w.value for w in app.warning)
+    app.button(key="study_delete").click().run()
+    app.button(key="study_delete_yes").click().run()
+    assert not app.exception
+    try:
+        study_named("demo")
+        raise AssertionError("the study is still there")
+    except StudyNotFoundError:
+        pass
+    with app_store.cursor() as cur:
+        left = cur.execute("SELECT count(*) FROM findings WHERE study_id = ?", [demo.id])
+        assert left.fetchall()[0][0] == 0
+
+
+def test_archiving_from_the_page(app, study_named):
+    app.button(key="study_archive").click().run()
+    assert not app.exception
+    assert study_named("demo").archived
+    assert any("Study demo archived" in s.value for s in app.success)

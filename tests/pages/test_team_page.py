@@ -130,3 +130,26 @@ def test_study_announces_the_checkpoint_review_at_a_quarter_of_the_plan(
     studies.update_study(app_store, study_named("demo"), actor="t", target_sample_size=4 * done + 4)
     app.run()
     assert not any("Checkpoint review due" in w.value for w in app.warning)
+
+
+def test_a_refused_member_form_keeps_what_was_typed_and_a_good_one_clears(
+    app, open_page, app_store
+):
+    at = open_page(app, PAGE)
+    at.text_input(key="team_add_name").input("Keep Me")
+    at.text_input(key="team_add_email").input("keep.me@example.com")
+    at.text_input(key="team_add_hours").input("whenever")
+    _button(at, "Add member").click().run()
+    assert not at.exception
+    # a real title, not "Something went wrong"
+    assert any("**Hours not understood**" in e.value for e in at.error)
+    assert at.text_input(key="team_add_name").value == "Keep Me"
+    assert at.text_input(key="team_add_email").value == "keep.me@example.com"
+    assert at.text_input(key="team_add_hours").value == "whenever"
+    at.text_input(key="team_add_hours").input("mon-fri 09:00-17:00")
+    _button(at, "Add member").click().run()
+    assert not at.exception
+    assert "Keep Me" in [m.name for m in team.list_members(app_store)]
+    assert "Keep Me added to the team." in [s.value for s in at.success]
+    assert at.text_input(key="team_add_name").value == ""
+    assert at.text_input(key="team_add_hours").value == ""
