@@ -17,7 +17,6 @@ from screen.plain import literal
 t = ui.translator()
 store = ui.store()
 study = ui.require_study()
-st.session_state.setdefault("review_flash", None)
 
 st.title(t("review.title"))
 state = checkpoint.checkpoint(store, study)
@@ -83,6 +82,8 @@ with tab_check:
         st.dataframe(changed, hide_index=True)
 
     st.subheader(t("review.record"))
+    if msg := st.session_state.pop("review_flash", None):
+        st.success(msg)
     with st.form("review_form", clear_on_submit=True):
         held_on = st.date_input(t("review.held_on"), value=date.today(), max_value=date.today())
         kind = st.selectbox(
@@ -107,7 +108,9 @@ with tab_check:
                     proposals=proposals,
                     decisions=decisions,
                 )
-                st.success(t("review.saved"))
+                # again from the top: the checkpoint banner goes once its review is saved
+                st.session_state["review_flash"] = t("review.saved")
+                st.rerun()
             except ResearchError as e:
                 ui.show_error(e)
 

@@ -72,10 +72,15 @@ class Checkpoint:
     segments: pd.DataFrame  # segment, planned, held, expected_now, behind
     team: pd.DataFrame  # interviewer, final, drafts
     previous: Review | None
+    checkpoint_reviewed: bool = False  # a review of kind "checkpoint" has been saved
 
     @property
     def due(self) -> bool:
-        return self.planned > 0 and self.held >= self.planned * DUE_AT
+        """The checkpoint meeting is due: enough interviews held and its review not
+        saved yet (once saved, the study is past its checkpoint)."""
+        return (
+            self.planned > 0 and self.held >= self.planned * DUE_AT and not self.checkpoint_reviewed
+        )
 
     def changes_since_previous(self) -> pd.DataFrame:
         """Per cause: findings naming it at the previous review and now (new causes
@@ -176,6 +181,7 @@ def checkpoint(store: Store, study: Study) -> Checkpoint:
         segments=segment_progress(store, study, frame),
         team=team,
         previous=reviews[0] if reviews else None,
+        checkpoint_reviewed=any(r.kind == "checkpoint" for r in reviews),
     )
 
 
