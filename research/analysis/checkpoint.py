@@ -76,11 +76,14 @@ class Checkpoint:
 
     @property
     def due(self) -> bool:
-        """The checkpoint meeting is due: enough interviews held and its review not
-        saved yet (once saved, the study is past its checkpoint)."""
-        return (
-            self.planned > 0 and self.held >= self.planned * DUE_AT and not self.checkpoint_reviewed
-        )
+        """Enough interviews are held for the checkpoint meeting."""
+        return self.planned > 0 and self.held >= self.planned * DUE_AT
+
+    @property
+    def review_due(self) -> bool:
+        """The checkpoint meeting is due and its review not saved yet (once saved, the
+        study is past its checkpoint: the Review page's notice goes)."""
+        return self.due and not self.checkpoint_reviewed
 
     def changes_since_previous(self) -> pd.DataFrame:
         """Per cause: findings naming it at the previous review and now (new causes

@@ -224,7 +224,7 @@ def test_the_checkpoint_banner_goes_once_its_review_is_saved(
     app, open_page, app_store, study_named
 ):
     demo = study_named("demo")
-    assert checkpoint.checkpoint(app_store, demo).due  # the demo is past a quarter
+    assert checkpoint.checkpoint(app_store, demo).review_due  # the demo is past a quarter
     page = open_page(app, "pages/review.py")
     assert any("Checkpoint review due" in i.value for i in page.info)
     page.text_input[0].input("周建国, 李娜")
@@ -232,4 +232,4 @@ def test_the_checkpoint_banner_goes_once_its_review_is_saved(
     assert not page.exception and not page.error
     assert not any("Checkpoint review due" in i.value for i in page.info)
     assert any("saved" in s.value.lower() for s in page.success)
-    assert not checkpoint.checkpoint(app_store, demo).due
+    assert not checkpoint.checkpoint(app_store, demo).review_due
