@@ -42,4 +42,5 @@ with nav:
         st.page_link(p)
     st.divider()
 ui.show_notices()
+ui.address_notice()
 page.run()

@@ -55,7 +55,8 @@ def show(interviews, where: str, empty_key: str) -> None:
                     "pages/interview.py",
                     label=t("interview.open_form"),  # issue 4
                     icon=":material/edit_note:",
-                    query_params={"customer": interview.customer_id, "interview": interview.id},
+                    # that interview's record, or a new one for it (pages/interview.py)
+                    query_params=ui.page_query(interview=interview.id),
                 )
                 if interview.place:
                     st.caption(t("agenda.place", place=literal(interview.place)))
@@ -106,9 +107,13 @@ for manager in chosen:
 # ---- change an interview: reschedule, cancel, no-show, held
 st.divider()
 st.subheader(t("agenda.change_title"))
-open_ones = scheduling.list_interviews(
-    store, study, statuses=("booked",), manager_id=None if manager_id == ALL else manager_id
-)
+open_ones = [  # a final record makes a booked interview held: nothing left to change
+    i
+    for i in scheduling.list_interviews(
+        store, study, statuses=("booked",), manager_id=None if manager_id == ALL else manager_id
+    )
+    if not i.held
+]
 if not open_ones:
     st.info(t("agenda.none_open"))
     st.stop()

@@ -12,9 +12,10 @@ import streamlit as st
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.records import EditConflictError
+from research.desk import scheduling
 from research.findings import agreement, interviews, taxonomy, wording
 from research.findings.candidates import candidates
-from screen import findings, ui
+from screen import desk, findings, ui
 from screen.autosave import autosave_text
 from screen.plain import literal
 
@@ -30,26 +31,92 @@ st.title(t("interview.title"))
 if msg := state.pop("interview_flash", None):
     st.success(msg)
 
-# ---- who: from a link (?finding=, ?customer=[&interview=]) or picked here
+# ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here
 who = candidates(store, study)
 names, statuses = who.names, who.statuses
+LINK_KEYS = ("finding", "customer", "interview")
 
 params = st.query_params
-link = (params.get("finding"), params.get("customer"), params.get("interview"))
+link = tuple(params.get(k) for k in LINK_KEYS)
 if link != state.get("interview_link"):  # a new link: follow it once
     state["interview_link"] = link
-    linked = who.customer_of(int(link[0])) if link[0] and link[0].isdigit() else None
-    if linked is not None:
-        state["interview_finding"] = int(link[0])
-        state["interview_customer"] = linked
-    elif link[1] in who.customers:
-        state["interview_customer"] = link[1]
+    state["interview_booking"] = None
+    state["interview_link_problem"] = None
+    asked_finding, asked_customer, asked_booking = link
+    if asked_finding:
+        linked = who.customer_of(int(asked_finding)) if asked_finding.isdigit() else None
+        if linked is not None:
+            state["interview_finding"] = int(asked_finding)
+            state["interview_customer"] = linked
+        else:
+            state["interview_link_problem"] = t(
+                "interview.missing_record", id=literal(asked_finding), study=literal(study.name)
+            )
+            state["interview_finding"] = state["interview_customer"] = None
+    elif asked_booking:
+        try:
+            booking = scheduling.get_interview(
+                store, int(asked_booking) if asked_booking.isdigit() else -1
+            )
+            if booking.study_id != study.id:
+                raise ResearchError("error.interview_other_study", id=booking.id, study=study.name)
+            state["interview_booking"] = booking.id
+            state["interview_customer"] = booking.customer_id
+            # that interview's record, or none yet: never an older record of the customer
+            state["interview_finding"] = interviews.finding_of_interview(store, booking.id)
+        except ResearchError as e:
+            state["interview_link_problem"] = e
+            state["interview_finding"] = state["interview_customer"] = None
+    elif asked_customer in who.customers:
+        state["interview_customer"] = asked_customer
         state["interview_finding"] = None
+    elif asked_customer:
+        state["interview_link_problem"] = t(
+            "interview.missing_customer",
+            customer=literal(asked_customer),
+            study=literal(study.name),
+        )
+if (problem := state.get("interview_link_problem")) is not None:
+    if isinstance(problem, ResearchError):
+        ui.show_error(problem)
+    else:
+        st.error(problem)
+
+
+def forget_link() -> None:
+    for k in LINK_KEYS:
+        st.query_params.pop(k, None)
 
 
 def customer_changed() -> None:
     state["interview_finding"] = None
-    st.query_params.clear()
+    forget_link()
+
+
+def show_booking(booking: scheduling.Interview) -> int | None:
+    """The booked interview the link came from: its line, and the start of its record
+    (from the booking's start on). Returns the id of a record started here."""
+    st.info(
+        t(
+            "interview.booking_head",
+            line=literal(desk.interview_line(booking, t)),
+            manager=literal(booking.manager_name),
+        )
+    )
+    if interviews.finding_of_interview(store, booking.id) is not None:
+        return None
+    st.caption(t("interview.booking_no_record"))
+    why = interviews.can_record(booking)
+    if why:
+        st.warning(t(why, day=f"{booking.start_for_manager():%Y-%m-%d %H:%M}"))
+    if st.button(
+        t("interview.record_booking"), key="interview_record_booking", disabled=why is not None
+    ):
+        try:
+            return interviews.record_interview(store, study, booking.id, actor=actor).id
+        except ResearchError as e:
+            ui.show_error(e)
+    return None
 
 
 tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
@@ -66,18 +133,27 @@ with tab_record:
     )
     st.caption(t("interview.keyboard_hint"))
     fid = state.get("interview_finding")
+    booking = None
+    if state.get("interview_booking") is not None and customer:
+        booking = scheduling.get_interview(store, state["interview_booking"])
+        if booking.customer_id != customer:
+            booking = None
+    if booking is not None and (started := show_booking(booking)) is not None:
+        fid = started
+        who = candidates(store, study)  # the new record among the customer's
     if customer:
         mine = who.records_of(customer)
         ids = mine["id"].tolist()
         if fid not in ids:
-            fid = ids[-1] if ids else None
+            # a booking's link shows that interview's record or none, never an older one
+            fid = None if booking is not None else (ids[-1] if ids else None)
         c1, c2 = st.columns([3, 1])
-        if len(ids) > 1:
+        if len(ids) > 1 or (booking is not None and ids and fid is None):
             rows = {int(r.id): r for r in mine.itertuples()}
             fid = c1.selectbox(
                 t("interview.pick_record"),
                 list(rows),
-                index=ids.index(fid),
+                index=ids.index(fid) if fid in ids else None,
                 format_func=lambda i: t(
                     "interview.record_line",
                     id=i,
@@ -86,20 +162,13 @@ with tab_record:
                     by=rows[i].interviewer or "",
                 ),
             )
-        if c2.button(t("interview.new_record"), key="interview_new"):
-            interview_id = link[2] if link[1] == customer and link[2] else None
-            created = interviews.create_finding(
-                store,
-                study,
-                customer,
-                actor=actor,
-                interview_id=int(interview_id) if interview_id and interview_id.isdigit() else None,
-            )
-            fid = created.id
+        if booking is None and c2.button(t("interview.new_record"), key="interview_new"):
+            fid = interviews.create_finding(store, study, customer, actor=actor).id
         state["interview_finding"] = fid
-        if fid is None:
+        if fid is None and booking is None:
             st.info(t("interview.no_record_yet"))
     if fid is not None and st.query_params.get("finding") != str(fid):
+        forget_link()
         st.query_params["finding"] = str(fid)
         state["interview_link"] = (str(fid), None, None)
 
@@ -203,6 +272,11 @@ def record_form(f: interviews.Finding) -> None:
 
     def text_box(name: str, *, height: int = 68, placeholder: str = "") -> None:
         key = f"{prefix}_{name}"
+        if locked:  # Streamlit's own disabled boxes: a final record looks locked
+            locked_text(
+                wording.field_label(t, name), getattr(f, name) or "", key, f.version, height
+            )
+            return
         autosave_text(
             wording.field_label(t, name),
             key=key,
@@ -242,6 +316,22 @@ def record_form(f: interviews.Finding) -> None:
             status=wording.choice_label(t, "status", f.status),
         )
         st.subheader(head)
+        if not f.final and interviews.is_empty(store, f.id):
+            if st.button(
+                t("interview.discard"),
+                key=f"{prefix}_discard",
+                icon=":material/delete:",
+                help=t("interview.discard_help"),
+            ):
+                try:
+                    interviews.discard_finding(store, f.id, actor=actor)
+                    state["interview_finding"] = None
+                    st.query_params.pop("finding", None)
+                    state["interview_link"] = (None, None, None)
+                    state["interview_flash"] = t("interview.discarded", id=f.id)
+                    st.rerun()
+                except ResearchError as e:
+                    ui.show_error(e)
         st.caption(
             t(
                 "interview.record_meta",
@@ -422,18 +512,20 @@ def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: 
     c1, c2, c3 = st.columns([5, 3, 1], vertical_alignment="bottom")
     with c1:
         key = f"{prefix}_quote_{q.id}"
-        autosave_text(
-            t("interview.quote", n=q.position),
-            key=key,
-            value=q.text,
-            version=q.version,
-            storage_key=f"finding_quote:{q.id}",
-            on_save=on_save,
-            labels=labels,
-            height=52,
-            disabled=locked,
-            placeholder=t("interview.quote_hint"),
-        )
+        if locked:
+            locked_text(t("interview.quote", n=q.position), q.text, key, q.version, 52)
+        else:
+            autosave_text(
+                t("interview.quote", n=q.position),
+                key=key,
+                value=q.text,
+                version=q.version,
+                storage_key=f"finding_quote:{q.id}",
+                on_save=on_save,
+                labels=labels,
+                height=52,
+                placeholder=t("interview.quote_hint"),
+            )
         if isinstance(error := state.get(f"{key}_error"), EditConflictError):
             show_conflict(error, "text")
     c2.selectbox(
@@ -454,6 +546,15 @@ def quote_row(f: interviews.Finding, q: interviews.Quote, locked: bool, labels: 
     ):
         interviews.remove_quote(store, q.id, actor=actor)
         st.rerun()
+
+
+def locked_text(label: str, text: str, key: str, version: int, height: int) -> None:
+    """A text answer of a final record, shown in a disabled box (one key per version, so
+    an amendment shows its new text)."""
+    if height < 68:  # Streamlit's text areas are at least 68 px
+        st.text_input(label, text, disabled=True, key=f"{key}_locked_{version}")
+    else:
+        st.text_area(label, text, disabled=True, height=height, key=f"{key}_locked_{version}")
 
 
 def history_table(f: interviews.Finding) -> None:

@@ -20,7 +20,6 @@ ACTION_FIELDS = ("title", "owner", "due", "causes", "description")
 t = ui.translator()
 store = ui.store()
 study = ui.require_study()
-st.session_state.setdefault("review_flash", None)
 
 st.title(t("review.title"))
 state = checkpoint.checkpoint(store, study)
@@ -39,9 +38,9 @@ with tab_check:
         t.number(len(state.saturation.new_codes)),
         help=t("review.saturation_help", window=state.saturation.window),
     )
-    if state.due:
+    if state.review_due:
         st.info(t("review.due", held=t.number(state.held), planned=t.number(state.planned)))
-    else:
+    elif not state.due:  # (once its review is saved, neither)
         st.caption(t("review.not_due", share=t.percent(checkpoint.DUE_AT)))
     if state.saturation.new_codes:
         st.caption(

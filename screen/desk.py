@@ -209,7 +209,8 @@ def interview_line(interview: Interview, t: Translator, *, manager_zone: bool = 
         zone=start.tzname() or interview.time_zone,
         customer=interview.customer_name or interview.customer_id,
         mode=t(scheduling.MODE_LABELS[interview.mode]),
-        status=t(scheduling.STATUS_LABELS[interview.status]),
+        # a booked interview with a final record is held (``calls.HELD``), whatever its status
+        status=t(scheduling.STATUS_LABELS["done" if interview.held else interview.status]),
     )
 
 

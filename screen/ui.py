@@ -59,16 +59,19 @@ def _through_the_frame() -> None:
     )
     if page_file is not None:
         st.session_state["app_deep_link"] = f"pages/{page_file.name}"
+    # the detour through app.py drops the address's query (?study=, ?finding=, ?lang=)
+    st.session_state["app_deep_link_query"] = st.query_params.to_dict()
     st.switch_page("app.py")
 
 
 def mark_frame(pages: dict) -> None:
     """Called by app.py with {page file: st.Page}: the frame has run; open the page that
-    was asked for by its address, if any."""
+    was asked for by its address, if any, with the address's query."""
     st.session_state["app_frame_seen"] = True
     wanted = st.session_state.pop("app_deep_link", None)
+    query = st.session_state.pop("app_deep_link_query", None) or {}
     if wanted in pages:
-        st.switch_page(pages[wanted])
+        st.switch_page(pages[wanted], query_params=query)
 
 
 def actor() -> str:
@@ -99,6 +102,8 @@ def sidebar() -> None:
     """
     state = st.session_state
     state.setdefault("app_language", "en")
+    every = studies.list_studies(store(), include_archived=True)
+    _follow_the_address(every)
     with st.sidebar:
         if state.get("app_lang_picker") != state["app_language"]:
             state["app_lang_picker"] = state["app_language"]
@@ -110,7 +115,6 @@ def sidebar() -> None:
             on_change=lambda: state.update(app_language=state["app_lang_picker"]),
         )
         t = translator()
-        every = studies.list_studies(store(), include_archived=True)
         archived = {s.name for s in every if s.archived}
         shown = [s.name for s in every if state.get("app_show_archived") or not s.archived]
         if state.get("app_study_name") not in shown:
@@ -128,6 +132,67 @@ def sidebar() -> None:
         if archived:  # hidden from the picker unless asked for
             st.checkbox(t("app.show_archived", count=len(archived)), key="app_show_archived")
         st.caption(t("app.signed_in_as", user=literal(actor())))
+    _write_the_address()
+
+
+# The address carries the reader's place: ``?study=NAME&lang=zh`` on every page (and
+# ``?finding=ID`` on the interview page, which keeps its own). A reload, a bookmark or
+# a link sent to a colleague opens the same study in the same language. Both ways:
+# an address the session has not seen yet (opened, reloaded, followed) picks the study
+# and the language; a pick in the sidebar rewrites the address. ``app_address`` holds
+# what the address said when this session last read or wrote it, so a query that
+# merely lags behind a pick is told apart from a new one.
+ADDRESS_KEYS = ("study", "lang")
+
+
+def _follow_the_address(every: list[studies.Study]) -> None:
+    state = st.session_state
+    seen = state.setdefault("app_address", {})
+    asked = {k: st.query_params.get(k) for k in ADDRESS_KEYS}
+    lang = asked["lang"]
+    if lang and lang != seen.get("lang") and lang in LANGUAGES:
+        state["app_language"] = lang
+    name = asked["study"]
+    if name and name != seen.get("study"):
+        found = next((s for s in every if s.name == name), None)
+        if found is None:
+            state["app_address_unknown_study"] = name  # said on the page, see address_notice
+        else:
+            state["app_study_name"] = found.name
+            if found.archived:
+                state["app_show_archived"] = True
+
+
+def _write_the_address() -> None:
+    state = st.session_state
+    now = {"study": state.get("app_study_name"), "lang": state["app_language"]}
+    for k, value in now.items():
+        if value is None:
+            st.query_params.pop(k, None)
+        elif st.query_params.get(k) != value:
+            st.query_params[k] = value
+    state["app_address"] = now
+
+
+def address_notice() -> None:
+    """Said at the top of the page once: the address named a study that does not exist."""
+    name = st.session_state.pop("app_address_unknown_study", None)
+    if name is not None:
+        t = translator()
+        current = st.session_state.get("app_study_name")
+        st.error(
+            literal(t("app.unknown_study", name=name))
+            + (" " + literal(t("app.showing_study", name=current)) if current else "")
+        )
+
+
+def page_query(**values) -> dict[str, str]:
+    """The query of a link to another page: the reader's study and language, and
+    ``values`` (say ``finding=12``), so the link opens the same place in a new tab too."""
+    state = st.session_state
+    query = {"study": state.get("app_study_name"), "lang": state.get("app_language", "en")}
+    query.update({k: str(v) for k, v in values.items()})
+    return {k: v for k, v in query.items() if v is not None}
 
 
 def show_notices() -> None:

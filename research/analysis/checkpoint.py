@@ -72,10 +72,18 @@ class Checkpoint:
     segments: pd.DataFrame  # segment, planned, held, expected_now, behind
     team: pd.DataFrame  # interviewer, final, drafts
     previous: Review | None
+    checkpoint_reviewed: bool = False  # a review of kind "checkpoint" has been saved
 
     @property
     def due(self) -> bool:
+        """Enough interviews are held for the checkpoint meeting."""
         return self.planned > 0 and self.held >= self.planned * DUE_AT
+
+    @property
+    def review_due(self) -> bool:
+        """The checkpoint meeting is due and its review not saved yet (once saved, the
+        study is past its checkpoint: the Review page's notice goes)."""
+        return self.due and not self.checkpoint_reviewed
 
     def changes_since_previous(self) -> pd.DataFrame:
         """Per cause: findings naming it at the previous review and now (new causes
@@ -176,6 +184,7 @@ def checkpoint(store: Store, study: Study) -> Checkpoint:
         segments=segment_progress(store, study, frame),
         team=team,
         previous=reviews[0] if reviews else None,
+        checkpoint_reviewed=any(r.kind == "checkpoint" for r in reviews),
     )
 
 

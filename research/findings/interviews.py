@@ -31,6 +31,7 @@ from research.base.errors import ResearchError
 from research.base.records import merge_update, read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
+from research.desk import scheduling
 from research.findings import taxonomy
 
 RECORD_TYPE = "finding"
@@ -361,6 +362,130 @@ def create_finding(
         return new_id
 
     return get_finding(store, store.write(apply))
+
+
+# ---------------------------------------------------------------- a booked interview's record
+
+# The record of one booked interview: linked to it, or (as ``research.desk.calls.HELD``
+# counts it) the newest unlinked record of the same customer started after the booking
+# was made; never an older record of the same customer.
+FINDING_OF_INTERVIEW = """
+SELECT f.id FROM findings f JOIN interviews b ON b.id = ?
+WHERE f.interview_id = b.id
+   OR (f.interview_id IS NULL AND f.origin = 'interview' AND f.study_id = b.study_id
+       AND f.customer_id = b.customer_id AND f.created_at >= b.created_at)
+ORDER BY f.interview_id IS NULL, f.id DESC
+LIMIT 1
+"""
+
+
+def finding_of_interview(store: Store, interview_id: int) -> int | None:
+    """The id of the record of booked interview ``interview_id``, or None."""
+    with store.cursor() as cur:
+        found = cur.execute(FINDING_OF_INTERVIEW, [int(interview_id)]).fetchall()
+    return found[0][0] if found else None
+
+
+def can_record(booking: scheduling.Interview, now_utc: datetime | None = None) -> str | None:
+    """Why the interview ``booking`` cannot be recorded yet (a message key), or None.
+
+    A record is for an interview that happened: from the booking's start on (an
+    interview held earlier than booked is rescheduled on the agenda first, so the
+    agenda and the record tell the same story); never for a cancelled booking or a
+    no-show."""
+    if booking.status in ("cancelled", "no_show"):
+        return "error.interview_not_held"
+    if booking.starts_at_utc > (now_utc or scheduling.utcnow()):
+        return "error.interview_not_yet"
+    return None
+
+
+def record_interview(
+    store: Store, study: Study, interview_id: int, *, actor: str, now_utc: datetime | None = None
+) -> Finding:
+    """The record of a booked interview, started when it has none: the interviewer is
+    the booked senior manager and the interview date the booking's day in the manager's
+    time zone (not the person typing, not today).
+
+    Raises FindingError before the booking's start, for a cancelled booking or a
+    no-show (``can_record``), and for an interview of another study."""
+    booking = scheduling.get_interview(store, interview_id)
+    if booking.study_id != study.id:
+        raise FindingError("error.interview_other_study", id=interview_id, study=study.name)
+    existing = finding_of_interview(store, interview_id)
+    if existing is not None:
+        return get_finding(store, existing)
+    if why := can_record(booking, now_utc):
+        raise FindingError(why, day=booking.start_for_manager().strftime("%Y-%m-%d %H:%M"))
+    return create_finding(
+        store,
+        study,
+        booking.customer_id,
+        actor=actor,
+        interviewer=booking.manager_name,
+        interview_date=booking.start_for_manager().date(),
+        interview_id=booking.id,
+    )
+
+
+# ---------------------------------------------------------------- discarding
+
+# What a new record holds before anyone answered: the defection type (pre-filled from
+# detection), the interview's day and the interviewer. Anything else is an answer.
+SET_UP_FIELDS = ("defection_type", "interview_date", "interviewer")
+LIVE_QUOTES = "SELECT count(*) FROM finding_quotes WHERE finding_id = ? AND NOT removed"
+DELETE_QUOTE_VERSIONS = """
+DELETE FROM record_versions WHERE record_type = ? AND record_id IN (
+    SELECT CAST(id AS VARCHAR) FROM finding_quotes WHERE finding_id = ?)
+"""
+DELETE_QUOTES = "DELETE FROM finding_quotes WHERE finding_id = ?"
+DELETE_VERSIONS = "DELETE FROM record_versions WHERE record_type = ? AND record_id = ?"
+DELETE_FINDING = "DELETE FROM findings WHERE id = ?"
+
+
+def _answered(cur: duckdb.DuckDBPyConnection, row: dict) -> list[str]:
+    answered = [
+        name
+        for name in EDITABLE
+        if name not in SET_UP_FIELDS and row.get(name) not in (None, "", "[]", [])
+    ]
+    if cur.execute(LIVE_QUOTES, [row["id"]]).fetchall()[0][0]:
+        answered.append("quotes")
+    return answered
+
+
+def is_empty(store: Store, finding_id: int) -> bool:
+    """True for a draft that holds no answer yet (see ``SET_UP_FIELDS``)."""
+    with store.cursor() as cur:
+        row = read_row(cur, "findings", {"id": int(finding_id)})
+        return row is not None and row["status"] == "draft" and not _answered(cur, row)
+
+
+def discard_finding(store: Store, finding_id: int, *, actor: str) -> None:
+    """Remove a record started by accident, while it is an empty draft: the record, its
+    removed quotes and its versions go; the audit log keeps who discarded it.
+
+    Raises FindingError for a final record or one that holds an answer."""
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        row = read_row(cur, "findings", {"id": int(finding_id)})
+        if row is None:
+            raise FindingError("error.finding_not_found", id=finding_id)
+        if row["status"] != "draft" or _answered(cur, row):
+            raise FindingError("error.finding_not_empty", id=finding_id)
+        cur.execute(DELETE_QUOTE_VERSIONS, [QUOTE_RECORD_TYPE, int(finding_id)])
+        cur.execute(DELETE_QUOTES, [int(finding_id)])
+        cur.execute(DELETE_VERSIONS, [RECORD_TYPE, str(int(finding_id))])
+        cur.execute(DELETE_FINDING, [int(finding_id)])
+        audit(
+            cur,
+            row["study_id"],
+            actor,
+            "finding.discard",
+            {"finding": int(finding_id), "customer_id": row["customer_id"]},
+        )
+
+    store.write(apply)
 
 
 # ---------------------------------------------------------------- saving

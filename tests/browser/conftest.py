@@ -122,7 +122,17 @@ def start_server(folder: Path, n_customers: int = 400):
         proc.kill()
         raise RuntimeError("the app did not start: " + (folder / "server.log").read_text())
     # who has a final interview record (the demo's timeline follows today's date)
-    return proc, log, {"url": url, "db": db, "folder": folder, "interviewed": interviewed}
+    return (
+        proc,
+        log,
+        {
+            "url": url,
+            "db": db,
+            "folder": folder,
+            "interviewed": interviewed,
+            "records": records,  # the demo study's interview records (id, customer_id, ...)
+        },
+    )
 
 
 def stop_server(proc, log) -> None:

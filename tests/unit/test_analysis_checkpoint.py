@@ -119,3 +119,14 @@ def test_reviews_need_attendees_and_a_date_that_has_come(store, study):
     with pytest.raises(AnalysisError):
         checkpoint.save_review(store, study, actor=ACTOR, held_on=date(2999, 1, 1), attendees="x")
     assert checkpoint.list_reviews(store, study) == []
+
+
+def test_the_checkpoint_is_no_longer_due_once_its_review_is_saved(store, started):
+    assert checkpoint.checkpoint(store, started).review_due
+    checkpoint.save_review(
+        store, started, actor=ACTOR, held_on=date(2024, 1, 1), kind="quarterly", attendees="a"
+    )
+    assert checkpoint.checkpoint(store, started).review_due  # another kind of review
+    checkpoint.save_review(store, started, actor=ACTOR, held_on=date(2024, 1, 2), attendees="a")
+    after = checkpoint.checkpoint(store, started)
+    assert after.checkpoint_reviewed and after.due and not after.review_due
