@@ -167,6 +167,7 @@ def copy_csv(relation: duckdb.DuckDBPyRelation, path: str | os.PathLike) -> None
     # beside the target (os.replace stays on one file system), made by DuckDB with the
     # permissions any new file gets
     temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    temporary.touch()  # a folder that is missing or not writable fails here, as an OSError
     try:
         relation.project(projection).write_csv(temporary, header=True)
         os.replace(temporary, target)
