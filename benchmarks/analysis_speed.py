@@ -38,7 +38,7 @@ import detection_speed  # noqa: E402
 
 from research.analysis import causes, rates, trends  # noqa: E402
 from research.base.store import connect  # noqa: E402
-from research.base.studies import create_study, get_study  # noqa: E402
+from research.base.studies import create_study, get_study, get_study_by_id  # noqa: E402
 from research.findings import taxonomy  # noqa: E402
 from research.selection import detection  # noqa: E402
 
@@ -162,6 +162,30 @@ def timed(fn) -> float:
     return time.perf_counter() - started
 
 
+def build(path: Path, args: argparse.Namespace):
+    """The store the issue names, built in ``path``; returned open."""
+    started = time.perf_counter()
+    tx, customers = detection_speed.generate(args.transactions, args.customers, args.seed)
+    detection_speed.build_store(path, tx, customers)
+    del tx, customers
+    store = connect(path)
+    as_of = detection_speed.AS_OF
+    ids = [get_study(store, detection_speed.STUDY).id]
+    for back in range(1, QUARTERS):
+        ids.append(
+            create_study(store, f"Q-{back}", as_of - relativedelta(months=3 * back), actor=ACTOR).id
+        )
+    for study_id in ids:
+        detection.run_detection(store, get_study_by_id(store, study_id), actor=ACTOR)
+    made = add_findings(store, ids, args.findings, args.seed)
+    print(
+        f"store: {args.transactions:,} lines, {args.customers:,} customers, "
+        f"{len(ids)} studies, {made:,} final findings; built in "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    return store
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=10_000_000)
@@ -169,30 +193,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--findings", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=20_240_601)
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="keep the built store in this file, or use it as it is when it exists "
+        "(building takes minutes; the sizes given must be the ones it was built with)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="analysis-speed-") as tmp:
-        path = Path(tmp) / "analysis.duckdb"
-        started = time.perf_counter()
-        tx, customers = detection_speed.generate(args.transactions, args.customers, args.seed)
-        detection_speed.build_store(path, tx, customers)
-        del tx, customers
-        store = connect(path)
-        as_of = detection_speed.AS_OF
-        ids = [get_study(store, detection_speed.STUDY).id]
-        for back in range(1, QUARTERS):
-            ids.append(
-                create_study(
-                    store, f"Q-{back}", as_of - relativedelta(months=3 * back), actor=ACTOR
-                ).id
-            )
-        for name in [detection_speed.STUDY, *[f"Q-{b}" for b in range(1, QUARTERS)]]:
-            detection.run_detection(store, get_study(store, name), actor=ACTOR)
-        made = add_findings(store, ids, args.findings, args.seed)
-        print(
-            f"store: {args.transactions:,} lines, {args.customers:,} customers, "
-            f"{len(ids)} studies, {made:,} final findings; built in "
-            f"{time.perf_counter() - started:.0f} s"
-        )
+        path = args.store or Path(tmp) / "analysis.duckdb"
+        names = [detection_speed.STUDY, *[f"Q-{b}" for b in range(1, QUARTERS)]]
+        if path.exists():
+            store = connect(path)
+            ids = [get_study(store, name).id for name in names]
+            print(f"store: {path.name} as built before, {len(ids)} studies")
+        else:
+            store = build(path, args)
+            ids = [get_study(store, name).id for name in names]
 
         everyone = causes.FindingsFilter(tuple(ids))
         for _, fn in page_queries(store, everyone):  # warm: first use loads statsmodels

@@ -20,6 +20,8 @@ little more than one.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -62,41 +64,71 @@ def last_quarters(count: int, today: date | None = None) -> list[str]:
     return [quarter_label(i) for i in range(end - count + 1, end + 1)]
 
 
-# Spend per customer and quarter bucket (year·4 + quarter − 1), in the ledger's scope for
-# the study; former customers of any study left out.
-BUCKETS = """
-CREATE TEMP TABLE rate_buckets AS
-SELECT t.customer_id, year(t.date) * 4 + quarter(t.date) - 1 AS qi, sum(t.amount) AS spend
-FROM transactions t
-WHERE t.date >= $start AND t.date < $end
-  AND (len(CAST($product_lines AS VARCHAR[])) = 0
-       OR list_contains(CAST($product_lines AS VARCHAR[]), t.product_line))
-  AND t.customer_id NOT IN (SELECT customer_id FROM former_customers)
-  AND (NOT $narrows OR t.customer_id IN (
-        SELECT customer_id FROM customers
-        WHERE (len(CAST($regions AS VARCHAR[])) = 0
-               OR list_contains(CAST($regions AS VARCHAR[]), region))
-          AND (len(CAST($owners AS VARCHAR[])) = 0
-               OR list_contains(CAST($owners AS VARCHAR[]), owner))
-          AND (len(CAST($industries AS VARCHAR[])) = 0
-               OR list_contains(CAST($industries AS VARCHAR[]), industry))))
-GROUP BY ALL
+# What the standing numbers depend on, beyond the study's own rules: lines, customers
+# (their scope fields), wallet estimates, former customers, and the audit log that every
+# import and every mark writes to. Counting is cheap even at 10M lines.
+LEDGER_VERSION = """
+SELECT (SELECT max(id) FROM audit_log),
+       (SELECT count(*) FROM transactions), (SELECT max(created_at) FROM transactions),
+       (SELECT count(*) FROM customers), (SELECT max(updated_at) FROM customers),
+       (SELECT count(*) FROM wallet_estimates), (SELECT max(updated_at) FROM wallet_estimates),
+       (SELECT count(*) FROM former_customers), (SELECT max(created_at) FROM former_customers)
 """
 
-RATES = """
-WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
-windows AS (
-    SELECT t.q, b.customer_id,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi > t.q - $k), 0) AS recent
-    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
-    GROUP BY t.q, b.customer_id
+# Each target quarter q's windows per customer, from the spend per customer and quarter
+# bucket (year·4 + quarter − 1): the baseline (the k quarters before the recent ones),
+# the recent spend (the k quarters up to q), and the quarter before q and q itself for
+# the movement. Lines are summed first and the customers left out afterwards (former
+# customers of any study, the study's scope), on a tenth as many rows.
+WINDOWS = """
+CREATE TEMP TABLE rate_windows AS
+WITH lines AS (
+    SELECT customer_id, year(date) * 4 + quarter(date) - 1 AS qi, sum(amount) AS spend
+    FROM transactions
+    WHERE date >= $start AND date < $end
+      AND (len(CAST($product_lines AS VARCHAR[])) = 0
+           OR list_contains(CAST($product_lines AS VARCHAR[]), product_line))
+    GROUP BY ALL
 ),
-ranked AS (
+buckets AS (
+    SELECT l.* FROM lines l
+    WHERE l.customer_id NOT IN (SELECT customer_id FROM former_customers) {scope}
+),
+targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q)
+SELECT t.q, b.customer_id,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi > t.q - $k), 0) AS recent,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q - 1), 0) AS before,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q), 0) AS now
+FROM targets t JOIN buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
+GROUP BY t.q, b.customer_id
+HAVING baseline > 0 OR before > 0
+"""
+# WINDOWS' {scope} for a study whose scope narrows the customers (looking the customers
+# up costs a join over every bucket, so a study without one does not)
+IN_SCOPE = """
+      AND l.customer_id IN (
+            SELECT customer_id FROM customers
+            WHERE (len(CAST($regions AS VARCHAR[])) = 0
+                   OR list_contains(CAST($regions AS VARCHAR[]), region))
+              AND (len(CAST($owners AS VARCHAR[])) = 0
+                   OR list_contains(CAST($owners AS VARCHAR[]), owner))
+              AND (len(CAST($industries AS VARCHAR[])) = 0
+                   OR list_contains(CAST($industries AS VARCHAR[]), industry)))
+"""
+
+# Per quarter and segment: customers with baseline spend, full and partial defectors,
+# baseline spend. The segments by ranking every quarter's customers (baseline spend
+# descending, customer id), as detection does. (Cutting at quantiles of the baseline
+# spend and ranking only the customers near each cut gave the same numbers but was no
+# faster at 1M customers: the joins that put the ranked few back cost what the sort
+# saved; benchmarks/analysis_speed.py.)
+RATES = """
+WITH ranked AS (
     SELECT *,
         (row_number() OVER (PARTITION BY q ORDER BY baseline DESC, customer_id) - 1)
             / count(*) OVER (PARTITION BY q) AS rank_fraction
-    FROM windows WHERE baseline > 0
+    FROM rate_windows WHERE baseline > 0
 ),
 classified AS (
     SELECT q,
@@ -116,22 +148,120 @@ SELECT q, segment, count(*) AS customers,
 FROM classified GROUP BY q, segment
 """
 
+MOVEMENT = """
+WITH wallet AS (
+    SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
+           sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
+    FROM wallet_estimates
+    WHERE quarter(period_start) = quarter(period_end - 1)
+      AND year(period_start) = year(period_end - 1)
+    GROUP BY ALL
+),
+measured AS (
+    SELECT p.q, p.customer_id,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.before / wb.wallet END AS share_before,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.now / wn.wallet END AS share_now,
+        p.before, p.now
+    FROM rate_windows p
+    LEFT JOIN wallet wb ON wb.customer_id = p.customer_id AND wb.qi = p.q - 1
+    LEFT JOIN wallet wn ON wn.customer_id = p.customer_id AND wn.qi = p.q
+    WHERE p.before > 0
+)
+SELECT q,
+    share_before IS NOT NULL AS by_share,
+    CASE WHEN coalesce(share_now / share_before, now / before) > 1 + $band THEN 'rose'
+         WHEN coalesce(share_now / share_before, now / before) < 1 - $band THEN 'fell'
+         ELSE 'held' END AS movement,
+    count(*) AS customers
+FROM measured GROUP BY ALL
+"""
+
 
 def _scope_params(study: Study) -> dict:
+    """WINDOWS' scope parameters; the customers' only when the scope narrows them."""
     scope = study.scope
-    return {
-        "product_lines": list(scope.product_line),
-        "regions": list(scope.region),
-        "owners": list(scope.owner),
-        "industries": list(scope.industry),
-        "narrows": scope.narrows_customers,
-    }
+    params: dict = {"product_lines": list(scope.product_line)}
+    if scope.narrows_customers:
+        params.update(
+            regions=list(scope.region), owners=list(scope.owner), industries=list(scope.industry)
+        )
+    return params
 
 
 def _window_quarters(study: Study) -> int:
     if study.window_months % 3:
         raise AnalysisError("error.rates_window", months=study.window_months)
     return study.window_months // 3
+
+
+def _cuts(study: Study) -> dict:
+    return {
+        "cut_best": round(study.best_core_pct, 9),
+        "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
+        "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
+    }
+
+
+@dataclass(frozen=True)
+class _Standing:
+    rates: list[tuple]  # q, segment, customers, full, partial, baseline spend
+    movement: list[tuple]  # q, by share of wallet, rose/held/fell, customers
+
+
+# per open store (dropped with it): {(ledger version, question): _Standing}, the newest
+# last; the Analysis page asks the same question on every rerun
+_standing_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_standing_lock = threading.Lock()
+KEEP_ANSWERS = 8
+
+
+def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standing:
+    """Rates and movement rows for the quarters ``indexes`` with window ``k`` quarters,
+    from one pass over the ledger, kept per ledger version."""
+    cuts = _cuts(study)
+    keep = Decimal(str(round(1 - study.drop_threshold, 6)))
+    scope = _scope_params(study)
+    question = (
+        tuple(indexes),
+        k,
+        keep,
+        tuple(cuts.values()),
+        tuple(tuple(v) if isinstance(v, list) else v for v in scope.values()),
+    )
+    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
+    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
+    with store.cursor() as cur:
+        key = (tuple(cur.execute(LEDGER_VERSION).fetchall()[0]), question)
+        with _standing_lock:
+            found = _standing_cache.get(store, {}).get(key)
+        if found is not None:
+            return found
+        params = {
+            "start": start,
+            "end": date.fromordinal(end_day.toordinal() + 1),
+            "quarters": indexes,
+            "k": k,
+            **scope,
+        }
+        narrows = "regions" in scope
+        cur.execute(WINDOWS.format(scope=IN_SCOPE if narrows else ""), params)
+        try:
+            rows = cur.execute(RATES, {**cuts, "keep": keep}).fetchall()
+            moved = cur.execute(MOVEMENT, {"band": HOLD_BAND}).fetchall()
+        finally:
+            cur.execute("DROP TABLE IF EXISTS rate_windows")
+    answer = _Standing(rows, moved)
+    with _standing_lock:
+        kept = _standing_cache.setdefault(store, {})
+        kept.pop(key, None)
+        kept[key] = answer
+        while len(kept) > KEEP_ANSWERS:
+            kept.pop(next(iter(kept)))
+    return answer
 
 
 def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
@@ -142,27 +272,7 @@ def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataF
     whole quarters."""
     k = _window_quarters(study)
     indexes = [quarter_index(q) for q in quarters]
-    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
-    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
-    params = {
-        "start": start,
-        "end": date.fromordinal(end_day.toordinal() + 1),
-        **_scope_params(study),
-    }
-    rate_params = {
-        "quarters": indexes,
-        "k": k,
-        "keep": Decimal(str(round(1 - study.drop_threshold, 6))),
-        "cut_best": round(study.best_core_pct, 9),
-        "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
-        "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
-    }
-    with store.cursor() as cur:
-        cur.execute(BUCKETS, params)
-        try:
-            rows = cur.execute(RATES, rate_params).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    rows = _standing(store, study, indexes, k).rates
     found = {(q, s): (n, f, p, spend) for q, s, n, f, p, spend in rows}
     out = []
     years = study.window_months / 12
@@ -191,63 +301,15 @@ def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataF
     return pd.DataFrame(out)
 
 
-MOVEMENT = """
-WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
-pairs AS (
-    SELECT t.q, b.customer_id,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q - 1), 0) AS before,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q), 0) AS now
-    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 1 AND t.q
-    GROUP BY t.q, b.customer_id
-),
-wallet AS (
-    SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
-           sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
-    FROM wallet_estimates
-    WHERE quarter(period_start) = quarter(period_end - 1)
-      AND year(period_start) = year(period_end - 1)
-    GROUP BY ALL
-),
-measured AS (
-    SELECT p.q, p.customer_id,
-        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
-                  AND wb.days >= 89 AND wn.days >= 89
-             THEN p.before / wb.wallet END AS share_before,
-        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
-                  AND wb.days >= 89 AND wn.days >= 89
-             THEN p.now / wn.wallet END AS share_now,
-        p.before, p.now
-    FROM pairs p
-    LEFT JOIN wallet wb ON wb.customer_id = p.customer_id AND wb.qi = p.q - 1
-    LEFT JOIN wallet wn ON wn.customer_id = p.customer_id AND wn.qi = p.q
-    WHERE p.before > 0
-)
-SELECT q,
-    share_before IS NOT NULL AS by_share,
-    CASE WHEN coalesce(share_now / share_before, now / before) > 1 + $band THEN 'rose'
-         WHEN coalesce(share_now / share_before, now / before) < 1 - $band THEN 'fell'
-         ELSE 'held' END AS movement,
-    count(*) AS customers
-FROM measured GROUP BY ALL
-"""
-
-
 def movement(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
     """Per quarter: of the customers who bought in the quarter before, how many saw their
     share of wallet (where estimates cover both quarters, else their spend) rise, hold
-    (within ±10%) or fall; with the shares and how many were judged on share of wallet."""
+    (within ±10%) or fall; with the shares and how many were judged on share of wallet.
+    Computed with the rates (one pass over the ledger for both) when the study's window
+    is whole quarters."""
     indexes = [quarter_index(q) for q in quarters]
-    params = {
-        "start": quarter_bounds(quarter_label(min(indexes) - 1))[0],
-        "end": date.fromordinal(quarter_bounds(quarter_label(max(indexes)))[1].toordinal() + 1),
-        **_scope_params(study),
-    }
-    with store.cursor() as cur:
-        cur.execute(BUCKETS, params)
-        try:
-            rows = cur.execute(MOVEMENT, {"quarters": indexes, "band": HOLD_BAND}).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    k = study.window_months // 3 if study.window_months % 3 == 0 and study.window_months else 1
+    rows = _standing(store, study, indexes, k).movement
     out = []
     for q in indexes:
         mine = [r for r in rows if r[0] == q]
