@@ -112,3 +112,39 @@ def test_earlier_defectors_now(store, study, add_transactions, add_results, reco
     assert by_cause.loc["staff_attitude"].tolist() == [0, 0, 1]
     row = found.by_action.set_index("action_id").loc[made.id]
     assert (row["won_back"], row["partly_back"], row["still_gone"]) == (1, 1, 0)
+
+
+def test_rates_and_movement_are_asked_of_the_ledger_once_per_version(
+    ledger, study, monkeypatch, add_transactions
+):
+    # the page asks for both on every rerun: the second question reads no ledger
+    first = rates.quarterly_rates(ledger, study, ["2024Q4"])
+    moved = rates.movement(ledger, study, ["2024Q4"])
+    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    assert rates.quarterly_rates(ledger, study, ["2024Q4"]).equals(first)
+    assert rates.movement(ledger, study, ["2024Q4"]).equals(moved)
+    # new lines are a new version of the ledger: asked again
+    add_transactions([("N0", "2024-02-01", 500)])
+    with pytest.raises(Exception, match="no_such_column"):
+        rates.quarterly_rates(ledger, study, ["2024Q4"])
+
+
+def test_kept_answers_follow_the_ledger(ledger, study, add_transactions):
+    before = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert before.loc["all", "customers"] == 9  # E0 counts until marked
+    detection.mark_former_customer(ledger, study, "E0", "closed", actor="t")
+    marked = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert marked.loc["all", "customers"] == 8
+    add_transactions([("N0", "2024-02-01", 500), ("N1", "2024-03-01", 5)])
+    added = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert (added.loc["all", "customers"], added.loc["all", "full"]) == (10, 4)
+    moved = rates.movement(ledger, study, ["2024Q2"]).set_index("quarter")
+    # bought in 2024Q1: A0..A3, F0, B0, B1, C0 and the new N0, N1 (E0 is marked former)
+    assert moved.loc["2024Q2", "customers"] == 10
+
+
+def test_movement_needs_no_whole_quarter_window(ledger, study):
+    # rates need windows of whole quarters; movement compares quarter with quarter
+    odd = studies.update_study(ledger, study, actor="t", window_months=4)
+    frame = rates.movement(ledger, odd, ["2024Q3"]).set_index("quarter")
+    assert (frame.loc["2024Q3", "customers"], frame.loc["2024Q3", "fell"]) == (9, 4)
