@@ -22,18 +22,21 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import pandas as pd
 
-from research.analysis.causes import AnalysisError, wilson
+from research.analysis.causes import FACTS_VERSION, AnalysisError, wilson
 from research.analysis.trends import quarter_bounds, quarter_of
 from research.base.store import Store
 from research.base.studies import Study
 from research.selection.detection import SEGMENTS
 
+T = TypeVar("T")
 HOLD_BAND = 0.10  # a share (or spend) within ±10% of the quarter before "held"
 
 
@@ -206,17 +209,42 @@ def _cuts(study: Study) -> dict:
     }
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Standing:
     rates: list[tuple]  # q, segment, customers, full, partial, baseline spend
     movement: list[tuple]  # q, by share of wallet, rose/held/fell, customers
+    frames: dict = field(default_factory=dict)  # the frames built from them, by kind
 
 
-# per open store (dropped with it): {(ledger version, question): _Standing}, the newest
-# last; the Analysis page asks the same question on every rerun
-_standing_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_standing_lock = threading.Lock()
+# per open store (dropped with it): {(data version, question): answer}, the newest last;
+# the Analysis page asks the same questions on every rerun
+_kept_answers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
 KEEP_ANSWERS = 8
+
+
+def forget(store: Store) -> None:
+    """Drop the answers kept for ``store``, so that the next question reads the ledger
+    (benchmarks/analysis_speed.py times the computation itself)."""
+    with _kept_lock:
+        _kept_answers.pop(store, None)
+
+
+def _kept(store: Store, key: tuple, compute: Callable[[], T]) -> T:
+    """The answer kept for ``key`` (which must hold the data version), else
+    ``compute()``, kept."""
+    with _kept_lock:
+        found = _kept_answers.get(store, {}).get(key)
+    if found is not None:
+        return found
+    answer = compute()
+    with _kept_lock:
+        kept = _kept_answers.setdefault(store, {})
+        kept.pop(key, None)
+        kept[key] = answer
+        while len(kept) > KEEP_ANSWERS:
+            kept.pop(next(iter(kept)))
+    return answer
 
 
 def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standing:
@@ -225,43 +253,38 @@ def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standi
     cuts = _cuts(study)
     keep = Decimal(str(round(1 - study.drop_threshold, 6)))
     scope = _scope_params(study)
+    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
+    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
+    params = {
+        "start": start,
+        "end": date.fromordinal(end_day.toordinal() + 1),
+        "quarters": indexes,
+        "k": k,
+        **scope,
+    }
+
+    def compute() -> _Standing:
+        with store.cursor() as cur:
+            narrows = "regions" in scope
+            cur.execute(WINDOWS.format(scope=IN_SCOPE if narrows else ""), params)
+            try:
+                rows = cur.execute(RATES, {**cuts, "keep": keep}).fetchall()
+                moved = cur.execute(MOVEMENT, {"band": HOLD_BAND}).fetchall()
+            finally:
+                cur.execute("DROP TABLE IF EXISTS rate_windows")
+        return _Standing(rows, moved)
+
+    with store.cursor() as cur:
+        version = tuple(cur.execute(LEDGER_VERSION).fetchall()[0])
     question = (
+        "standing",
         tuple(indexes),
         k,
         keep,
         tuple(cuts.values()),
         tuple(tuple(v) if isinstance(v, list) else v for v in scope.values()),
     )
-    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
-    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
-    with store.cursor() as cur:
-        key = (tuple(cur.execute(LEDGER_VERSION).fetchall()[0]), question)
-        with _standing_lock:
-            found = _standing_cache.get(store, {}).get(key)
-        if found is not None:
-            return found
-        params = {
-            "start": start,
-            "end": date.fromordinal(end_day.toordinal() + 1),
-            "quarters": indexes,
-            "k": k,
-            **scope,
-        }
-        narrows = "regions" in scope
-        cur.execute(WINDOWS.format(scope=IN_SCOPE if narrows else ""), params)
-        try:
-            rows = cur.execute(RATES, {**cuts, "keep": keep}).fetchall()
-            moved = cur.execute(MOVEMENT, {"band": HOLD_BAND}).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS rate_windows")
-    answer = _Standing(rows, moved)
-    with _standing_lock:
-        kept = _standing_cache.setdefault(store, {})
-        kept.pop(key, None)
-        kept[key] = answer
-        while len(kept) > KEEP_ANSWERS:
-            kept.pop(next(iter(kept)))
-    return answer
+    return _kept(store, (version, question), compute)
 
 
 def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
@@ -272,10 +295,17 @@ def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataF
     whole quarters."""
     k = _window_quarters(study)
     indexes = [quarter_index(q) for q in quarters]
-    rows = _standing(store, study, indexes, k).rates
+    standing = _standing(store, study, indexes, k)
+    key = ("rates", study.window_months)
+    if key not in standing.frames:
+        standing.frames[key] = _rates_frame(standing.rates, indexes, study.window_months)
+    return standing.frames[key].copy()
+
+
+def _rates_frame(rows: list[tuple], indexes: list[int], window_months: int) -> pd.DataFrame:
     found = {(q, s): (n, f, p, spend) for q, s, n, f, p, spend in rows}
     out = []
-    years = study.window_months / 12
+    years = window_months / 12
     for q in indexes:
         totals = [0, 0, 0, 0.0]
         for segment in (*SEGMENTS, "all"):
@@ -309,7 +339,13 @@ def movement(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
     is whole quarters."""
     indexes = [quarter_index(q) for q in quarters]
     k = study.window_months // 3 if study.window_months % 3 == 0 and study.window_months else 1
-    rows = _standing(store, study, indexes, k).movement
+    standing = _standing(store, study, indexes, k)
+    if "movement" not in standing.frames:
+        standing.frames["movement"] = _movement_frame(standing.movement, indexes)
+    return standing.frames["movement"].copy()
+
+
+def _movement_frame(rows: list[tuple], indexes: list[int]) -> pd.DataFrame:
     out = []
     for q in indexes:
         mine = [r for r in rows if r[0] == q]
@@ -369,13 +405,25 @@ def follow_up(
     """Of the defectors interviewed in ``studies_ids``, who buys again in the ``study``'s
     window up to ``as_of`` (the study's as-of date by default): won back (at least
     (1 − d) of their baseline spend again), partly back (something, less than that) or
-    still gone. Per primary cause (merges followed) and per improvement action."""
+    still gone. Per primary cause (merges followed) and per improvement action. Kept
+    per version of the ledger and the findings: the page asks on every rerun."""
+    as_of = as_of or study.as_of
+    with store.cursor() as cur:
+        version = (
+            tuple(cur.execute(LEDGER_VERSION).fetchall()[0]),
+            tuple(cur.execute(FACTS_VERSION).fetchall()[0]),
+        )
+    question = ("follow_up", tuple(studies_ids), as_of, study.window_months, study.drop_threshold)
+    found = _kept(store, (version, question), lambda: _follow_up(store, study, studies_ids, as_of))
+    return FollowUp(found.customers.copy(), found.by_cause.copy(), found.by_action.copy())
+
+
+def _follow_up(store: Store, study: Study, studies_ids: tuple[int, ...], as_of: date) -> FollowUp:
     from dateutil.relativedelta import relativedelta
 
     from research.analysis.actions import list_actions
     from research.findings import taxonomy
 
-    as_of = as_of or study.as_of
     since = as_of - relativedelta(months=study.window_months)
     with store.cursor() as cur:
         rows = cur.execute(

@@ -148,3 +148,33 @@ def test_movement_needs_no_whole_quarter_window(ledger, study):
     odd = studies.update_study(ledger, study, actor="t", window_months=4)
     frame = rates.movement(ledger, odd, ["2024Q3"]).set_index("quarter")
     assert (frame.loc["2024Q3", "customers"], frame.loc["2024Q3", "fell"]) == (9, 4)
+
+
+def test_forgetting_the_kept_answers_reads_the_ledger_again(ledger, study, monkeypatch):
+    rates.quarterly_rates(ledger, study, ["2024Q4"])
+    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    rates.quarterly_rates(ledger, study, ["2024Q4"])  # kept
+    rates.forget(ledger)
+    with pytest.raises(Exception, match="no_such_column"):
+        rates.quarterly_rates(ledger, study, ["2024Q4"])
+
+
+def test_kept_earlier_defectors_follow_new_lines_and_actions(
+    store, study, add_transactions, add_results, record
+):
+    add_results(study, [("W", "full", "general", 1000, 0), ("G", "partial", "general", 1000, 100)])
+    record(study, "W", "price_value")
+    record(study, "G", "staff_attitude", defection_type="partial")
+    later = studies.create_study(store, "later", date(2025, 7, 1), actor="t")
+    first = rates.follow_up(store, later, (study.id,))
+    assert set(first.customers["outcome"]) == {"still_gone"} and first.by_action.empty
+    first.customers["outcome"] = "changed by a caller"
+    again = rates.follow_up(store, later, (study.id,))
+    assert set(again.customers["outcome"]) == {"still_gone"}
+    add_transactions([("G", "2025-03-01", 100)])
+    made = actions.add_action(store, title="Staff", owner="x", causes=["staff_attitude"], actor="t")
+    now = rates.follow_up(store, later, (study.id,))
+    outcome = dict(zip(now.customers["customer_id"], now.customers["outcome"], strict=True))
+    assert outcome == {"W": "still_gone", "G": "partly_back"}
+    row = now.by_action.set_index("action_id").loc[made.id]
+    assert (row["won_back"], row["partly_back"], row["still_gone"]) == (0, 1, 0)
