@@ -178,3 +178,63 @@ def test_kept_earlier_defectors_follow_new_lines_and_actions(
     assert outcome == {"W": "still_gone", "G": "partly_back"}
     row = now.by_action.set_index("action_id").loc[made.id]
     assert (row["won_back"], row["partly_back"], row["still_gone"]) == (0, 1, 0)
+
+
+def _windows(cur, rows):
+    cur.execute(
+        "CREATE TEMP TABLE rate_windows (q INTEGER, customer_id VARCHAR,"
+        " baseline DECIMAL(38, 2), recent DECIMAL(38, 2), before DECIMAL(38, 2),"
+        " now DECIMAL(38, 2))"
+    )
+    cur.executemany("INSERT INTO rate_windows VALUES (?, ?, ?, ?, 0, 0)", rows)
+
+
+CUTS = {"cut_best": 0.1, "cut_other": 0.3, "cut_general": 0.8}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cutting_near_quantiles_counts_as_ranking_everyone(store, seed, monkeypatch):
+    # quarters of 1..400 customers whose baselines tie heavily, often across the cuts
+    # (n = 10, 20, 30... put a cut exactly on a whole position)
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for q in range(8):
+        n = rng.choice([1, 2, 3, 7, 10, 20, 30, 97, 100, 400])
+        levels = rng.choice([1, 2, 3, 5, 50])
+        for i in range(n):
+            baseline = 100 * rng.randint(1, levels)
+            recent = rng.choice([0, baseline // 4, baseline])
+            rows.append((q, f"C{rng.randint(0, 10**6):07d}-{i}", baseline, recent))
+    cuts = dict(CUTS)
+    if seed % 3 == 1:  # other shares, and an empty first cut
+        cuts = {"cut_best": 0.0, "cut_other": 0.25, "cut_general": 0.75}
+    with store.cursor() as cur:
+        _windows(cur, rows)
+        ranked = sorted(cur.execute(rates.RATES, {**cuts, "keep": 0.5}).fetchall())
+        cur.execute(rates.RATE_BOUNDS, {"fractions": rates._fractions(cuts)})
+        banded = sorted(cur.execute(rates.RATES_BANDED, {**cuts, "keep": 0.5}).fetchall())
+        counts = cur.execute(rates.RATE_BOUNDS_COUNTS).fetchall()
+        cur.execute("DROP TABLE rate_bounds")
+        chosen = sorted(rates._rate_rows(cur, cuts, 0.5))
+        # bounds the wrong way round leave customers between them unranked: unsafe, and
+        # the numbers come from ranking everyone
+        monkeypatch.setattr(rates, "BAND", -0.2)
+        cur.execute(rates.RATE_BOUNDS, {"fractions": rates._fractions(cuts)})
+        unsafe = cur.execute(rates.RATE_BOUNDS_COUNTS).fetchall()
+        cur.execute("DROP TABLE rate_bounds")
+        fallen_back = sorted(rates._rate_rows(cur, cuts, 0.5))
+    assert rates._bounds_safe(counts, cuts) and banded == ranked
+    assert chosen == ranked
+    assert not rates._bounds_safe(unsafe, cuts) and fallen_back == ranked
+
+
+def test_bounds_are_safe_only_when_no_one_outside_them_is_misplaced():
+    # n = 10, cut 0.3: positions 0, 1, 2 are inside (2 / 10 < 0.3), 3 is not
+    # (the other cuts take everyone: nobody above their hi, everyone at least their lo)
+    cuts = {"cut_best": 0.3, "cut_other": 1.0, "cut_general": 1.0}
+    assert rates._bounds_safe([(10, 3, 3, 0, 10, 0, 10)], cuts)  # position 3 is the band
+    assert rates._bounds_safe([(10, 2, 4, 0, 10, 0, 10)], cuts)  # positions 2, 3 are
+    assert not rates._bounds_safe([(10, 4, 5, 0, 10, 0, 10)], cuts)  # position 3 above hi
+    assert not rates._bounds_safe([(10, 0, 2, 0, 10, 0, 10)], cuts)  # position 2 below lo
