@@ -15,7 +15,10 @@ so that quarters with and without margins compare.
 
 Spend is first summed per customer and quarter in one pass over the ledger; every
 quarter's windows are then sums of a few of those buckets, so eight quarters cost
-little more than one.
+little more than one. The same pass serves the rates and the movement, and both are
+kept per version of the ledger: the Analysis page asks for them on every rerun. The
+segments are cut at quantiles of the baseline spend, ranking only the customers near
+each cut (RATES_BANDED), which gives the numbers ranking everyone gives (RATES).
 """
 
 from __future__ import annotations
