@@ -172,27 +172,61 @@ FROM findings f
 LEFT JOIN detection_results r ON r.study_id = f.study_id AND r.customer_id = f.customer_id
 WHERE f.status = 'final'
 """
-# what FACTS_SQL depends on: records (their last change), detection runs, the audit log
+# what FACTS_SQL and the code map depend on: records (their last change), detection
+# runs, the audit log, the codebook's version
 FACTS_VERSION = """
 SELECT (SELECT max(id) FROM audit_log), (SELECT max(updated_at) FROM findings),
        (SELECT count(*) FROM findings), (SELECT max(computed_at) FROM detection_runs),
-       (SELECT count(*) FROM detection_runs)
+       (SELECT count(*) FROM detection_runs),
+       (SELECT coalesce(max(version), 0) FROM taxonomy_changes)
 """
-# per open store (dropped with it): (data version, the frame)
+KEEP_FILTERS = 16  # findings frames kept per data version: the page's recent filters
+
+
+@dataclass
+class _Facts:
+    """What every analysis of one version of the data starts from, kept per open store."""
+
+    version: tuple
+    findings: pd.DataFrame  # FACTS_SQL
+    code_map: pd.DataFrame  # see _cursor
+    filtered: dict = field(default_factory=dict)  # FindingsFilter -> findings_frame
+
+
+# per open store (dropped with it)
 _facts_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _facts_lock = threading.Lock()
 
 
-def _final_findings(store: Store, cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def _code_map(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every code → the code it counts under now, its group and whether it is
+    controllable."""
+    book = taxonomy.read_codebook(cur)
+    rows = []
+    for code in book.codes:
+        cause = book.resolve(code)
+        target = book.codes.get(cause)
+        rows.append(
+            {
+                "code": code,
+                "cause": cause,
+                "group_key": target.group_key if target else None,
+                "controllable": target.controllable if target else None,
+            }
+        )
+    return pd.DataFrame(rows, columns=["code", "cause", "group_key", "controllable"])
+
+
+def _facts(store: Store, cur: duckdb.DuckDBPyConnection) -> _Facts:
     version = tuple(cur.execute(FACTS_VERSION).fetchall()[0])
     with _facts_lock:
         cached = _facts_cache.get(store)
-        if cached is not None and cached[0] == version:
-            return cached[1]
-    frame = cur.execute(FACTS_SQL).df()
+        if cached is not None and cached.version == version:
+            return cached
+    facts = _Facts(version, cur.execute(FACTS_SQL).df(), _code_map(cur))
     with _facts_lock:
-        _facts_cache[store] = (version, frame)
-    return frame
+        _facts_cache[store] = facts
+    return facts
 
 
 def _sql_params(filt: FindingsFilter) -> list:
@@ -241,37 +275,41 @@ SELECT count(*), coalesce(sum(spend_lost), 0) FROM counted
 
 
 @contextmanager
+def _registered(cur: duckdb.DuckDBPyConnection, facts: _Facts) -> Iterator[None]:
+    cur.register("code_map", facts.code_map)
+    cur.register("final_findings", facts.findings)
+    try:
+        yield
+    finally:
+        cur.unregister("code_map")
+        cur.unregister("final_findings")
+
+
+@contextmanager
 def _cursor(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read cursor with ``code_map`` (every code → the code it counts under now, its
     group and whether it is controllable) and ``final_findings`` (see FACTS_SQL)."""
-    with store.cursor() as cur:
-        book = taxonomy.read_codebook(cur)
-        rows = []
-        for code in book.codes:
-            cause = book.resolve(code)
-            target = book.codes.get(cause)
-            rows.append(
-                {
-                    "code": code,
-                    "cause": cause,
-                    "group_key": target.group_key if target else None,
-                    "controllable": target.controllable if target else None,
-                }
-            )
-        code_map = pd.DataFrame(rows, columns=["code", "cause", "group_key", "controllable"])
-        cur.register("code_map", code_map)
-        cur.register("final_findings", _final_findings(store, cur))
-        try:
-            yield cur
-        finally:
-            cur.unregister("code_map")
-            cur.unregister("final_findings")
+    with store.cursor() as cur, _registered(cur, _facts(store, cur)):
+        yield cur
 
 
 def findings_frame(store: Store, filt: FindingsFilter) -> pd.DataFrame:
-    """The findings an analysis counts, one row each (see FINDINGS_SQL for the columns)."""
-    with _cursor(store) as cur:
-        return cur.execute(FINDINGS_SQL + " ORDER BY f.id", _sql_params(filt)).df()
+    """The findings an analysis counts, one row each (see FINDINGS_SQL for the columns).
+    The Analysis page asks for the same filter several times in one run: the frame is
+    kept per version of the data, and each caller gets its own copy."""
+    with store.cursor() as cur:
+        facts = _facts(store, cur)
+        with _facts_lock:
+            frame = facts.filtered.get(filt)
+        if frame is None:
+            with _registered(cur, facts):
+                frame = cur.execute(FINDINGS_SQL + " ORDER BY f.id", _sql_params(filt)).df()
+            with _facts_lock:
+                facts.filtered.pop(filt, None)
+                facts.filtered[filt] = frame
+                while len(facts.filtered) > KEEP_FILTERS:
+                    facts.filtered.pop(next(iter(facts.filtered)))
+    return frame.copy()
 
 
 def cause_table(

@@ -15,23 +15,32 @@ so that quarters with and without margins compare.
 
 Spend is first summed per customer and quarter in one pass over the ledger; every
 quarter's windows are then sums of a few of those buckets, so eight quarters cost
-little more than one.
+little more than one. The same pass serves the rates and the movement, and both are
+kept per version of the ledger: the Analysis page asks for them on every rerun. The
+segments are cut at quantiles of the baseline spend, ranking only the customers near
+each cut (RATES_BANDED), which gives the numbers ranking everyone gives (RATES).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
+import duckdb
 import pandas as pd
 
-from research.analysis.causes import AnalysisError, wilson
+from research.analysis.causes import FACTS_VERSION, AnalysisError, wilson
 from research.analysis.trends import quarter_bounds, quarter_of
 from research.base.store import Store
 from research.base.studies import Study
 from research.selection.detection import SEGMENTS
 
+T = TypeVar("T")
 HOLD_BAND = 0.10  # a share (or spend) within ±10% of the quarter before "held"
 
 
@@ -62,41 +71,69 @@ def last_quarters(count: int, today: date | None = None) -> list[str]:
     return [quarter_label(i) for i in range(end - count + 1, end + 1)]
 
 
-# Spend per customer and quarter bucket (year·4 + quarter − 1), in the ledger's scope for
-# the study; former customers of any study left out.
-BUCKETS = """
-CREATE TEMP TABLE rate_buckets AS
-SELECT t.customer_id, year(t.date) * 4 + quarter(t.date) - 1 AS qi, sum(t.amount) AS spend
-FROM transactions t
-WHERE t.date >= $start AND t.date < $end
-  AND (len(CAST($product_lines AS VARCHAR[])) = 0
-       OR list_contains(CAST($product_lines AS VARCHAR[]), t.product_line))
-  AND t.customer_id NOT IN (SELECT customer_id FROM former_customers)
-  AND (NOT $narrows OR t.customer_id IN (
-        SELECT customer_id FROM customers
-        WHERE (len(CAST($regions AS VARCHAR[])) = 0
-               OR list_contains(CAST($regions AS VARCHAR[]), region))
-          AND (len(CAST($owners AS VARCHAR[])) = 0
-               OR list_contains(CAST($owners AS VARCHAR[]), owner))
-          AND (len(CAST($industries AS VARCHAR[])) = 0
-               OR list_contains(CAST($industries AS VARCHAR[]), industry))))
-GROUP BY ALL
+# What the standing numbers depend on, beyond the study's own rules: lines, customers
+# (their scope fields), wallet estimates, former customers, and the audit log that every
+# import and every mark writes to. Counting is cheap even at 10M lines.
+LEDGER_VERSION = """
+SELECT (SELECT max(id) FROM audit_log),
+       (SELECT count(*) FROM transactions), (SELECT max(created_at) FROM transactions),
+       (SELECT count(*) FROM customers), (SELECT max(updated_at) FROM customers),
+       (SELECT count(*) FROM wallet_estimates), (SELECT max(updated_at) FROM wallet_estimates),
+       (SELECT count(*) FROM former_customers), (SELECT max(created_at) FROM former_customers)
 """
 
-RATES = """
-WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
-windows AS (
-    SELECT t.q, b.customer_id,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi > t.q - $k), 0) AS recent
-    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
-    GROUP BY t.q, b.customer_id
+# Each target quarter q's windows per customer, from the spend per customer and quarter
+# bucket (year·4 + quarter − 1): the baseline (the k quarters before the recent ones),
+# the recent spend (the k quarters up to q), and the quarter before q and q itself for
+# the movement. Lines are summed first and the customers left out afterwards (former
+# customers of any study, the study's scope), on a tenth as many rows.
+WINDOWS = """
+CREATE TEMP TABLE rate_windows AS
+WITH lines AS (
+    SELECT customer_id, year(date) * 4 + quarter(date) - 1 AS qi, sum(amount) AS spend
+    FROM transactions
+    WHERE date >= $start AND date < $end
+      AND (len(CAST($product_lines AS VARCHAR[])) = 0
+           OR list_contains(CAST($product_lines AS VARCHAR[]), product_line))
+    GROUP BY ALL
 ),
-ranked AS (
+buckets AS (
+    SELECT l.* FROM lines l
+    WHERE l.customer_id NOT IN (SELECT customer_id FROM former_customers) {scope}
+),
+targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q)
+SELECT t.q, b.customer_id,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi > t.q - $k), 0) AS recent,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q - 1), 0) AS before,
+       coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q), 0) AS now
+FROM targets t JOIN buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
+GROUP BY t.q, b.customer_id
+HAVING baseline > 0 OR before > 0
+"""
+# WINDOWS' {scope} for a study whose scope narrows the customers (looking the customers
+# up costs a join over every bucket, so a study without one does not)
+IN_SCOPE = """
+      AND l.customer_id IN (
+            SELECT customer_id FROM customers
+            WHERE (len(CAST($regions AS VARCHAR[])) = 0
+                   OR list_contains(CAST($regions AS VARCHAR[]), region))
+              AND (len(CAST($owners AS VARCHAR[])) = 0
+                   OR list_contains(CAST($owners AS VARCHAR[]), owner))
+              AND (len(CAST($industries AS VARCHAR[])) = 0
+                   OR list_contains(CAST($industries AS VARCHAR[]), industry)))
+"""
+
+# Per quarter and segment: customers with baseline spend, full and partial defectors,
+# baseline spend. The segments by ranking every quarter's customers (baseline spend
+# descending, customer id), as detection does: a sort of every quarter's customers.
+# RATES_BANDED gives the same numbers sorting only the few near each cut.
+RATES = """
+WITH ranked AS (
     SELECT *,
         (row_number() OVER (PARTITION BY q ORDER BY baseline DESC, customer_id) - 1)
             / count(*) OVER (PARTITION BY q) AS rank_fraction
-    FROM windows WHERE baseline > 0
+    FROM rate_windows WHERE baseline > 0
 ),
 classified AS (
     SELECT q,
@@ -116,22 +153,248 @@ SELECT q, segment, count(*) AS customers,
 FROM classified GROUP BY q, segment
 """
 
+# A customer at position p (0-based, in RATES' order) of a quarter's n is inside cut c
+# when p / n < c. Per quarter and cut, two quantiles of the baseline spend around the cut
+# (lo ≤ hi, at 1 − c ∓ BAND) split the customers: those above hi come before everyone
+# else, those below lo after; ``above`` counts the first, ``least`` those at lo or above.
+RATE_BOUNDS = """
+CREATE TEMP TABLE rate_bounds AS
+WITH marks AS (
+    SELECT q, count(*) AS n, quantile_disc(baseline, CAST($fractions AS DOUBLE[])) AS m
+    FROM rate_windows WHERE baseline > 0 GROUP BY q
+),
+bounds AS (
+    SELECT q, n, m[1] AS lo1, m[2] AS hi1, m[3] AS lo2, m[4] AS hi2, m[5] AS lo3, m[6] AS hi3
+    FROM marks
+)
+SELECT b.q, b.n, b.lo1, b.hi1, b.lo2, b.hi2, b.lo3, b.hi3,
+    count(*) FILTER (WHERE w.baseline > b.hi1) AS above1,
+    count(*) FILTER (WHERE w.baseline >= b.lo1) AS least1,
+    count(*) FILTER (WHERE w.baseline > b.hi2) AS above2,
+    count(*) FILTER (WHERE w.baseline >= b.lo2) AS least2,
+    count(*) FILTER (WHERE w.baseline > b.hi3) AS above3,
+    count(*) FILTER (WHERE w.baseline >= b.lo3) AS least3
+FROM rate_windows w JOIN bounds b ON b.q = w.q
+WHERE w.baseline > 0
+GROUP BY ALL
+"""
+RATE_BOUNDS_COUNTS = "SELECT n, above1, least1, above2, least2, above3, least3 FROM rate_bounds"
+BAND = 0.01
+
+# RATES' numbers when every quarter's bounds are safe (_bounds_safe): customers above hi
+# are inside the cut, those below lo outside, and those in [lo, hi] are ranked after the
+# ``above`` customers ahead of them, with RATES' own order and test.
+RATES_BANDED = """
+WITH placed AS (
+    SELECT w.q, w.customer_id, w.baseline, w.recent, b.n, b.above1, b.above2, b.above3,
+        w.baseline BETWEEN b.lo1 AND b.hi1 AS band1,
+        w.baseline BETWEEN b.lo2 AND b.hi2 AS band2,
+        w.baseline BETWEEN b.lo3 AND b.hi3 AS band3,
+        w.baseline > b.hi1 AS over1, w.baseline > b.hi2 AS over2, w.baseline > b.hi3 AS over3
+    FROM rate_windows w JOIN rate_bounds b ON b.q = w.q
+    WHERE w.baseline > 0
+),
+banded AS (
+    SELECT q, baseline, recent,
+        CASE WHEN band1 THEN (above1 + row_number() OVER (
+                 PARTITION BY q, band1 ORDER BY baseline DESC, customer_id) - 1) / n < $cut_best
+             ELSE over1 END AS in1,
+        CASE WHEN band2 THEN (above2 + row_number() OVER (
+                 PARTITION BY q, band2 ORDER BY baseline DESC, customer_id) - 1) / n < $cut_other
+             ELSE over2 END AS in2,
+        CASE WHEN band3 THEN (above3 + row_number() OVER (
+                 PARTITION BY q, band3 ORDER BY baseline DESC, customer_id) - 1) / n < $cut_general
+             ELSE over3 END AS in3
+    FROM placed WHERE band1 OR band2 OR band3
+),
+classified AS (
+    SELECT q,
+        CASE WHEN in1 THEN 'best_core' WHEN in2 THEN 'other_core' WHEN in3 THEN 'general'
+             ELSE 'expendable' END AS segment,
+        recent <= 0 AS is_full,
+        recent > 0 AND recent <= $keep * baseline AS is_partial,
+        baseline
+    FROM (
+        SELECT * FROM banded
+        UNION ALL
+        SELECT q, baseline, recent, over1, over2, over3 FROM placed
+        WHERE NOT (band1 OR band2 OR band3)
+    )
+)
+SELECT q, segment, count(*) AS customers,
+       count(*) FILTER (WHERE is_full) AS full_defectors,
+       count(*) FILTER (WHERE is_partial) AS partial_defectors,
+       CAST(sum(baseline) AS DOUBLE) AS baseline_spend
+FROM classified GROUP BY q, segment
+"""
+
+MOVEMENT = """
+WITH wallet AS (
+    SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
+           sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
+    FROM wallet_estimates
+    WHERE quarter(period_start) = quarter(period_end - 1)
+      AND year(period_start) = year(period_end - 1)
+    GROUP BY ALL
+),
+measured AS (
+    SELECT p.q, p.customer_id,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.before / wb.wallet END AS share_before,
+        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
+                  AND wb.days >= 89 AND wn.days >= 89
+             THEN p.now / wn.wallet END AS share_now,
+        p.before, p.now
+    FROM rate_windows p
+    LEFT JOIN wallet wb ON wb.customer_id = p.customer_id AND wb.qi = p.q - 1
+    LEFT JOIN wallet wn ON wn.customer_id = p.customer_id AND wn.qi = p.q
+    WHERE p.before > 0
+)
+SELECT q,
+    share_before IS NOT NULL AS by_share,
+    CASE WHEN coalesce(share_now / share_before, now / before) > 1 + $band THEN 'rose'
+         WHEN coalesce(share_now / share_before, now / before) < 1 - $band THEN 'fell'
+         ELSE 'held' END AS movement,
+    count(*) AS customers
+FROM measured GROUP BY ALL
+"""
+
 
 def _scope_params(study: Study) -> dict:
+    """WINDOWS' scope parameters; the customers' only when the scope narrows them."""
     scope = study.scope
-    return {
-        "product_lines": list(scope.product_line),
-        "regions": list(scope.region),
-        "owners": list(scope.owner),
-        "industries": list(scope.industry),
-        "narrows": scope.narrows_customers,
-    }
+    params: dict = {"product_lines": list(scope.product_line)}
+    if scope.narrows_customers:
+        params.update(
+            regions=list(scope.region), owners=list(scope.owner), industries=list(scope.industry)
+        )
+    return params
+
+
+def _fractions(cuts: dict) -> list[float]:
+    """RATE_BOUNDS' quantiles: lo and hi for each cut, within 0..1."""
+    out = []
+    for cut in cuts.values():
+        out += [min(max(1 - cut - BAND, 0.0), 1.0), min(max(1 - cut + BAND, 0.0), 1.0)]
+    return out
+
+
+def _bounds_safe(counts: list[tuple], cuts: dict) -> bool:
+    """Whether RATES_BANDED may use the bounds: in every quarter and for every cut c,
+    everyone above hi inside it ((above − 1) / n < c, or nobody above) and everyone below
+    lo outside it (least / n ≥ c, or nobody below). Divisions of whole numbers below 2⁵³
+    round in Python as they do in DuckDB."""
+    for n, *pairs in counts:
+        for cut, above, least in zip(cuts.values(), pairs[::2], pairs[1::2], strict=True):
+            if above and not (above - 1) / n < cut:
+                return False
+            if least < n and not least / n >= cut:
+                return False
+    return True
+
+
+def _rate_rows(cur: duckdb.DuckDBPyConnection, cuts: dict, keep: Decimal) -> list[tuple]:
+    """RATES' rows from ``rate_windows``, by RATES_BANDED where its bounds are safe."""
+    cur.execute(RATE_BOUNDS, {"fractions": _fractions(cuts)})
+    try:
+        counts = cur.execute(RATE_BOUNDS_COUNTS).fetchall()
+        sql = RATES_BANDED if _bounds_safe(counts, cuts) else RATES
+        return cur.execute(sql, {**cuts, "keep": keep}).fetchall()
+    finally:
+        cur.execute("DROP TABLE IF EXISTS rate_bounds")
 
 
 def _window_quarters(study: Study) -> int:
     if study.window_months % 3:
         raise AnalysisError("error.rates_window", months=study.window_months)
     return study.window_months // 3
+
+
+def _cuts(study: Study) -> dict:
+    return {
+        "cut_best": round(study.best_core_pct, 9),
+        "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
+        "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
+    }
+
+
+@dataclass
+class _Standing:
+    rates: list[tuple]  # q, segment, customers, full, partial, baseline spend
+    movement: list[tuple]  # q, by share of wallet, rose/held/fell, customers
+    frames: dict = field(default_factory=dict)  # the frames built from them, by kind
+
+
+# per open store (dropped with it): {(data version, question): answer}, the newest last;
+# the Analysis page asks the same questions on every rerun
+_kept_answers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+KEEP_ANSWERS = 8
+
+
+def forget(store: Store) -> None:
+    """Drop the answers kept for ``store``, so that the next question reads the ledger
+    (benchmarks/analysis_speed.py times the computation itself)."""
+    with _kept_lock:
+        _kept_answers.pop(store, None)
+
+
+def _kept(store: Store, key: tuple, compute: Callable[[], T]) -> T:
+    """The answer kept for ``key`` (which must hold the data version), else
+    ``compute()``, kept."""
+    with _kept_lock:
+        found = _kept_answers.get(store, {}).get(key)
+    if found is not None:
+        return found
+    answer = compute()
+    with _kept_lock:
+        kept = _kept_answers.setdefault(store, {})
+        kept.pop(key, None)
+        kept[key] = answer
+        while len(kept) > KEEP_ANSWERS:
+            kept.pop(next(iter(kept)))
+    return answer
+
+
+def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standing:
+    """Rates and movement rows for the quarters ``indexes`` with window ``k`` quarters,
+    from one pass over the ledger, kept per ledger version."""
+    cuts = _cuts(study)
+    keep = Decimal(str(round(1 - study.drop_threshold, 6)))
+    scope = _scope_params(study)
+    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
+    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
+    params = {
+        "start": start,
+        "end": date.fromordinal(end_day.toordinal() + 1),
+        "quarters": indexes,
+        "k": k,
+        **scope,
+    }
+
+    def compute() -> _Standing:
+        with store.cursor() as cur:
+            narrows = "regions" in scope
+            cur.execute(WINDOWS.format(scope=IN_SCOPE if narrows else ""), params)
+            try:
+                rows = _rate_rows(cur, cuts, keep)
+                moved = cur.execute(MOVEMENT, {"band": HOLD_BAND}).fetchall()
+            finally:
+                cur.execute("DROP TABLE IF EXISTS rate_windows")
+        return _Standing(rows, moved)
+
+    with store.cursor() as cur:
+        version = tuple(cur.execute(LEDGER_VERSION).fetchall()[0])
+    question = (
+        "standing",
+        tuple(indexes),
+        k,
+        keep,
+        tuple(cuts.values()),
+        tuple(tuple(v) if isinstance(v, list) else v for v in scope.values()),
+    )
+    return _kept(store, (version, question), compute)
 
 
 def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
@@ -142,30 +405,17 @@ def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataF
     whole quarters."""
     k = _window_quarters(study)
     indexes = [quarter_index(q) for q in quarters]
-    start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
-    end_day = quarter_bounds(quarter_label(max(indexes)))[1]
-    params = {
-        "start": start,
-        "end": date.fromordinal(end_day.toordinal() + 1),
-        **_scope_params(study),
-    }
-    rate_params = {
-        "quarters": indexes,
-        "k": k,
-        "keep": Decimal(str(round(1 - study.drop_threshold, 6))),
-        "cut_best": round(study.best_core_pct, 9),
-        "cut_other": round(study.best_core_pct + study.other_core_pct, 9),
-        "cut_general": round(study.best_core_pct + study.other_core_pct + study.general_pct, 9),
-    }
-    with store.cursor() as cur:
-        cur.execute(BUCKETS, params)
-        try:
-            rows = cur.execute(RATES, rate_params).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    standing = _standing(store, study, indexes, k)
+    key = ("rates", study.window_months)
+    if key not in standing.frames:
+        standing.frames[key] = _rates_frame(standing.rates, indexes, study.window_months)
+    return standing.frames[key].copy()
+
+
+def _rates_frame(rows: list[tuple], indexes: list[int], window_months: int) -> pd.DataFrame:
     found = {(q, s): (n, f, p, spend) for q, s, n, f, p, spend in rows}
     out = []
-    years = study.window_months / 12
+    years = window_months / 12
     for q in indexes:
         totals = [0, 0, 0, 0.0]
         for segment in (*SEGMENTS, "all"):
@@ -191,63 +441,21 @@ def quarterly_rates(store: Store, study: Study, quarters: list[str]) -> pd.DataF
     return pd.DataFrame(out)
 
 
-MOVEMENT = """
-WITH targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q),
-pairs AS (
-    SELECT t.q, b.customer_id,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q - 1), 0) AS before,
-           coalesce(sum(b.spend) FILTER (WHERE b.qi = t.q), 0) AS now
-    FROM targets t JOIN rate_buckets b ON b.qi BETWEEN t.q - 1 AND t.q
-    GROUP BY t.q, b.customer_id
-),
-wallet AS (
-    SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
-           sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
-    FROM wallet_estimates
-    WHERE quarter(period_start) = quarter(period_end - 1)
-      AND year(period_start) = year(period_end - 1)
-    GROUP BY ALL
-),
-measured AS (
-    SELECT p.q, p.customer_id,
-        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
-                  AND wb.days >= 89 AND wn.days >= 89
-             THEN p.before / wb.wallet END AS share_before,
-        CASE WHEN wb.wallet > 0 AND wn.wallet > 0
-                  AND wb.days >= 89 AND wn.days >= 89
-             THEN p.now / wn.wallet END AS share_now,
-        p.before, p.now
-    FROM pairs p
-    LEFT JOIN wallet wb ON wb.customer_id = p.customer_id AND wb.qi = p.q - 1
-    LEFT JOIN wallet wn ON wn.customer_id = p.customer_id AND wn.qi = p.q
-    WHERE p.before > 0
-)
-SELECT q,
-    share_before IS NOT NULL AS by_share,
-    CASE WHEN coalesce(share_now / share_before, now / before) > 1 + $band THEN 'rose'
-         WHEN coalesce(share_now / share_before, now / before) < 1 - $band THEN 'fell'
-         ELSE 'held' END AS movement,
-    count(*) AS customers
-FROM measured GROUP BY ALL
-"""
-
-
 def movement(store: Store, study: Study, quarters: list[str]) -> pd.DataFrame:
     """Per quarter: of the customers who bought in the quarter before, how many saw their
     share of wallet (where estimates cover both quarters, else their spend) rise, hold
-    (within ±10%) or fall; with the shares and how many were judged on share of wallet."""
+    (within ±10%) or fall; with the shares and how many were judged on share of wallet.
+    Computed with the rates (one pass over the ledger for both) when the study's window
+    is whole quarters."""
     indexes = [quarter_index(q) for q in quarters]
-    params = {
-        "start": quarter_bounds(quarter_label(min(indexes) - 1))[0],
-        "end": date.fromordinal(quarter_bounds(quarter_label(max(indexes)))[1].toordinal() + 1),
-        **_scope_params(study),
-    }
-    with store.cursor() as cur:
-        cur.execute(BUCKETS, params)
-        try:
-            rows = cur.execute(MOVEMENT, {"quarters": indexes, "band": HOLD_BAND}).fetchall()
-        finally:
-            cur.execute("DROP TABLE IF EXISTS rate_buckets")
+    k = study.window_months // 3 if study.window_months % 3 == 0 and study.window_months else 1
+    standing = _standing(store, study, indexes, k)
+    if "movement" not in standing.frames:
+        standing.frames["movement"] = _movement_frame(standing.movement, indexes)
+    return standing.frames["movement"].copy()
+
+
+def _movement_frame(rows: list[tuple], indexes: list[int]) -> pd.DataFrame:
     out = []
     for q in indexes:
         mine = [r for r in rows if r[0] == q]
@@ -307,13 +515,25 @@ def follow_up(
     """Of the defectors interviewed in ``studies_ids``, who buys again in the ``study``'s
     window up to ``as_of`` (the study's as-of date by default): won back (at least
     (1 − d) of their baseline spend again), partly back (something, less than that) or
-    still gone. Per primary cause (merges followed) and per improvement action."""
+    still gone. Per primary cause (merges followed) and per improvement action. Kept
+    per version of the ledger and the findings: the page asks on every rerun."""
+    as_of = as_of or study.as_of
+    with store.cursor() as cur:
+        version = (
+            tuple(cur.execute(LEDGER_VERSION).fetchall()[0]),
+            tuple(cur.execute(FACTS_VERSION).fetchall()[0]),
+        )
+    question = ("follow_up", tuple(studies_ids), as_of, study.window_months, study.drop_threshold)
+    found = _kept(store, (version, question), lambda: _follow_up(store, study, studies_ids, as_of))
+    return FollowUp(found.customers.copy(), found.by_cause.copy(), found.by_action.copy())
+
+
+def _follow_up(store: Store, study: Study, studies_ids: tuple[int, ...], as_of: date) -> FollowUp:
     from dateutil.relativedelta import relativedelta
 
     from research.analysis.actions import list_actions
     from research.findings import taxonomy
 
-    as_of = as_of or study.as_of
     since = as_of - relativedelta(months=study.window_months)
     with store.cursor() as cur:
         rows = cur.execute(

@@ -74,18 +74,6 @@ def yearly_from_window(rate: float | None, window_months: int) -> float | None:
     return 1.0 - (1.0 - rate) ** (12 / window_months)
 
 
-def yearly_rate(quarterly_rates: list[float]) -> float | None:
-    """A yearly defection rate from up to four rates of consecutive, non-overlapping
-    quarters: 1 − Π(1 − q), scaled to a year when fewer quarters are known. None
-    without any."""
-    if not quarterly_rates:
-        return None
-    kept = 1.0
-    for q in quarterly_rates:
-        kept *= 1.0 - q
-    return 1.0 - kept ** (4 / len(quarterly_rates))
-
-
 def worth(
     segments: list[tuple[str, int, float, float]],
     *,

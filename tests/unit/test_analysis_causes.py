@@ -157,3 +157,27 @@ def test_unknown_breakdowns_are_refused(store, study):
         causes.cause_table(store, FindingsFilter((study.id,)), by="colour")
     with pytest.raises(causes.AnalysisError):
         causes.cross_tab(store, FindingsFilter((study.id,)), "weather")
+
+
+def test_the_same_filter_is_read_once_per_version_of_the_data(
+    store, study, ten, record, monkeypatch
+):
+    # the page asks for the same findings four times in one run
+    first = causes.findings_frame(store, ten)
+    assert len(first) == 10
+    first["cause"] = "changed by a caller"  # each caller gets its own copy
+    monkeypatch.setattr(causes, "FINDINGS_SQL", "SELECT no_such_column FROM final_findings")
+    again = causes.findings_frame(store, ten)
+    assert len(again) == 10 and "changed by a caller" not in set(again["cause"])
+    with pytest.raises(Exception, match="no_such_column"):  # another filter is asked
+        causes.findings_frame(store, FindingsFilter((study.id,), segments=("general",)))
+    monkeypatch.undo()
+    record(study, "C5", "staff_attitude", day=20)  # a new record: a new version
+    assert len(causes.findings_frame(store, ten)) == 11
+
+
+def test_a_codebook_change_is_counted_at_once(store, ten):
+    assert {r.key for r in causes.cause_table(store, ten).rows} >= {"price_value"}
+    taxonomy.merge_codes(store, "price_value", "competitor_lower_price", actor=ACTOR)
+    counted = {r.key: r.share.count for r in causes.cause_table(store, ten).rows}
+    assert counted == {"competitor_lower_price": 7, "staff_attitude": 3}

@@ -112,3 +112,129 @@ def test_earlier_defectors_now(store, study, add_transactions, add_results, reco
     assert by_cause.loc["staff_attitude"].tolist() == [0, 0, 1]
     row = found.by_action.set_index("action_id").loc[made.id]
     assert (row["won_back"], row["partly_back"], row["still_gone"]) == (1, 1, 0)
+
+
+def test_rates_and_movement_are_asked_of_the_ledger_once_per_version(
+    ledger, study, monkeypatch, add_transactions
+):
+    # the page asks for both on every rerun: the second question reads no ledger
+    first = rates.quarterly_rates(ledger, study, ["2024Q4"])
+    moved = rates.movement(ledger, study, ["2024Q4"])
+    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    assert rates.quarterly_rates(ledger, study, ["2024Q4"]).equals(first)
+    assert rates.movement(ledger, study, ["2024Q4"]).equals(moved)
+    # new lines are a new version of the ledger: asked again
+    add_transactions([("N0", "2024-02-01", 500)])
+    with pytest.raises(Exception, match="no_such_column"):
+        rates.quarterly_rates(ledger, study, ["2024Q4"])
+
+
+def test_kept_answers_follow_the_ledger(ledger, study, add_transactions):
+    before = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert before.loc["all", "customers"] == 9  # E0 counts until marked
+    detection.mark_former_customer(ledger, study, "E0", "closed", actor="t")
+    marked = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert marked.loc["all", "customers"] == 8
+    add_transactions([("N0", "2024-02-01", 500), ("N1", "2024-03-01", 5)])
+    added = rates.quarterly_rates(ledger, study, ["2024Q4"]).set_index("segment")
+    assert (added.loc["all", "customers"], added.loc["all", "full"]) == (10, 4)
+    moved = rates.movement(ledger, study, ["2024Q2"]).set_index("quarter")
+    # bought in 2024Q1: A0..A3, F0, B0, B1, C0 and the new N0, N1 (E0 is marked former)
+    assert moved.loc["2024Q2", "customers"] == 10
+
+
+def test_movement_needs_no_whole_quarter_window(ledger, study):
+    # rates need windows of whole quarters; movement compares quarter with quarter
+    odd = studies.update_study(ledger, study, actor="t", window_months=4)
+    frame = rates.movement(ledger, odd, ["2024Q3"]).set_index("quarter")
+    assert (frame.loc["2024Q3", "customers"], frame.loc["2024Q3", "fell"]) == (9, 4)
+
+
+def test_forgetting_the_kept_answers_reads_the_ledger_again(ledger, study, monkeypatch):
+    rates.quarterly_rates(ledger, study, ["2024Q4"])
+    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    rates.quarterly_rates(ledger, study, ["2024Q4"])  # kept
+    rates.forget(ledger)
+    with pytest.raises(Exception, match="no_such_column"):
+        rates.quarterly_rates(ledger, study, ["2024Q4"])
+
+
+def test_kept_earlier_defectors_follow_new_lines_and_actions(
+    store, study, add_transactions, add_results, record
+):
+    add_results(study, [("W", "full", "general", 1000, 0), ("G", "partial", "general", 1000, 100)])
+    record(study, "W", "price_value")
+    record(study, "G", "staff_attitude", defection_type="partial")
+    later = studies.create_study(store, "later", date(2025, 7, 1), actor="t")
+    first = rates.follow_up(store, later, (study.id,))
+    assert set(first.customers["outcome"]) == {"still_gone"} and first.by_action.empty
+    first.customers["outcome"] = "changed by a caller"
+    again = rates.follow_up(store, later, (study.id,))
+    assert set(again.customers["outcome"]) == {"still_gone"}
+    add_transactions([("G", "2025-03-01", 100)])
+    made = actions.add_action(store, title="Staff", owner="x", causes=["staff_attitude"], actor="t")
+    now = rates.follow_up(store, later, (study.id,))
+    outcome = dict(zip(now.customers["customer_id"], now.customers["outcome"], strict=True))
+    assert outcome == {"W": "still_gone", "G": "partly_back"}
+    row = now.by_action.set_index("action_id").loc[made.id]
+    assert (row["won_back"], row["partly_back"], row["still_gone"]) == (0, 1, 0)
+
+
+def _windows(cur, rows):
+    cur.execute(
+        "CREATE TEMP TABLE rate_windows (q INTEGER, customer_id VARCHAR,"
+        " baseline DECIMAL(38, 2), recent DECIMAL(38, 2), before DECIMAL(38, 2),"
+        " now DECIMAL(38, 2))"
+    )
+    cur.executemany("INSERT INTO rate_windows VALUES (?, ?, ?, ?, 0, 0)", rows)
+
+
+CUTS = {"cut_best": 0.1, "cut_other": 0.3, "cut_general": 0.8}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_cutting_near_quantiles_counts_as_ranking_everyone(store, seed, monkeypatch):
+    # quarters of 1..400 customers whose baselines tie heavily, often across the cuts
+    # (n = 10, 20, 30... put a cut exactly on a whole position)
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for q in range(8):
+        n = rng.choice([1, 2, 3, 7, 10, 20, 30, 97, 100, 400])
+        levels = rng.choice([1, 2, 3, 5, 50])
+        for i in range(n):
+            baseline = 100 * rng.randint(1, levels)
+            recent = rng.choice([0, baseline // 4, baseline])
+            rows.append((q, f"C{rng.randint(0, 10**6):07d}-{i}", baseline, recent))
+    cuts = dict(CUTS)
+    if seed % 3 == 1:  # other shares, and an empty first cut
+        cuts = {"cut_best": 0.0, "cut_other": 0.25, "cut_general": 0.75}
+    with store.cursor() as cur:
+        _windows(cur, rows)
+        ranked = sorted(cur.execute(rates.RATES, {**cuts, "keep": 0.5}).fetchall())
+        cur.execute(rates.RATE_BOUNDS, {"fractions": rates._fractions(cuts)})
+        banded = sorted(cur.execute(rates.RATES_BANDED, {**cuts, "keep": 0.5}).fetchall())
+        counts = cur.execute(rates.RATE_BOUNDS_COUNTS).fetchall()
+        cur.execute("DROP TABLE rate_bounds")
+        chosen = sorted(rates._rate_rows(cur, cuts, 0.5))
+        # bounds the wrong way round leave customers between them unranked: unsafe, and
+        # the numbers come from ranking everyone
+        monkeypatch.setattr(rates, "BAND", -0.2)
+        cur.execute(rates.RATE_BOUNDS, {"fractions": rates._fractions(cuts)})
+        unsafe = cur.execute(rates.RATE_BOUNDS_COUNTS).fetchall()
+        cur.execute("DROP TABLE rate_bounds")
+        fallen_back = sorted(rates._rate_rows(cur, cuts, 0.5))
+    assert rates._bounds_safe(counts, cuts) and banded == ranked
+    assert chosen == ranked
+    assert not rates._bounds_safe(unsafe, cuts) and fallen_back == ranked
+
+
+def test_bounds_are_safe_only_when_no_one_outside_them_is_misplaced():
+    # n = 10, cut 0.3: positions 0, 1, 2 are inside (2 / 10 < 0.3), 3 is not
+    # (the other cuts take everyone: nobody above their hi, everyone at least their lo)
+    cuts = {"cut_best": 0.3, "cut_other": 1.0, "cut_general": 1.0}
+    assert rates._bounds_safe([(10, 3, 3, 0, 10, 0, 10)], cuts)  # position 3 is the band
+    assert rates._bounds_safe([(10, 2, 4, 0, 10, 0, 10)], cuts)  # positions 2, 3 are
+    assert not rates._bounds_safe([(10, 4, 5, 0, 10, 0, 10)], cuts)  # position 3 above hi
+    assert not rates._bounds_safe([(10, 0, 2, 0, 10, 0, 10)], cuts)  # position 2 below lo

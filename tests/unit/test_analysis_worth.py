@@ -32,12 +32,6 @@ def test_a_cut_below_zero_stops_at_zero_and_no_rate_means_no_lifetime():
     assert none.lifetime_years is None
 
 
-def test_yearly_rate_from_quarters():
-    assert worth.yearly_rate([0.1, 0.1, 0.1, 0.1]) == pytest.approx(1 - 0.9**4)
-    assert worth.yearly_rate([0.1, 0.1]) == pytest.approx(1 - 0.81**2)
-    assert worth.yearly_rate([]) is None
-
-
 @pytest.mark.parametrize(
     "kwargs", [{"cut": 0}, {"cut": 1.5}, {"horizon_years": 0}, {"discount_rate": 1.0}]
 )
