@@ -65,13 +65,58 @@ def now() -> datetime:
     return datetime.now()
 
 
+INSERT_AUDIT = """
+INSERT INTO audit_log (study_id, actor, acted_at, action, detail, entity, entity_id)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 def audit(
-    cur: duckdb.DuckDBPyConnection, study_id: int | None, actor: str, action: str, detail: dict
+    cur: duckdb.DuckDBPyConnection,
+    study_id: int | None,
+    actor,
+    action: str,
+    detail: dict,
+    *,
+    entity: str | None = None,
+    entity_id: object = None,
 ) -> None:
-    """Record who did what, inside the caller's transaction."""
+    """Record who did what, inside the caller's transaction. ``actor`` is a name or a
+    Person (research/base/accounts.py); ``entity`` and ``entity_id`` say which record."""
     cur.execute(
-        "INSERT INTO audit_log (study_id, actor, acted_at, action, detail) VALUES (?, ?, ?, ?, ?)",
-        [study_id, actor, now(), action, json.dumps(detail, default=str, ensure_ascii=False)],
+        INSERT_AUDIT,
+        [
+            study_id,
+            getattr(actor, "name", actor),
+            now(),
+            action,
+            json.dumps(detail, default=str, ensure_ascii=False),
+            entity,
+            None if entity_id is None else str(entity_id),
+        ],
+    )
+
+
+def audit_change(
+    cur: duckdb.DuckDBPyConnection,
+    study_id: int | None,
+    actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    old: object,
+    new: object,
+    **detail,
+) -> None:
+    """Record a change of one record: its old and its new value (None: none)."""
+    audit(
+        cur,
+        study_id,
+        actor,
+        action,
+        {**detail, "old": old, "new": new},
+        entity=entity,
+        entity_id=entity_id,
     )
 
 

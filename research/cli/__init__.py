@@ -56,6 +56,10 @@ COMMANDS = {
         "research.cli.report:report_group",
         "Reports for the review meeting, as HTML or PDF files.",
     ),
+    "user": (
+        "research.cli.users:user_group",
+        "Accounts: add, list, disable, set a password or a role.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

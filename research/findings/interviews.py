@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from research.base.errors import ResearchError
+from research.base.permissions import require
 from research.base.records import merge_update, read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -329,6 +330,7 @@ def create_finding(
 
     Raises FindingError for a blank customer id.
     """
+    actor = require(actor, "findings.write", store=store, study=study, customer_id=customer_id).name
     customer_id = (customer_id or "").strip()
     if not customer_id:
         raise FindingError("error.finding_customer_required")
@@ -419,6 +421,9 @@ def save_fields(store: Store, finding_id: int, changes: dict[str, Any], **how) -
     the form does not offer (or a retired code newly picked). Edits of a final finding
     are kept as versions and audited as amendments.
     """
+    how["actor"] = require(
+        how.get("actor"), "findings.write", store=store, finding_id=finding_id
+    ).name
     return store.write(lambda cur: save_fields_in(cur, finding_id, changes, **how))
 
 
@@ -518,6 +523,8 @@ def finalize(store: Store, finding_id: int, *, actor: str) -> int:
     """Mark a finding final: it counts in the analysis from now on, and later edits are
     amendments kept as versions. Raises FindingError naming what is still missing."""
 
+    actor = require(actor, "findings.write", store=store, finding_id=finding_id).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -570,6 +577,8 @@ def add_quote(
 ) -> int:
     """Add a verbatim quote (optionally tagged with a code); returns its id."""
 
+    actor = require(actor, "findings.write", store=store, finding_id=finding_id).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -605,6 +614,7 @@ def save_quote(
 ) -> int:
     """Save a quote's ``text`` or ``code`` typed on ``base_version``; returns the new version.
     Raises EditConflictError when someone else changed the same part since."""
+    actor = require(actor, "findings.write", store=store, quote_id=quote_id).name
     unknown = set(changes) - {"text", "code"}
     if unknown:
         raise FindingError("error.finding_field", field=", ".join(sorted(unknown)))
@@ -636,6 +646,8 @@ def save_quote(
 
 def remove_quote(store: Store, quote_id: int, *, actor: str) -> None:
     """Take a quote off the finding; it stays in the record's history."""
+
+    actor = require(actor, "findings.write", store=store, quote_id=quote_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         current = read_row(cur, "finding_quotes", {"id": int(quote_id)})
@@ -741,6 +753,7 @@ def save_guide(
 ) -> int:
     """Save the guide typed on ``base_version`` (0 for the default); returns the new version.
     Raises EditConflictError when a colleague saved the guide in between."""
+    actor = require(actor, "studies.write", store=store, study=study).name
     if language not in ("en", "zh"):
         raise FindingError("error.finding_value", field="language", value=language)
 

@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from research.base.errors import ImportRejectedError, ResearchError
 from research.base.i18n import Message, Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.ledger.mapping import FIELDS, check_kind, resolve_mapping
@@ -413,6 +414,7 @@ def load(
 
     Raises ImportRejectedError (nothing written) if the file had any problem.
     """
+    actor = require(actor, "customers.write").name
     if prepared.problems:
         raise ImportRejectedError(
             "import.rejected",
@@ -794,6 +796,8 @@ def clear_demo_data(store: Store, *, actor: str) -> None:
     """Empty a ledger that holds only the demo company's data, for a new demo.
 
     Raises ResearchError when the ledger holds another company's data."""
+
+    actor = require(actor, "customers.write").name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         if cur.execute(COMPANY_IMPORTS).fetchall()[0][0]:
