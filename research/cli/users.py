@@ -71,7 +71,13 @@ def list_command(obj: Context) -> None:
         rows.append(
             [u["login"], u["display_name"], u["role"], state, human_time(u["last_sign_in"])]
         )
-    header = [t("cli.user.col." + c) for c in ("login", "name", "role", "state", "last")]
+    header = [
+        t("cli.user.col.login"),
+        t("cli.user.col.name"),
+        t("cli.user.col.role"),
+        t("cli.user.col.state"),
+        t("cli.user.col.last"),
+    ]
     click.echo(text_table(header, rows))
 
 
