@@ -60,6 +60,10 @@ COMMANDS = {
         "research.cli.users:user_group",
         "Accounts: add, list, disable, set a password or a role.",
     ),
+    "audit": (
+        "research.cli.admin:audit_command",
+        "The audit log: who changed what, when, old and new values.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

@@ -34,7 +34,7 @@ from research.base.accounts import Person
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.permissions import require
-from research.base.store import Store, audit, now
+from research.base.store import Store, audit, audit_change, now
 from research.base.studies import Study
 from research.desk.phones import parse_phone
 from research.desk.team import TeamMember, list_members, study_team
@@ -380,6 +380,22 @@ def log_attempt(
                 stamp,
             ],
         ).fetchall()[0][0]
+        audit_change(
+            cur,
+            study.id,
+            actor,
+            "call.log",
+            "call_attempt",
+            attempt_id,
+            None,
+            {
+                "customer_id": customer_id,
+                "outcome": outcome,
+                "note": note,
+                "call_back_at": call_back_at,
+                "interviewer_id": interviewer_id,
+            },
+        )
         if outcome == "do_not_call":
             cur.execute(
                 "INSERT INTO do_not_call VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
