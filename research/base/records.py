@@ -131,7 +131,7 @@ def _audit_update(
         cur,
         before.get("study_id"),
         actor,
-        f"{record_type}.update",
+        "record.update",
         record_type,
         record_id_of(key),
         {c: before.get(c) for c in changed},

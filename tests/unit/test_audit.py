@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from research.analysis import actions
 from research.base import accounts
-from research.base.accounts import Person, PermissionDeniedError
+from research.base.accounts import PermissionDeniedError, Person
 from research.base.audit_trail import audit_log
 from research.base.store import connect
 from research.cli import main
@@ -36,8 +36,10 @@ def test_finding_changes_carry_old_and_new_values(store, study, target):
     finding = interviews.create_finding(store, study, target, actor=ADMIN)
     v = interviews.save_field(store, finding.id, "summary", "first", base_version=1, actor=ADMIN)
     interviews.save_field(store, finding.id, "summary", "second", base_version=v, actor="Bo")
-    rows = audit_log(store, actor=ADMIN, action="finding", entity_id=str(finding.id))
-    updates = rows[rows["action"] == "finding.update"]
+    rows = audit_log(
+        store, actor=ADMIN, action="record", entity="finding", entity_id=str(finding.id)
+    )
+    updates = rows[rows["action"] == "record.update"]
     assert list(updates["actor"]) == ["Ada", "Bo"]
     assert [json.loads(o) for o in updates["old"]] == [{"summary": ""}, {"summary": "first"}]
     assert [json.loads(n) for n in updates["new"]] == [{"summary": "first"}, {"summary": "second"}]
@@ -64,11 +66,12 @@ def test_calls_notes_actions_and_users_are_audited(store, study, target):
     actions_seen = set(frame["action"])
     assert {
         "call.log",
-        "screening.update",
+        "record.update",
         "action.add",
         "user.add",
         "user.role",
     } <= actions_seen, actions_seen
+    assert "screening" in set(frame.loc[frame["action"] == "record.update", "entity"])
     call = frame[frame["action"] == "call.log"].iloc[0]
     assert json.loads(call["new"])["note"] == "after six" and pd.isna(call["old"])
     role = frame[frame["action"] == "user.role"].iloc[0]
