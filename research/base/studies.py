@@ -293,6 +293,10 @@ def create_study(
     return get_study(store, name)
 
 
+# when a study closed: its retention time counts from then (research/findings/erasure.py)
+SET_CLOSED_AT = "UPDATE studies SET closed_at = ? WHERE id = ?"
+
+
 def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     """Change a study's as-of date, description, status, name, scope or settings.
 
@@ -337,6 +341,9 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
             f"UPDATE studies SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
             [*stored.values(), actor, stamp, study.id],
         )
+        if "status" in updates and updates["status"] != study.status:
+            closed = stamp if updates["status"] == "closed" else None
+            cur.execute(SET_CLOSED_AT, [closed, study.id])
         before = asdict(study)
         audit(
             cur,

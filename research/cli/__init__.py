@@ -64,6 +64,14 @@ COMMANDS = {
         "research.cli.admin:audit_command",
         "The audit log: who changed what, when, old and new values.",
     ),
+    "erase": (
+        "research.cli.admin:erase_command",
+        "Erase a customer's personal data; the anonymised findings stay in the counts.",
+    ),
+    "retention": (
+        "research.cli.admin:retention_group",
+        "Erase closed studies' personal data after a set time: set it, apply it.",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

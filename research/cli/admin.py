@@ -62,3 +62,58 @@ def audit_command(obj: Context, since, until, by, action, entity, fmt, out, stud
             obj.t("cli.audit.col.new"),
         ]
         click.echo(text_table(header, rows))
+
+
+@click.command("erase")
+@click.argument("customer_id")
+@click.option("--reason", default=None, help="Why (a request's reference); kept in the audit log.")
+@click.pass_obj
+@handle_errors
+def erase_command(obj: Context, customer_id: str, reason: str | None) -> None:
+    """Erase a customer's personal data; the anonymised findings stay in the counts."""
+    from research.findings.erasure import erase_customer
+
+    report = erase_customer(obj.store, customer_id, current_user(), reason=reason)
+    click.echo(obj.t("cli.erase.done", customer_id=customer_id, count=report.total))
+
+
+@click.group("retention")
+def retention_group() -> None:
+    """Erase closed studies' personal data after a set time: set it, apply it."""
+
+
+@retention_group.command("set")
+@click.argument("days", type=int, required=False)
+@study_option
+@click.pass_obj
+@handle_errors
+def retention_set(obj: Context, days: int | None, study_name: str | None) -> None:
+    """Erase the study's personal data DAYS after it closes (no DAYS: keep it)."""
+    from research.findings.erasure import set_retention
+
+    study = set_retention(obj.store, obj.study(study_name), days, actor=current_user())
+    if days is None:
+        click.echo(obj.t("cli.retention.keep", study=study.name))
+    else:
+        click.echo(obj.t("cli.retention.set", study=study.name, days=days))
+
+
+@retention_group.command("apply")
+@click.pass_obj
+@handle_errors
+def retention_apply(obj: Context) -> None:
+    """Erase the personal data of every closed study whose time is over (run daily)."""
+    from research.findings.erasure import apply_retention
+
+    done = apply_retention(obj.store, actor=current_user())
+    if not done:
+        click.echo(obj.t("cli.retention.none"))
+    for name, report in done.items():
+        click.echo(
+            obj.t(
+                "cli.retention.done",
+                study=name,
+                customers=len(report.customer_ids),
+                count=report.total,
+            )
+        )

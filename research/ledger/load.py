@@ -665,9 +665,22 @@ WHERE c.customer_id IS NULL
 """
 
 
+ERASED_CUSTOMERS = "SELECT customer_id FROM erased_customers"
+# what an erasure blanked (research/findings/erasure.py); an old file must not bring it back
+ERASED_FIELDS = ("name", "contact_person", "phone", "email", "attributes")
+
+
 def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
     new = updated = 0
+    erased = {r[0] for r in cur.execute(ERASED_CUSTOMERS).fetchall()}
     for chunk in _chunks(frame, progress):
+        if erased:
+            gone = chunk["customer_id"].isin(erased)
+            if gone.any():
+                chunk = chunk.copy()
+                for column in ERASED_FIELDS:
+                    if column in chunk.columns:
+                        chunk[column] = chunk[column].astype(object).where(~gone, None)
         cur.register("incoming", chunk.astype(object))
         cur.execute(_CHANGED_CUSTOMERS)
         counts = cur.execute(COUNT_CHANGED_CUSTOMERS).fetchall()[0]
