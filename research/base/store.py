@@ -157,6 +157,7 @@ class Store:
         self.path = path
         self.memory_limit = memory_limit  # as opened; None: DuckDB's default
         self._write_lock = threading.Lock()
+        self._watcher = None  # research.base.backup.Watcher, for file stores
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -192,6 +193,9 @@ class Store:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         self._con.close()
 
     def schema_version(self) -> int:
@@ -207,8 +211,17 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None = None) -> Store:
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    memory_limit: str | None = None,
+    serve_requests: bool = True,
+) -> Store:
     """Open (creating if needed) the database and bring its schema up to date.
+
+    A file store also answers other processes' backup requests while it is open
+    (research/base/backup.py): whoever holds the file, the app or a long import, can
+    be asked for a consistent copy.
 
     ``path`` may be ``":memory:"`` for tests. Raises ``DatabaseLockedError`` when
     another process holds the file, ``ResearchError`` when it cannot be opened.
@@ -225,6 +238,10 @@ def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None =
         raise ResearchError("error.open_failed", path=target, detail=str(e)) from e
     store = Store(con, target, memory_limit)
     _migrate(store)
+    if target != ":memory:" and serve_requests:
+        from research.base.backup import Watcher  # late: backup builds on the store
+
+        store._watcher = Watcher(store).start()
     return store
 
 

@@ -72,6 +72,14 @@ COMMANDS = {
         "research.cli.admin:retention_group",
         "Erase closed studies' personal data after a set time: set it, apply it.",
     ),
+    "backup": (
+        "research.cli.admin:backup_command",
+        "Write a consistent copy of the database to FILE, also while the app runs.",
+    ),
+    "restore": (
+        "research.cli.admin:restore_command",
+        "Replace the database with a backup FILE (stop the app first).",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

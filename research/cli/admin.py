@@ -117,3 +117,44 @@ def retention_apply(obj: Context) -> None:
                 count=report.total,
             )
         )
+
+
+@click.command("backup")
+@click.argument("file")
+@click.pass_obj
+@handle_errors
+def backup_command(obj: Context, file: str) -> None:
+    """Write a consistent copy of the database to FILE, also while the app runs."""
+    from research.base import backup
+    from research.base.errors import DatabaseLockedError
+    from research.base.store import resolve_db_path
+
+    try:
+        store = obj.store
+    except DatabaseLockedError:  # the app holds it: ask the app
+        done = backup.request_backup(resolve_db_path(obj.db), file)
+        click.echo(obj.t("cli.backup.via_app", path=str(done)))
+        return
+    done = backup.backup(store, file)
+    click.echo(obj.t("cli.backup.done", path=str(done)))
+
+
+@click.command("restore")
+@click.argument("file")
+@click.pass_obj
+@handle_errors
+def restore_command(obj: Context, file: str) -> None:
+    """Replace the database with a backup FILE (stop the app first)."""
+    from research.base import backup
+    from research.base.store import audit, connect, resolve_db_path
+
+    path = resolve_db_path(obj.db)
+    kept = backup.restore(file, path)
+    store = connect(path, serve_requests=False)  # brings an older backup's schema up to date
+    try:
+        store.write(lambda cur: audit(cur, None, current_user(), "store.restore", {"from": file}))
+    finally:
+        store.close()
+    click.echo(obj.t("cli.restore.done", db=str(path), path=file))
+    if kept:
+        click.echo(obj.t("cli.restore.kept", path=str(kept)))
