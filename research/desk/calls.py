@@ -33,7 +33,8 @@ from research.base import exports, records
 from research.base.accounts import Person
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
-from research.base.permissions import require
+from research.base.masking import mask
+from research.base.permissions import level, masked, require
 from research.base.store import Store, audit, audit_change, now
 from research.base.studies import Study
 from research.desk.phones import parse_phone
@@ -144,11 +145,25 @@ ORDER BY CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'g
 HELD_COUNT = f"SELECT count(*) FROM interviews i WHERE i.study_id = ? AND {HELD}"
 
 
-def call_state(store: Store, study: Study, *, include_do_not_call: bool = False) -> pd.DataFrame:
+def call_state(
+    store: Store,
+    study: Study,
+    *,
+    include_do_not_call: bool = False,
+    actor: Person | str | None = None,
+) -> pd.DataFrame:
     """Every target with its assignment, attempts, last outcome, consent and booking.
 
-    People on the do-not-call list are left out unless ``include_do_not_call``.
+    People on the do-not-call list are left out unless ``include_do_not_call``. With
+    ``actor``: an interviewer sees only the targets assigned to them; roles without
+    ``calls.read`` are refused (``actor`` None: the pages before the sign-in pass).
     """
+    if actor is not None:
+        person = require(actor, "calls.read", store=store, study=study)
+        frame = call_state(store, study, include_do_not_call=include_do_not_call)
+        if level(person, "calls.read") == "own":
+            frame = frame[frame["interviewer_id"] == person.member_id].reset_index(drop=True)
+        return frame
     with store.cursor() as cur:
         frame = cur.execute(CALL_STATE, {"sid": study.id}).df()
     if not include_do_not_call:
@@ -709,9 +724,22 @@ WHERE c.customer_id = $cid
 """
 
 
-def customer_file(store: Store, study: Study, customer_id: str) -> dict:
+def customer_file(
+    store: Store, study: Study, customer_id: str, *, actor: Person | str | None = None
+) -> dict:
     """What the desk and the agenda show about one target. Raises ResearchError for an
-    unknown customer."""
+    unknown customer; with ``actor``, PermissionDeniedError when they may not read this
+    customer, and the personal fields masked for a viewer (``actor`` None: the pages
+    before the sign-in pass, issue 12 follow-up)."""
+    if actor is not None:
+        person = require(actor, "customers.read", store=store, study=study, customer_id=customer_id)
+        row = customer_file(store, study, customer_id)
+        if masked(person, "customers.read"):
+            row = mask(row)
+            row["phone_parsed"] = None
+            if row["screening"]:
+                row["screening"] = mask(row["screening"])
+        return row
     with store.cursor() as cur:
         result = cur.execute(CUSTOMER_FILE, {"sid": study.id, "cid": customer_id})
         names = [d[0] for d in result.description]

@@ -27,8 +27,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from research.base.accounts import Person
 from research.base.errors import ResearchError
-from research.base.permissions import require
+from research.base.masking import mask
+from research.base.permissions import level, masked, owns, require
 from research.base.records import merge_update, read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -262,9 +264,26 @@ ORDER BY f.id
 """
 
 
-def list_findings(store: Store, study: Study, *, customer_id: str | None = None) -> pd.DataFrame:
+def list_findings(
+    store: Store,
+    study: Study,
+    *,
+    customer_id: str | None = None,
+    actor: Person | str | None = None,
+) -> pd.DataFrame:
     """One row per finding of the study (all statuses), oldest first, with the code each
-    finding counts under now (``cause``, merges followed) beside the code it was given."""
+    finding counts under now (``cause``, merges followed) beside the code it was given.
+
+    With ``actor``: refused to a second coder (blind coding only), only their own
+    customers' findings for an interviewer, personal fields masked for a viewer.
+    ``actor`` None is the pages before the sign-in pass (issue 12 follow-up)."""
+    if actor is not None:
+        person = require(actor, "findings.read", store=store, study=study)
+        frame = list_findings(store, study, customer_id=customer_id)
+        if level(person, "findings.read") == "own":
+            mine = [c for c in frame["customer_id"].unique() if owns(store, person, study.id, c)]
+            frame = frame[frame["customer_id"].isin(mine)].reset_index(drop=True)
+        return mask(frame) if masked(person, "findings.read") else frame
     with store.cursor() as cur:
         frame = cur.execute(LIST_SQL, [study.id]).df()
         book = taxonomy.read_codebook(cur)

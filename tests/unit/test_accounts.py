@@ -276,3 +276,47 @@ def test_a_viewer_reads_reports_and_exports_without_personal_fields(store, world
     assert "Alpha Ltd" in full and "138 0000 0001" in full
     assert "Alpha Ltd" not in masked and "138 0000 0001" not in masked and "•••" in masked
     assert masked.count("\n") == full.count("\n")  # the same rows, masked
+
+
+# ---------------------------------------------------------------- reads
+
+
+def test_two_interviewers_see_their_own_call_lists(store, world):
+    study = world["study"]
+    wu = team.add_member(store, "Wu", "phone_interviewer", actor=ACTOR)
+    calls.assign(store, study, ["B"], wu.id, actor=ACTOR)
+    ivan = world["people"]["interviewer"]
+    wu_person = Person("Wu", "interviewer", 9, "wu", wu.id)
+    assert list(calls.call_state(store, study, actor=ivan)["customer_id"]) == ["A"]
+    assert list(calls.call_state(store, study, actor=wu_person)["customer_id"]) == ["B"]
+    assert sorted(calls.call_state(store, study, actor=world["people"]["lead"])["customer_id"]) == [
+        "A",
+        "B",
+    ]
+    for role in ("coder", "viewer"):
+        with pytest.raises(PermissionDeniedError):
+            calls.call_state(store, study, actor=world["people"][role])
+
+
+def test_findings_and_customer_files_as_each_role(store, world):
+    study, people = world["study"], world["people"]
+    for cid in "AB":
+        interviews.create_finding(store, study, cid, actor=ACTOR)
+    admin_view = interviews.list_findings(store, study, actor=people["admin"])
+    assert sorted(admin_view["customer_id"]) == ["A", "B"]
+    assert list(
+        interviews.list_findings(store, study, actor=people["interviewer"])["customer_id"]
+    ) == ["A"]
+    viewer_view = interviews.list_findings(store, study, actor=people["viewer"])
+    assert len(viewer_view) == 2
+    personal = [c for c in viewer_view.columns if c in ("name", "customer_name")]
+    assert personal and all((viewer_view[c] == "•••").all() for c in personal)
+    with pytest.raises(PermissionDeniedError):
+        interviews.list_findings(store, study, actor=people["coder"])
+    own = calls.customer_file(store, study, "A", actor=people["interviewer"])
+    assert own["phone"] == "13800000001"
+    with pytest.raises(PermissionDeniedError):
+        calls.customer_file(store, study, "B", actor=people["interviewer"])
+    masked_file = calls.customer_file(store, study, "A", actor=people["viewer"])
+    assert masked_file["phone"] == "•••" and masked_file["name"] == "•••"
+    assert masked_file["phone_parsed"] is None
