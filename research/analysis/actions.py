@@ -181,7 +181,7 @@ def update_action(
     """Change an action made on ``base_version``. Raises EditConflictError when someone
     else saved it since, AnalysisError for a bad value."""
 
-    actor = require(actor, "actions.write").name
+    actor = require(actor, "actions.write", store=store, action_id=action_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         current = read_row(cur, "improvement_actions", {"id": int(action_id)})

@@ -87,6 +87,7 @@ PLACE_OF = {
     "quote_id": "SELECT f.study_id, f.customer_id FROM finding_quotes q"
     " JOIN findings f ON f.id = q.finding_id WHERE q.id = ?",
     "interview_id": "SELECT study_id, customer_id FROM interviews WHERE id = ?",
+    "action_id": "SELECT study_id, NULL FROM improvement_actions WHERE id = ?",
 }
 
 
@@ -117,8 +118,8 @@ def require(
     """The acting Person, when they may do ``permission`` here; else raises
     PermissionDeniedError. ``study`` (a Study or its id) and ``customer_id`` say where:
     without them a ``study`` or ``own`` grant is checked by the caller's filtering.
-    ``finding_id``, ``quote_id`` or ``interview_id`` name a record whose study and
-    customer are looked up."""
+    ``finding_id``, ``quote_id``, ``interview_id`` or ``action_id`` name a record whose
+    study and customer are looked up."""
     person = as_person(actor)
     how = level(person, permission)
     if how == "-":

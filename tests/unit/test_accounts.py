@@ -218,6 +218,18 @@ CASES = {
         ),
         {"admin", "lead"},
     ),
+    "change an action of another study": (
+        lambda s, w, p: actions.update_action(
+            s,
+            actions.add_action(
+                s, title="Fix", owner="L", causes=["price_value"], actor=ACTOR, study=w["other"]
+            ).id,
+            {"owner": "M"},
+            base_version=1,
+            actor=p,
+        ),
+        {"admin"},
+    ),
     "change the team": (
         lambda s, w, p: team.add_member(s, "New One", "sales", actor=p),
         {"admin", "lead"},
