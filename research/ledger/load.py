@@ -684,6 +684,8 @@ def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
         cur.register("incoming", chunk.astype(object))
         cur.execute(_CHANGED_CUSTOMERS)
         counts = cur.execute(COUNT_CHANGED_CUSTOMERS).fetchall()[0]
+        if counts[1]:
+            cur.execute(AUDIT_CUSTOMER_CHANGES, [actor, stamp])
         cur.execute(UPSERT_CUSTOMERS, [actor, stamp, actor, stamp])
         cur.execute("DROP TABLE changed")
         cur.unregister("incoming")
@@ -691,6 +693,21 @@ def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
         updated += counts[1]
     return Written(new, updated)
 
+
+# Every existing customer the file changes, into the audit log with the old and the new
+# values of the fields the file gives (a blank cell changes nothing, so it is left out
+# of "new"). New customers are recorded by the import's own audit row and file name.
+AUDIT_CUSTOMER_CHANGES = f"""
+INSERT INTO audit_log (study_id, actor, acted_at, action, detail, entity, entity_id)
+SELECT NULL, ?, ?, 'customer.update',
+       json_object(
+           'old', json_object({", ".join(f"'{c}', c.{c}" for c in _PLAIN_CUSTOMER_FIELDS)},
+                              'attributes', c.attributes),
+           'new', json_object({", ".join(f"'{c}', x.{c}" for c in _PLAIN_CUSTOMER_FIELDS)},
+                              'attributes', x.attributes)),
+       'customer', x.customer_id
+FROM changed x JOIN customers c ON c.customer_id = x.customer_id
+"""
 
 COUNT_CHANGED_CUSTOMERS = """
 SELECT count(*) FILTER (WHERE c.customer_id IS NULL), count(c.customer_id)

@@ -18,6 +18,7 @@ from research.base.store import connect
 from research.cli import main
 from research.desk import calls
 from research.findings import interviews
+from research.ledger.load import import_file
 from research.selection import sampling
 
 ACTOR = "tester"
@@ -106,3 +107,15 @@ def test_defectors_audit_prints_csv(tmp_path):
     lines = result.output.strip().splitlines()
     assert lines[0].startswith("acted_at,actor,action,entity,entity_id")
     assert len(lines) == 2 and ",op,user.add,user,ann," in lines[1]
+
+
+def test_a_customer_file_that_changes_a_customer_is_audited_with_old_and_new(store):
+    first = b"customer_id,name,phone\nA,Alpha,13812345678\nB,Beta,\n"
+    second = b"customer_id,name,phone\nA,Alpha Co,\nB,Beta,\nC,Gamma,\n"
+    import_file(store, "customers", first, actor=ACTOR, file_name="1.csv")
+    import_file(store, "customers", second, actor="Bo", file_name="2.csv")
+    rows = audit_log(store, actor=ADMIN, action="customer.update")
+    assert list(rows["entity_id"]) == ["A"] and list(rows["actor"]) == ["Bo"]
+    old, new = json.loads(rows["old"].iloc[0]), json.loads(rows["new"].iloc[0])
+    assert (old["name"], old["phone"]) == ("Alpha", "13812345678")
+    assert (new["name"], new["phone"]) == ("Alpha Co", None)  # a blank cell changes nothing
