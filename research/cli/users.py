@@ -13,7 +13,7 @@ import sys
 import click
 
 from research.base import accounts
-from research.base.store import current_user
+from research.base.store import current_user, now
 from research.cli.common import Context, handle_errors, human_time, text_table
 
 
@@ -67,7 +67,8 @@ def list_command(obj: Context) -> None:
     t = obj.t
     rows = []
     for u in accounts.list_users(obj.store, actor=current_user()):
-        state = "disabled" if u["disabled"] else ("locked" if u["locked_until"] else "active")
+        locked = u["locked_until"] is not None and u["locked_until"] > now()
+        state = "disabled" if u["disabled"] else ("locked" if locked else "active")
         rows.append(
             [u["login"], u["display_name"], u["role"], state, human_time(u["last_sign_in"])]
         )

@@ -70,3 +70,27 @@ def test_a_hidden_prompt_asks_twice(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "a long secret" not in result.output  # never echoed
+
+
+def test_list_shows_a_locked_account_until_its_lock_is_over(tmp_path):
+    db = tmp_path / "team.duckdb"
+    run(db, "user", "add", "bo", "--role", "viewer", "--password-stdin", stdin="a long secret\n")
+    store = connect(db)
+    try:
+        for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+            try:
+                accounts.authenticate(store, "bo", "wrong wrong wrong")
+            except accounts.AuthenticationError:
+                pass
+    finally:
+        store.close()
+    assert "locked" in run(db, "user", "list").output
+    store = connect(db)
+    try:
+        store.write(
+            lambda cur: cur.execute("UPDATE users SET locked_until = now() - INTERVAL 1 MINUTE")
+        )
+    finally:
+        store.close()
+    listed = run(db, "user", "list").output
+    assert "locked" not in listed and "active" in listed
