@@ -25,6 +25,7 @@ from research.analysis.causes import (
     _sql_params,
 )
 from research.analysis.trends import Change, compare
+from research.base.permissions import require
 from research.base.records import read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -139,6 +140,8 @@ def add_action(
     """Record an improvement action. Raises AnalysisError for a missing title, owner or
     cause, an unknown code or status, or an impossible date."""
 
+    actor = require(actor, "actions.write", store=store, study=study).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         values = _clean(
             cur,
@@ -177,6 +180,8 @@ def update_action(
 ) -> Action:
     """Change an action made on ``base_version``. Raises EditConflictError when someone
     else saved it since, AnalysisError for a bad value."""
+
+    actor = require(actor, "actions.write", store=store, action_id=action_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         current = read_row(cur, "improvement_actions", {"id": int(action_id)})

@@ -26,6 +26,7 @@ from research.analysis.causes import (
     cause_table,
     findings_frame,
 )
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.findings import taxonomy
@@ -211,6 +212,7 @@ def save_review(
     """Keep a review as it was held, with the cause ranking of the day. Raises
     AnalysisError for an unknown kind, a date in the future, or a review with no
     attendees."""
+    actor = require(actor, "actions.write", store=store, study=study).name
     if kind not in REVIEW_KINDS:
         raise AnalysisError("error.review_kind", kind=kind, kinds=", ".join(REVIEW_KINDS))
     if held_on > date.today():

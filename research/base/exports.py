@@ -45,6 +45,16 @@ _NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
+def for_reader(frame: pd.DataFrame, actor, *, store=None, study=None) -> pd.DataFrame:
+    """``frame`` as ``actor`` may export it: raises PermissionDeniedError for a role
+    without bulk export, masks the personal fields for a viewer (research/base/masking.py)."""
+    from research.base.masking import mask
+    from research.base.permissions import masked, require
+
+    require(actor, "export.bulk", store=store, study=study)
+    return mask(frame) if masked(actor, "export.bulk") else frame
+
+
 def is_formula(value: object) -> bool:
     """True when a spreadsheet would read this cell as a formula."""
     return (

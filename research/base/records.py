@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 
 from research.base.errors import ResearchError
-from research.base.store import Store, now
+from research.base.store import Store, audit_change, now
 
 
 class EditConflictError(ResearchError):
@@ -132,6 +132,7 @@ def update_versioned(
         current = cur.execute(f"SELECT version FROM {table} WHERE {where}", params).fetchall()
         if current and set(range(expected_version + 1, current[0][0] + 1)) <= set(own_versions):
             expected_version = current[0][0]
+    before = read_row(cur, table, key) or {}
     sets = ", ".join(f"{c} = ?" for c in changes)
     stamp = now()
     updated = cur.execute(
@@ -142,11 +143,38 @@ def update_versioned(
     if updated:
         new_version = updated[0][0]
         snapshot_version(cur, table, key, record_type, actor)
+        _audit_update(cur, record_type, key, before, changes, actor)
         return new_version
     theirs = read_row(cur, table, key)
     if theirs is None:
         raise ResearchError("error.record_gone")
     raise EditConflictError(record_type, record_id_of(key), changes, theirs)
+
+
+def _audit_update(
+    cur: duckdb.DuckDBPyConnection,
+    record_type: str,
+    key: dict[str, Any],
+    before: dict,
+    changes: dict[str, Any],
+    actor: str,
+) -> None:
+    """Every saved change of a versioned record (findings, their codes and quotes,
+    screenings and call notes, actions) in the audit log: the fields that changed, with
+    their old and new values."""
+    changed = [c for c in changes if _comparable(before.get(c)) != _comparable(changes[c])]
+    if not changed:
+        return
+    audit_change(
+        cur,
+        before.get("study_id"),
+        actor,
+        "record.update",
+        record_type,
+        record_id_of(key),
+        {c: before.get(c) for c in changed},
+        {c: changes[c] for c in changed},
+    )
 
 
 VERSIONS_BETWEEN = """

@@ -65,13 +65,58 @@ def now() -> datetime:
     return datetime.now()
 
 
+INSERT_AUDIT = """
+INSERT INTO audit_log (study_id, actor, acted_at, action, detail, entity, entity_id)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+"""
+
+
 def audit(
-    cur: duckdb.DuckDBPyConnection, study_id: int | None, actor: str, action: str, detail: dict
+    cur: duckdb.DuckDBPyConnection,
+    study_id: int | None,
+    actor,
+    action: str,
+    detail: dict,
+    *,
+    entity: str | None = None,
+    entity_id: object = None,
 ) -> None:
-    """Record who did what, inside the caller's transaction."""
+    """Record who did what, inside the caller's transaction. ``actor`` is a name or a
+    Person (research/base/accounts.py); ``entity`` and ``entity_id`` say which record."""
     cur.execute(
-        "INSERT INTO audit_log (study_id, actor, acted_at, action, detail) VALUES (?, ?, ?, ?, ?)",
-        [study_id, actor, now(), action, json.dumps(detail, default=str, ensure_ascii=False)],
+        INSERT_AUDIT,
+        [
+            study_id,
+            getattr(actor, "name", actor),
+            now(),
+            action,
+            json.dumps(detail, default=str, ensure_ascii=False),
+            entity,
+            None if entity_id is None else str(entity_id),
+        ],
+    )
+
+
+def audit_change(
+    cur: duckdb.DuckDBPyConnection,
+    study_id: int | None,
+    actor,
+    action: str,
+    entity: str,
+    entity_id: object,
+    old: object,
+    new: object,
+    **detail,
+) -> None:
+    """Record a change of one record: its old and its new value (None: none)."""
+    audit(
+        cur,
+        study_id,
+        actor,
+        action,
+        {**detail, "old": old, "new": new},
+        entity=entity,
+        entity_id=entity_id,
     )
 
 
@@ -112,6 +157,7 @@ class Store:
         self.path = path
         self.memory_limit = memory_limit  # as opened; None: DuckDB's default
         self._write_lock = threading.Lock()
+        self._watcher = None  # research.base.backup.Watcher, for file stores
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -147,6 +193,9 @@ class Store:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         self._con.close()
 
     def schema_version(self) -> int:
@@ -162,8 +211,17 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None = None) -> Store:
+def connect(
+    path: str | os.PathLike | None = None,
+    *,
+    memory_limit: str | None = None,
+    serve_requests: bool = True,
+) -> Store:
     """Open (creating if needed) the database and bring its schema up to date.
+
+    A file store also answers other processes' backup requests while it is open
+    (research/base/backup.py): whoever holds the file, the app or a long import, can
+    be asked for a consistent copy.
 
     ``path`` may be ``":memory:"`` for tests. Raises ``DatabaseLockedError`` when
     another process holds the file, ``ResearchError`` when it cannot be opened.
@@ -180,6 +238,10 @@ def connect(path: str | os.PathLike | None = None, *, memory_limit: str | None =
         raise ResearchError("error.open_failed", path=target, detail=str(e)) from e
     store = Store(con, target, memory_limit)
     _migrate(store)
+    if target != ":memory:" and serve_requests:
+        from research.base.backup import Watcher  # late: backup builds on the store
+
+        store._watcher = Watcher(store).start()
     return store
 
 

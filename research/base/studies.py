@@ -22,6 +22,7 @@ import duckdb
 from research.base import settings as settings_mod
 from research.base.errors import InvalidSettingError, StudyExistsError, StudyNotFoundError
 from research.base.i18n import Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 
 STATUSES = ("planning", "screening", "interviewing", "review", "closed")
@@ -244,6 +245,7 @@ def create_study(
 
     Raises StudyExistsError if the name is taken, InvalidSettingError for bad values.
     """
+    actor = require(actor, "studies.create").name
     name = (name or "").strip()
     if not name:
         raise InvalidSettingError("error.study_name_required")
@@ -291,12 +293,17 @@ def create_study(
     return get_study(store, name)
 
 
+# when a study closed: its retention time counts from then (research/findings/erasure.py)
+SET_CLOSED_AT = "UPDATE studies SET closed_at = ? WHERE id = ?"
+
+
 def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
     """Change a study's as-of date, description, status, name, scope or settings.
 
     Raises InvalidSettingError for unknown fields or bad values, StudyExistsError when
     the new name is taken by another study.
     """
+    actor = require(actor, "studies.write", store=store, study=study).name
     allowed_plain = {"as_of", "description", "status", "name", "scope"}
     setting_changes = {k: v for k, v in changes.items() if k not in allowed_plain}
     parsed = settings_mod.validate(setting_changes)
@@ -334,6 +341,9 @@ def update_study(store: Store, study: Study, *, actor: str, **changes) -> Study:
             f"UPDATE studies SET {sets}, updated_by = ?, updated_at = ? WHERE id = ?",
             [*stored.values(), actor, stamp, study.id],
         )
+        if "status" in updates and updates["status"] != study.status:
+            closed = stamp if updates["status"] == "closed" else None
+            cur.execute(SET_CLOSED_AT, [closed, study.id])
         before = asdict(study)
         audit(
             cur,
@@ -385,6 +395,8 @@ def delete_study(store: Store, study: Study, *, actor: str) -> None:
     codings, past findings imported into it. The ledger, the team's people and the
     codebook are shared and stay."""
 
+    actor = require(actor, "studies.write", store=store, study=study).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         tables = [r[0] for r in cur.execute(STUDY_TABLES).fetchall()]
         for sql in DELETE_THROUGH:
@@ -406,6 +418,7 @@ ARCHIVE = (
 def archive_study(store: Store, study: Study, *, actor: str, archived: bool = True) -> Study:
     """Archive a study (or, with ``archived=False``, bring it back). Nothing in it
     changes; it leaves the picker and the CLI's "only study" until brought back."""
+    actor = require(actor, "studies.write", store=store, study=study).name
     stamp = now()
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:

@@ -56,6 +56,30 @@ COMMANDS = {
         "research.cli.report:report_group",
         "Reports for the review meeting, as HTML or PDF files.",
     ),
+    "user": (
+        "research.cli.users:user_group",
+        "Accounts: add, list, disable, set a password or a role.",
+    ),
+    "audit": (
+        "research.cli.admin:audit_command",
+        "The audit log: who changed what, when, old and new values.",
+    ),
+    "erase": (
+        "research.cli.admin:erase_command",
+        "Erase a customer's personal data; the anonymised findings stay in the counts.",
+    ),
+    "retention": (
+        "research.cli.admin:retention_group",
+        "Erase closed studies' personal data after a set time: set it, apply it.",
+    ),
+    "backup": (
+        "research.cli.admin:backup_command",
+        "Write a consistent copy of the database to FILE, also while the app runs.",
+    ),
+    "restore": (
+        "research.cli.admin:restore_command",
+        "Replace the database with a backup FILE (stop the app first).",
+    ),
     "app": ("research.cli.app:app", "Start the app (builds the demo study on first start)."),
 }
 

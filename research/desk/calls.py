@@ -30,8 +30,11 @@ import duckdb
 import pandas as pd
 
 from research.base import exports, records
+from research.base.accounts import Person
 from research.base.i18n import Translator
-from research.base.store import Store, audit, now
+from research.base.masking import mask
+from research.base.permissions import level, masked, require
+from research.base.store import Store, audit, audit_change, now
 from research.base.studies import Study
 from research.desk.errors import DeskError
 from research.desk.phones import parse_phone
@@ -142,11 +145,25 @@ ORDER BY CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'g
 HELD_COUNT = f"SELECT count(*) FROM interviews i WHERE i.study_id = ? AND {HELD}"
 
 
-def call_state(store: Store, study: Study, *, include_do_not_call: bool = False) -> pd.DataFrame:
+def call_state(
+    store: Store,
+    study: Study,
+    *,
+    include_do_not_call: bool = False,
+    actor: Person | str | None = None,
+) -> pd.DataFrame:
     """Every target with its assignment, attempts, last outcome, consent and booking.
 
-    People on the do-not-call list are left out unless ``include_do_not_call``.
+    People on the do-not-call list are left out unless ``include_do_not_call``. With
+    ``actor``: an interviewer sees only the targets assigned to them; roles without
+    ``calls.read`` are refused (``actor`` None: the pages before the sign-in pass).
     """
+    if actor is not None:
+        person = require(actor, "calls.read", store=store, study=study)
+        frame = call_state(store, study, include_do_not_call=include_do_not_call)
+        if level(person, "calls.read") == "own":
+            frame = frame[frame["interviewer_id"] == person.member_id].reset_index(drop=True)
+        return frame
     with store.cursor() as cur:
         frame = cur.execute(CALL_STATE, {"sid": study.id}).df()
     if not include_do_not_call:
@@ -244,6 +261,7 @@ def assign(
 ) -> int:
     """Give these targets to one interviewer. Raises ResearchError for someone who is not
     a phone interviewer or a customer not on the call list."""
+    actor = require(actor, "calls.assign", store=store, study=study).name
     _interviewers(store, study, [interviewer_id])
     listed = set(call_state(store, study)["customer_id"])
     unknown = [c for c in customer_ids if c not in listed]
@@ -259,6 +277,7 @@ def spread_evenly(
 ) -> int:
     """Deal the unassigned targets (all of them with ``reassign``) out so every chosen
     interviewer ends with as equal a load as possible, best segments dealt first."""
+    actor = require(actor, "calls.assign", store=store, study=study).name
     chosen = _interviewers(store, study, interviewer_ids)
     frame = call_state(store, study)
     load = {m.id: 0 for m in chosen}
@@ -280,6 +299,7 @@ def assign_by(
 ) -> int:
     """Assign every target whose ``column`` (``region`` or ``owner``) is a key of
     ``mapping`` to the interviewer it maps to. Returns how many were assigned."""
+    actor = require(actor, "calls.assign", store=store, study=study).name
     if column not in ("region", "owner"):
         raise DeskError("error.assign_column", column=column)
     mapping = {k: v for k, v in mapping.items() if v is not None}
@@ -295,6 +315,8 @@ def assign_by(
 
 
 def unassign(store: Store, study: Study, customer_ids: list[str], *, actor: str) -> None:
+    actor = require(actor, "calls.assign", store=store, study=study).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         for cid in customer_ids:
             cur.execute(
@@ -334,6 +356,7 @@ def log_attempt(
     missing call-back time, a customer the study does not know, or someone on the
     do-not-call list.
     """
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
     if outcome not in OUTCOMES:
         raise DeskError("error.outcome_invalid", outcome=outcome, allowed=", ".join(OUTCOMES))
     if outcome == "call_back" and call_back_at is None:
@@ -370,6 +393,22 @@ def log_attempt(
                 stamp,
             ],
         ).fetchall()[0][0]
+        audit_change(
+            cur,
+            study.id,
+            actor,
+            "call.log",
+            "call_attempt",
+            attempt_id,
+            None,
+            {
+                "customer_id": customer_id,
+                "outcome": outcome,
+                "note": note,
+                "call_back_at": call_back_at,
+                "interviewer_id": interviewer_id,
+            },
+        )
         if outcome == "do_not_call":
             cur.execute(
                 "INSERT INTO do_not_call VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -404,10 +443,15 @@ def attempts(store: Store, study: Study, customer_id: str | None = None) -> pd.D
 CALLS_DATE_FORMAT = "%Y-%m-%d %H:%M"
 
 
-def export_calls_csv(store: Store, study: Study) -> bytes:
+def export_calls_csv(store: Store, study: Study, *, actor: Person | str | None = None) -> bytes:
     """The call log as CSV that Excel opens with Chinese intact (UTF-8 with BOM), safe
-    to open (research.base.exports); phone numbers in international format."""
-    return exports.csv_bytes(calls_frame(store, study), date_format=CALLS_DATE_FORMAT)
+    to open (research.base.exports); phone numbers in international format. A bulk
+    export: refused to interviewers and coders, masked for viewers. ``actor`` None is
+    the pages before the sign-in pass (issue 12 follow-up: they pass the Person)."""
+    frame = calls_frame(store, study)
+    if actor is not None:
+        frame = exports.for_reader(frame, actor, store=store, study=study)
+    return exports.csv_bytes(frame, date_format=CALLS_DATE_FORMAT)
 
 
 def calls_frame(store: Store, study: Study) -> pd.DataFrame:
@@ -484,6 +528,7 @@ def _open_screening_in(
 
 def ensure_screening(store: Store, study: Study, customer_id: str, *, actor: str) -> dict:
     """The target's screening record, created (version 1) if nobody opened it yet."""
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
     screening = get_screening(store, study, customer_id)
     if screening is None:
         store.write(lambda cur: _open_screening_in(cur, study, customer_id, actor))
@@ -535,6 +580,8 @@ def save_notes(
     Raises records.EditConflictError (with both versions) when someone else saved the
     record after ``base_version``.
     """
+
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         _open_screening_in(cur, study, customer_id, actor)
@@ -614,6 +661,7 @@ def save_answers(
     not at all. Raises ResearchError for unknown fields or values,
     records.EditConflictError when someone else saved first.
     """
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
     clean = _clean_answers(answers)
     key = screening_key(study, customer_id)
     now_former = clean.get("where_now") in FORMER_ANSWERS
@@ -674,9 +722,22 @@ WHERE c.customer_id = $cid
 """
 
 
-def customer_file(store: Store, study: Study, customer_id: str) -> dict:
+def customer_file(
+    store: Store, study: Study, customer_id: str, *, actor: Person | str | None = None
+) -> dict:
     """What the desk and the agenda show about one target. Raises ResearchError for an
-    unknown customer."""
+    unknown customer; with ``actor``, PermissionDeniedError when they may not read this
+    customer, and the personal fields masked for a viewer (``actor`` None: the pages
+    before the sign-in pass, issue 12 follow-up)."""
+    if actor is not None:
+        person = require(actor, "customers.read", store=store, study=study, customer_id=customer_id)
+        row = customer_file(store, study, customer_id)
+        if masked(person, "customers.read"):
+            row = mask(row)
+            row["phone_parsed"] = None
+            if row["screening"]:
+                row["screening"] = mask(row["screening"])
+        return row
     with store.cursor() as cur:
         result = cur.execute(CUSTOMER_FILE, {"sid": study.id, "cid": customer_id})
         names = [d[0] for d in result.description]

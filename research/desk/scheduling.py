@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.desk.calls import HELD, refuse_do_not_call
@@ -290,6 +291,7 @@ def book_interview(
     the time is past, outside the manager's hours or overlaps another of their
     interviews, the customer is unknown, on the do-not-call list or already booked.
     """
+    actor = require(actor, "bookings.write", store=store, study=study, customer_id=customer_id).name
     _check_choices(mode, length_minutes)
     start_utc = to_utc(start, time_zone)
     if manager.role != "senior_manager":
@@ -383,6 +385,7 @@ def reschedule(
     The invitation keeps its UID and its sequence goes up. Raises ResearchError as
     ``book_interview`` does, or when the interview is not booked any more.
     """
+    actor = require(actor, "bookings.write", store=store, interview_id=interview_id).name
     from research.desk.team import get_member_by_id
 
     now_utc = now_utc or utcnow()
@@ -458,6 +461,7 @@ def end_interview(
     Raises ResearchError when the interview is not booked any more, or when a no-show
     or a held interview is recorded before its start.
     """
+    actor = require(actor, "bookings.write", store=store, interview_id=interview_id).name
     ending = ENDINGS[status]
     now_utc = now_utc or utcnow()
 

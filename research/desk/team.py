@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import duckdb
 
 from research.base import exports
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.desk.errors import DeskError
@@ -282,6 +283,7 @@ def add_member(
     Raises ResearchError for a blank or taken name, an unknown role, a bad phone
     number, email, time zone or hours.
     """
+    actor = require(actor, "team.write").name
     values = _clean(name, role, phone, email, time_zone, available_hours)
     stamp = now()
 
@@ -302,6 +304,7 @@ def update_member(store: Store, member: TeamMember, *, actor: str, **changes) ->
 
     Raises ResearchError as ``add_member`` does.
     """
+    actor = require(actor, "team.write").name
     merged = {
         "name": member.name,
         "role": member.role,
@@ -412,6 +415,7 @@ def add_to_study(
     A senior manager gets the method's lowest advised quota unless one is given.
     Raises ResearchError for a quota out of range or given to someone else.
     """
+    actor = require(actor, "team.write", store=store, study=study).name
     if quota is None and member.role == "senior_manager":
         quota = QUOTA_ADVISED[0]
     quota = _check_quota(member, quota)
@@ -426,6 +430,7 @@ def add_to_study(
 
 def set_quota(store: Store, study: Study, member: TeamMember, quota: int, *, actor: str) -> None:
     """Raises ResearchError if the member is not on the study or the quota is out of range."""
+    actor = require(actor, "team.write", store=store, study=study).name
     quota = _check_quota(member, int(quota))
     stamp = now()
 
@@ -443,6 +448,8 @@ def set_quota(store: Store, study: Study, member: TeamMember, quota: int, *, act
 
 
 def remove_from_study(store: Store, study: Study, member: TeamMember, *, actor: str) -> None:
+    actor = require(actor, "team.write", store=store, study=study).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(
             "DELETE FROM study_team WHERE study_id = ? AND member_id = ?", [study.id, member.id]

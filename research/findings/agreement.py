@@ -26,6 +26,7 @@ import pandas as pd
 
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
+from research.base.permissions import require
 from research.base.records import read_row
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -176,6 +177,7 @@ def _assign_in(cur: duckdb.DuckDBPyConnection, study: Study, actor: str) -> int:
 def set_plan(store: Store, study: Study, share: float, *, actor: str) -> int:
     """Ask for a second coding of ``share`` (0–1) of the study's final findings; returns
     how many findings were newly picked. Raises CodingError for a share outside (0, 1]."""
+    actor = require(actor, "codes.plan", store=store, study=study).name
     share = float(share)
     if not 0 < share <= 1:
         raise CodingError("error.coding_share", share=share)
@@ -198,6 +200,7 @@ def pending(store: Store, study: Study) -> int:
 def assign(store: Store, study: Study, *, actor: str) -> int:
     """Top the picks up to the plan's share as more findings become final (writes only
     when there is something to pick)."""
+    actor = require(actor, "codes.plan", store=store, study=study).name
     with store.cursor() as cur:
         if not _to_pick(cur, study):
             return 0
@@ -271,6 +274,7 @@ def record_second_coding(
     Raises CodingError when the finding was not picked, is already coded, or the coder
     made the first coding; TaxonomyError for an unknown code.
     """
+    coder = require(coder, "codes.write", store=store, finding_id=finding_id).name
     if not primary_code:
         raise CodingError("error.second_primary_required")
 
@@ -380,6 +384,8 @@ def settle(store: Store, finding_id: int, code: str, *, actor: str) -> None:
 
     Raises CodingError when the finding has no second coding.
     """
+
+    actor = require(actor, "codes.settle", store=store, finding_id=finding_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         book = taxonomy.read_codebook(cur)

@@ -27,7 +27,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from research.base.accounts import Person
 from research.base.errors import ResearchError
+from research.base.masking import mask
+from research.base.permissions import level, masked, owns, require
 from research.base.records import merge_update, read_row, snapshot_version, update_versioned
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -262,9 +265,26 @@ ORDER BY f.id
 """
 
 
-def list_findings(store: Store, study: Study, *, customer_id: str | None = None) -> pd.DataFrame:
+def list_findings(
+    store: Store,
+    study: Study,
+    *,
+    customer_id: str | None = None,
+    actor: Person | str | None = None,
+) -> pd.DataFrame:
     """One row per finding of the study (all statuses), oldest first, with the code each
-    finding counts under now (``cause``, merges followed) beside the code it was given."""
+    finding counts under now (``cause``, merges followed) beside the code it was given.
+
+    With ``actor``: refused to a second coder (blind coding only), only their own
+    customers' findings for an interviewer, personal fields masked for a viewer.
+    ``actor`` None is the pages before the sign-in pass (issue 12 follow-up)."""
+    if actor is not None:
+        person = require(actor, "findings.read", store=store, study=study)
+        frame = list_findings(store, study, customer_id=customer_id)
+        if level(person, "findings.read") == "own":
+            mine = [c for c in frame["customer_id"].unique() if owns(store, person, study.id, c)]
+            frame = frame[frame["customer_id"].isin(mine)].reset_index(drop=True)
+        return mask(frame) if masked(person, "findings.read") else frame
     with store.cursor() as cur:
         frame = cur.execute(LIST_SQL, [study.id]).df()
         book = taxonomy.read_codebook(cur)
@@ -330,6 +350,7 @@ def create_finding(
 
     Raises FindingError for a blank customer id.
     """
+    actor = require(actor, "findings.write", store=store, study=study, customer_id=customer_id).name
     customer_id = (customer_id or "").strip()
     if not customer_id:
         raise FindingError("error.finding_customer_required")
@@ -544,6 +565,9 @@ def save_fields(store: Store, finding_id: int, changes: dict[str, Any], **how) -
     the form does not offer (or a retired code newly picked). Edits of a final finding
     are kept as versions and audited as amendments.
     """
+    how["actor"] = require(
+        how.get("actor"), "findings.write", store=store, finding_id=finding_id
+    ).name
     return store.write(lambda cur: save_fields_in(cur, finding_id, changes, **how))
 
 
@@ -643,6 +667,8 @@ def finalize(store: Store, finding_id: int, *, actor: str) -> int:
     """Mark a finding final: it counts in the analysis from now on, and later edits are
     amendments kept as versions. Raises FindingError naming what is still missing."""
 
+    actor = require(actor, "findings.write", store=store, finding_id=finding_id).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -695,6 +721,8 @@ def add_quote(
 ) -> int:
     """Add a verbatim quote (optionally tagged with a code); returns its id."""
 
+    actor = require(actor, "findings.write", store=store, finding_id=finding_id).name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         current = read_row(cur, "findings", {"id": int(finding_id)})
         if current is None:
@@ -730,6 +758,7 @@ def save_quote(
 ) -> int:
     """Save a quote's ``text`` or ``code`` typed on ``base_version``; returns the new version.
     Raises EditConflictError when someone else changed the same part since."""
+    actor = require(actor, "findings.write", store=store, quote_id=quote_id).name
     unknown = set(changes) - {"text", "code"}
     if unknown:
         raise FindingError("error.finding_field", field=", ".join(sorted(unknown)))
@@ -761,6 +790,8 @@ def save_quote(
 
 def remove_quote(store: Store, quote_id: int, *, actor: str) -> None:
     """Take a quote off the finding; it stays in the record's history."""
+
+    actor = require(actor, "findings.write", store=store, quote_id=quote_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         current = read_row(cur, "finding_quotes", {"id": int(quote_id)})
@@ -866,6 +897,7 @@ def save_guide(
 ) -> int:
     """Save the guide typed on ``base_version`` (0 for the default); returns the new version.
     Raises EditConflictError when a colleague saved the guide in between."""
+    actor = require(actor, "studies.write", store=store, study=study).name
     if language not in ("en", "zh"):
         raise FindingError("error.finding_value", field="language", value=language)
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from research.base.errors import ImportRejectedError
 from research.base.i18n import Message, Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.findings import interviews, taxonomy
@@ -535,6 +536,7 @@ def load(
     Raises ImportRejectedError (row problems) or UnmappedLabelsError (labels that
     match no code); either way nothing is written.
     """
+    actor = require(actor, "findings.import", store=store, study=study).name
     raw = prepared.raw
     if prepared.problems:
         raise ImportRejectedError(
@@ -632,6 +634,7 @@ def import_findings(
 
     Raises ImportRejectedError or UnmappedLabelsError, writing nothing.
     """
+    actor = require(actor, "findings.import", store=store, study=study).name
     raw = read_table(source, file_name)
     prepared = prepare(store, raw, mapping, label_map=label_map, new_codes=new_codes)
     return load(store, study, prepared, actor=actor)

@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from research.base.errors import ResearchError
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 
 STATUSES = ("active", "retired", "merged")
@@ -357,6 +358,7 @@ def add_code(store: Store, **code) -> int:
     Raises TaxonomyError for a malformed or taken code, a missing label, an English label
     an active code already has, or an unknown group.
     """
+    code["actor"] = require(code.get("actor"), "taxonomy.write").name
     return store.write(lambda cur: add_code_in(cur, **code))
 
 
@@ -378,6 +380,7 @@ def edit_code(
     keep the code, so they show the new label. Raises TaxonomyError for an unknown code,
     a blank label, or when nothing changes.
     """
+    actor = require(actor, "taxonomy.write").name
     wanted = {
         "label_en": label_en,
         "label_zh": label_zh,
@@ -430,6 +433,8 @@ def merge_codes(store: Store, source: str, into: str, *, actor: str, note: str =
     Raises TaxonomyError when merging a code into itself, or either code is not active.
     """
 
+    actor = require(actor, "taxonomy.write").name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         book = read_codebook(cur)
         src, dst = book.code(source), book.code(into)
@@ -453,6 +458,8 @@ def merge_codes(store: Store, source: str, into: str, *, actor: str, note: str =
 def retire_code(store: Store, code: str, *, actor: str, reason: str = "") -> int:
     """Hide a code for new findings; old findings keep it. Returns the new version."""
 
+    actor = require(actor, "taxonomy.write").name
+
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if not read_codebook(cur).code(code).active:
             raise TaxonomyError("error.code_not_active", code=code)
@@ -469,6 +476,8 @@ def retire_code(store: Store, code: str, *, actor: str, reason: str = "") -> int
 
 def restore_code(store: Store, code: str, *, actor: str) -> int:
     """Offer a retired code for new findings again. Returns the new version."""
+
+    actor = require(actor, "taxonomy.write").name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if read_codebook(cur).code(code).status != "retired":

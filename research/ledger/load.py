@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from research.base.errors import ImportRejectedError, ResearchError
 from research.base.i18n import Message, Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.ledger.mapping import FIELDS, check_kind, resolve_mapping
@@ -413,6 +414,7 @@ def load(
 
     Raises ImportRejectedError (nothing written) if the file had any problem.
     """
+    actor = require(actor, "customers.write").name
     if prepared.problems:
         raise ImportRejectedError(
             "import.rejected",
@@ -663,12 +665,27 @@ WHERE c.customer_id IS NULL
 """
 
 
+ERASED_CUSTOMERS = "SELECT customer_id FROM erased_customers"
+# what an erasure blanked (research/findings/erasure.py); an old file must not bring it back
+ERASED_FIELDS = ("name", "contact_person", "phone", "email", "attributes")
+
+
 def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
     new = updated = 0
+    erased = {r[0] for r in cur.execute(ERASED_CUSTOMERS).fetchall()}
     for chunk in _chunks(frame, progress):
+        if erased:
+            gone = chunk["customer_id"].isin(erased)
+            if gone.any():
+                chunk = chunk.copy()
+                for column in ERASED_FIELDS:
+                    if column in chunk.columns:
+                        chunk[column] = chunk[column].astype(object).where(~gone, None)
         cur.register("incoming", chunk.astype(object))
         cur.execute(_CHANGED_CUSTOMERS)
         counts = cur.execute(COUNT_CHANGED_CUSTOMERS).fetchall()[0]
+        if counts[1]:
+            cur.execute(AUDIT_CUSTOMER_CHANGES, [actor, stamp])
         cur.execute(UPSERT_CUSTOMERS, [actor, stamp, actor, stamp])
         cur.execute("DROP TABLE changed")
         cur.unregister("incoming")
@@ -676,6 +693,21 @@ def _load_customers(cur, import_id, frame, actor, stamp, progress) -> Written:
         updated += counts[1]
     return Written(new, updated)
 
+
+# Every existing customer the file changes, into the audit log with the old and the new
+# values of the fields the file gives (a blank cell changes nothing, so it is left out
+# of "new"). New customers are recorded by the import's own audit row and file name.
+AUDIT_CUSTOMER_CHANGES = f"""
+INSERT INTO audit_log (study_id, actor, acted_at, action, detail, entity, entity_id)
+SELECT NULL, ?, ?, 'customer.update',
+       json_object(
+           'old', json_object({", ".join(f"'{c}', c.{c}" for c in _PLAIN_CUSTOMER_FIELDS)},
+                              'attributes', c.attributes),
+           'new', json_object({", ".join(f"'{c}', x.{c}" for c in _PLAIN_CUSTOMER_FIELDS)},
+                              'attributes', x.attributes)),
+       'customer', x.customer_id
+FROM changed x JOIN customers c ON c.customer_id = x.customer_id
+"""
 
 COUNT_CHANGED_CUSTOMERS = """
 SELECT count(*) FILTER (WHERE c.customer_id IS NULL), count(c.customer_id)
@@ -794,6 +826,8 @@ def clear_demo_data(store: Store, *, actor: str) -> None:
     """Empty a ledger that holds only the demo company's data, for a new demo.
 
     Raises ResearchError when the ledger holds another company's data."""
+
+    actor = require(actor, "customers.write").name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         if cur.execute(COMPANY_IMPORTS).fetchall()[0][0]:

@@ -4,13 +4,17 @@ A report leaves the app: it is printed, mailed and archived. Customer data is pe
 data, and only the people who need names see them. ``audience_for`` is the one place
 that decides which personal fields a report carries; the report builders ask the
 ``Audience`` it returns before they copy a personal field into a report, and leave the
-field out (None) otherwise. Until accounts and roles exist every reader sees every
-field; the accounts issue changes this function and nothing else.
+field out (None) otherwise. A viewer (research/base/permissions.py: ``reports.read``
+is ``masked``) sees none of them; a role without ``reports.read`` gets no report. A
+plain name (the pages before the sign-in pass) sees every field.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from research.base.accounts import Person
+from research.base.permissions import masked, require
 
 # Every personal field a report can include.
 PERSONAL_FIELDS = (
@@ -41,6 +45,10 @@ class Audience:
         return value if self.sees(field) else None
 
 
-def audience_for(reader: str) -> Audience:
-    """The personal fields ``reader`` may see in a report: until accounts land, all."""
-    return Audience(reader, frozenset(PERSONAL_FIELDS))
+def audience_for(reader: Person | str) -> Audience:
+    """The personal fields ``reader`` may see in a report: none for a viewer, all for
+    the others who may read reports. Raises PermissionDeniedError for the rest."""
+    person = require(reader, "reports.read")
+    if masked(person, "reports.read"):
+        return Audience(person.name, frozenset())
+    return Audience(person.name, frozenset(PERSONAL_FIELDS))

@@ -51,6 +51,7 @@ from dateutil.relativedelta import relativedelta
 
 from research.base.errors import ResearchError
 from research.base.i18n import Message, Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 
@@ -435,6 +436,7 @@ def run_detection(store: Store, study: Study, *, actor: str) -> int:
 
     Returns the number of customers classified.
     """
+    actor = require(actor, "studies.write", store=store, study=study).name
     params = _params(store, study, actor)
     params["ranked_by"] = "margin" if params["use_margin"] else "spend"
     classify_sql = f"INSERT INTO detection_results {_classify_sql(params)}"
@@ -640,6 +642,7 @@ def mark_former_customer(
 
     Raises ResearchError if the reason is blank.
     """
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
     store.write(lambda cur: mark_former_in(cur, study, customer_id, reason, actor=actor))
 
 
@@ -654,6 +657,7 @@ def mark_former_in(
 
 
 def unmark_former_customer(store: Store, study: Study, customer_id: str, *, actor: str) -> None:
+    actor = require(actor, "calls.write", store=store, study=study, customer_id=customer_id).name
     store.write(lambda cur: unmark_former_in(cur, study, customer_id, actor=actor))
 
 

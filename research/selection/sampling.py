@@ -37,6 +37,7 @@ import pandas as pd
 from research.base import exports
 from research.base.errors import NothingToDoError, ResearchError
 from research.base.i18n import Translator
+from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, results
@@ -233,6 +234,7 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
 
     Raises NothingToDoError when there are no defectors to draw from.
     """
+    actor = require(actor, "targets.write", store=store, study=study).name
     frame = results(store, study)
     defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
     if defectors.empty:
@@ -356,6 +358,7 @@ def _deal_out(
 def add_target(store: Store, study: Study, customer_id: str, reason: str, *, actor: str) -> None:
     """Put a customer on the target list by hand. Raises ResearchError without a reason
     or for a customer the study does not know."""
+    actor = require(actor, "targets.write", store=store, study=study).name
     reason = (reason or "").strip()
     if not reason:
         raise ResearchError("error.add_reason_required")
@@ -522,6 +525,7 @@ def remove_target(
     their findings and the call log are kept. Raises ResearchError without a reason or
     for a customer not on the list.
     """
+    actor = require(actor, "targets.write", store=store, study=study).name
     reason = (reason or "").strip()
     if not reason:
         raise ResearchError("error.remove_reason_required")
