@@ -437,8 +437,17 @@ def reschedule(
 ENDINGS = {
     "cancelled": {"bump": True, "must_be_over": False},
     "no_show": {"bump": False, "must_be_over": True},
-    "done": {"bump": False, "must_be_over": True},
+    # an interview held earlier than booked (the defector rang back, a slot came free)
+    # is marked held at once: its start moves back to when it was held, the invitation
+    # is updated (sequence + 1), and the booked time stays in its history
+    "done": {"bump": False, "must_be_over": False},
 }
+
+# Where an interview marked held before its booked start moves to: it ended now.
+HELD_EARLY = """
+UPDATE interviews SET starts_at_utc = ?, sequence = sequence + 1, updated_by = ?, updated_at = ?
+WHERE id = ?
+"""
 
 END_INTERVIEW = """
 UPDATE interviews SET status = ?, sequence = sequence + ?, note = coalesce(?, note),
@@ -469,18 +478,15 @@ def end_interview(
         old = _booked(cur, interview_id)
         if ending["must_be_over"] and old.starts_at_utc > now_utc:
             raise DeskError("error.interview_not_started")
+        start_utc, details = old.starts_at_utc, {"reason": reason} if reason else {}
+        if status == "done" and old.starts_at_utc > now_utc:  # held earlier than booked
+            start_utc = now_utc.replace(second=0) - timedelta(minutes=old.length_minutes)
+            details["booked_for_utc"] = old.starts_at_utc.isoformat()
+            cur.execute(HELD_EARLY, [start_utc, actor, now(), interview_id])
         note = (reason or "").strip() or None
         bump = 1 if ending["bump"] else 0
         cur.execute(END_INTERVIEW, [status, bump, note, actor, now(), interview_id])
-        _event(
-            cur,
-            interview_id,
-            status,
-            old.starts_at_utc,
-            old.length_minutes,
-            {"reason": reason} if reason else {},
-            actor,
-        )
+        _event(cur, interview_id, status, start_utc, old.length_minutes, details, actor)
         audit(cur, old.study_id, actor, f"interview.{status}", {"id": interview_id})
 
     store.write(apply)
@@ -500,8 +506,9 @@ def mark_no_show(store: Store, interview_id: int, **how) -> Interview:
 
 
 def mark_done(store: Store, interview_id: int, **how) -> Interview:
-    """The interview was held (``how`` as for ``cancel``). Raises ResearchError before the
-    interview's start."""
+    """The interview was held (``how`` as for ``cancel``). Marked before its booked
+    start, it was held earlier than booked: it moves to the hour that has just ended,
+    and the booked time stays in its history."""
     return end_interview(store, interview_id, "done", **how)
 
 

@@ -411,7 +411,7 @@ def can_record(booking: scheduling.Interview, now_utc: datetime | None = None) -
     """Why the interview ``booking`` cannot be recorded yet (a message key), or None.
 
     A record is for an interview that happened: from the booking's start on (an
-    interview held earlier than booked is rescheduled on the agenda first, so the
+    interview held earlier than booked is marked held on the agenda first, so the
     agenda and the record tell the same story); never for a cancelled booking or a
     no-show."""
     if booking.status in ("cancelled", "no_show"):

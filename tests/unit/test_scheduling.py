@@ -3,12 +3,13 @@ kept in the history, free slots, the agenda and the quotas."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import pytest
 
 from research.base.errors import ResearchError
 from research.desk import calls, scheduling, team
+from research.findings import interviews
 from research.selection import sampling
 
 ACTOR = "tester"
@@ -229,6 +230,27 @@ def test_reschedule_cancel_no_show_and_held_keep_the_history(store, study, setup
     third = book(store, study, setup, "C", at(16))
     done = scheduling.mark_done(store, third.id, actor=ACTOR, now_utc=datetime(2030, 1, 8))
     assert (done.status, done.sequence) == ("done", 0)
+
+
+def test_an_interview_held_earlier_than_booked_moves_to_when_it_was_held(store, study, setup):
+    booked = book(store, study, setup, "A", at(10, day=date(2030, 1, 9)))
+    marked_at = datetime(2030, 1, 7, 6, 30, 17)  # two days early
+    done = scheduling.mark_done(store, booked.id, actor=ACTOR, now_utc=marked_at)
+    assert done.status == "done" and done.held
+    assert done.starts_at_utc == datetime(2030, 1, 7, 6, 30) - timedelta(
+        minutes=done.length_minutes
+    )
+    assert done.sequence == booked.sequence + 1  # the invitation moves too
+    events = scheduling.history(store, booked.id)
+    assert list(events["action"]) == ["booked", "done"]
+    # its record can be written now, and belongs to it
+    record = interviews.record_interview(store, study, booked.id, actor=ACTOR, now_utc=marked_at)
+    assert record.interview_date == date(2030, 1, 7)
+    # a no-show still waits for the booked time
+    other = book(store, study, setup, "B", at(14, day=date(2030, 1, 9)))
+    with pytest.raises(ResearchError) as e:
+        scheduling.mark_no_show(store, other.id, actor=ACTOR, now_utc=marked_at)
+    assert e.value.key == "error.interview_not_started"
 
 
 def test_agenda_and_interviews_awaiting_findings(store, study, setup):
