@@ -29,18 +29,28 @@ PAGE_FILES = [
     ("pages/reports.py", "nav.reports", ":material/description:", "reports"),
 ]
 PAGES = [
-    st.Page(file, title=t(title), icon=icon, url_path=address, default=i == 0)
-    for i, (file, title, icon, address) in enumerate(PAGE_FILES)
+    st.Page(file, title=t(title), icon=icon, url_path=address)
+    for file, title, icon, address in PAGE_FILES
 ]
+
+
+def front_door() -> None:
+    """The root address opens the Study page under its own address: the default page of
+    st.navigation lives at "/" only, so /study would be "page not found" in a browser
+    that had already opened the app once."""
+    st.switch_page(PAGES[0], query_params=st.query_params.to_dict())
+
 
 # Our own links instead of Streamlit's menu: the legacy pages/ menu is switched off in
 # .streamlit/config.toml, so the first session after a start cannot show it either.
-page = st.navigation(PAGES, position="hidden")
+FRONT = st.Page(front_door, title=t("nav.study"), url_path="home", default=True)
+page = st.navigation([FRONT, *PAGES], position="hidden")
 ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
 with nav:
     for p in PAGES:
         st.page_link(p)
     st.divider()
 ui.show_notices()
-ui.address_notice()
+if page is not FRONT:  # the front door's run is replaced by the Study page's
+    ui.address_notice()
 page.run()

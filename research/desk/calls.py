@@ -87,9 +87,9 @@ _CUSTOMER_FACTS = {
 # started after the booking was made (an imported past study's findings never count).
 # HELD_IDS lists them (one pass over both tables, not a query per interview); HELD is
 # the test on ``interviews i``.
-HELD_IDS = """
-SELECT id FROM interviews WHERE status = 'done'
-UNION ALL
+# RECORDED_IDS are the interviews with their final record; an interview marked done
+# without one still awaits its findings.
+RECORDED_IDS = """
 SELECT interview_id FROM findings WHERE status = 'final' AND interview_id IS NOT NULL
 UNION ALL
 SELECT b.id FROM interviews b
@@ -97,7 +97,13 @@ JOIN findings f ON f.study_id = b.study_id AND f.customer_id = b.customer_id
 WHERE f.status = 'final' AND f.interview_id IS NULL AND f.origin = 'interview'
   AND b.status IN ('booked', 'done') AND f.created_at >= b.created_at
 """
+HELD_IDS = f"""
+SELECT id FROM interviews WHERE status = 'done'
+UNION ALL
+{RECORDED_IDS}
+"""
 HELD = f"(i.id IN ({HELD_IDS}))"
+RECORDED = f"(i.id IN ({RECORDED_IDS}))"
 
 
 CALL_STATE = f"""

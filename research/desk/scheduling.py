@@ -28,7 +28,7 @@ import pandas as pd
 from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
-from research.desk.calls import HELD, refuse_do_not_call
+from research.desk.calls import HELD, RECORDED, refuse_do_not_call
 from research.desk.errors import DeskError
 from research.desk.team import QUOTA_ADVISED, TeamMember, check_time_zone, format_hours, study_team
 
@@ -78,6 +78,7 @@ class Interview:
     segment: str | None
     spend_lost: float | None
     held: bool  # counts as interviewed (see HELD)
+    recorded: bool  # has its final findings record (see RECORDED)
 
     @property
     def start(self) -> datetime:
@@ -101,7 +102,7 @@ SELECT i.id, i.study_id, i.customer_id, i.manager_id, i.starts_at_utc, i.time_zo
        i.length_minutes, i.mode, i.place, i.status, i.uid, i.sequence, i.note, i.created_by,
        i.created_at, i.updated_by, i.updated_at,
        m.name, m.email, m.time_zone, c.name, c.contact_person, c.email, c.phone, r.segment,
-       CAST(r.spend_lost AS DOUBLE), {HELD}
+       CAST(r.spend_lost AS DOUBLE), {HELD}, {RECORDED}
 FROM interviews i
 JOIN team_members m ON m.id = i.manager_id
 LEFT JOIN customers c ON c.customer_id = i.customer_id
@@ -560,14 +561,14 @@ def free_slots(
 def interviews_awaiting_findings(
     store: Store, study: Study, *, now_utc: datetime | None = None
 ) -> list[Interview]:
-    """Interviews that ended before ``now_utc`` and are still only ``booked``: neither
-    marked held, no-show nor cancelled, and without a final findings record (``HELD``:
-    a final record makes the interview held, so it leaves this list)."""
+    """Interviews that ended before ``now_utc``, booked or marked held, that have no
+    final findings record yet (``RECORDED``): a no-show or a cancelled interview has no
+    findings to await; a held one has, until its record is final."""
     now_utc = now_utc or utcnow()
     return [
         i
-        for i in list_interviews(store, study, statuses=("booked",))
-        if i.ends_at_utc <= now_utc and not i.held
+        for i in list_interviews(store, study, statuses=("booked", "done"))
+        if i.ends_at_utc <= now_utc and not i.recorded
     ]
 
 

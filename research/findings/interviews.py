@@ -487,6 +487,7 @@ def discard_finding(store: Store, finding_id: int, *, actor: str) -> None:
     removed quotes and its versions go; the audit log keeps who discarded it.
 
     Raises FindingError for a final record or one that holds an answer."""
+    actor = require(actor, "findings.write", store=store, finding_id=finding_id).name
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         row = read_row(cur, "findings", {"id": int(finding_id)})

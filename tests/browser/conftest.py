@@ -75,13 +75,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path, n_customers: int = 400):
-    """Serve the app on a fresh small demo database in ``folder``; returns (process, info)."""
+def start_server(folder: Path, n_customers: int = 400, prepare=None):
+    """Serve the app on a fresh small demo database in ``folder``; returns (process, info).
+    ``prepare(store, demo_study)``, if given, adds to the database before the app opens it
+    (while the app runs, no other process can open the file)."""
     db = folder / "browser.duckdb"
     store = connect(db)
     demo = build_demo(
         store, actor="browser-setup", as_of=date(2026, 11, 1), n_customers=n_customers
     )
+    if prepare is not None:
+        prepare(store, demo)
     records = interviews.list_findings(store, demo)
     interviewed = records.loc[records["status"] == "final", "customer_id"].tolist()
     store.close()

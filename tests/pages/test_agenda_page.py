@@ -121,14 +121,21 @@ def test_no_show_and_held_after_the_interview_and_not_before(
     assert scheduling.get_interview(app_store, past_interview.id).status == "no_show"
 
 
-def test_held_takes_the_interview_off_awaiting_findings(app, open_page, app_store, past_interview):
+def test_held_leaves_the_changeable_list_and_awaits_its_findings(
+    app, open_page, app_store, past_interview
+):
     at = open_page(app, PAGE)
     at.selectbox(key="agenda_interview").set_value(past_interview.id).run()
     _button(at, "Held").click().run()
     assert not at.exception
     assert scheduling.get_interview(app_store, past_interview.id).status == "done"
+    # nothing left to reschedule or cancel, but its findings are still to be written
+    changeable = (
+        at.selectbox(key="agenda_interview") if "agenda_interview" in at.session_state else None
+    )
+    assert changeable is None or past_interview.id != changeable.value
     awaiting = scheduling.interviews_awaiting_findings(app_store, scheduling_study(app_store))
-    assert past_interview.id not in [i.id for i in awaiting]
+    assert past_interview.id in [i.id for i in awaiting]
 
 
 def test_agenda_in_chinese(app, open_page):

@@ -4,6 +4,7 @@ research function called directly as each role, refused where the role may not."
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -332,3 +333,25 @@ def test_findings_and_customer_files_as_each_role(store, world):
     masked_file = calls.customer_file(store, study, "A", actor=people["viewer"])
     assert masked_file["phone"] == "•••" and masked_file["name"] == "•••"
     assert masked_file["phone_parsed"] is None
+
+
+def test_every_research_write_that_takes_an_actor_checks_the_actor():
+    """A new function that writes on someone's behalf (``actor=``) must ask ``require``
+    (or, for accounts, the admin check) first: roles are enforced in research, not only
+    by hiding pages."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "research"
+    unchecked = []
+    for path in sorted(root.rglob("*.py")):
+        if {"cli", "demo"} & set(path.relative_to(root).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            if "actor" not in [a.arg for a in node.args.args + node.args.kwonlyargs]:
+                continue
+            body = ast.unparse(node)
+            if ".write(" in body and not ("require(" in body or "_require_admin(" in body):
+                unchecked.append(f"{path.relative_to(root)}:{node.name}")
+    assert unchecked == []

@@ -102,11 +102,19 @@ def test_the_timeline_runs_calls_then_booking_then_interview_then_record(demo, s
             assert finding.finalized_at.date() >= finding.interview_date
 
 
-def test_the_agenda_awaits_only_the_interview_without_a_record(demo, story):
+def test_the_agenda_awaits_the_interviews_held_without_a_final_record(demo, story):
     s, study = demo
     awaiting = scheduling.agenda(s, study).awaiting_findings
-    assert len(awaiting) == 1
-    assert awaiting[0].id not in set(story["linked"].values())
+    records = story["records"].set_index("id")
+    drafts = {
+        interview_id
+        for finding_id, interview_id in story["linked"].items()
+        if records.loc[finding_id, "status"] == "draft"
+    }
+    unrecorded = [i for i in awaiting if i.id not in set(story["linked"].values())]
+    assert len(unrecorded) == 1  # held, nothing written yet
+    assert {i.id for i in awaiting} - {unrecorded[0].id} == drafts  # their records are drafts
+    assert all(not i.recorded and i.status in ("booked", "done") for i in awaiting)
     assert any(i.status == "no_show" for i in story["interviews"].values())
     ahead = [i for i in story["interviews"].values() if i.starts_at_utc > scheduling.utcnow()]
     assert ahead and all(i.status == "booked" for i in ahead)

@@ -264,8 +264,17 @@ def test_agenda_and_interviews_awaiting_findings(store, study, setup):
     assert [i.id for i in agenda.awaiting_findings] == [a.id]
     monday = scheduling.agenda(store, study, now_utc=datetime(2030, 1, 7, 1))
     assert [i.id for i in monday.today] == [a.id] and monday.awaiting_findings == []
+    # marked held, it still awaits its findings until their record is final
     scheduling.mark_done(store, a.id, actor=ACTOR, now_utc=tuesday_noon)
-    assert scheduling.interviews_awaiting_findings(store, study, now_utc=tuesday_noon) == []
+    awaiting = scheduling.interviews_awaiting_findings(store, study, now_utc=tuesday_noon)
+    assert [(i.id, i.status, i.held, i.recorded) for i in awaiting] == [(a.id, "done", True, False)]
+    scheduling.cancel(store, b.id, actor=ACTOR)
+    assert [
+        i.id
+        for i in scheduling.interviews_awaiting_findings(
+            store, study, now_utc=datetime(2030, 1, 10)
+        )
+    ] == [a.id]
     assert c.id not in [i.id for i in agenda.week]
 
 
@@ -340,8 +349,9 @@ def test_a_final_record_makes_an_interview_held_for_the_funnel_quota_and_agenda(
         sampling.add_target(store, study, cid, "to interview", actor=ACTOR)
     after = datetime(2030, 1, 8)
     scheduling.mark_done(store, a.id, actor=ACTOR, now_utc=after)
-    # B was held but nobody pressed "Held": its final record says so
+    # A was marked held and B was not; both await their findings
     assert [i.id for i in scheduling.interviews_awaiting_findings(store, study, now_utc=after)] == [
+        a.id,
         b.id,
         *[i.id for i in scheduling.list_interviews(store, study, customer_id="C")],
     ]
