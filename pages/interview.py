@@ -163,7 +163,10 @@ with tab_record:
                 ),
             )
         if booking is None and c2.button(t("interview.new_record"), key="interview_new"):
-            fid = interviews.create_finding(store, study, customer, actor=actor).id
+            try:  # their booked interview's record, where they have one that has begun
+                fid = interviews.new_record(store, study, customer, actor=actor).id
+            except ResearchError as e:
+                ui.show_error(e)
         state["interview_finding"] = fid
         if fid is None and booking is None:
             st.info(t("interview.no_record_yet"))

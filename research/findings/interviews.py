@@ -449,6 +449,28 @@ def record_interview(
     )
 
 
+def new_record(
+    store: Store, study: Study, customer_id: str, *, actor: str, now_utc: datetime | None = None
+) -> Finding:
+    """A new interview record for ``customer_id``, as the interview page starts one: for
+    their latest booked interview that has begun and has no record yet, that interview's
+    record (the booked manager, the booking's day: ``record_interview``); without one, a
+    record by ``actor`` dated today (an interview held without a booking)."""
+    open_bookings = [
+        b
+        for b in scheduling.list_interviews(
+            store, study, statuses=("booked", "done"), customer_id=customer_id
+        )
+        if can_record(b, now_utc) is None
+        and finding_of_interview(store, b.id) is None
+        and not b.recorded
+    ]
+    if open_bookings:
+        latest = max(open_bookings, key=lambda b: b.starts_at_utc)
+        return record_interview(store, study, latest.id, actor=actor, now_utc=now_utc)
+    return create_finding(store, study, customer_id, actor=actor)
+
+
 # ---------------------------------------------------------------- discarding
 
 # What a new record holds before anyone answered: the defection type (pre-filled from

@@ -174,3 +174,19 @@ def test_a_record_with_a_quote_or_a_final_record_is_not_discarded(store, study, 
         with pytest.raises(FindingError):
             interviews.discard_finding(store, fid, actor=ACTOR)
     assert len(interviews.list_findings(store, study)) == 2
+
+
+def test_a_new_record_from_the_interview_page_belongs_to_the_customers_booking(store, study, setup):
+    after = datetime(2030, 1, 7, 3)  # Monday 11:00 in Shanghai: both interviews have begun
+    a = book(store, study, setup, "A", 7)
+    book(store, study, setup, "B", 10)
+    made = interviews.new_record(store, study, "A", actor=ACTOR, now_utc=after)
+    assert (made.interviewer, made.interview_date) == ("Wang Fang", MONDAY)
+    assert interviews.finding_of_interview(store, a.id) == made.id
+    # a second press finds no open booking left: a record of its own, by the typist, today
+    again = interviews.new_record(store, study, "A", actor=ACTOR, now_utc=after)
+    assert again.id != made.id and again.interviewer == ACTOR
+    assert interviews.finding_of_interview(store, a.id) == made.id
+    # before the booking's start it is not that interview's record
+    early = interviews.new_record(store, study, "B", actor=ACTOR, now_utc=datetime(2030, 1, 6))
+    assert early.interviewer == ACTOR
