@@ -223,6 +223,14 @@ def study_progress(store: Store, study: Study) -> None:
         st.warning(
             t("progress.checkpoint_due", done=progress.interviews_done, planned=progress.planned)
         )
+    elif progress.checkpoint_reviewed:
+        st.caption(
+            t(
+                "progress.checkpoint_reviewed",
+                done=progress.interviews_done,
+                planned=progress.planned,
+            )
+        )
     else:
         st.caption(
             t(

@@ -758,6 +758,7 @@ def customer_file(
 
 # ---------------------------------------------------------------- progress
 
+CHECKPOINT_REVIEWS = "SELECT count(*) FROM reviews WHERE study_id = ? AND kind = 'checkpoint'"
 FUNNEL_STAGES = ("targets", "tried", "reached", "consented", "booked", "interviewed")
 FUNNEL_LABELS = {s: f"progress.{s}" for s in FUNNEL_STAGES}  # translation keys
 
@@ -772,10 +773,13 @@ class CallProgress:
     interviews_done: int
     checkpoint_at: int  # a quarter of the planned interviews
     planned: int
+    checkpoint_reviewed: bool = False  # the checkpoint meeting's review is saved
 
     @property
     def checkpoint_due(self) -> bool:
-        return self.interviews_done >= self.checkpoint_at > 0
+        """Enough interviews are held for the checkpoint meeting, and its review is not
+        saved yet (once it is, the notice goes)."""
+        return self.interviews_done >= self.checkpoint_at > 0 and not self.checkpoint_reviewed
 
     @property
     def response_rate(self) -> float | None:
@@ -844,6 +848,7 @@ def progress(store: Store, study: Study) -> CallProgress:
     )
     with store.cursor() as cur:
         done = cur.execute(HELD_COUNT, [study.id]).fetchall()[0][0]
+        reviewed = cur.execute(CHECKPOINT_REVIEWS, [study.id]).fetchall()[0][0] > 0
     planned = study.target_sample_size
     return CallProgress(
         funnel,
@@ -854,6 +859,7 @@ def progress(store: Store, study: Study) -> CallProgress:
         done,
         math.ceil(planned / 4) if planned else 0,
         planned,
+        reviewed,
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from research.analysis import checkpoint
 from research.base import records
 from research.base.errors import ResearchError
 from research.desk import calls, scheduling, team
@@ -386,6 +388,15 @@ def test_progress_funnel_rates_and_checkpoint(store, study, desk, make_study):
     assert (p.interviews_done, p.checkpoint_at, p.checkpoint_due) == (1, 10, False)
     small = make_study("tiny", target_sample_size=4)
     assert calls.progress(store, small).checkpoint_at == 1
+    # once the checkpoint meeting's review is saved, the study page stops announcing it
+    due = dataclasses.replace(p, checkpoint_at=1)
+    assert due.checkpoint_due and not due.checkpoint_reviewed
+    checkpoint.save_review(
+        store, study, actor=ACTOR, held_on=date(2026, 3, 4), attendees="Li, Wu", decisions="go on"
+    )
+    reviewed = calls.progress(store, study)
+    assert reviewed.checkpoint_reviewed
+    assert not dataclasses.replace(reviewed, checkpoint_at=1).checkpoint_due
 
 
 def test_the_call_log_exports_with_international_numbers(store, study, desk):
