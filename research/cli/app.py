@@ -17,11 +17,17 @@ from research.cli.common import Context, handle_errors
 @click.command()
 @click.option("--port", default=8501, show_default=True)
 @click.option(
+    "--address",
+    default=None,
+    help="Interface to listen on (default: localhost only; 0.0.0.0 for every interface, "
+    "behind a reverse proxy with TLS).",
+)
+@click.option(
     "--headless/--browser", default=True, show_default=True, help="Do not open a browser window."
 )
 @click.pass_obj
 @handle_errors
-def app(obj: Context, port, headless) -> None:
+def app(obj: Context, port, address, headless) -> None:
     """Start the app (builds the demo study on first start)."""
     app_file = Path(__file__).resolve().parents[2] / "app.py"
     if not app_file.exists():
@@ -40,5 +46,8 @@ def app(obj: Context, port, headless) -> None:
         "--server.headless",
         str(headless).lower(),
     ]
-    click.echo(obj.t("cli.app_url", url=f"http://localhost:{port}"))
+    if address:
+        cmd += ["--server.address", address]
+    host = "localhost" if address in (None, "0.0.0.0", "::") else address
+    click.echo(obj.t("cli.app_url", url=f"http://{host}:{port}"))
     raise SystemExit(subprocess.call(cmd, env=env))

@@ -37,3 +37,21 @@ def test_the_app_command_starts_streamlit_on_that_port(monkeypatch, tmp_path):
     assert "http://localhost:8502" in result.output
     cmd = called[0]
     assert cmd[cmd.index("--server.port") + 1] == "8502"
+
+
+def test_the_app_listens_on_localhost_unless_told_otherwise(monkeypatch, tmp_path):
+    import tomllib
+
+    from research.cli import main
+
+    config = tomllib.loads(
+        (Path(__file__).resolve().parents[2] / ".streamlit/config.toml").read_text()
+    )
+    assert config["server"]["address"] == "localhost"
+    called = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: called.append(cmd) or 0)
+    db = str(tmp_path / "x.duckdb")
+    assert CliRunner().invoke(main, ["--db", db, "app"]).exit_code == 0
+    assert "--server.address" not in called[0]  # the config's localhost
+    assert CliRunner().invoke(main, ["--db", db, "app", "--address", "0.0.0.0"]).exit_code == 0
+    assert called[1][called[1].index("--server.address") + 1] == "0.0.0.0"
