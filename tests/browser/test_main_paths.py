@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
@@ -112,5 +113,8 @@ def test_a_page_address_opened_first_after_a_start_gets_the_whole_app(
     expect(sidebar.get_by_role("link", name="Study")).to_be_visible()
     expect(page.get_by_text("No study yet")).to_have_count(0)
     assert page.locator("[data-testid=stSidebarNav]").count() == 0
-    assert page.url.rstrip("/").endswith("/defectors")
+    # the same page, its address now carrying the study and the language
+    address = urllib.parse.urlsplit(page.url)
+    assert address.path.rstrip("/").endswith("/defectors")
+    assert urllib.parse.parse_qs(address.query) == {"study": ["demo"], "lang": ["en"]}
     shot(page, "deep-link")
