@@ -115,26 +115,32 @@ with edit_col:
             key="team_edit_member",
         )
         member = by_id[chosen]
+        # the widgets are the chosen member's own (keys by member, and by study where the
+        # answer is the study's): fixed keys kept one member's values for the next
         with st.form(f"team_edit_form_{member.id}"):
             c1, c2 = st.columns(2)
-            e_phone = c1.text_input(t("field.phone"), member.phone or "", key="team_edit_phone")
-            e_email = c2.text_input(t("field.email"), member.email or "", key="team_edit_email")
+            e_phone = c1.text_input(
+                t("field.phone"), member.phone or "", key=f"team_edit_phone_{member.id}"
+            )
+            e_email = c2.text_input(
+                t("field.email"), member.email or "", key=f"team_edit_email_{member.id}"
+            )
             e_zone = st.selectbox(
                 t("desk.time_zone"),
                 team.time_zones(),
                 index=team.time_zones().index(member.time_zone),
-                key="team_edit_zone",
+                key=f"team_edit_zone_{member.id}",
             )
             e_hours = st.text_input(
                 t("team.hours"),
                 member.available_hours or "",
-                key="team_edit_hours",
+                key=f"team_edit_hours_{member.id}",
                 help=t("team.hours_help"),
             )
             e_join = st.checkbox(
                 t("team.on_study", study=literal(study.name)),
                 value=member.id in on_study,
-                key="team_edit_join",
+                key=f"team_edit_join_{study.id}_{member.id}",
             )
             e_quota = st.number_input(
                 t("team.quota"),
@@ -143,7 +149,7 @@ with edit_col:
                 value=on_study.get(member.id) or team.QUOTA_ADVISED[0],
                 disabled=member.role != "senior_manager",
                 help=t("team.quota_help", low=team.QUOTA_ADVISED[0], high=team.QUOTA_ADVISED[1]),
-                key="team_edit_quota",
+                key=f"team_edit_quota_{study.id}_{member.id}",
             )
             if st.form_submit_button(t("team.save")):
                 try:
@@ -194,7 +200,8 @@ with even_tab:
         list(names),
         default=list(names),
         format_func=names.get,
-        key="team_assign_even_who",
+        # a new key when the study or its interviewers change: the default is everyone
+        key=f"team_assign_even_who_{study.id}_{'_'.join(map(str, names))}",
     )
     again = st.checkbox(t("assign.reassign_all"), key="team_assign_even_again")
     if st.button(t("assign.spread"), key="team_assign_even_go"):

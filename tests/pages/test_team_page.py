@@ -60,11 +60,39 @@ def test_change_a_managers_quota(app, open_page, app_store, study_named):
     at = open_page(app, PAGE)
     helen = team.get_member(app_store, "Helen Xu")
     at.selectbox(key="team_edit_member").set_value(helen.id).run()
-    at.number_input(key="team_edit_quota").set_value(20)
+    demo = study_named("demo")
+    at.number_input(key=f"team_edit_quota_{demo.id}_{helen.id}").set_value(20)
     _button(at, "Save member").click().run()
     assert not at.exception
-    quotas = {s.member.name: s.quota for s in team.study_team(app_store, study_named("demo"))}
+    quotas = {s.member.name: s.quota for s in team.study_team(app_store, demo)}
     assert quotas["Helen Xu"] == 20
+
+
+def test_picking_another_member_shows_their_own_details_and_saves_only_them(
+    app, open_page, app_store
+):
+    """The change form once kept the first member's phone, e-mail, zone and hours when
+    another member was picked, and saving wrote them over the second member."""
+    at = open_page(app, PAGE)
+    helen, stefan = (
+        team.get_member(app_store, "Helen Xu"),
+        team.get_member(app_store, "Stefan Berger"),
+    )
+    at.selectbox(key="team_edit_member").set_value(helen.id).run()
+    assert at.text_input(key=f"team_edit_email_{helen.id}").value == helen.email
+    at.selectbox(key="team_edit_member").set_value(stefan.id).run()
+    assert at.text_input(key=f"team_edit_email_{stefan.id}").value == stefan.email
+    assert at.selectbox(key=f"team_edit_zone_{stefan.id}").value == "Europe/Berlin"
+    assert at.text_input(key=f"team_edit_hours_{stefan.id}").value == stefan.available_hours
+    _button(at, "Save member").click().run()
+    assert not at.exception
+    after = team.get_member(app_store, "Stefan Berger")
+    assert (after.email, after.time_zone, after.available_hours) == (
+        stefan.email,
+        "Europe/Berlin",
+        stefan.available_hours,
+    )
+    assert team.get_member(app_store, "Helen Xu").email == helen.email
 
 
 def test_spread_evenly_balances_the_loads(app, open_page, app_store, study_named):
