@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 from research.analysis import overview
 from research.base import i18n, settings, studies
 from research.base.errors import ResearchError
-from research.base.i18n import Message, Translator
+from research.base.i18n import Message, Translator, catalog
 from research.findings.interviews import SATISFACTION, SATISFACTION_FIELDS
 from research.ledger.load import import_history
 from research.ledger.mapping import FIELDS, KINDS
@@ -476,3 +476,21 @@ def test_missing_values_show_a_dash(empty):
         t = Translator(lang)
         assert t.number(empty) == t.percent(empty) == t.money(empty) == "–"
         assert t.money_short(empty) == t.date(empty) == t.datetime(empty) == "–"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_bold_and_emphasis_in_the_catalogs_render_as_such(lang):
+    """CommonMark closes ``**`` after punctuation only before a space or punctuation:
+    "**对方时间：**周三" showed its asterisks; "**对方时间**：周三" is bold."""
+    from tests.markdown_view import view
+
+    shown = []
+    for key, message in catalog(lang).items():
+        for text in message if isinstance(message, tuple) else (message,):
+            if "*" not in text:
+                continue
+            filled = re.sub(r"\{[^{}]*\}", "周三" if lang == "zh" else "Wed", text)
+            seen, _ = view(filled)
+            if "**" in seen or re.search(r"(?<![*\w])\*(?=\S)", seen):
+                shown.append(f"{key}: {seen[:60]}")
+    assert shown == []
