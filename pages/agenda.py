@@ -170,8 +170,13 @@ for col, (action, run) in zip(b, actions.items(), strict=True):
     if col.button(t(button_keys[action]), key=f"agenda_{action}"):
         try:
             changed = run()
+            key = done_keys[action]
+            if action == "done" and changed.starts_at_utc != interview.starts_at_utc:
+                key = "agenda.done_early_saved"  # held before its booked time: it moved
             state["agenda_flash"] = t(
-                done_keys[action], line=literal(desk.interview_line(changed, t))
+                key,
+                line=literal(desk.interview_line(changed, t)),
+                booked=f"{t.datetime(interview.start.replace(tzinfo=None))} ({interview.time_zone})",
             )
             st.rerun()
         except ResearchError as e:

@@ -137,7 +137,9 @@ def test_a_whole_study_draw_call_book_hold_record_redraw(browser, study_server, 
     go(page, info, "agenda", wait)
     page.locator(".st-key-agenda_done button").click()
     wait(page)
-    expect(page.get_by_text(re.compile("^Marked as held"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("^Marked as held, earlier than booked: it was booked for"))
+    ).to_be_visible()
 
     # ---- the agenda's link opens that interview's record; record it and mark it final
     page.get_by_role("tab", name="Awaiting findings").click()
