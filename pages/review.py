@@ -77,7 +77,12 @@ with tab_check:
     )
     if state.previous is not None:
         st.subheader(
-            t("review.since", day=t.date(state.previous.held_on), then=state.previous.interviews)
+            t(
+                "review.since",
+                day=t.date(state.previous.held_on),
+                then=state.previous.interviews,
+                count=state.previous.interviews,
+            )
         )
         changed = state.changes_since_previous()
         changed["cause"] = changed["cause"].map(lambda c: labels.get(c, c))

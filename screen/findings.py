@@ -63,7 +63,7 @@ def agreement_section(store, study: Study) -> None:
     if error := st.session_state.pop("study_coding_error", None):
         ui.show_error(error)
     if not result.coded:
-        st.info(t("agreement.none_yet", assigned=result.assigned))
+        st.info(t("agreement.none_yet", assigned=result.assigned, count=result.assigned))
         return
     k = result.kappa
     cols = st.columns(3)

@@ -96,7 +96,7 @@ def causes_command(
             frame[column] = frame[column].map(obj.t.percent)
         frame["spend_lost"] = frame["spend_lost"].map(lambda v: obj.t.number(v, 2))
         if table.small_sample:
-            click.echo(obj.t("chart.small_sample", n=table.n), err=True)
+            click.echo(obj.t("chart.small_sample", n=table.n, count=table.n), err=True)
     _emit(obj, frame, fmt)
 
 

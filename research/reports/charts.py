@@ -113,9 +113,9 @@ def _share_text(share: Share, t: Translator) -> str:
 
 
 def _causes_title(table: CauseTable, t: Translator, key: str) -> str:
-    title = t(key, n=t.number(table.n))
+    title = t(key, n=t.number(table.n), count=table.n)
     if table.small_sample:
-        title += " · " + t("chart.small_sample", n=t.number(table.n))
+        title += " · " + t("chart.small_sample", n=t.number(table.n), count=table.n)
     return title
 
 
