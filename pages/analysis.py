@@ -31,7 +31,9 @@ primary = (
 competitors = causes.competitors(store, view.filt)
 code_labels = analysis_screen.cause_labels(store, t, "code")
 if table.small_sample:
-    st.warning(t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE, count=table.n))
+    st.warning(
+        t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE, count=table.n)
+    )
 
 tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends, tab_rates = st.tabs(
     [
