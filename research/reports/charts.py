@@ -119,6 +119,14 @@ def _causes_title(table: CauseTable, t: Translator, key: str) -> str:
     return title
 
 
+def _share_ticks(top: float) -> list[float]:
+    """Ticks for a share axis up to ``top`` (never past 100%): the axis runs on past the
+    last tick to leave room for the labels, but a share axis never reads "140%"."""
+    top = min(1.0, max(top, 0.01))
+    step = next(s for s in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25) if top / s <= 6)
+    return [round(i * step, 4) for i in range(int(top / step + 1e-9) + 1)]
+
+
 def cause_pareto(table: CauseTable, labels: dict[str, str], t: Translator) -> go.Figure:
     """Causes from the most to the least frequent (a Pareto chart laid on its side so
     long labels stay readable): each bar the share of interviews naming the cause, its
@@ -167,6 +175,7 @@ def cause_pareto(table: CauseTable, labels: dict[str, str], t: Translator) -> go
     fig.update_layout(
         xaxis={
             "tickformat": ".0%",
+            "tickvals": _share_ticks(top),
             "range": [0, min(1.0, top) * 1.45],
             "title": t("chart.share_axis"),
         },
@@ -213,6 +222,7 @@ def cause_weighted(table: CauseTable, labels: dict[str, str], t: Translator) -> 
         barmode="group",
         xaxis={
             "tickformat": ".0%",
+            "tickvals": _share_ticks(top),
             "range": [0, min(1.0, top) * 1.25],
             "title": t("chart.share_plain"),
         },

@@ -221,3 +221,16 @@ def test_english_spend_chart_writes_axis_and_bars_in_k_and_m():
     assert full.text[0] == "CN¥16.1M" and partial.text[2] == "CN¥8K"
     assert full.hovertext[0] == "CN¥16,052,000.00"
     assert "(CN¥)" in fig.layout.yaxis.title.text
+
+
+@pytest.mark.parametrize("counts", [[(1, 1)], [(3, 4), (1, 4)], [(30, 100), (2, 100)], [(9, 10)]])
+def test_share_axes_never_read_past_100_percent(counts):
+    """The axis runs on past the last tick to leave room for the labels; its ticks stop
+    at 100% (a causes chart once read 120–140%)."""
+    t = Translator("en")
+    n = counts[0][1]
+    table = _table([(f"c{i}", c, 10.0 * (i + 1)) for i, (c, _) in enumerate(counts)], n=n)
+    for fig in (charts.cause_pareto(table, {}, t), charts.cause_weighted(table, {}, t)):
+        ticks = list(fig.layout.xaxis.tickvals)
+        assert ticks[0] == 0 and max(ticks) <= 1.0 and len(ticks) >= 2
+        assert fig.layout.xaxis.range[1] >= max(ticks)
