@@ -428,9 +428,20 @@ else:
             zone=manager.time_zone,
         )
     )
-    slots = scheduling.free_slots(
-        store, manager, datetime.now().date(), days=14, length_minutes=length
-    )[:60]
+    free = scheduling.free_slots(
+        store, manager, datetime.now().date(), days=28, length_minutes=length
+    )
+
+    def at_night(start: datetime) -> bool:
+        seen = zones.their_time(start, length, their_zone)
+        return bool(seen and seen.outside_hours)
+
+    # the first 60 slots that are daytime for the defector too; night ones only after
+    # them (a Berlin manager and a Los Angeles defector meet on few days)
+    slots = sorted(
+        [s for s in free if not at_night(s)][:60] + [s for s in free if at_night(s)][:20],
+        key=lambda s: (at_night(s), s),
+    )
     custom = "custom"
     slot = st.selectbox(
         t("desk.free_slot"),

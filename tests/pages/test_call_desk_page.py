@@ -322,6 +322,10 @@ def test_each_slot_shows_the_defectors_time_and_night_slots_are_flagged(desk_in_
     for label in night:
         hour = int(label.split("for them ")[1].split(" (")[0][-5:-3])
         assert hour < 8 or hour >= 21 or hour == 20  # 20:xx runs past 21:00
+    # daytime for the defector comes first: the night slots only after every day slot
+    first_night = labels.index(night[0])
+    assert all("outside" not in o for o in labels[:first_night]) and labels[0] in day
+    assert all("outside" in o for o in labels[first_night:])
 
 
 def test_booking_closes_the_form_and_shows_the_booking_in_both_zones(
