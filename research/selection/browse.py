@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from research.base.store import Store
 from research.base.studies import Study
-from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, STATUSES
+from research.selection.detection import DEFECTOR_STATUSES, RESULT_ROWS, SEGMENTS, STATUSES
 from research.selection.filters import NO_SEGMENT, ResultFilter
 
 if TYPE_CHECKING:
@@ -25,22 +25,8 @@ if TYPE_CHECKING:
 
 # One row per customer of the study, as detection.RESULTS has them (former customers
 # shown as such), narrowed by the filter's parameters.
-FILTERED = """
-WITH results AS (
-    SELECT r.customer_id,
-           c.name,
-           CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END AS status,
-           r.status AS detected_status,
-           r.segment,
-           r.baseline_spend, r.recent_spend, r.baseline_share, r.recent_share, r.spend_lost,
-           r.first_purchase, r.last_purchase, r.days_silent, r.usual_gap_days, r.long_silence,
-           f.reason AS former_reason,
-           c.owner, c.region, c.industry, c.contact_person, c.phone, c.email
-    FROM detection_results r
-    LEFT JOIN customers c ON c.customer_id = r.customer_id
-    LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
-    WHERE r.study_id = $sid
-)
+FILTERED = f"""
+WITH results AS ({RESULT_ROWS}WHERE r.study_id = $sid)
 SELECT * FROM results
 WHERE (len(CAST($statuses AS VARCHAR[])) = 0
        OR list_contains(CAST($statuses AS VARCHAR[]), status))

@@ -576,7 +576,9 @@ def ensure_current(store: Store, study: Study, *, actor: str) -> bool:
     return False
 
 
-RESULTS = """
+# One row per customer of any study, with names and the former-customer mark; a reader
+# adds which study (and, for browsing, its filter: research/selection/browse.py).
+RESULT_ROWS = """
 SELECT r.customer_id,
        c.name,
        CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END AS status,
@@ -589,7 +591,8 @@ SELECT r.customer_id,
 FROM detection_results r
 LEFT JOIN customers c ON c.customer_id = r.customer_id
 LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
-WHERE r.study_id = ?
+"""
+RESULTS = f"""{RESULT_ROWS}WHERE r.study_id = ?
 ORDER BY r.spend_lost DESC, r.customer_id
 """
 
