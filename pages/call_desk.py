@@ -431,17 +431,13 @@ else:
     free = scheduling.free_slots(
         store, manager, datetime.now().date(), days=28, length_minutes=length
     )
-
-    def at_night(start: datetime) -> bool:
-        seen = zones.their_time(start, length, their_zone)
-        return bool(seen and seen.outside_hours)
-
-    # the first 60 slots that are daytime for the defector too; night ones only after
-    # them (a Berlin manager and a Los Angeles defector meet on few days)
-    slots = sorted(
-        [s for s in free if not at_night(s)][:60] + [s for s in free if at_night(s)][:20],
-        key=lambda s: (at_night(s), s),
-    )
+    night = {  # outside 8:00–21:00 for the defector, each slot judged once
+        s for s in free if getattr(zones.their_time(s, length, their_zone), "outside_hours", False)
+    }
+    # the first 60 slots that are daytime for the defector too (free slots come in time
+    # order); night ones only after them (a Berlin manager and a Los Angeles defector
+    # meet on few days)
+    slots = [s for s in free if s not in night][:60] + [s for s in free if s in night][:20]
     custom = "custom"
     slot = st.selectbox(
         t("desk.free_slot"),

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 from research.base.store import Store
 from research.base.studies import Study
-from research.selection.detection import DEFECTOR_STATUSES, RESULT_ROWS, SEGMENTS, STATUSES
+from research.selection.detection import DEFECTOR_STATUSES, RESULT_ROWS, SEGMENTS
 from research.selection.filters import NO_SEGMENT, ResultFilter
+from research.selection.results_file import count_table  # its "none" is NO_SEGMENT
 
 if TYPE_CHECKING:
     import duckdb
@@ -143,17 +144,7 @@ class Summary:
 
     def table(self) -> tuple[list[str], list[tuple[str, list[int]]]]:
         """(columns, [(status, counts per column)]) with totals, in the usual orders."""
-        statuses = [s for s in STATUSES if any(k[0] == s for k in self.counts)]
-        segments = [s for s in (*SEGMENTS, NO_SEGMENT) if any(k[1] == s for k in self.counts)]
-        rows = [
-            (
-                status,
-                [*(values := [self.counts.get((status, g), 0) for g in segments]), sum(values)],
-            )
-            for status in statuses
-        ]
-        totals = [sum(r[1][i] for r in rows) for i in range(len(segments) + 1)]
-        return [*segments, "total"], [*rows, ("total", totals)]
+        return count_table(self.counts)
 
 
 def summary(store: Store, study: Study, filt: ResultFilter) -> Summary:

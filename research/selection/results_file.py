@@ -37,7 +37,7 @@ COLUMNS = (
 )
 
 # RESULTS has one row per stored result (the joins add names and the former mark)
-RESULT_ROWS = "SELECT count(*) FROM detection_results WHERE study_id = ?"
+RESULT_COUNT = "SELECT count(*) FROM detection_results WHERE study_id = ?"
 
 TOTAL = "total"
 UNRANKED = "none"  # customers without a segment (no baseline spend)
@@ -79,4 +79,4 @@ def write(store: Store, study: Study, path: str | os.PathLike) -> int:
         if exports.is_excel(path):
             return exports.write(relation.df(), path)
         exports.copy_csv(relation, path)
-        return cur.execute(RESULT_ROWS, [study.id]).fetchall()[0][0]
+        return cur.execute(RESULT_COUNT, [study.id]).fetchall()[0][0]
