@@ -69,8 +69,13 @@ def test_chinese_pdf_has_text_fonts_pages_and_contents(demo_db, tmp_path):
     from research.analysis import causes
 
     top = causes.cause_table(store, causes.FindingsFilter((demo.id,))).rows[0].key
+    # on the newest final record: the report shows each top cause's newest quotes, and the
+    # demo's newest interviews depend on the hour the test runs (its timeline ends today)
     frame = interviews.list_findings(store, demo)
-    finding = int(frame.loc[frame["status"] == "final", "id"].iloc[0])
+    final = frame[frame["status"] == "final"].sort_values(
+        ["interview_date", "id"], ascending=[False, True]
+    )
+    finding = int(final["id"].iloc[0])
     interviews.add_quote(store, finding, actor="t", text=SCRIPT, code=top)
     store.close()
     out = tmp_path / "demo.pdf"
