@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from screen import ui
+from screen import signin, ui
+from screen.site import PAGE_FILES, may_open
 
 st.set_page_config(page_title="Defector research", page_icon="🔎", layout="wide")
 st.session_state["app_frame_seen"] = True
@@ -10,28 +11,17 @@ st.session_state["app_frame_seen"] = True
 t = ui.translator()
 with st.spinner(t("app.opening")):
     ui.store()
+signed_in = ui.person() is not None
 nav = st.sidebar.container()  # filled below, once the language is known
-ui.sidebar()
+if signed_in:
+    ui.sidebar()
 t = ui.translator()
 
-# (file, title key, icon, address)
-PAGE_FILES = [
-    ("pages/study.py", "nav.study", ":material/flag:", "study"),
-    ("pages/import_data.py", "nav.import", ":material/upload_file:", "import"),
-    ("pages/defectors.py", "nav.defectors", ":material/person_remove:", "defectors"),
-    ("pages/team.py", "nav.team", ":material/groups:", "team"),
-    ("pages/call_desk.py", "nav.call_desk", ":material/call:", "call-desk"),
-    ("pages/agenda.py", "nav.agenda", ":material/event:", "agenda"),
-    ("pages/interview.py", "nav.interview", ":material/record_voice_over:", "interview"),
-    ("pages/taxonomy.py", "nav.taxonomy", ":material/account_tree:", "taxonomy"),
-    ("pages/analysis.py", "nav.analysis", ":material/analytics:", "analysis"),
-    ("pages/review.py", "nav.review", ":material/fact_check:", "review"),
-    ("pages/reports.py", "nav.reports", ":material/description:", "reports"),
-]
 PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address)
-    for file, title, icon, address in PAGE_FILES
+    for file, title, icon, address, _ in PAGE_FILES
 ]
+ALLOWED = {p: may_open(ui.person(), file) for p, (file, *_) in zip(PAGES, PAGE_FILES, strict=True)}
 
 
 def front_door() -> None:
@@ -45,12 +35,16 @@ def front_door() -> None:
 # .streamlit/config.toml, so the first session after a start cannot show it either.
 FRONT = st.Page(front_door, title=t("nav.study"), url_path="home", default=True)
 page = st.navigation([FRONT, *PAGES], position="hidden")
+if not signed_in:  # the address stays: after signing in, the page asked for opens
+    signin.sign_in_screen()
+    st.stop()
 ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
 with nav:
     for p in PAGES:
-        st.page_link(p)
+        if ALLOWED[p]:
+            st.page_link(p)
     st.divider()
 ui.show_notices()
 if page is not FRONT:  # the front door's run is replaced by the Study page's
     ui.address_notice()
-page.run()
+page.run()  # a page the person may not open says so itself (screen/ui.py)

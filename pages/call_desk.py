@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from research.base import permissions
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.records import EditConflictError
@@ -29,19 +30,25 @@ def flash(where: str) -> None:
         st.success(msg)
 
 
+me = ui.actor()
 interviewers = calls.interviewers_of(store, study)
+if permissions.level(me, "calls.read") == "own":  # an interviewer: their own list only
+    interviewers = [m for m in interviewers if m.id == me.member_id]
+    if not interviewers:
+        st.info(t("desk.not_on_this_team", name=literal(me.name)))
+        st.stop()
 if not interviewers:
     st.info(t("desk.no_interviewers"))
     st.stop()
 names = {m.id: m.name for m in interviewers}
 if state.get("desk_interviewer") not in names:
-    me = [m.id for m in interviewers if m.name == ui.actor()]
-    state["desk_interviewer"] = me[0] if me else interviewers[0].id
+    mine_first = [m.id for m in interviewers if m.id == me.member_id]
+    state["desk_interviewer"] = mine_first[0] if mine_first else interviewers[0].id
 interviewer_id = st.selectbox(
     t("desk.interviewer"), list(names), format_func=names.get, key="desk_interviewer"
 )
 
-mine = calls.my_calls(store, study, interviewer_id)
+mine = calls.my_calls(store, study, interviewer_id, actor=me)
 m = st.columns(4)
 m[0].metric(t("desk.calls_today"), t.number(len(mine)))
 m[1].metric(t("desk.call_backs_due"), t.number((mine["why"] == "call_back_due").sum()))
@@ -105,7 +112,7 @@ else:
     )
 
 # every target of this interviewer can be opened, today's list first
-assigned = calls.call_state(store, study)
+assigned = calls.call_state(store, study, actor=me)
 assigned = assigned[assigned["interviewer_id"] == interviewer_id]
 options = list(dict.fromkeys([*mine["customer_id"], *assigned["customer_id"]]))
 labels = dict(zip(assigned["customer_id"], assigned["name"].fillna(""), strict=True))
@@ -121,7 +128,7 @@ customer_id = st.selectbox(
 )
 
 st.divider()
-file = calls.customer_file(store, study, customer_id)
+file = calls.customer_file(store, study, customer_id, actor=me)
 screening = calls.screening_or_new(store, study, customer_id)  # stored by the first save
 st.subheader(t("desk.calling", name=literal(file["name"] or customer_id)))
 st.markdown(
@@ -144,7 +151,7 @@ st.caption(
 )
 if file["former_reason"]:
     st.info(t("desk.former_note", reason=literal(file["former_reason"])))
-history = calls.attempts(store, study, customer_id)
+history = calls.attempts(store, study, customer_id, actor=me)
 if not history.empty:
     with st.expander(t("desk.previous_calls", count=len(history))):
         st.dataframe(

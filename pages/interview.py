@@ -27,9 +27,106 @@ state = st.session_state
 book = taxonomy.codebook(store)
 lang = t.lang
 
+
+def second_coding() -> None:
+    """The blind second coding, on the findings the study picked: all a second coder sees."""
+    st.caption(t("second.intro"))
+    if ui.may("codes.plan") and (
+        due := agreement.pending(store, study)
+    ):  # finals that came in another way (an import)
+        c1, c2 = st.columns([3, 1], vertical_alignment="center")
+        c1.info(t("second.pending", count=due))
+        if c2.button(t("second.pick_now"), key="second_pick_now"):
+            picked = agreement.assign(store, study, actor=actor)
+            state["interview_flash"] = t("agreement.picked", count=picked)
+            st.rerun()
+    waiting = agreement.queue(store, study, actor.name)
+    if waiting.empty:
+        st.info(t("second.none", user=literal(actor.name)))
+    else:
+        rows = {int(r.finding_id): r for r in waiting.itertuples()}
+        pick = st.selectbox(
+            t("second.pick", count=len(rows)),
+            list(rows),
+            key="second_pick",
+            format_func=lambda i: t(
+                "second.line", id=i, customer=rows[i].customer_id, name=rows[i].name or ""
+            ),
+        )
+        view = agreement.blind_view(store, pick)
+        st.markdown(
+            f"**{wording.field_label(t, 'defection_type')}:** "
+            f"{wording.choice_label(t, 'defection_type', view.defection_type)} · "
+            f"**{wording.field_label(t, 'destination')}:** "
+            f"{literal(wording.choice_label(t, 'destination', view.destination))} "
+            f"{literal(view.competitor)}"
+        )
+        if view.whys:
+            st.markdown("**" + t("interview.whys") + "**")
+            st.markdown("\n".join(f"{i}. {literal(w)}" for i, w in enumerate(view.whys, 1)))
+        if view.quotes:
+            st.markdown("**" + t("interview.quotes") + "**")
+            for quote in view.quotes:
+                st.markdown(f"> {literal(quote)}")
+        st.markdown(f"**{wording.field_label(t, 'summary')}:** {literal(view.summary) or '–'}")
+        st.markdown(
+            f"**{wording.field_label(t, 'win_back_needs')}:** {literal(view.win_back_needs) or '–'}"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "question": wording.field_label(t, k),
+                        "answer": wording.choice_label(t, "satisfaction", v),
+                    }
+                    for k, v in view.satisfaction.items()
+                ]
+            ),
+            hide_index=True,
+            column_config={"question": t("second.col.question"), "answer": t("second.col.answer")},
+        )
+        with st.form(f"second_form_{pick}"):
+            primary = st.selectbox(
+                wording.field_label(t, "primary_code"),
+                findings.code_options(book),
+                index=None,
+                format_func=lambda c: book.full_label(c, lang),
+                placeholder=t("interview.cause_hint"),
+                key="second_primary",
+            )
+            secondary = st.multiselect(
+                wording.field_label(t, "secondary_codes"),
+                findings.code_options(book),
+                format_func=lambda c: book.full_label(c, lang),
+                placeholder=t("interview.cause_hint"),
+                key="second_secondary",
+            )
+            note = st.text_input(t("second.note"), key="second_note")
+            if st.form_submit_button(t("second.save"), type="primary"):
+                try:
+                    if primary is None:
+                        raise ResearchError("error.pick_code")
+                    agreement.record_second_coding(
+                        store,
+                        pick,
+                        coder=actor,
+                        primary_code=primary,
+                        secondary_codes=secondary,
+                        note=note,
+                    )
+                    state["interview_flash"] = t("second.saved", id=pick)
+                    st.rerun()
+                except ResearchError as e:
+                    ui.show_error(e)
+
+
 st.title(t("interview.title"))
 if msg := state.pop("interview_flash", None):
     st.success(msg)
+if not ui.may("findings.write"):  # a second coder: the blind coding, and nothing else
+    st.caption(t("second.only_this"))
+    second_coding()
+    st.stop()
 
 # ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here
 who = candidates(store, study)
@@ -627,89 +724,4 @@ with tab_record:
 
 # ---- second coding: blind, on the findings the study picked
 with tab_second:
-    st.caption(t("second.intro"))
-    if due := agreement.pending(store, study):  # finals that came in another way (an import)
-        c1, c2 = st.columns([3, 1], vertical_alignment="center")
-        c1.info(t("second.pending", count=due))
-        if c2.button(t("second.pick_now"), key="second_pick_now"):
-            picked = agreement.assign(store, study, actor=actor)
-            state["interview_flash"] = t("agreement.picked", count=picked)
-            st.rerun()
-    waiting = agreement.queue(store, study, actor)
-    if waiting.empty:
-        st.info(t("second.none", user=literal(actor)))
-    else:
-        rows = {int(r.finding_id): r for r in waiting.itertuples()}
-        pick = st.selectbox(
-            t("second.pick", count=len(rows)),
-            list(rows),
-            key="second_pick",
-            format_func=lambda i: t(
-                "second.line", id=i, customer=rows[i].customer_id, name=rows[i].name or ""
-            ),
-        )
-        view = agreement.blind_view(store, pick)
-        st.markdown(
-            f"**{wording.field_label(t, 'defection_type')}:** "
-            f"{wording.choice_label(t, 'defection_type', view.defection_type)} · "
-            f"**{wording.field_label(t, 'destination')}:** "
-            f"{literal(wording.choice_label(t, 'destination', view.destination))} "
-            f"{literal(view.competitor)}"
-        )
-        if view.whys:
-            st.markdown("**" + t("interview.whys") + "**")
-            st.markdown("\n".join(f"{i}. {literal(w)}" for i, w in enumerate(view.whys, 1)))
-        if view.quotes:
-            st.markdown("**" + t("interview.quotes") + "**")
-            for quote in view.quotes:
-                st.markdown(f"> {literal(quote)}")
-        st.markdown(f"**{wording.field_label(t, 'summary')}:** {literal(view.summary) or '–'}")
-        st.markdown(
-            f"**{wording.field_label(t, 'win_back_needs')}:** {literal(view.win_back_needs) or '–'}"
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "question": wording.field_label(t, k),
-                        "answer": wording.choice_label(t, "satisfaction", v),
-                    }
-                    for k, v in view.satisfaction.items()
-                ]
-            ),
-            hide_index=True,
-            column_config={"question": t("second.col.question"), "answer": t("second.col.answer")},
-        )
-        with st.form(f"second_form_{pick}"):
-            primary = st.selectbox(
-                wording.field_label(t, "primary_code"),
-                findings.code_options(book),
-                index=None,
-                format_func=lambda c: book.full_label(c, lang),
-                placeholder=t("interview.cause_hint"),
-                key="second_primary",
-            )
-            secondary = st.multiselect(
-                wording.field_label(t, "secondary_codes"),
-                findings.code_options(book),
-                format_func=lambda c: book.full_label(c, lang),
-                placeholder=t("interview.cause_hint"),
-                key="second_secondary",
-            )
-            note = st.text_input(t("second.note"), key="second_note")
-            if st.form_submit_button(t("second.save"), type="primary"):
-                try:
-                    if primary is None:
-                        raise ResearchError("error.pick_code")
-                    agreement.record_second_coding(
-                        store,
-                        pick,
-                        coder=actor,
-                        primary_code=primary,
-                        secondary_codes=secondary,
-                        note=note,
-                    )
-                    state["interview_flash"] = t("second.saved", id=pick)
-                    st.rerun()
-                except ResearchError as e:
-                    ui.show_error(e)
+    second_coding()

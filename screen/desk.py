@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_datetime
 
+from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.store import Store
 from research.base.studies import Study
@@ -168,8 +169,13 @@ def answers_table(screening: dict | None, t: Translator) -> pd.DataFrame:
 
 
 def customer_file(store: Store, study: Study, customer_id: str, t: Translator) -> None:
-    """The defector's file: who, value, where they went, what screening found."""
-    file = calls.customer_file(store, study, customer_id)
+    """The defector's file: who, value, where they went, what screening found (as far
+    as the signed-in person may read it: research/ refuses or masks)."""
+    try:
+        file = calls.customer_file(store, study, customer_id, actor=ui.actor())
+    except ResearchError as e:
+        ui.show_error(e)
+        return
     st.markdown(f"**{literal(file['name'] or customer_id)}** · {literal(customer_id)}")
     c = st.columns(4)
     c[0].metric(t("field.segment"), t.segment(file["segment"]))

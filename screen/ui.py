@@ -7,12 +7,13 @@ Session-state keys are prefixed with the page they belong to (``app_`` here).
 from __future__ import annotations
 
 import hashlib
-import inspect
+import sys
 from pathlib import Path
 
 import streamlit as st
 
-from research.base import notices, studies
+from research.base import accounts, notices, permissions, studies
+from research.base.accounts import Person
 from research.base.errors import ResearchError
 from research.base.i18n import LANGUAGES, Translator
 from research.base.store import Store, connect, current_user, resolve_db_path
@@ -20,6 +21,7 @@ from research.demo.build import build_demo
 from research.ledger.load import ledger_counts
 from research.ledger.read import COMMON_ENCODINGS, RawTable, read_table
 from screen.plain import literal
+from screen.site import may_open, page_title
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,21 +48,42 @@ def translator() -> Translator:
     return Translator(st.session_state.get("app_language", "en"))
 
 
+def _calling_page() -> str | None:
+    """The file under pages/ this call comes from (None: app.py itself)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent.name == "pages":
+            return f"pages/{path.name}"
+        frame = frame.f_back
+    return None
+
+
 def _through_the_frame() -> None:
     """Until app.py has called st.navigation once after a server start, Streamlit serves a
     page's address (say /defectors) by running pages/defectors.py alone, without the
-    frame: no sidebar, no study. Send such a visitor through app.py, which then opens
-    the page that was asked for."""
-    if st.session_state.get("app_frame_seen"):
+    frame: no sidebar, no study, no sign-in. Send such a visitor through app.py, which
+    has them sign in and then opens the page that was asked for. A page run alone
+    later on (as AppTest runs them) meets the same door when nobody is signed in."""
+    page_file = _calling_page()
+    if page_file is None:
         return
-    page_file = next(
-        (Path(f.filename) for f in inspect.stack()[1:] if Path(f.filename).parent.name == "pages"),
-        None,
-    )
-    if page_file is not None:
-        st.session_state["app_deep_link"] = f"pages/{page_file.name}"
+    state = st.session_state
+    if state.get("app_frame_seen") and (someone := person()) is not None:
+        if not may_open(someone, page_file):
+            t = Translator(state.get("app_language", "en"))
+            st.error(
+                t(
+                    "app.page_not_for_role",
+                    role=t(f"account_role.{someone.role}"),
+                    page=t(page_title(page_file)),
+                )
+            )
+            st.stop()
+        return
+    state["app_deep_link"] = page_file
     # the detour through app.py drops the address's query (?study=, ?finding=, ?lang=)
-    st.session_state["app_deep_link_query"] = st.query_params.to_dict()
+    state["app_deep_link_query"] = st.query_params.to_dict()
     st.switch_page("app.py")
 
 
@@ -74,8 +97,33 @@ def mark_frame(pages: dict) -> None:
         st.switch_page(pages[wanted], query_params=query)
 
 
-def actor() -> str:
-    return current_user()
+LOGIN_KEY = "app_login"  # the account this browser session signed in as
+
+
+def person() -> Person | None:
+    """The person signed in in this browser session, read afresh (None: nobody, or an
+    account disabled since)."""
+    state = st.session_state
+    found = accounts.signed_in(store(), state.get(LOGIN_KEY))
+    if found is None:
+        state.pop(LOGIN_KEY, None)
+    return found
+
+
+def actor() -> Person:
+    """The person acting in this session: every change a page makes is theirs. app.py
+    shows the sign-in screen instead of a page until someone has signed in."""
+    found = person()
+    if found is None:
+        st.stop()
+    return found
+
+
+def may(*permission_names: str) -> bool:
+    """True when the signed-in person may do any of these at all (research/ still checks
+    each record: this only decides what a page offers)."""
+    found = person()
+    return found is not None and any(permissions.level(found, p) != "-" for p in permission_names)
 
 
 def current_study() -> studies.Study | None:
@@ -105,15 +153,7 @@ def sidebar() -> None:
     every = studies.list_studies(store(), include_archived=True)
     _follow_the_address(every)
     with st.sidebar:
-        if state.get("app_lang_picker") != state["app_language"]:
-            state["app_lang_picker"] = state["app_language"]
-        st.selectbox(
-            "Language / 语言",
-            list(LANGUAGES),
-            format_func=LANGUAGES.get,
-            key="app_lang_picker",
-            on_change=lambda: state.update(app_language=state["app_lang_picker"]),
-        )
+        language_picker()
         t = translator()
         archived = {s.name for s in every if s.archived}
         shown = [s.name for s in every if state.get("app_show_archived") or not s.archived]
@@ -131,8 +171,31 @@ def sidebar() -> None:
             )
         if archived:  # hidden from the picker unless asked for
             st.checkbox(t("app.show_archived", count=len(archived)), key="app_show_archived")
-        st.caption(t("app.signed_in_as", user=literal(actor())))
+        me = actor()
+        st.caption(t("app.signed_in_as", user=literal(me.name), role=t(f"account_role.{me.role}")))
+        if st.button(t("app.sign_out"), key="app_sign_out"):
+            from screen.signin import sign_out  # signin builds on this module
+
+            sign_out()
     _write_the_address()
+
+
+def language_picker() -> None:
+    """English or Chinese, for this session (the address's ``?lang=`` picks it too)."""
+    state = st.session_state
+    state.setdefault("app_language", "en")
+    if lang := st.query_params.get("lang"):
+        if lang in LANGUAGES and lang != state.get("app_address", {}).get("lang"):
+            state["app_language"] = lang
+    if state.get("app_lang_picker") != state["app_language"]:
+        state["app_lang_picker"] = state["app_language"]
+    st.selectbox(
+        "Language / 语言",
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        key="app_lang_picker",
+        on_change=lambda: state.update(app_language=state["app_lang_picker"]),
+    )
 
 
 # The address carries the reader's place: ``?study=NAME&lang=zh`` on every page (and
@@ -200,8 +263,8 @@ def show_notices() -> None:
     at the top of the page until dismissed in this session, and never in a later one."""
     state = st.session_state
     if "app_notices" not in state:
-        found = notices.pending(store(), actor())
-        notices.mark_seen(store(), found, actor())
+        found = notices.pending(store(), actor().name)
+        notices.mark_seen(store(), found, actor().name)
         state["app_notices"] = [(n.id, n.message) for n in found]
     t = translator()
     for notice_id, message in list(state["app_notices"]):

@@ -26,10 +26,13 @@ from research.base.errors import ResearchError
 from research.base.store import Store, audit_change, now
 
 ROLES = ("admin", "lead", "interviewer", "coder", "viewer")
-# A plain name passed as ``actor`` (the pages and the CLI before the sign-in pass):
-# it may do everything an admin may. Follow-up (issue 12, the wiring pass): the pages
-# pass the signed-in Person, and plain names are refused outside the CLI.
+# A plain name passed as ``actor``: the CLI, which runs as whoever can open the database
+# file (and so could change it anyway), and the demo's build. It may do everything an
+# admin may. The app's pages pass the signed-in Person (screen/signin.py).
 LEGACY_ROLE = "legacy"
+# The password hash of an account that signs in only through single sign-on: no
+# password matches it (argon2 cannot read it, so verifying it fails).
+SSO_ONLY = "!single-sign-on"
 MAX_FAILED_ATTEMPTS = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD_LENGTH = 10
@@ -68,8 +71,8 @@ class Person:
 
 
 def as_person(actor: Person | str) -> Person:
-    """``actor`` as a Person. A plain name is a legacy actor with an admin's rights:
-    the pages pass names until the sign-in pass (issue 12 follow-up) passes Persons."""
+    """``actor`` as a Person. A plain name is a legacy actor with an admin's rights (the
+    CLI and the demo's build; the pages pass the signed-in Person)."""
     if isinstance(actor, Person):
         return actor
     if not isinstance(actor, str) or not actor.strip():
@@ -118,6 +121,7 @@ SET_USER_COLUMN = {
     for column in ("password_hash", "role", "disabled", "member_id")
 }
 UNLOCK_USER = "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = ?"
+ANY_USER = "SELECT 1 FROM users WHERE NOT disabled LIMIT 1"
 COUNT_ADMINS = "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND login <> ?"
 
 
@@ -178,13 +182,15 @@ def add_user(
     login: str,
     display_name: str,
     role: str,
-    password: str,
+    password: str | None,
     *,
     actor: Person | str,
     member_id: int | None = None,
 ) -> Person:
     """Create an account. Raises AccountError for a taken login, an unknown role or a
-    short password; PermissionDeniedError unless ``actor`` is an admin."""
+    short password; PermissionDeniedError unless ``actor`` is an admin. ``password``
+    None: the person signs in only through single sign-on (their login is the e-mail
+    address the identity provider gives)."""
     who = _require_admin(actor)
     key = _login(login)
     name = (display_name or "").strip() or key
@@ -192,7 +198,7 @@ def add_user(
         raise AccountError("error.login_empty")
     if role not in ROLES:
         raise AccountError("error.role_unknown", role=role, roles=", ".join(ROLES))
-    pw_hash = hash_password(password)
+    pw_hash = SSO_ONLY if password is None else hash_password(password)
 
     def apply(cur: duckdb.DuckDBPyConnection) -> int:
         if cur.execute(USER_ROW, [key]).fetchall():
@@ -226,6 +232,46 @@ def get_person(store: Store, login: str) -> Person:
         raise AccountError("error.no_such_user", login=_login(login))
     uid, login_, name, role, member_id, *_ = rows[0]
     return Person(name, role, uid, login_, member_id)
+
+
+def signed_in(store: Store, login: str | None) -> Person | None:
+    """The Person a session signed in as, read afresh on every page run, so that a role
+    changed or an account disabled by an admin takes effect at the person's next click.
+    None when there is no such account any more, or it is disabled."""
+    if not login:
+        return None
+    with store.cursor() as cur:
+        rows = cur.execute(USER_BY_LOGIN, [_login(login)]).fetchall()
+    if not rows or rows[0][8]:  # gone, or disabled
+        return None
+    uid, login_, name, role, member_id, *_ = rows[0]
+    return Person(name, role, uid, login_, member_id)
+
+
+def single_sign_on(store: Store, email: str | None) -> Person:
+    """The Person for someone the identity provider vouched for: the account whose login
+    is their e-mail address. Single sign-on proves who someone is; the account says what
+    they may do, so an admin adds it first (``defectors user add EMAIL --sso``).
+    Raises AuthenticationError when there is no such account or it is disabled."""
+    key = _login(email or "")
+    if not key:
+        raise AuthenticationError("error.sso_no_email")
+    person = signed_in(store, key)
+    if person is None:
+        raise AuthenticationError("error.sso_no_account", login=key)
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute(GOOD_SIGN_IN, [now(), person.user_id])
+        audit_change(cur, None, person.name, "user.sign_in", "user", key, None, "sso")
+
+    store.write(apply)
+    return person
+
+
+def has_accounts(store: Store) -> bool:
+    """True once anyone can sign in (the first admin is made with the CLI)."""
+    with store.cursor() as cur:
+        return bool(cur.execute(ANY_USER).fetchall())
 
 
 def _change(store: Store, login: str, actor: Person | str, column: str, value, action: str):

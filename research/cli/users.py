@@ -34,6 +34,11 @@ def user_group() -> None:
 @click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option("--member-id", type=int, default=None, help="The team member this person is.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--sso",
+    is_flag=True,
+    help="No password: signs in only through single sign-on (the login is the e-mail).",
+)
 @click.pass_obj
 @handle_errors
 def add(
@@ -43,10 +48,11 @@ def add(
     role: str,
     member_id: int | None,
     password_stdin: bool,
+    sso: bool,
 ) -> None:
     """Create an account (the first admin too)."""
     obj.may_create = True
-    password = _password(password_stdin, obj.t)
+    password = None if sso else _password(password_stdin, obj.t)
     person = accounts.add_user(
         obj.store,
         login,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from research.base.store import Store
 from research.base.studies import Study, create_study, delete_study, get_study, list_studies
+from research.demo.accounts import add_demo_accounts
 from research.demo.company import demo_as_of, write_files
 from research.demo.desk import build_desk
 from research.demo.findings import add_demo_findings
@@ -67,4 +68,5 @@ def build_demo(
     sampling.draw_sample(store, study, actor=actor)
     stories = build_desk(store, study, actor=actor)  # calls, bookings, interviews held
     add_demo_findings(store, study, actor=actor, stories=stories)  # and their findings
+    add_demo_accounts(store)  # its people can sign in, one per role
     return get_study(store, DEMO_STUDY)

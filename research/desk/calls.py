@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from research.base import exports, records
-from research.base.accounts import Person
+from research.base.accounts import PermissionDeniedError, Person
 from research.base.i18n import Translator
 from research.base.masking import mask
 from research.base.permissions import level, masked, require
@@ -178,15 +178,27 @@ def call_state(
 
 
 def my_calls(
-    store: Store, study: Study, interviewer_id: int | None, *, at: datetime | None = None
+    store: Store,
+    study: Study,
+    interviewer_id: int | None,
+    *,
+    at: datetime | None = None,
+    actor: Person | str | None = None,
 ) -> pd.DataFrame:
     """The interviewer's calls for the day of ``at`` (default now), in the order to make them.
 
     Column ``why``: ``call_back_due`` (a call-back due today or earlier; by its time),
     ``untried`` (by segment value, then spend lost), ``retry`` (no answer or busy,
     last tried at least two hours ago, fewer than MAX_ATTEMPTS tries).
-    ``interviewer_id`` None gives the calls nobody is assigned to.
+    ``interviewer_id`` None gives the calls nobody is assigned to. With ``actor``: an
+    interviewer may read only their own list (PermissionDeniedError for anyone else's).
     """
+    if actor is not None:
+        person = require(actor, "calls.read", store=store, study=study)
+        if level(person, "calls.read") == "own" and (
+            interviewer_id is None or interviewer_id != person.member_id
+        ):
+            raise PermissionDeniedError("error.not_your_list", role=person.role)
     at = at or now()
     end_of_day = datetime.combine(at.date() + timedelta(days=1), datetime.min.time())
     frame = call_state(store, study)
@@ -437,8 +449,19 @@ ORDER BY a.called_at, a.id
 """
 
 
-def attempts(store: Store, study: Study, customer_id: str | None = None) -> pd.DataFrame:
-    """Every attempt, oldest first (one customer's with ``customer_id``)."""
+def attempts(
+    store: Store,
+    study: Study,
+    customer_id: str | None = None,
+    *,
+    actor: Person | str | None = None,
+) -> pd.DataFrame:
+    """Every attempt, oldest first (one customer's with ``customer_id``). With ``actor``:
+    an interviewer reads only the attempts to their own customers, one at a time."""
+    if actor is not None:
+        person = require(actor, "calls.read", store=store, study=study, customer_id=customer_id)
+        if customer_id is None and level(person, "calls.read") == "own":
+            raise PermissionDeniedError("error.not_your_list", role=person.role)
     with store.cursor() as cur:
         frame = cur.execute(ATTEMPTS, [study.id]).df()
     if customer_id is not None:

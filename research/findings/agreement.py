@@ -24,9 +24,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from research.base.accounts import Person
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
-from research.base.permissions import require
+from research.base.permissions import level, require
 from research.base.records import read_row
 from research.base.store import Store, audit, now
 from research.base.studies import Study
@@ -197,10 +198,12 @@ def pending(store: Store, study: Study) -> int:
         return len(_to_pick(cur, study))
 
 
-def assign(store: Store, study: Study, *, actor: str) -> int:
+def assign(store: Store, study: Study, *, actor: Person | str) -> int:
     """Top the picks up to the plan's share as more findings become final (writes only
-    when there is something to pick)."""
-    actor = require(actor, "codes.plan", store=store, study=study).name
+    when there is something to pick). Marking a record final tops them up too, so an
+    interviewer who may write findings may set it off, as the lead who plans may."""
+    permission = "codes.plan" if level(actor, "codes.plan") != "-" else "findings.write"
+    actor = require(actor, permission, store=store, study=study).name
     with store.cursor() as cur:
         if not _to_pick(cur, study):
             return 0

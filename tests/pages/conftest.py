@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from research.base import studies
 from research.base.store import connect
 from research.demo.build import build_demo
+from tests.pages.sessions import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AS_OF = date(2026, 11, 1)
@@ -42,8 +43,8 @@ def app_file() -> str:
 
 @pytest.fixture
 def app(db_path) -> AppTest:
-    """The app on the demo study, first run done."""
-    at = AppTest.from_file(APP, default_timeout=60)
+    """The app on the demo study, signed in as the demo's admin, first run done."""
+    at = signed_in()
     at.run()
     assert not at.exception, at.exception
     return at

@@ -12,6 +12,7 @@ from research.analysis import checkpoint
 from research.base import studies
 from research.desk import calls, scheduling, team
 from research.findings import interviews
+from tests.pages.sessions import signed_in
 
 
 def _query(at: AppTest, name: str):
@@ -31,7 +32,7 @@ def _second_study(db_path) -> None:
 
 def test_an_address_opens_its_study_and_language_and_a_pick_rewrites_it(db_path, app_file):
     _second_study(db_path)
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.query_params["study"] = "demo"
     at.query_params["lang"] = "zh"
     at.switch_page("pages/defectors.py").run()
@@ -47,7 +48,7 @@ def test_a_pick_in_the_sidebar_rewrites_the_address(db_path, app_file):
     still says what it said before (AppTest reruns a page without app.py, so the state
     a pick leaves behind is set up here and the frame runs once on it)."""
     _second_study(db_path)
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.query_params.update({"study": "demo", "lang": "zh"})
     at.session_state["app_address"] = {"study": "demo", "lang": "zh"}  # read before
     at.session_state["app_study_name"] = "Q3 pilot"  # then picked
@@ -64,7 +65,7 @@ def test_an_address_without_a_study_gets_the_current_one(app):
 
 
 def test_an_address_naming_no_study_says_so_and_shows_another(db_path, app_file):
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.query_params["study"] = "no such study"
     at.run()
     assert not at.exception
@@ -75,13 +76,13 @@ def test_an_address_naming_no_study_says_so_and_shows_another(db_path, app_file)
 
 
 def test_an_interview_address_opens_the_record_in_chinese(db_path, app_file, study_named):
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.run()
     demo = study_named("demo")
     from screen import ui
 
     row = interviews.list_findings(ui.store(), demo).iloc[3]
-    fresh = AppTest.from_file(app_file, default_timeout=60)
+    fresh = signed_in(app_file=app_file)
     fresh.query_params.update({"study": "demo", "finding": str(row["id"]), "lang": "zh"})
     fresh.switch_page("pages/interview.py").run()
     assert not fresh.exception

@@ -11,6 +11,7 @@ import pytest
 from research.base import records
 from research.desk import calls, scheduling, team
 from research.selection import detection
+from tests.pages.sessions import SIGNED_IN_NAME
 
 PAGE = "pages/call_desk.py"
 
@@ -79,7 +80,7 @@ def test_every_outcome_is_logged_with_time_interviewer_and_note(
         me.name,
         f"note for {outcome}",
     )
-    assert last["created_by"] == "page-tester"
+    assert last["created_by"] == SIGNED_IN_NAME
     assert abs(last["called_at"] - datetime.now()) < timedelta(minutes=5)
     assert any("Logged" in s.value for s in desk.success)
     mine = calls.my_calls(app_store, study, me.id)
@@ -152,7 +153,7 @@ def test_screening_answers_are_saved_and_fill_missing_customer_facts(desk, app_s
         saved["preferred_mode"],
         saved["preferred_place"],
     ) == (6.5, "competitor", "Sysmex", "yes", "yes", "video", "Tencent Meeting")
-    assert saved["updated_by"] == "page-tester" and saved["version"] == 2
+    assert saved["updated_by"] == SIGNED_IN_NAME and saved["version"] == 2
     assert calls.customer_file(app_store, study, customer_id)["education"] == "master"
     assert "Answers saved." in [s.value for s in desk.success]
     # the booking form takes the preferred mode
@@ -192,7 +193,7 @@ def test_book_an_interview_in_a_free_slot_and_get_the_invitation(desk, app_store
     interview = booked[0]
     assert interview.manager_id == manager.id and interview.status == "booked"
     assert interview.start == slot
-    assert interview.created_by == "page-tester"
+    assert interview.created_by == SIGNED_IN_NAME
     assert any("Booked with" in s.value for s in desk.success)
     assert "Invitation (.ics)" in [b.label for b in desk.get("download_button")]
 

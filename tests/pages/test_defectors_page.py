@@ -7,6 +7,7 @@ import json
 import pytest
 
 from research.selection import detection, sampling
+from tests.pages.sessions import SIGNED_IN_NAME
 
 
 @pytest.fixture
@@ -85,7 +86,7 @@ def test_target_list_draw_add_remove(page, app_store, demo):
     current = sampling.target_list(app_store, demo, include_removed=True)
     removed = current[current["customer_id"] == on_list[0]].iloc[0]
     assert not removed["included"] and removed["reason"] == "moved abroad, cannot be reached"
-    assert removed["updated_by"] == "page-tester"
+    assert removed["updated_by"] == SIGNED_IN_NAME
 
     # adding one by hand
     frame = detection.results(app_store, demo)

@@ -3,11 +3,11 @@ start) is sent through app.py and lands on the page that was asked for."""
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
+from tests.pages.sessions import signed_in
 
 
 def test_a_page_run_before_the_frame_lands_on_itself_inside_the_frame(db_path, app_file):
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.switch_page("pages/defectors.py").run()  # no run of app.py yet
     assert not at.exception
     assert [t.value for t in at.title] == ["Defectors"]
@@ -34,7 +34,7 @@ def _with_archived_study(db_path) -> None:
 
 def test_an_archived_study_is_hidden_from_the_picker_unless_asked_for(db_path, app_file):
     _with_archived_study(db_path)
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.run()
     assert not at.exception
     picker = at.sidebar.selectbox(key="app_study_picker")
@@ -42,7 +42,7 @@ def test_an_archived_study_is_hidden_from_the_picker_unless_asked_for(db_path, a
     # the one archived here and the demo's three earlier quarterly studies
     assert at.sidebar.checkbox(key="app_show_archived").label == "Show archived studies (4)"
 
-    asked = AppTest.from_file(app_file, default_timeout=60)
+    asked = signed_in(app_file=app_file)
     asked.session_state["app_show_archived"] = True
     asked.session_state["app_study_name"] = "Q1 2025"
     asked.switch_page("pages/defectors.py").run()
@@ -57,7 +57,6 @@ def test_the_first_start_says_it_is_building_the_demo(tmp_path, monkeypatch, app
     from unittest import mock
 
     import streamlit as st
-    from streamlit.testing.v1 import AppTest
 
     from research.base.i18n import Translator
     from screen import ui
@@ -76,7 +75,7 @@ def test_the_first_start_says_it_is_building_the_demo(tmp_path, monkeypatch, app
         mock.patch.object(st, "spinner", spinner),
         mock.patch.object(ui, "build_demo", lambda store, actor: built.append(actor)),
     ):
-        at = AppTest.from_file(app_file, default_timeout=60)
+        at = signed_in(app_file=app_file)
         at.run()
     assert not at.exception
     assert built, "an empty database gets the demo"

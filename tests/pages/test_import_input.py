@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from research.base import studies
 from tests.markdown_view import shown
+from tests.pages.sessions import signed_in
 
 STUDY = "Q4 input"
 LATIN = "customer_id,name\nC1,Café Müller\nC2,Zoë Straße\n".encode("latin-1")
@@ -20,7 +20,7 @@ def at(db_path, app_file):
     from screen import ui
 
     studies.create_study(ui.store(), STUDY, date(2025, 1, 1), actor="tester")
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.session_state["app_study_name"] = STUDY
     at.run()
     at.switch_page("pages/import_data.py").run()

@@ -7,11 +7,11 @@ import re
 from datetime import date
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from research.base import studies
 from research.selection import detection
 from tests.markdown_view import shown
+from tests.pages.sessions import SIGNED_IN_NAME, signed_in
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def empty_study_app(db_path, app_file):
     from screen import ui
 
     studies.create_study(ui.store(), "Q4 import", date(2025, 1, 1), actor="tester")
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.session_state["app_study_name"] = "Q4 import"
     at.run()  # through the frame first, as a browser does
     at.switch_page("pages/import_data.py").run()
@@ -128,7 +128,7 @@ def test_import_finds_defectors_and_reimport_adds_nothing(empty_study_app):
     # and the history lists both imports with who ran them, beside the demo's
     history = at.dataframe[-1].value
     mine = history[history["File"] == "tx.csv"]
-    assert len(mine) == 2 and set(mine["By"]) == {"page-tester"}
+    assert len(mine) == 2 and set(mine["By"]) == {SIGNED_IN_NAME}
 
 
 def test_identical_lines_are_kept_and_the_summary_says_so(empty_study_app):
@@ -151,7 +151,7 @@ def test_the_ledger_is_imported_without_any_study(db_path, app_file):
 
     store = ui.store()
     studies.delete_study(store, studies.get_study(store, "demo"), actor="tester")
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.run()
     at.switch_page("pages/import_data.py").run()
     assert not at.exception
@@ -175,7 +175,7 @@ def test_imports_that_once_skipped_identical_lines_are_pointed_out(db_path, app_
             " rows_updated, duplicates, created_by, created_at)"
             " VALUES ('transactions', 'orders-2024.csv', 'x', 10, 7, 0, 3, 'old', now())"
         )
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.run()
     at.switch_page("pages/import_data.py").run()
     assert any(

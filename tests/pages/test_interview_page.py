@@ -9,6 +9,7 @@ import pytest
 from research.base import studies
 from research.findings import agreement, interviews
 from research.selection import sampling
+from tests.pages.sessions import SIGNED_IN_NAME
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     ]
     assert (stored.lifecycle_stage, stored.win_back) == ("contract_renewal", "maybe")
     assert stored.quotes[0].code == "price_value"
-    assert stored.updated_by == "page-tester"
+    assert stored.updated_by == SIGNED_IN_NAME
     assert stored.codebook_version == 1
 
     page.button(key=f"{p}_finalize").click().run()
@@ -110,7 +111,7 @@ def test_final_record_is_locked_until_amended_and_amendments_are_versions(page, 
     after = interviews.get_finding(app_store, fid)
     assert after.final and after.version == before.version + 1
     last = interviews.history(app_store, fid)[-1]
-    assert last["changed_by"] == "page-tester" and "win_back" in last["changes"]
+    assert last["changed_by"] == SIGNED_IN_NAME and "win_back" in last["changes"]
 
 
 def test_a_link_opens_the_record_and_draft_needs_the_required_answers(
@@ -159,7 +160,7 @@ def test_a_colleagues_answer_to_the_same_question_is_shown_not_overwritten(page,
 
 
 def test_second_coding_is_blind_and_feeds_the_agreement(page, app_store, demo):
-    waiting = agreement.queue(app_store, demo, "page-tester")
+    waiting = agreement.queue(app_store, demo, SIGNED_IN_NAME)
     assert not waiting.empty  # the demo picked more than its coder did
     fid = int(page.selectbox(key="second_pick").value)
     first = interviews.get_finding(app_store, fid)

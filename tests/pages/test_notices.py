@@ -7,6 +7,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from tests.pages.sessions import signed_in
+
 
 def _note(db_path) -> None:
     from screen import ui
@@ -33,9 +35,9 @@ def _texts(at: AppTest) -> list[str]:
     return [i.value for i in at.info]
 
 
-def test_a_note_is_shown_once_to_each_person(db_path, app_file, monkeypatch):
+def test_a_note_is_shown_once_to_each_person(db_path, app_file):
     _note(db_path)
-    at = AppTest.from_file(app_file, default_timeout=60)
+    at = signed_in(app_file=app_file)
     at.run()
     assert not at.exception
     shown = [t for t in _texts(at) if "now form one ledger" in t]
@@ -46,12 +48,11 @@ def test_a_note_is_shown_once_to_each_person(db_path, app_file, monkeypatch):
     # elements, so the session state tells)
     assert [n[1].key for n in at.session_state["app_notices"]] == ["notice.ledger_merged"]
 
-    again = AppTest.from_file(app_file, default_timeout=60)  # a later session: not again
+    again = signed_in(app_file=app_file)  # a later session: not again
     again.run()
     assert not any("now form one ledger" in t for t in _texts(again))
 
-    monkeypatch.setenv("DEFECTORS_USER", "another-person")  # someone else: once
-    other = AppTest.from_file(app_file, default_timeout=60)
+    other = signed_in("helen.xu", app_file=app_file)  # someone else: once
     other.session_state["app_language"] = "zh"
     other.run()
     assert any("总账" in t for t in _texts(other))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from research.selection import detection
 from tests.markdown_view import shown
+from tests.pages.sessions import SIGNED_IN_NAME
 
 
 def create_button(app):
@@ -46,7 +47,7 @@ def test_saving_settings_reruns_detection_with_the_new_rule(app, app_store, stud
     assert not app.exception
     after = study_named("demo")
     assert after.drop_threshold == 0.2
-    assert after.updated_by == "page-tester"
+    assert after.updated_by == SIGNED_IN_NAME
     assert "Settings saved" in " ".join(s.value for s in app.success)
     frame_after = detection.results(app_store, after)
     # a lower threshold catches at least as many partial defectors
@@ -67,7 +68,7 @@ def test_create_a_study_and_it_becomes_current(app, study_named):
     app.text_input(key="study_new_name").input("Q4 2026")
     create_button(app).click().run()
     assert not app.exception
-    assert study_named("Q4 2026").created_by == "page-tester"
+    assert study_named("Q4 2026").created_by == SIGNED_IN_NAME
     app.run()
     # (AppTest drops sidebar widgets drawn before st.navigation on reruns; a real browser
     # keeps them, see tests/browser; so check what the page shows)

@@ -6,6 +6,7 @@ import pytest
 
 from research.base import studies
 from research.findings import interviews, taxonomy
+from tests.pages.sessions import SIGNED_IN_NAME
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_merge_counts_findings_under_the_survivor(page, app_store, demo):
     # the merged code is gone from the list (until asked for) and the merge is recorded
     assert source not in codes_shown(page)
     history = taxonomy.changes(app_store)
-    assert history.iloc[0]["action"] == "merge" and history.iloc[0]["changed_by"] == "page-tester"
+    assert history.iloc[0]["action"] == "merge" and history.iloc[0]["changed_by"] == SIGNED_IN_NAME
     page.toggle(key="taxonomy_show_all").set_value(True).run()
     assert source in codes_shown(page)
 

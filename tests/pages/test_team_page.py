@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from research.desk import calls, team
+from tests.pages.sessions import SIGNED_IN_NAME
 
 PAGE = "pages/team.py"
 
@@ -36,7 +37,7 @@ def test_add_a_senior_manager_with_hours(app, open_page, app_store, study_named)
     assert (member.phone, member.available_hours, member.created_by) == (
         "+86 10 1234 5678",
         "mon-fri 09:00-12:00",
-        "page-tester",
+        SIGNED_IN_NAME,
     )
     on = {s.member.name: s.quota for s in team.study_team(app_store, study_named("demo"))}
     assert on["高明"] == team.QUOTA_ADVISED[0]

@@ -16,6 +16,7 @@ from babel.messages.pofile import read_po
 
 from research.analysis import overview
 from research.base import i18n, settings, studies
+from research.base.accounts import LEGACY_ROLE, ROLES
 from research.base.errors import ResearchError
 from research.base.i18n import Message, Translator, catalog
 from research.findings.interviews import SATISFACTION, SATISFACTION_FIELDS
@@ -289,6 +290,7 @@ FAMILIES = {
     "finding.field.": list(SATISFACTION_FIELDS),
     "finding.sat.": list(SATISFACTION),
     "report.title.": ["postmortem", "checkpoint", "quarterly"],
+    "account_role.": [*ROLES, LEGACY_ROLE],
 }
 
 

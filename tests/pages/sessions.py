@@ -1,0 +1,20 @@
+"""Browser sessions of the app for AppTests: each starts signed in as a demo account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+SIGNED_IN_AS = "admin"  # the demo's admin account: every page, every button
+SIGNED_IN_NAME = "Demo admin"  # what its changes are recorded as
+
+
+def signed_in(login: str = SIGNED_IN_AS, *, app_file: str = APP) -> AppTest:
+    """A browser session of the app in which ``login`` (a demo account) has signed in.
+    Signing in through the form is tested in tests/pages/test_sign_in.py; here the
+    session starts signed in, as it is after that form."""
+    at = AppTest.from_file(app_file, default_timeout=60)
+    at.session_state["app_login"] = login
+    return at
