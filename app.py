@@ -39,6 +39,7 @@ if not signed_in:  # the address stays: after signing in, the page asked for ope
     signin.sign_in_screen()
     st.stop()
 ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
+signin.keep_cookie()  # just signed in: the browser keeps the session's token
 with nav:
     for p in PAGES:
         if ALLOWED[p]:

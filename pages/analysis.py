@@ -151,8 +151,11 @@ with tab_words:
         for column in ("competitor", "customer_id", "text"):
             quotes[column] = quotes[column].map(analysis_screen.text_cell)
         quotes["record"] = quotes["finding_id"].map(lambda i: f"/interview?finding={i}")
+        shown_columns = ["text", "cause", "segment", "competitor", "customer_id", "held_on"]
+        if ui.may("findings.write"):  # a link only for those who may open the record
+            shown_columns.append("record")
         st.dataframe(
-            quotes[["text", "cause", "segment", "competitor", "customer_id", "held_on", "record"]],
+            quotes[shown_columns],
             hide_index=True,
             column_config={
                 "text": st.column_config.TextColumn(t("analysis.col.verbatim"), width="large"),

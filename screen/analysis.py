@@ -18,6 +18,7 @@ from research.findings import taxonomy
 from research.findings.interviews import DEFECTION_TYPES
 from research.findings.wording import choice_label
 from research.selection.detection import SEGMENTS
+from screen import ui
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def downloads(t: Translator, frame: pd.DataFrame, name: str, key: str) -> None:
-    """CSV and Excel buttons for a table, through the export that neutralises formulas;
-    the workbook is made only when its button is pressed."""
+    """CSV and Excel buttons for a table, through the export that neutralises formulas,
+    as the signed-in person may have it (personal fields masked for a viewer); the
+    workbook is made only when its button is pressed."""
+    frame = exports.for_reader(frame, ui.actor())
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(
         t("analysis.download_csv"),

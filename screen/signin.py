@@ -5,6 +5,12 @@ where Streamlit's OIDC login is configured in ``.streamlit/secrets.toml``): the
 server's login name is nobody. The session keeps only the login (``app_login``);
 ``ui.person()`` reads the account afresh on every run, so a disabled account or a
 changed role takes effect at the person's next click.
+
+A reload of the page is a new Streamlit session. So that it does not ask for the
+password again, signing in starts a sign-in session (research/base/accounts.py) whose
+random token the browser keeps in a cookie (SameSite=Strict, Secure over HTTPS, for
+``$DEFECTORS_SESSION_HOURS``); the database stores only the token's hash. Signing out, a new
+password or a disabled account ends it.
 """
 
 from __future__ import annotations
@@ -12,11 +18,35 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from research.base import accounts
+from research.base import accounts, config
 from research.base.errors import ResearchError
 from research.demo.accounts import DEMO_PASSWORD, demo_accounts
 from screen import ui
 from screen.plain import literal
+
+_COOKIE_JS = r"""
+export default function({ data }) {
+  if (!data || !data.name) return;
+  const secure = window.location.protocol === "https:" ? "; Secure" : "";
+  const age = data.value ? data.max_age : 0;
+  document.cookie = `${data.name}=${encodeURIComponent(data.value || "")}; Path=/; ` +
+    `Max-Age=${age}; SameSite=Strict${secure}`;
+}
+"""
+_cookie = st.components.v2.component(
+    "defectors_sign_in_cookie", html="<span></span>", js=_COOKIE_JS
+)
+
+
+def keep_cookie() -> None:
+    """Hand the browser the session's token after signing in (or an empty one after
+    signing out), once: a reload then finds the person still signed in."""
+    token = st.session_state.pop("app_set_cookie", None)
+    if token is not None:
+        _cookie(
+            data={"name": ui.COOKIE, "value": token, "max_age": int(config.session_hours() * 3600)},
+            key=f"app_cookie_{len(token)}",
+        )
 
 
 def sso_configured() -> bool:
@@ -50,6 +80,7 @@ def sign_in_screen() -> None:
         st.rerun()
     state = st.session_state
     store = ui.store()
+    keep_cookie()  # the signed-out browser forgets its token
     with st.sidebar:
         ui.language_picker()
     t = ui.translator()
@@ -70,6 +101,9 @@ def sign_in_screen() -> None:
                 ui.show_error(e)
             else:
                 state[ui.LOGIN_KEY] = person.login
+                state[ui.TOKEN_KEY] = state["app_set_cookie"] = accounts.start_session(
+                    store, person
+                )
                 state.pop("signin_password", None)
                 st.rerun()
     if sso_configured():
@@ -92,13 +126,16 @@ def sign_in_screen() -> None:
 
 
 def sign_out() -> None:
-    """Forget who this session is (and everything it chose), keeping the language."""
+    """Forget who this session is (and everything it chose), keeping the language; the
+    browser's sign-in cookie no longer signs anyone in."""
     state = st.session_state
-    language = state.get("app_language", "en")
+    accounts.end_session(ui.store(), state.get(ui.TOKEN_KEY))
+    language = ui.language()
     for key in list(state.keys()):
         del state[key]
-    state["app_language"] = language
-    state["app_frame_seen"] = True
+    state.update(
+        app_language=language, app_frame_seen=True, app_cookie_tried=True, app_set_cookie=""
+    )
     if sso_configured() and st.user.is_logged_in:
         st.logout()
     st.rerun()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from research.base import accounts, notices, permissions, studies
+from research.base import accounts, config, notices, permissions, studies
 from research.base.accounts import Person
 from research.base.errors import ResearchError
 from research.base.i18n import LANGUAGES, Translator
@@ -30,7 +30,7 @@ def _open_store(path: str) -> Store:
     if not studies.list_studies(store, include_archived=True) and not any(
         ledger_counts(store).values()
     ):  # a new, empty database: say what the wait is for (it takes some 20 seconds)
-        lang = st.session_state.get("app_language", "en")
+        lang = language()
         with st.spinner(Translator(lang)("app.building_demo"), show_time=True):
             build_demo(store, actor=current_user())
     return store
@@ -42,10 +42,15 @@ def store() -> Store:
     return _open_store(str(resolve_db_path()))
 
 
+def language() -> str:
+    """The reader's language: chosen in this session, else the configured default."""
+    return st.session_state.get("app_language") or config.default_language(LANGUAGES)
+
+
 def translator() -> Translator:
     """The reader's translator. Every page asks for it first, so it also guards the frame."""
     _through_the_frame()
-    return Translator(st.session_state.get("app_language", "en"))
+    return Translator(language())
 
 
 def _calling_page() -> str | None:
@@ -71,7 +76,7 @@ def _through_the_frame() -> None:
     state = st.session_state
     if state.get("app_frame_seen") and (someone := person()) is not None:
         if not may_open(someone, page_file):
-            t = Translator(state.get("app_language", "en"))
+            t = Translator(language())
             st.error(
                 t(
                     "app.page_not_for_role",
@@ -100,10 +105,22 @@ def mark_frame(pages: dict) -> None:
 LOGIN_KEY = "app_login"  # the account this browser session signed in as
 
 
+TOKEN_KEY = "app_session_token"  # its sign-in session, kept by the browser in a cookie
+COOKIE = "defectors_session"
+
+
 def person() -> Person | None:
     """The person signed in in this browser session, read afresh (None: nobody, or an
-    account disabled since)."""
+    account disabled since). A new session (a reload, a second tab) first tries the
+    browser's sign-in cookie (screen/signin.py sets it)."""
     state = st.session_state
+    if LOGIN_KEY not in state and not state.get("app_cookie_tried"):
+        state["app_cookie_tried"] = True
+        token = st.context.cookies.get(COOKIE)
+        resumed = accounts.resume_session(store(), token)
+        if resumed is not None:
+            state[LOGIN_KEY], state[TOKEN_KEY] = resumed.login, token
+            return resumed
     found = accounts.signed_in(store(), state.get(LOGIN_KEY))
     if found is None:
         state.pop(LOGIN_KEY, None)
@@ -149,7 +166,7 @@ def sidebar() -> None:
     that the pickers update, so they survive any run in which a picker is not drawn.
     """
     state = st.session_state
-    state.setdefault("app_language", "en")
+    state.setdefault("app_language", config.default_language(LANGUAGES))
     every = studies.list_studies(store(), include_archived=True)
     _follow_the_address(every)
     with st.sidebar:
@@ -183,7 +200,7 @@ def sidebar() -> None:
 def language_picker() -> None:
     """English or Chinese, for this session (the address's ``?lang=`` picks it too)."""
     state = st.session_state
-    state.setdefault("app_language", "en")
+    state.setdefault("app_language", config.default_language(LANGUAGES))
     if lang := st.query_params.get("lang"):
         if lang in LANGUAGES and lang != state.get("app_address", {}).get("lang"):
             state["app_language"] = lang
@@ -253,7 +270,7 @@ def page_query(**values) -> dict[str, str]:
     """The query of a link to another page: the reader's study and language, and
     ``values`` (say ``finding=12``), so the link opens the same place in a new tab too."""
     state = st.session_state
-    query = {"study": state.get("app_study_name"), "lang": state.get("app_language", "en")}
+    query = {"study": state.get("app_study_name"), "lang": language()}
     query.update({k: str(v) for k, v in values.items()})
     return {k: v for k, v in query.items() if v is not None}
 

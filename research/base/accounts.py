@@ -15,6 +15,8 @@ whoever can open the database file.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +24,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from research.base import config
 from research.base.errors import ResearchError
 from research.base.store import Store, audit_change, now
 
@@ -121,6 +124,14 @@ SET_USER_COLUMN = {
     for column in ("password_hash", "role", "disabled", "member_id")
 }
 UNLOCK_USER = "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE login = ?"
+START_SESSION = (
+    "INSERT INTO sign_in_sessions (token_hash, login, created_at, expires_at) VALUES (?, ?, ?, ?)"
+)
+SESSION_LOGIN = """
+SELECT login FROM sign_in_sessions WHERE token_hash = ? AND ended_at IS NULL AND expires_at > ?
+"""
+END_SESSION = "UPDATE sign_in_sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL"
+END_SESSIONS_OF = "UPDATE sign_in_sessions SET ended_at = ? WHERE login = ? AND ended_at IS NULL"
 ANY_USER = "SELECT 1 FROM users WHERE NOT disabled LIMIT 1"
 COUNT_ADMINS = "SELECT count(*) FROM users WHERE role = 'admin' AND NOT disabled AND login <> ?"
 
@@ -268,6 +279,42 @@ def single_sign_on(store: Store, email: str | None) -> Person:
     return person
 
 
+def start_session(store: Store, person: Person, *, hours: float | None = None) -> str:
+    """A new sign-in session for ``person``: the token the browser keeps (in a cookie)
+    so that a reload of the page does not ask them to sign in again."""
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    hours = hours or config.session_hours()  # $DEFECTORS_SESSION_HOURS, a working day
+
+    def apply(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute(
+            START_SESSION, [_token_hash(token), person.login, stamp, stamp + timedelta(hours=hours)]
+        )
+
+    store.write(apply)
+    return token
+
+
+def resume_session(store: Store, token: str | None, *, at: datetime | None = None) -> Person | None:
+    """The Person of a session token, while the session is neither ended nor expired and
+    the account is enabled; else None."""
+    if not isinstance(token, str) or not token:
+        return None
+    with store.cursor() as cur:
+        rows = cur.execute(SESSION_LOGIN, [_token_hash(token), at or now()]).fetchall()
+    return signed_in(store, rows[0][0]) if rows else None
+
+
+def end_session(store: Store, token: str | None) -> None:
+    """Sign out: the token no longer signs anyone in."""
+    if token:
+        store.write(lambda cur: cur.execute(END_SESSION, [now(), _token_hash(token)]))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def has_accounts(store: Store) -> bool:
     """True once anyone can sign in (the first admin is made with the CLI)."""
     with store.cursor() as cur:
@@ -290,6 +337,8 @@ def _change(store: Store, login: str, actor: Person | str, column: str, value, a
             if leaving and cur.execute(COUNT_ADMINS, [key]).fetchall()[0][0] == 0:
                 raise AccountError("error.last_admin")
         cur.execute(SET_USER_COLUMN[column], [value, who.name, now(), key])
+        if column == "password_hash" or (column == "disabled" and value):
+            cur.execute(END_SESSIONS_OF, [now(), key])  # signed out everywhere
         if column == "password_hash":
             cur.execute(UNLOCK_USER, [key])
             audit_change(cur, None, who.name, action, "user", key, None, None)

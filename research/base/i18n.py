@@ -31,6 +31,8 @@ from babel.numbers import (
     get_currency_symbol,
 )
 
+from research.base import config
+
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
 _LOCALES = {"en": "en_US", "zh": "zh_Hans_CN"}
@@ -41,7 +43,7 @@ UNITS = {
     "en": ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")),
     "zh": ((10**12, "万亿"), (10**8, "亿"), (10**4, "万")),
 }
-CURRENCY_ENV_VAR = "DEFECTORS_CURRENCY"
+CURRENCY_ENV_VAR = config.CURRENCY.name
 
 
 @cache
@@ -65,7 +67,7 @@ def _plural_index(lang: str):
 
 
 def currency() -> str:
-    return os.environ.get(CURRENCY_ENV_VAR, "CNY")
+    return os.environ.get(CURRENCY_ENV_VAR) or config.CURRENCY.default
 
 
 class Translator:

@@ -30,11 +30,12 @@ from typing import TypeVar
 
 import duckdb
 
+from research.base import config
 from research.base.errors import DatabaseLockedError, ResearchError, WriteConflictError
 
-DEFAULT_DB_PATH = "defectors.duckdb"
-DB_ENV_VAR = "DEFECTORS_DB"
-USER_ENV_VAR = "DEFECTORS_USER"
+DEFAULT_DB_PATH = config.DB.default
+DB_ENV_VAR = config.DB.name
+USER_ENV_VAR = config.USER.name
 
 T = TypeVar("T")
 

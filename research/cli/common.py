@@ -19,11 +19,12 @@ from datetime import date, datetime
 
 import click
 
+from research.base import config
 from research.base.errors import NoDatabaseError, NothingToDoError, ResearchError, StudyChoiceError
 from research.base.i18n import LANGUAGES, Translator
 
-STUDY_ENV_VAR = "DEFECTORS_STUDY"
-LANG_ENV_VAR = "DEFECTORS_LANG"
+STUDY_ENV_VAR = config.STUDY.name
+LANG_ENV_VAR = config.LANG.name
 
 
 class Context:

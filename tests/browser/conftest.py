@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from research.base.store import connect
+from research.demo.accounts import DEMO_PASSWORD
 from research.demo.build import build_demo
 from research.demo.company import write_files
 from research.findings import interviews
@@ -202,10 +203,30 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(300)
 
 
+SIGN_IN_AS = "admin"  # the demo's admin account (research/demo/accounts.py)
+
+
+def sign_in(page, login: str = SIGN_IN_AS, password: str = DEMO_PASSWORD) -> None:
+    """Sign in on the sign-in screen the app shows a new browser, in either language;
+    the page that was asked for opens after it. The browser keeps the sign-in (a
+    cookie), so its reloads and later pages need no second sign-in."""
+    wait_for_app(page)
+    page.locator(".st-key-signin_login input").fill(login)
+    page.locator(".st-key-signin_password input").fill(password)
+    page.locator("[data-testid=stFormSubmitButton] button").click()
+    page.wait_for_selector(".st-key-app_sign_out", timeout=60_000)
+    wait_for_app(page)
+
+
+def open_signed_in(page, url: str, login: str = SIGN_IN_AS) -> None:
+    """A new browser opens ``url`` and signs in as ``login``."""
+    page.goto(url)
+    sign_in(page, login)
+
+
 @pytest.fixture
 def app_page(page, server):
-    page.goto(server["url"])
-    wait_for_app(page)
+    open_signed_in(page, server["url"])
     page.wait_for_selector("h1", timeout=60_000)
     return page
 

@@ -44,7 +44,7 @@ def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, sho
     notes = page.locator("textarea").first
     notes.click()
     notes.press_sequentially("嫌交货太慢 delivery too slow", delay=15)
-    expect(page.get_by_text(re.compile(r"Saved · last by browser-tester"))).to_be_visible(
+    expect(page.get_by_text(re.compile(r"Saved · last by Demo admin"))).to_be_visible(
         timeout=15_000
     )
     page.reload()

@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_signed_in
+
 pytestmark = pytest.mark.browser
 
 WHYS = [
@@ -60,8 +62,7 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     # the app's front door first: on a freshly started server Streamlit runs a page file
     # on its own (without app.py) when a session's first URL names it
-    page.goto(server["url"])
-    wait(page)
+    open_signed_in(page, server["url"])
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="Interview").click()
     wait(page)
     expect(page.get_by_role("heading", name="Interview", exact=True)).to_be_visible()
@@ -123,8 +124,7 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
 
     # a new tab on the app: the Interview page, the same defector
     again = browser.new_page(viewport={"width": 1440, "height": 1000})
-    again.goto(server["url"] + f"/interview?finding={fid}")
-    wait(again)
+    open_signed_in(again, server["url"] + f"/interview?finding={fid}")
     expect(
         widget(again, fid, "defection_type").get_by_role("radio", name="Partial defector")
     ).to_be_checked()

@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_signed_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -15,7 +17,9 @@ def test_an_interview_address_survives_a_reload_in_chinese(browser, fresh_server
     row = fresh_server["records"].iloc[2]
     fid, customer = int(row["id"]), row["customer_id"]
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(f"{fresh_server['url']}/interview?study=demo&finding={fid}&lang=zh")
+    # a new browser signs in first (the screen in Chinese); the record opens after it,
+    # and a reload keeps the person signed in
+    open_signed_in(page, f"{fresh_server['url']}/interview?study=demo&finding={fid}&lang=zh")
     for attempt in ("opened", "reloaded"):
         wait(page)
         expect(page.get_by_role("heading", name="访谈记录")).to_be_visible(timeout=60_000)

@@ -9,6 +9,8 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from playwright.sync_api import expect
 
+from tests.browser.conftest import open_signed_in
+
 pytestmark = __import__("pytest").mark.browser
 
 
@@ -106,8 +108,7 @@ def test_a_page_address_opened_first_after_a_start_gets_the_whole_app(
     page, fresh_server, wait, shot
 ):
     # before app.py has run once, Streamlit would serve pages/defectors.py alone
-    page.goto(fresh_server["url"] + "/defectors")
-    wait(page)
+    open_signed_in(page, fresh_server["url"] + "/defectors")
     expect(page.get_by_role("heading", name="Defectors", exact=True)).to_be_visible(timeout=30_000)
     sidebar = page.locator("[data-testid=stSidebar]")
     expect(sidebar.get_by_role("link", name="Study")).to_be_visible()

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from research.base.store import connect
+from tests.browser.conftest import open_signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +38,7 @@ def test_markdown_in_names_is_shown_as_text_and_nothing_is_fetched(fresh_server,
     page.on("request", lambda request: fetched.append(request.url))
     page.route(re.compile(r".*evil\.example.*"), lambda route: route.abort())
 
-    page.goto(fresh_server["url"])
-    wait(page)
+    open_signed_in(page, fresh_server["url"])
     page.locator("[data-testid=stSidebar]").get_by_role(
         "link", name="Call desk", exact=True
     ).click()

@@ -18,7 +18,7 @@ from research.base.store import connect
 from research.desk import calls, scheduling, team
 from research.findings import interviews
 from research.selection import detection, sampling
-from tests.browser.conftest import start_server, stop_server
+from tests.browser.conftest import open_signed_in, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -86,8 +86,7 @@ def no_exception(page) -> None:
 def test_a_whole_study_draw_call_book_hold_record_redraw(browser, study_server, wait, shot):
     info = study_server
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.goto(info["url"])  # the front door first, as a colleague opening the app
-    wait(page)
+    open_signed_in(page, info["url"])  # the front door first, as a colleague opening the app
 
     # ---- draw the sample
     go(page, info, "defectors", wait)

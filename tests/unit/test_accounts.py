@@ -355,3 +355,54 @@ def test_every_research_write_that_takes_an_actor_checks_the_actor():
             if ".write(" in body and not ("require(" in body or "_require_admin(" in body):
                 unchecked.append(f"{path.relative_to(root)}:{node.name}")
     assert unchecked == []
+
+
+def test_a_sign_in_session_survives_until_sign_out_expiry_or_a_new_password(store):
+    ann = accounts.add_user(store, "ann", "Ann Lee", "lead", PASSWORD, actor=ACTOR)
+    token = accounts.start_session(store, ann)
+    assert accounts.resume_session(store, token) == ann
+    with store.cursor() as cur:  # only the token's hash is stored
+        assert token not in {
+            r[0] for r in cur.execute("SELECT token_hash FROM sign_in_sessions").fetchall()
+        }
+    assert accounts.resume_session(store, token + "x") is None
+    assert accounts.resume_session(store, token, at=datetime.now() + timedelta(hours=13)) is None
+    accounts.end_session(store, token)
+    assert accounts.resume_session(store, token) is None
+
+    again = accounts.start_session(store, ann)
+    accounts.set_password(store, "ann", "another good password", actor=ACTOR)
+    assert accounts.resume_session(store, again) is None  # a new password signs out everywhere
+    third = accounts.start_session(store, ann)
+    accounts.add_user(store, "root", "Root", "admin", PASSWORD, actor=ACTOR)
+    accounts.set_disabled(store, "ann", True, actor=ACTOR)
+    assert accounts.resume_session(store, third) is None
+    accounts.set_disabled(store, "ann", False, actor=ACTOR)
+    assert accounts.resume_session(store, third) is None  # ended, not only paused
+
+
+def test_single_sign_on_finds_the_account_of_the_e_mail_and_no_other(store):
+    made = accounts.add_user(
+        store, "Wang.Fang@Example.cn", "王芳", "interviewer", None, actor=ACTOR
+    )
+    assert accounts.single_sign_on(store, "wang.fang@example.cn") == made
+    with pytest.raises(AuthenticationError, match="no account of that login"):
+        accounts.single_sign_on(store, "someone.else@example.cn")
+    with pytest.raises(AuthenticationError, match="gave no e-mail address"):
+        accounts.single_sign_on(store, None)
+    with pytest.raises(AuthenticationError):  # no password opens a single-sign-on account
+        accounts.authenticate(store, "wang.fang@example.cn", "")
+    assert [r[0] for r in audit_rows(store, "user.sign_in")] == ["王芳"]
+
+
+def test_the_demo_has_one_account_per_role_listed_until_changed(store):
+    from research.demo.accounts import DEMO_PASSWORD, add_demo_accounts, demo_accounts
+
+    made = add_demo_accounts(store)
+    assert {p.role for p in made} == set(accounts.ROLES)
+    assert accounts.authenticate(store, "wang.lei", DEMO_PASSWORD).role == "viewer"
+    assert add_demo_accounts(store) == []  # made once
+    listed = {login for login, *_ in demo_accounts(store)}
+    assert "zhao.lin" in listed
+    accounts.set_password(store, "zhao.lin", "a changed password", actor=ACTOR)
+    assert "zhao.lin" not in {login for login, *_ in demo_accounts(store)}

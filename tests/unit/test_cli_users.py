@@ -94,3 +94,20 @@ def test_list_shows_a_locked_account_until_its_lock_is_over(tmp_path):
         store.close()
     listed = run(db, "user", "list").output
     assert "locked" not in listed and "active" in listed
+
+
+def test_a_single_sign_on_account_needs_no_password_and_opens_with_none(tmp_path):
+    db = tmp_path / "sso.duckdb"
+    made = run(db, "user", "add", "Wang.Fang@example.cn", "--role", "viewer", "--sso")
+    assert made.exit_code == 0, made.output  # no prompt: standard input is empty
+    store = connect(db)
+    try:
+        assert accounts.single_sign_on(store, "wang.fang@example.cn").role == "viewer"
+        for password in ("", "!single-sign-on", accounts.SSO_ONLY):
+            try:
+                accounts.authenticate(store, "wang.fang@example.cn", password)
+            except accounts.AuthenticationError:
+                continue
+            raise AssertionError(f"{password!r} opened a single-sign-on account")
+    finally:
+        store.close()
