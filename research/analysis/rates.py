@@ -288,11 +288,11 @@ FROM measured GROUP BY ALL
 # (_standing_by_arrays): one row per customer and quarter with spend or an estimate,
 # each customer numbered in the order of their IDs (RATES' order among equal baselines),
 # each quarter counted from $first. Money in whole cents: a sum that does not fit in
-# BIGINT fails the cast, and the numbers come from WINDOWS instead.
-CELLS = (
-    "WITH"
-    + BUCKETS
-    + f""",
+# BIGINT fails the cast, and the numbers come from WINDOWS instead. CELLS_OF is what the
+# cells are: CELLS_WITH_WALLET where there are wallet estimates, else the buckets alone.
+CELLS_OF_BUCKETS = """
+cells AS (SELECT customer_id, qi, spend, 0 AS wallet, 0 AS days FROM buckets)"""
+CELLS_WITH_WALLET = f"""
 wallet AS ({WALLET_QUARTERS}),
 cells AS (
     SELECT coalesce(b.customer_id, w.customer_id) AS customer_id, coalesce(b.qi, w.qi) AS qi,
@@ -301,7 +301,12 @@ cells AS (
     FROM buckets b
     FULL JOIN (SELECT * FROM wallet WHERE qi BETWEEN $first AND $last) w
         ON w.customer_id = b.customer_id AND w.qi = b.qi
-),
+)"""
+CELLS = (
+    "WITH"
+    + BUCKETS
+    + ",{cells},"
+    + """
 numbered AS (
     SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS code
     FROM (SELECT DISTINCT customer_id FROM cells)
@@ -312,6 +317,7 @@ SELECT CAST(n.code AS INTEGER) AS code, CAST(c.qi - $first AS INTEGER) AS slot,
 FROM cells c JOIN numbered n USING (customer_id)
 """
 )
+ANY_WALLET = "SELECT count(*) > 0 FROM wallet_estimates"
 
 
 def _scope_params(study: Study) -> dict:
@@ -581,8 +587,12 @@ def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standi
     def compute() -> _Standing:
         with store.cursor() as cur:
             if USE_ARRAYS:
-                cells = CELLS.format(scope=in_scope)
-                grid = _grid(cur, cells, {**lines, "first": first, "last": last}, last - first + 1)
+                wallet = cur.execute(ANY_WALLET).fetchall()[0][0]
+                cells = CELLS.format(
+                    scope=in_scope, cells=CELLS_WITH_WALLET if wallet else CELLS_OF_BUCKETS
+                )
+                limits = {"first": first, "last": last} if wallet else {"first": first}
+                grid = _grid(cur, cells, {**lines, **limits}, last - first + 1)
                 found = grid and _standing_by_arrays(grid, indexes, first, k, cuts, keep)
                 if found:
                     return found
