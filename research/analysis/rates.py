@@ -288,8 +288,8 @@ FROM measured GROUP BY ALL
 # (_standing_by_arrays): one row per customer and quarter with spend or an estimate,
 # each customer numbered in the order of their IDs (RATES' order among equal baselines),
 # each quarter counted from $first. Money in whole cents: a sum that does not fit in
-# BIGINT fails the cast, and the numbers come from WINDOWS instead. CELLS_OF is what the
-# cells are: CELLS_WITH_WALLET where there are wallet estimates, else the buckets alone.
+# BIGINT fails the cast, and the numbers come from WINDOWS instead. CELLS' {cells} are
+# CELLS_WITH_WALLET where there are wallet estimates, else the buckets alone.
 CELLS_OF_BUCKETS = """
 cells AS (SELECT customer_id, qi, spend, 0 AS wallet, 0 AS days FROM buckets)"""
 CELLS_WITH_WALLET = f"""
