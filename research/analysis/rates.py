@@ -16,22 +16,33 @@ so that quarters with and without margins compare.
 Spend is first summed per customer and quarter in one pass over the ledger; every
 quarter's windows are then sums of a few of those buckets, so eight quarters cost
 little more than one. The same pass serves the rates and the movement, and both are
-kept per version of the ledger: the Analysis page asks for them on every rerun. The
-segments are cut at quantiles of the baseline spend, ranking only the customers near
-each cut (RATES_BANDED), which gives the numbers ranking everyone gives (RATES).
+kept per version of the ledger: the Analysis page asks for them on every rerun.
+
+The buckets go to arrays of whole cents (CELLS, _standing_by_arrays): a customers ×
+quarters grid whose running sums give every window, and each cut of the segments is
+found without sorting everyone. DuckDB grouping 12.6M (quarter, customer) rows into
+windows cost twice as much CPU at 1M customers (benchmarks/analysis_speed.py). The
+numbers are the same, exactly: sums and comparisons in whole numbers, money turned into
+the doubles DuckDB makes of it. Where whole cents could overflow or a double could not
+hold a sum exactly, the windows are computed in SQL (WINDOWS) and the segments cut at
+quantiles of the baseline spend, ranking only the customers near each cut
+(RATES_BANDED), which gives the numbers ranking everyone gives (RATES).
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import TypeVar
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from research.analysis.causes import FACTS_VERSION, AnalysisError, wilson
@@ -82,14 +93,12 @@ SELECT (SELECT max(id) FROM audit_log),
        (SELECT count(*) FROM former_customers), (SELECT max(created_at) FROM former_customers)
 """
 
-# Each target quarter q's windows per customer, from the spend per customer and quarter
-# bucket (year·4 + quarter − 1): the baseline (the k quarters before the recent ones),
-# the recent spend (the k quarters up to q), and the quarter before q and q itself for
-# the movement. Lines are summed first and the customers left out afterwards (former
-# customers of any study, the study's scope), on a tenth as many rows.
-WINDOWS = """
-CREATE TEMP TABLE rate_windows AS
-WITH lines AS (
+# The spend per customer and quarter bucket (year·4 + quarter − 1) of the lines in the
+# quarters asked (and the windows before them): lines are summed first and the customers
+# left out afterwards (former customers of any study, the study's scope), on a tenth as
+# many rows. The common table expressions WINDOWS and CELLS start with.
+BUCKETS = """
+lines AS (
     SELECT customer_id, year(date) * 4 + quarter(date) - 1 AS qi, sum(amount) AS spend
     FROM transactions
     WHERE date >= $start AND date < $end
@@ -100,7 +109,16 @@ WITH lines AS (
 buckets AS (
     SELECT l.* FROM lines l
     WHERE l.customer_id NOT IN (SELECT customer_id FROM former_customers) {scope}
-),
+)"""
+
+# Each target quarter q's windows per customer, from the buckets: the baseline (the k
+# quarters before the recent ones), the recent spend (the k quarters up to q), and the
+# quarter before q and q itself for the movement. What RATES, RATES_BANDED and MOVEMENT
+# read when the arrays (CELLS) cannot hold the numbers exactly.
+WINDOWS = (
+    "CREATE TEMP TABLE rate_windows AS WITH"
+    + BUCKETS
+    + """,
 targets AS (SELECT unnest(CAST($quarters AS INTEGER[])) AS q)
 SELECT t.q, b.customer_id,
        coalesce(sum(b.spend) FILTER (WHERE b.qi <= t.q - $k), 0) AS baseline,
@@ -111,6 +129,7 @@ FROM targets t JOIN buckets b ON b.qi BETWEEN t.q - 2 * $k + 1 AND t.q
 GROUP BY t.q, b.customer_id
 HAVING baseline > 0 OR before > 0
 """
+)
 # WINDOWS' {scope} for a study whose scope narrows the customers (looking the customers
 # up costs a join over every bucket, so a study without one does not)
 IN_SCOPE = """
@@ -228,15 +247,19 @@ SELECT q, segment, count(*) AS customers,
 FROM classified GROUP BY q, segment
 """
 
-MOVEMENT = """
-WITH wallet AS (
+# The wallet estimates per customer and quarter bucket, of those that lie inside one
+# quarter: the movement judges share of wallet where both quarters are covered.
+WALLET_QUARTERS = """
     SELECT customer_id, year(period_start) * 4 + quarter(period_start) - 1 AS qi,
            sum(estimated_spend) AS wallet, sum(period_end - period_start) AS days
     FROM wallet_estimates
     WHERE quarter(period_start) = quarter(period_end - 1)
       AND year(period_start) = year(period_end - 1)
     GROUP BY ALL
-),
+"""
+
+MOVEMENT = f"""
+WITH wallet AS ({WALLET_QUARTERS}),
 measured AS (
     SELECT p.q, p.customer_id,
         CASE WHEN wb.wallet > 0 AND wn.wallet > 0
@@ -259,6 +282,42 @@ SELECT q,
     count(*) AS customers
 FROM measured GROUP BY ALL
 """
+
+
+# The buckets and the wallet per customer and quarter as whole numbers, for the arrays
+# (_standing_by_arrays): one row per customer and quarter with spend or an estimate,
+# each customer numbered in the order of their IDs (RATES' order among equal baselines),
+# each quarter counted from $first. Money in whole cents: a sum that does not fit in
+# BIGINT fails the cast, and the numbers come from WINDOWS instead. CELLS' {cells} are
+# CELLS_WITH_WALLET where there are wallet estimates, else the buckets alone.
+CELLS_OF_BUCKETS = """
+cells AS (SELECT customer_id, qi, spend, 0 AS wallet, 0 AS days FROM buckets)"""
+CELLS_WITH_WALLET = f"""
+wallet AS ({WALLET_QUARTERS}),
+cells AS (
+    SELECT coalesce(b.customer_id, w.customer_id) AS customer_id, coalesce(b.qi, w.qi) AS qi,
+           coalesce(b.spend, 0) AS spend, coalesce(w.wallet, 0) AS wallet,
+           coalesce(w.days, 0) AS days
+    FROM buckets b
+    FULL JOIN (SELECT * FROM wallet WHERE qi BETWEEN $first AND $last) w
+        ON w.customer_id = b.customer_id AND w.qi = b.qi
+)"""
+CELLS = (
+    "WITH"
+    + BUCKETS
+    + ",{cells},"
+    + """
+numbered AS (
+    SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS code
+    FROM (SELECT DISTINCT customer_id FROM cells)
+)
+SELECT CAST(n.code AS INTEGER) AS code, CAST(c.qi - $first AS INTEGER) AS slot,
+       CAST(c.spend * 100 AS BIGINT) AS spend, CAST(c.wallet * 100 AS BIGINT) AS wallet,
+       CAST(c.days AS BIGINT) AS days
+FROM cells c JOIN numbered n USING (customer_id)
+"""
+)
+ANY_WALLET = "SELECT count(*) > 0 FROM wallet_estimates"
 
 
 def _scope_params(study: Study) -> dict:
@@ -303,6 +362,162 @@ def _rate_rows(cur: duckdb.DuckDBPyConnection, cuts: dict, keep: Decimal) -> lis
         return cur.execute(sql, {**cuts, "keep": keep}).fetchall()
     finally:
         cur.execute("DROP TABLE IF EXISTS rate_bounds")
+
+
+# The arrays hold a customers × quarters grid of whole cents: beyond this many cells
+# (1M customers over 11 quarters is 11M) WINDOWS computes the numbers instead.
+MAX_CELLS = 60_000_000
+USE_ARRAYS = True  # False: always WINDOWS (the tests compare both)
+# Sums of whole cents below 2⁵³ are exact in a double too, and become the same double as
+# DuckDB's cast of the decimal (a check in tests/unit/test_analysis_rates.py)
+EXACT_CENTS = 2**53
+_BIGINT = 2**63
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """CELLS as arrays: per customer (in the order of their IDs) and quarter slot, the
+    spend, the wallet estimate and its days."""
+
+    spend: np.ndarray  # slots × customers (a quarter's customers side by side), cents
+    wallet: np.ndarray | None  # the same for the wallet estimates (None: there are none)
+    days: np.ndarray | None
+
+
+def _grid(cur: duckdb.DuckDBPyConnection, sql: str, params: dict, slots: int) -> _Grid | None:
+    """CELLS as arrays, or None when they cannot give the numbers exactly: a sum that does
+    not fit in whole cents, money of 2⁵³ cents or more in all, or too many cells."""
+    try:
+        table = cur.sql(sql, params=params).to_arrow_table()
+    except (duckdb.ConversionException, duckdb.OutOfRangeException):
+        return None
+    code = table.column("code").to_numpy()
+    customers = int(code.max()) + 1 if len(code) else 0
+    if customers * slots > MAX_CELLS:
+        return None
+    slot = table.column("slot").to_numpy()
+    spend_cells = table.column("spend").to_numpy()
+    if int(np.abs(spend_cells).sum(dtype=np.float64)) >= EXACT_CENTS // 2:
+        return None
+    spend = np.zeros((slots, customers), dtype=np.int64)
+    spend[slot, code] = spend_cells
+    wallet_cells = table.column("wallet").to_numpy()
+    if not wallet_cells.any():
+        return _Grid(spend, None, None)
+    if int(np.abs(wallet_cells).max()) >= EXACT_CENTS:
+        return None
+    wallet = np.zeros((slots, customers), dtype=np.int64)
+    days = np.zeros((slots, customers), dtype=np.int64)
+    wallet[slot, code] = wallet_cells
+    days[slot, code] = table.column("days").to_numpy()
+    return _Grid(spend, wallet, days)
+
+
+def _taken(n: int, cut: float) -> int:
+    """How many of n ranked customers fall inside cumulative cut ``cut``: the positions p
+    (from 0) with p / n < cut, the test RATES makes (Python's division of whole numbers
+    below 2⁵³ rounds as DuckDB's)."""
+    m = min(n, max(0, math.ceil(cut * n)))
+    while m > 0 and not (m - 1) / n < cut:
+        m -= 1
+    while m < n and m / n < cut:
+        m += 1
+    return m
+
+
+def _first(values: np.ndarray, m: int) -> np.ndarray:
+    """Which of ``values`` (in the customers' ID order) are the first ``m`` by value
+    descending, then ID: RATES' order, without sorting everyone."""
+    n = len(values)
+    inside = np.zeros(n, dtype=bool)
+    if m <= 0:
+        return inside
+    if m >= n:
+        inside[:] = True
+        return inside
+    bound = np.partition(values, n - m)[n - m]  # the m-th largest
+    inside |= values > bound
+    tied = np.flatnonzero(values == bound)  # in ID order: the first of them come first
+    inside[tied[: m - int(inside.sum())]] = True
+    return inside
+
+
+def _standing_by_arrays(
+    grid: _Grid, indexes: list[int], first: int, k: int, cuts: dict, keep: Decimal
+) -> _Standing | None:
+    """RATES' and MOVEMENT's rows from the grid (slot 0 is quarter ``first``), or None
+    when a comparison with ``keep`` could overflow whole numbers."""
+    ratio = Fraction(keep)
+    spend = grid.spend
+    if spend.size:
+        largest = int(np.abs(spend).sum(axis=0).max())
+        if largest * max(ratio.numerator, ratio.denominator) >= _BIGINT:
+            return None
+    # running sums over the quarters: a window is the difference of two
+    running = np.zeros((spend.shape[0] + 1, spend.shape[1]), dtype=np.int64)
+    np.cumsum(spend, axis=0, out=running[1:])
+    rates_rows: list[tuple] = []
+    moved_rows: list[tuple] = []
+    for q in indexes:
+        end = q - first + 1  # running[end] sums the slots up to q
+        baseline = running[end - k] - running[end - 2 * k]
+        recent = running[end] - running[end - k]
+        ranked = baseline > 0
+        base, rec = baseline[ranked], recent[ranked]
+        n = len(base)
+        inside = [_first(base, _taken(n, cut)) for cut in cuts.values()]
+        segment = np.full(n, 3, dtype=np.int8)  # expendable
+        for number, mask in reversed(list(enumerate(inside))):
+            segment[mask] = number
+        full = rec <= 0
+        partial = (rec > 0) & (rec * ratio.denominator <= base * ratio.numerator)
+        customers = np.bincount(segment, minlength=4)
+        fulls = np.bincount(segment[full], minlength=4)
+        partials = np.bincount(segment[partial], minlength=4)
+        # in doubles, exactly: whole cents whose sums stay below 2⁵³ (_grid)
+        spends = np.bincount(segment, weights=base, minlength=4)
+        for number, name in enumerate(SEGMENTS):
+            if customers[number]:
+                rates_rows.append(
+                    (
+                        q,
+                        name,
+                        int(customers[number]),
+                        int(fulls[number]),
+                        int(partials[number]),
+                        float(spends[number]) / 100.0,
+                    )
+                )
+        moved_rows += _moved(grid, q - first, q)
+    return _Standing(rates_rows, moved_rows)
+
+
+def _moved(grid: _Grid, slot: int, q: int) -> list[tuple]:
+    """MOVEMENT's rows for quarter q (at ``slot``), in the same doubles as DuckDB's."""
+    before_cents = grid.spend[slot - 1]
+    bought = before_cents > 0
+    before = before_cents[bought] / 100.0
+    now = grid.spend[slot][bought] / 100.0
+    change = now / before
+    by_share = np.zeros(len(before), dtype=bool)
+    if grid.wallet is not None:
+        wb, wn = grid.wallet[slot - 1][bought], grid.wallet[slot][bought]
+        db, dn = grid.days[slot - 1][bought], grid.days[slot][bought]
+        by_share = (wb > 0) & (wn > 0) & (db >= 89) & (dn >= 89)
+        share_before = before[by_share] / (wb[by_share] / 100.0)
+        share_now = now[by_share] / (wn[by_share] / 100.0)
+        change[by_share] = share_now / share_before
+    rose = change > 1 + HOLD_BAND
+    fell = ~rose & (change < 1 - HOLD_BAND)
+    held = ~rose & ~fell
+    rows = []
+    for share in (True, False):
+        judged = by_share == share
+        for name, mask in (("rose", rose), ("held", held), ("fell", fell)):
+            count = int((judged & mask).sum())
+            if count:
+                rows.append((q, share, name, count))
+    return rows
 
 
 def _window_quarters(study: Study) -> int:
@@ -365,18 +580,23 @@ def _standing(store: Store, study: Study, indexes: list[int], k: int) -> _Standi
     scope = _scope_params(study)
     start = quarter_bounds(quarter_label(min(indexes) - 2 * k + 1))[0]
     end_day = quarter_bounds(quarter_label(max(indexes)))[1]
-    params = {
-        "start": start,
-        "end": date.fromordinal(end_day.toordinal() + 1),
-        "quarters": indexes,
-        "k": k,
-        **scope,
-    }
+    lines = {"start": start, "end": date.fromordinal(end_day.toordinal() + 1), **scope}
+    first, last = min(indexes) - 2 * k + 1, max(indexes)
+    in_scope = IN_SCOPE if "regions" in scope else ""
 
     def compute() -> _Standing:
         with store.cursor() as cur:
-            narrows = "regions" in scope
-            cur.execute(WINDOWS.format(scope=IN_SCOPE if narrows else ""), params)
+            if USE_ARRAYS:
+                wallet = cur.execute(ANY_WALLET).fetchall()[0][0]
+                cells = CELLS.format(
+                    scope=in_scope, cells=CELLS_WITH_WALLET if wallet else CELLS_OF_BUCKETS
+                )
+                limits = {"first": first, "last": last} if wallet else {"first": first}
+                grid = _grid(cur, cells, {**lines, **limits}, last - first + 1)
+                found = grid and _standing_by_arrays(grid, indexes, first, k, cuts, keep)
+                if found:
+                    return found
+            cur.execute(WINDOWS.format(scope=in_scope), {**lines, "quarters": indexes, "k": k})
             try:
                 rows = _rate_rows(cur, cuts, keep)
                 moved = cur.execute(MOVEMENT, {"band": HOLD_BAND}).fetchall()

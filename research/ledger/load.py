@@ -522,26 +522,31 @@ def _write_lines(cur, import_id, frame, actor, stamp, progress) -> Written:
     lines = _arrow_lines(frame)
     cur.register("incoming", lines)
     before = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    cur.execute(NUMBER_LINES)
+    # into an empty ledger every line is new: no line keys to look up
+    cur.execute(NUMBER_LINES if before else NUMBER_LINES_INTO_EMPTY)
     total = f"{len(frame):,}"
     progress(0.5, Message("import.progress_numbered", total=total))
-    identical = cur.execute("SELECT count(*) FILTER (WHERE occurrence > 1) FROM numbered_lines")
-    identical = identical.fetchall()[0][0]
+    occurrence, is_new = _numbering(cur, len(frame))
+    identical = int((occurrence > 1).sum())
     changed = []
     if frame["line_id"].notna().any():
         changed = [r[0] for r in cur.execute(LINE_IDS_WITH_OTHER_VALUES).fetchall()]
+    cur.execute("DROP TABLE numbered_lines")
+    # each line carries its numbering: writing a range of rows joins nothing
+    lines = lines.append_column("occurrence", pa.array(occurrence)).append_column(
+        "is_new", pa.array(is_new)
+    )
     step = max(CHUNK_ROWS, -(-len(frame) // _WRITE_STEPS))
     for start in range(0, len(frame), step):
         done = min(start + step, len(frame))
         # a slice of the Arrow table: the range is found without reading the others
         cur.register("incoming", lines.slice(start, done - start))
-        cur.execute(INSERT_LINES, [import_id, actor, stamp, start + 2, done + 2])
+        cur.execute(INSERT_LINES, [import_id, actor, stamp])
         progress(
             0.5 + 0.5 * done / max(len(frame), 1),
             Message("import.progress_rows", done=f"{done:,}", total=total),
         )
     after = cur.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
-    cur.execute("DROP TABLE numbered_lines")
     cur.unregister("incoming")
     warnings = ()
     if changed:
@@ -549,6 +554,19 @@ def _write_lines(cur, import_id, frame, actor, stamp, progress) -> Written:
             Message("warning.line_id_changed", count=len(changed), rows=_row_list(changed)),
         )
     return Written(after - before, 0, identical, warnings)
+
+
+def _numbering(cur, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """``numbered_lines`` as arrays in file order: each line's occurrence and whether it
+    is new. Read a batch at a time, so that the whole table is never held twice."""
+    occurrence = np.zeros(rows, dtype=np.int32)
+    is_new = np.zeros(rows, dtype=bool)
+    reader = cur.sql(NUMBERING).to_arrow_reader(1_000_000)
+    for batch in reader:
+        at = batch.column(0).to_numpy() - 2  # the header is row 1, the first line row 2
+        occurrence[at] = batch.column(1).to_numpy()
+        is_new[at] = batch.column(2).to_numpy(zero_copy_only=False)
+    return occurrence, is_new
 
 
 def _arrow_lines(frame: pd.DataFrame) -> pa.Table:
@@ -568,14 +586,13 @@ def _arrow_lines(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns)
 
 
-# The file's lines typed as the ledger stores them.
-_TYPED_LINES = """
-SELECT line_no, CAST(customer_id AS VARCHAR) AS customer_id,
+# The file's lines typed as the ledger stores them; with their numbering (_write_lines).
+_TYPED_COLUMNS = """line_no, CAST(customer_id AS VARCHAR) AS customer_id,
        CAST(date AS DATE) AS date, CAST(amount AS DECIMAL(18, 2)) AS amount,
        CAST(quantity AS DOUBLE) AS quantity, CAST(product_line AS VARCHAR) AS product_line,
-       CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id
-FROM incoming
-"""
+       CAST(margin AS DECIMAL(18, 2)) AS margin, CAST(line_id AS VARCHAR) AS line_id"""
+_TYPED_LINES = f"SELECT {_TYPED_COLUMNS} FROM incoming"
+_TYPED_NUMBERED_LINES = f"SELECT {_TYPED_COLUMNS}, occurrence, is_new FROM incoming"
 
 # The normalised values of a line, as text: what makes two lines identical.
 LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
@@ -588,7 +605,9 @@ LINE_VALUES_KEY = """md5(concat_ws('|', customer_id, date, amount,
 # is new unless the ledger holds its ID, or its key (md5 '#' occurrence) on a line where
 # either side has no ID. Decided once, against the ledger as it was: within a file line
 # keys and line IDs are unique, so no line can match another line of the file. Nothing
-# but numbers is kept, so that writing a range of rows finds them fast.
+# but numbers is kept; they go back to the lines themselves (_numbering) before writing.
+_OCCURRENCE = """row_number() OVER (
+    PARTITION BY customer_id, date, amount, quantity, product_line, margin ORDER BY line_no)"""
 NUMBER_LINES = f"""
 CREATE OR REPLACE TEMP TABLE numbered_lines AS
 SELECT s.line_no, s.occurrence,
@@ -598,13 +617,16 @@ SELECT s.line_no, s.occurrence,
             OR NOT EXISTS (SELECT 1 FROM transactions t WHERE t.line_id = s.line_id)) AS is_new
 FROM (
     SELECT line_no, line_id, occurrence, {LINE_VALUES_KEY} || '#' || occurrence AS line_key
-    FROM (
-        SELECT *, row_number() OVER (
-            PARTITION BY customer_id, date, amount, quantity, product_line, margin
-            ORDER BY line_no) AS occurrence
-        FROM ({_TYPED_LINES})
-    )
+    FROM (SELECT *, {_OCCURRENCE} AS occurrence FROM ({_TYPED_LINES}))
 ) s
+"""
+# NUMBER_LINES for a ledger without lines: every line is new, no key is looked up
+NUMBER_LINES_INTO_EMPTY = f"""
+CREATE OR REPLACE TEMP TABLE numbered_lines AS
+SELECT line_no, {_OCCURRENCE} AS occurrence, TRUE AS is_new FROM ({_TYPED_LINES})
+"""
+NUMBERING = """
+SELECT CAST(line_no AS BIGINT), CAST(occurrence AS INTEGER), is_new FROM numbered_lines
 """
 
 # Lines whose ID the ledger holds with other values: the stored line stays as it is.
@@ -620,14 +642,14 @@ ORDER BY l.line_no
 # a large file is written in this many steps at most, each reported
 _WRITE_STEPS = 10
 
-# The new lines among file rows [$4, $5) (``incoming`` holds those rows).
+# The new lines of ``incoming`` (a range of the file's rows, each with its numbering).
 INSERT_LINES = f"""
 INSERT INTO transactions (line_key, line_id, customer_id, date, amount, quantity, product_line,
                           margin, import_id, created_by, created_at)
-SELECT {LINE_VALUES_KEY} || '#' || n.occurrence, l.line_id, l.customer_id, l.date, l.amount,
+SELECT {LINE_VALUES_KEY} || '#' || l.occurrence, l.line_id, l.customer_id, l.date, l.amount,
        l.quantity, l.product_line, l.margin, $1, $2, $3
-FROM ({_TYPED_LINES}) l JOIN numbered_lines n USING (line_no)
-WHERE n.is_new AND n.line_no >= $4 AND n.line_no < $5
+FROM ({_TYPED_NUMBERED_LINES}) l
+WHERE l.is_new
 """
 
 _CUSTOMER_FIELDS = [f.name for f in FIELDS["customers"] if f.name != "customer_id"] + ["attributes"]

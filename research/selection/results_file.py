@@ -43,15 +43,23 @@ TOTAL = "total"
 UNRANKED = "none"  # customers without a segment (no baseline spend)
 
 
+# Customers per (status, segment) of the stored results, RESULTS' status (former where
+# the customer is marked in the study) without its names, file columns and order
+COUNTS = """
+SELECT CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END AS status,
+       coalesce(r.segment, ?) AS segment, count(*) AS n
+FROM detection_results r
+LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
+WHERE r.study_id = ?
+GROUP BY ALL
+"""
+
+
 def counts(store: Store, study: Study) -> dict[tuple[str, str], int]:
     """Customers per (status, segment) from the stored results, the former-customer mark
     applied as the pages show it; customers without a segment count under 'none'."""
     with store.cursor() as cur:
-        rows = (
-            cur.sql(RESULTS, params=[study.id])
-            .aggregate(f"status, coalesce(segment, '{UNRANKED}') AS segment, count(*) AS n")
-            .fetchall()
-        )
+        rows = cur.execute(COUNTS, [UNRANKED, study.id]).fetchall()
     return {(status, segment): n for status, segment, n in rows}
 
 

@@ -114,13 +114,23 @@ def test_earlier_defectors_now(store, study, add_transactions, add_results, reco
     assert (row["won_back"], row["partly_back"], row["still_gone"]) == (1, 1, 0)
 
 
+def _no_ledger(monkeypatch):
+    """Reading the ledger for the rates fails from now on, by either path."""
+    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+
+    def read(*args, **kwargs):
+        raise RuntimeError("no_such_column: the arrays read the ledger")
+
+    monkeypatch.setattr(rates, "_grid", read)
+
+
 def test_rates_and_movement_are_asked_of_the_ledger_once_per_version(
     ledger, study, monkeypatch, add_transactions
 ):
     # the page asks for both on every rerun: the second question reads no ledger
     first = rates.quarterly_rates(ledger, study, ["2024Q4"])
     moved = rates.movement(ledger, study, ["2024Q4"])
-    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    _no_ledger(monkeypatch)
     assert rates.quarterly_rates(ledger, study, ["2024Q4"]).equals(first)
     assert rates.movement(ledger, study, ["2024Q4"]).equals(moved)
     # new lines are a new version of the ledger: asked again
@@ -152,7 +162,7 @@ def test_movement_needs_no_whole_quarter_window(ledger, study):
 
 def test_forgetting_the_kept_answers_reads_the_ledger_again(ledger, study, monkeypatch):
     rates.quarterly_rates(ledger, study, ["2024Q4"])
-    monkeypatch.setattr(rates, "WINDOWS", "SELECT no_such_column FROM transactions")
+    _no_ledger(monkeypatch)
     rates.quarterly_rates(ledger, study, ["2024Q4"])  # kept
     rates.forget(ledger)
     with pytest.raises(Exception, match="no_such_column"):
@@ -238,3 +248,200 @@ def test_bounds_are_safe_only_when_no_one_outside_them_is_misplaced():
     assert rates._bounds_safe([(10, 2, 4, 0, 10, 0, 10)], cuts)  # positions 2, 3 are
     assert not rates._bounds_safe([(10, 4, 5, 0, 10, 0, 10)], cuts)  # position 3 above hi
     assert not rates._bounds_safe([(10, 0, 2, 0, 10, 0, 10)], cuts)  # position 2 below lo
+
+
+def _random_ledger(seed, add_transactions, add_wallet, store, study):
+    """Customers with round amounts (ties in every window, often across the cuts),
+    returns, quarters that sum to nothing, wallet estimates of quarters, months and
+    half-years, and former customers."""
+    import random
+
+    rng = random.Random(seed)
+    ids = rng.sample([f"{p}{n}" for p in ("A", "b", "C-", "Z") for n in range(300)], 80)
+    lines, estimates = [], []
+    for cid in ids:
+        level = rng.choice([100, 200, 300, 1000, 33.33])
+        for year in (2023, 2024):
+            for month in range(1, 13):
+                if rng.random() < 0.35:
+                    amount = level * rng.choice([1, 1, 2, 0.5])
+                    lines.append((cid, date(year, month, rng.randint(1, 28)), amount))
+                if rng.random() < 0.04:  # a return
+                    lines.append((cid, date(year, month, 15), -level))
+        if seed % 4 != 3 and rng.random() < 0.5:  # some ledgers have no estimates
+            for year in (2023, 2024):
+                for quarter in range(4):
+                    if rng.random() < 0.8:
+                        start = date(year, 3 * quarter + 1, 1)
+                        end = date(year + (quarter == 3), (3 * quarter + 3) % 12 + 1, 1)
+                        estimates.append((cid, start, end, rng.choice([500, 1000, 4000])))
+            estimates.append((cid, date(2024, 2, 1), date(2024, 3, 1), 300))  # a month
+            estimates.append((cid, date(2023, 1, 1), date(2023, 7, 1), 9000))  # a half-year
+    add_transactions(lines)
+    if estimates:
+        add_wallet(estimates)
+    for cid in rng.sample(ids, 3):
+        detection.mark_former_customer(store, study, cid, "closed", actor="t")
+    settings = {
+        "window_months": rng.choice([3, 6, 12]),
+        "drop_threshold": rng.choice([0.5, 0.34, 0.25, 0.123457]),
+    }
+    if seed % 2:
+        settings.update(best_core_pct=0.15, other_core_pct=0.25, general_pct=0.35)
+    return studies.update_study(store, study, actor="t", **settings)
+
+
+def _both_ways(store, study, quarters, monkeypatch):
+    """The rates and the movement by the arrays, then by WINDOWS and its SQL."""
+    by_arrays = (
+        rates.quarterly_rates(store, study, quarters),
+        rates.movement(store, study, quarters),
+    )
+    rates.forget(store)
+    monkeypatch.setattr(rates, "USE_ARRAYS", False)
+    by_sql = rates.quarterly_rates(store, study, quarters), rates.movement(store, study, quarters)
+    monkeypatch.setattr(rates, "USE_ARRAYS", True)
+    rates.forget(store)
+    return by_arrays, by_sql
+
+
+def _rates_by_hand(lines, former, study, quarter):
+    """The rates rule for one quarter in plain Python, for comparison: exact decimal
+    sums, everyone sorted."""
+    from decimal import Decimal
+
+    k = study.window_months // 3
+    q = rates.quarter_index(quarter)
+    baseline, recent = {}, {}
+    for cid, when, amount in lines:
+        qi = when.year * 4 + (when.month - 1) // 3
+        if cid in former or not q - 2 * k < qi <= q:
+            continue
+        into = baseline if qi <= q - k else recent
+        into[cid] = into.get(cid, Decimal(0)) + Decimal(str(amount)).quantize(Decimal("0.01"))
+    ranked = sorted((c for c, b in baseline.items() if b > 0), key=lambda c: (-baseline[c], c))
+    keep = Decimal(str(round(1 - study.drop_threshold, 6)))
+    cuts = rates._cuts(study)
+    found = {}
+    for position, cid in enumerate(ranked):
+        share = position / len(ranked)
+        segment = next(
+            (s for s, c in zip(detection.SEGMENTS[:3], cuts.values(), strict=True) if share < c),
+            "expendable",
+        )
+        now = recent.get(cid, Decimal(0))
+        n, f, p, spend = found.get(segment, (0, 0, 0, Decimal(0)))
+        found[segment] = (
+            n + 1,
+            f + (now <= 0),
+            p + (0 < now <= keep * baseline[cid]),
+            spend + baseline[cid],
+        )
+    return found
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_arrays_give_the_numbers_of_the_sql_and_of_the_rule(
+    store, study, add_transactions, add_wallet, monkeypatch, seed
+):
+    import random
+
+    study = _random_ledger(seed, add_transactions, add_wallet, store, study)
+    quarters = rates.quarters_between("2023Q3", "2024Q4")
+    (rates_a, moved_a), (rates_s, moved_s) = _both_ways(store, study, quarters, monkeypatch)
+    assert rates_a.equals(rates_s) and moved_a.equals(moved_s)
+    # the wallet estimates were used, where there are any
+    assert (moved_a["by_share_of_wallet"].sum() > 0) == (seed % 4 != 3)
+    with store.cursor() as cur:
+        lines = cur.execute("SELECT customer_id, date, amount FROM transactions").fetchall()
+        former = {r[0] for r in cur.execute("SELECT customer_id FROM former_customers").fetchall()}
+    frame = rates_a.set_index(["quarter", "segment"])
+    for quarter in random.Random(seed).sample(quarters, 3):
+        for segment, (n, f, p, spend) in _rates_by_hand(lines, former, study, quarter).items():
+            row = frame.loc[(quarter, segment)]
+            assert (row["customers"], row["full"], row["partial"]) == (n, f, p)
+            years = study.window_months / 12
+            assert row["yearly_value"] == float(spend) / n / years
+
+
+def test_the_arrays_step_aside_where_whole_cents_could_overflow(
+    store, study, add_transactions, monkeypatch
+):
+    # ten lines of 10¹⁶ − 0.01 in one quarter: their sum does not fit in whole cents
+    from decimal import Decimal
+
+    big = Decimal("9999999999999999.99")
+    add_transactions([(f"C{i}", "2024-02-01", big) for i in range(3)])
+    add_transactions([("H", "2024-02-01", big)] * 10 + [("H", "2024-08-01", 5)])
+    add_transactions([(f"S{i}", "2024-03-01", 100 + i) for i in range(20)])
+    used = []
+    real = rates._grid
+    monkeypatch.setattr(rates, "_grid", lambda *a: used.append(real(*a)) or used[-1])
+    (rates_a, moved_a), (rates_s, moved_s) = _both_ways(store, study, ["2024Q4"], monkeypatch)
+    assert used == [None]  # the cast failed: WINDOWS gave the numbers
+    assert rates_a.equals(rates_s) and moved_a.equals(moved_s)
+    assert rates_a.set_index("segment").loc["all", "customers"] == 24
+
+
+@pytest.mark.parametrize("case", ["2^53 cents", "keep × spend", "cells"])
+def test_the_arrays_step_aside_where_they_could_not_be_exact(
+    store, study, add_transactions, monkeypatch, case
+):
+    from decimal import Decimal
+
+    rows = [(f"S{i}", "2024-03-01", 100 + i) for i in range(20)]
+    rows += [(f"S{i}", "2024-08-01", 40 + i) for i in range(0, 20, 3)]
+    if case == "2^53 cents":  # fits in whole cents, but not exactly in a double
+        big = Decimal("9999999999999999.99")
+        rows += [("B", "2024-02-01", big), ("B", "2024-05-01", big)]
+    elif case == "keep × spend":  # 1 − d = 0.876543: baseline × 876543 would overflow
+        rows += [("B", "2024-02-01", Decimal("100000000000.01")), ("B", "2024-08-01", 10**10)]
+        study = studies.update_study(store, study, actor="t", drop_threshold=0.123457)
+    else:
+        monkeypatch.setattr(rates, "MAX_CELLS", 20)
+    add_transactions(rows)
+    seen = []
+    grid, arrays = rates._grid, rates._standing_by_arrays
+    monkeypatch.setattr(rates, "_grid", lambda *a: seen.append(("grid", grid(*a))) or seen[-1][1])
+    monkeypatch.setattr(
+        rates, "_standing_by_arrays", lambda *a: seen.append(("arrays", arrays(*a))) or seen[-1][1]
+    )
+    rates.quarterly_rates(store, study, ["2024Q4"])
+    if case == "keep × spend":
+        assert [(step, found is None) for step, found in seen] == [
+            ("grid", False),
+            ("arrays", True),
+        ]
+    else:
+        assert seen == [("grid", None)]
+    rates.forget(store)
+    (rates_a, moved_a), (rates_s, moved_s) = _both_ways(store, study, ["2024Q4"], monkeypatch)
+    assert rates_a.equals(rates_s) and moved_a.equals(moved_s)
+    assert rates_a.set_index("segment").loc["all", "customers"] == (20 if case == "cells" else 21)
+
+
+def test_whole_cents_become_the_doubles_duckdb_makes_of_the_decimals(store):
+    # what the arrays rely on below 2⁵³ cents: the sum's cast, and a division of two
+    import random
+    from decimal import Decimal
+
+    rng = random.Random(7)
+    cents = [rng.randint(-(10**e), 10**e) for e in range(1, 16) for _ in range(200)]
+    cents.append(rates.EXACT_CENTS - 1)
+    with store.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE money (d DECIMAL(38, 2), w DECIMAL(38, 2))")
+        cur.executemany(
+            "INSERT INTO money VALUES (?, ?)",
+            [[Decimal(c).scaleb(-2), Decimal(abs(c) + 1).scaleb(-2)] for c in cents],
+        )
+        found = cur.execute("SELECT CAST(d AS DOUBLE), d / w FROM money").fetchall()
+    for c, (as_double, divided) in zip(cents, found, strict=True):
+        assert as_double == c / 100.0
+        assert divided == (c / 100.0) / ((abs(c) + 1) / 100.0)
+
+
+def test_how_many_fall_inside_a_cut_is_what_ranking_everyone_gives():
+    cuts = [0.0, 0.1, 0.15, 0.2, 0.25, 0.29, 0.3, 0.35, 0.7, 0.8, 0.85, 0.9, 1.0, 0.123456789]
+    for n in range(1, 300):
+        for cut in cuts:
+            assert rates._taken(n, cut) == sum(p / n < cut for p in range(n)), (n, cut)

@@ -27,9 +27,12 @@ def _results(store, study, add_results, add_customers):
 
 
 def test_counts_apply_the_former_mark_and_the_table_has_totals(
-    store, study, add_results, add_customers
+    store, study, add_results, add_customers, make_study
 ):
     _results(store, study, add_results, add_customers)
+    other = make_study("other")  # a mark in another study is that study's
+    add_results(other, ROWS)
+    detection.mark_former_customer(store, other, "C1", "moved", actor="tester")
     found = results_file.counts(store, study)
     assert found == {
         ("full", "best_core"): 1,
@@ -52,6 +55,7 @@ def test_counts_apply_the_former_mark_and_the_table_has_totals(
     crosstab = detection.counts_by_status_segment(detection.results(store, study))
     assert crosstab.loc["total", "total"] == 5
     assert [r[1] for r in rows] == crosstab.to_numpy().tolist()
+    assert results_file.counts(store, other)[("former", "best_core")] == 1
 
 
 def test_the_file_has_the_columns_and_order_of_the_results(
