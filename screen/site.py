@@ -8,7 +8,9 @@ from research.base import permissions
 from research.base.accounts import Person
 
 # (file, title key, icon, address, who may open it: any of these permissions in
-# research/base/permissions.py, or everyone signed in). The pages offer what the
+# research/base/permissions.py, or everyone signed in). Each address is its file's name:
+# right after a server starts, Streamlit knows the pages only by their files, and a
+# bookmark to another address would meet "page not found". The pages offer what the
 # person may do; research/ checks every read and write again.
 PAGE_FILES = [
     ("pages/study.py", "nav.study", ":material/flag:", "study", ()),
@@ -16,7 +18,7 @@ PAGE_FILES = [
         "pages/import_data.py",
         "nav.import",
         ":material/upload_file:",
-        "import",
+        "import_data",
         ("customers.write",),
     ),
     (
@@ -27,7 +29,7 @@ PAGE_FILES = [
         ("targets.write",),
     ),
     ("pages/team.py", "nav.team", ":material/groups:", "team", ("team.write",)),
-    ("pages/call_desk.py", "nav.call_desk", ":material/call:", "call-desk", ("calls.write",)),
+    ("pages/call_desk.py", "nav.call_desk", ":material/call:", "call_desk", ("calls.write",)),
     ("pages/agenda.py", "nav.agenda", ":material/event:", "agenda", ("bookings.write",)),
     (
         "pages/interview.py",

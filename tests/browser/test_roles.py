@@ -119,7 +119,7 @@ def test_a_viewer_finds_no_personal_data_on_any_page_or_download(browser, roles_
     seen["reports"] = page.locator("[data-testid=stMain]").inner_text()
     files += _downloads(page, wait)
 
-    for address in ("defectors", "call-desk", "interview", "admin"):  # not theirs
+    for address in ("defectors", "call_desk", "interview", "admin"):  # not theirs
         page.goto(f"{info['url']}/{address}")
         wait(page)
         expect(page.get_by_text("Your role (Viewer) cannot open the page").first).to_be_visible()
@@ -138,8 +138,8 @@ def test_two_interviewers_signed_in_at_once_see_their_own_call_lists(
     info = roles_server
     zhao = browser.new_page(viewport={"width": 1440, "height": 1000})  # a browser each
     amy = browser.new_page(viewport={"width": 1440, "height": 1000})
-    open_signed_in(zhao, f"{info['url']}/call-desk", "zhao.lin")
-    open_signed_in(amy, f"{info['url']}/call-desk", "amy.chen")
+    open_signed_in(zhao, f"{info['url']}/call_desk", "zhao.lin")
+    open_signed_in(amy, f"{info['url']}/call_desk", "amy.chen")
     for page, name in ((zhao, "赵琳"), (amy, "Amy Chen")):
         page.reload()  # a reload keeps the person signed in
         wait(page)
@@ -170,3 +170,34 @@ def test_signing_out_forgets_the_person_in_this_browser(browser, roles_server, w
     wait(page)
     expect(page.locator(".st-key-signin_login input")).to_be_visible()
     expect(page.get_by_text("Signed in as")).to_have_count(0)
+
+
+def test_three_interviewers_type_call_notes_at_once_and_keep_every_word(
+    browser, roles_server, wait, shot
+):
+    """Several signed-in people saving at once: each types notes on their own defector
+    while the others type; every note is saved as its author's and survives a reload."""
+    info = roles_server
+    people = {"zhao.lin": "赵琳", "qian.xiaowen": "钱晓雯", "amy.chen": "Amy Chen"}
+    pages = {}
+    for login in people:
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        open_signed_in(page, f"{info['url']}/call_desk", login)
+        expect(page.get_by_role("heading", name=re.compile("^Calling "))).to_be_visible()
+        pages[login] = page
+    words = {login: [f"{login} 第{n}句 line {n};" for n in range(1, 5)] for login in people}
+    for n in range(4):  # in turns, a few words each: the server sees them all at once
+        for login, page in pages.items():
+            box = page.locator("textarea").first
+            box.click()
+            box.press_sequentially(" " + words[login][n], delay=5)
+    for login, page in pages.items():
+        expect(page.get_by_text(f"Saved · last by {people[login]}")).to_be_visible(timeout=30_000)
+        typed = page.locator("textarea").first.input_value()
+        page.reload()
+        wait(page)
+        expect(page.locator("textarea").first).to_have_value(typed, timeout=30_000)
+        assert all(w in typed for w in words[login]), (login, typed)
+        assert not any(w in typed for other in people if other != login for w in words[other])
+        assert page.locator("[data-testid=stException]").count() == 0
+        shot(page, login)

@@ -105,7 +105,7 @@ def test_a_whole_study_draw_call_book_hold_record_redraw(browser, study_server, 
     assert all(pd.notna(drawn.interviewer[c]) for c in drawn.targets), "dealt out"
 
     # ---- an interviewer calls the first defector on their list, reaches them, books
-    go(page, info, "call-desk", wait)
+    go(page, info, "call_desk", wait)
     caller = drawn.names[sorted(drawn.interviewer[c] for c in drawn.targets)[0]]
     box = page.locator(".st-key-desk_interviewer")
     box.locator("input").click()

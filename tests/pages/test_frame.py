@@ -82,3 +82,15 @@ def test_the_first_start_says_it_is_building_the_demo(tmp_path, monkeypatch, app
     assert Translator("en")("app.building_demo") in said
     assert "about 20 seconds" in Translator("en")("app.building_demo")
     ui._open_store.clear()
+
+
+def test_every_page_address_is_its_file_name():
+    """Right after a server starts Streamlit knows the pages only by their files: an
+    address that is not a file's name would meet "page not found" from a bookmark."""
+    from pathlib import Path
+
+    from screen.site import PAGE_FILES
+
+    assert [address for _, _, _, address, _ in PAGE_FILES] == [
+        Path(file).stem for file, *_ in PAGE_FILES
+    ]
