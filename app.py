@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from research.base.errors import ResearchError
 from screen import signin, ui
 from screen.site import PAGE_FILES, may_open
 
@@ -48,4 +49,7 @@ with nav:
 ui.show_notices()
 if page is not FRONT:  # the front door's run is replaced by the Study page's
     ui.address_notice()
-page.run()  # a page the person may not open says so itself (screen/ui.py)
+try:
+    page.run()  # a page the person may not open says so itself (screen/ui.py)
+except ResearchError as refused:  # research/ refused a read the page asked for: say why
+    ui.show_error(refused)

@@ -30,7 +30,9 @@ manager_id = st.selectbox(
     key="agenda_manager",
     format_func=lambda i: t("agenda.all_managers") if i == ALL else by_id[i].name,
 )
-agenda = scheduling.agenda(store, study, manager_id=None if manager_id == ALL else manager_id)
+agenda = scheduling.agenda(
+    store, study, manager_id=None if manager_id == ALL else manager_id, actor=ui.actor()
+)
 
 m = st.columns(3)
 m[0].metric(t("agenda.today"), t.number(len(agenda.today)))
@@ -95,7 +97,7 @@ week = c1.selectbox(
 )
 chosen = managers if manager_id == ALL else [by_id[manager_id]]
 for manager in chosen:
-    interviews = scheduling.week_interviews(store, study, manager, week)
+    interviews = scheduling.week_interviews(store, study, manager, week, actor=ui.actor())
     c2.download_button(
         t("agenda.download_week", manager=literal(manager.name), count=len(interviews)),
         calendar_files.week_calendar(interviews, manager, week, t),
@@ -110,7 +112,11 @@ st.subheader(t("agenda.change_title"))
 open_ones = [  # a final record makes a booked interview held: nothing left to change
     i
     for i in scheduling.list_interviews(
-        store, study, statuses=("booked",), manager_id=None if manager_id == ALL else manager_id
+        store,
+        study,
+        statuses=("booked",),
+        manager_id=None if manager_id == ALL else manager_id,
+        actor=ui.actor(),
     )
     if not i.held
 ]

@@ -390,7 +390,7 @@ st.divider()
 st.subheader(t("desk.book_title"))
 managers = [s.member for s in team.study_team(store, study, "senior_manager")]
 their_zone = zones.defector_zone(file["phone"], file["region"])
-booked = scheduling.list_interviews(store, study, customer_id=customer_id)
+booked = scheduling.list_interviews(store, study, customer_id=customer_id, actor=me)
 for interview in booked:
     if interview.status == "booked":
         continue  # shown in full below

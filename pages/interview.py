@@ -129,7 +129,7 @@ if not ui.may("findings.write"):  # a second coder: the blind coding, and nothin
     st.stop()
 
 # ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here
-who = candidates(store, study)
+who = candidates(store, study, actor=actor)
 names, statuses = who.names, who.statuses
 LINK_KEYS = ("finding", "customer", "interview")
 
@@ -237,7 +237,7 @@ with tab_record:
             booking = None
     if booking is not None and (started := show_booking(booking)) is not None:
         fid = started
-        who = candidates(store, study)  # the new record among the customer's
+        who = candidates(store, study, actor=actor)  # the new record among the customer's
     if customer:
         mine = who.records_of(customer)
         ids = mine["id"].tolist()

@@ -82,6 +82,15 @@ SELECT 1 FROM findings WHERE study_id = ? AND customer_id = ? AND interviewer = 
 """
 
 
+OWN_CUSTOMERS = """
+SELECT customer_id FROM call_assignments WHERE study_id = ? AND interviewer_id = ?
+UNION
+SELECT customer_id FROM interviews WHERE study_id = ? AND manager_id = ? AND status <> 'cancelled'
+UNION
+SELECT customer_id FROM findings WHERE study_id = ? AND interviewer = ?
+"""
+
+
 PLACE_OF = {
     "finding_id": "SELECT study_id, customer_id FROM findings WHERE id = ?",
     "quote_id": "SELECT f.study_id, f.customer_id FROM finding_quotes q"
@@ -140,6 +149,23 @@ def require(
     return person
 
 
+def visible_customers(store, actor: Person | str, permission: str, study) -> frozenset | None:
+    """The customers of ``study`` that ``actor`` may read for ``permission``: None when
+    that is all of them (an admin, the study's lead, a viewer who reads them masked),
+    else the set an interviewer owns (assigned to them, booked with them, or whose
+    finding is theirs). Raises PermissionDeniedError for a role without it."""
+    person = require(actor, permission, store=store, study=study)
+    if level(person, permission) != "own":
+        return None
+    study_id = getattr(study, "id", study)
+    m = person.member_id
+    with store.cursor() as cur:
+        rows = cur.execute(
+            OWN_CUSTOMERS, [study_id, m, study_id, m, study_id, person.name]
+        ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def leads(store, person: Person, study_id: int) -> bool:
     with store.cursor() as cur:
         rows = cur.execute(
@@ -170,4 +196,13 @@ def owns(store, person: Person, study_id: int, customer_id: str) -> bool:
     return bool(rows)
 
 
-__all__ = ["LEGACY_ROLE", "PERMISSIONS", "level", "masked", "require", "leads", "owns"]
+__all__ = [
+    "LEGACY_ROLE",
+    "PERMISSIONS",
+    "level",
+    "masked",
+    "require",
+    "leads",
+    "owns",
+    "visible_customers",
+]

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
-from research.base.permissions import require
+from research.base.accounts import Person
+from research.base.permissions import require, visible_customers
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.desk.calls import HELD, RECORDED, refuse_do_not_call
@@ -150,8 +151,11 @@ def list_interviews(
     statuses: tuple[str, ...] | None = None,
     from_utc: datetime | None = None,
     to_utc: datetime | None = None,
+    actor: Person | str | None = None,
 ) -> list[Interview]:
-    """The study's interviews in time order, filtered as asked (times as naive UTC)."""
+    """The study's interviews in time order, filtered as asked (times as naive UTC).
+    With ``actor``: only those of the customers they may read (an interviewer's own)."""
+    visible = None if actor is None else visible_customers(store, actor, "calls.read", study)
     where, params = ["i.study_id = ?"], [study.id]
     if manager_id is not None:
         where.append("i.manager_id = ?")
@@ -169,7 +173,8 @@ def list_interviews(
         where.append("i.starts_at_utc < ?")
         params.append(to_utc)
     with store.cursor() as cur:
-        return _interviews(cur, " AND ".join(where), params)
+        found = _interviews(cur, " AND ".join(where), params)
+    return found if visible is None else [i for i in found if i.customer_id in visible]
 
 
 def history(store: Store, interview_id: int) -> pd.DataFrame:
@@ -580,14 +585,21 @@ class Agenda:
 
 
 def agenda(
-    store: Store, study: Study, *, manager_id: int | None = None, now_utc: datetime | None = None
+    store: Store,
+    study: Study,
+    *,
+    manager_id: int | None = None,
+    now_utc: datetime | None = None,
+    actor: Person | str | None = None,
 ) -> Agenda:
     """Today's and this ISO week's interviews (not cancelled), each day and week read in
-    the manager's own time zone, and the interviews still waiting for findings."""
+    the manager's own time zone, and the interviews still waiting for findings (with
+    ``actor``: those of the customers they may read)."""
     now_utc = now_utc or utcnow()
     around = list_interviews(
         store,
         study,
+        actor=actor,
         manager_id=manager_id,
         statuses=("booked", "done", "no_show"),
         from_utc=now_utc - timedelta(days=9),
@@ -607,6 +619,9 @@ def agenda(
         for i in interviews_awaiting_findings(store, study, now_utc=now_utc)
         if manager_id is None or i.manager_id == manager_id
     ]
+    if actor is not None:
+        seen = {i.id for i in list_interviews(store, study, actor=actor)}
+        awaiting = [i for i in awaiting if i.id in seen]
     return Agenda(today, week, awaiting)
 
 
@@ -679,7 +694,12 @@ def iso_week_of(day: date) -> str:
 
 
 def week_interviews(
-    store: Store, study: Study, manager: TeamMember, monday: date
+    store: Store,
+    study: Study,
+    manager: TeamMember,
+    monday: date,
+    *,
+    actor: Person | str | None = None,
 ) -> list[Interview]:
     """The manager's interviews in the ISO week starting ``monday`` (in the manager's
     zone), cancelled ones included so a calendar that imported them drops them."""
@@ -690,7 +710,9 @@ def week_interviews(
         .astimezone(UTC)
         .replace(tzinfo=None)
     )
-    return list_interviews(store, study, manager_id=manager.id, from_utc=start, to_utc=end)
+    return list_interviews(
+        store, study, manager_id=manager.id, from_utc=start, to_utc=end, actor=actor
+    )
 
 
 def hours_text(manager: TeamMember) -> str:

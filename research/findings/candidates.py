@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from research.base.accounts import Person
 from research.base.i18n import Translator
+from research.base.permissions import visible_customers
 from research.base.store import Store
 from research.base.studies import Study
 from research.findings import interviews
@@ -46,7 +48,23 @@ class Candidates:
         return found.iloc[0] if len(found) else None
 
 
-def candidates(store: Store, study: Study) -> Candidates:
+def candidates(store: Store, study: Study, *, actor: Person | str | None = None) -> Candidates:
+    """Who may be picked on the Interview page (with ``actor``: only the customers they
+    may read, an interviewer's own)."""
+    visible = None if actor is None else visible_customers(store, actor, "findings.read", study)
+    found = _candidates(store, study)
+    if visible is None:
+        return found
+    return Candidates(
+        tuple(c for c in found.customers if c in visible),
+        {c: n for c, n in found.names.items() if c in visible},
+        {c: s for c, s in found.statuses.items() if c in visible},
+        frozenset(found.targets & visible),
+        found.findings[found.findings["customer_id"].isin(visible)].reset_index(drop=True),
+    )
+
+
+def _candidates(store: Store, study: Study) -> Candidates:
     results = detection.results(store, study)
     targets = sampling.target_list(store, study)["customer_id"].tolist()
     findings = interviews.list_findings(store, study)

@@ -406,3 +406,34 @@ def test_the_demo_has_one_account_per_role_listed_until_changed(store):
     assert "zhao.lin" in listed
     accounts.set_password(store, "zhao.lin", "a changed password", actor=ACTOR)
     assert "zhao.lin" not in {login for login, *_ in demo_accounts(store)}
+
+
+def test_an_interviewer_reads_only_their_own_bookings_records_and_candidates(store, world):
+    from research.desk import scheduling
+    from research.findings.candidates import candidates
+
+    study, people = world["study"], world["people"]
+    lead = team.add_member(
+        store, "Max Manager", "senior_manager", actor=ACTOR, available_hours="mon-fri 09:00-18:00"
+    )
+    team.add_to_study(store, study, lead, actor=ACTOR, quota=5)
+    start = datetime(2030, 3, 4, 10, 0)
+    for customer in ("A", "B"):
+        scheduling.book_interview(store, study, customer, lead, start, "Asia/Shanghai", actor=ACTOR)
+        start += timedelta(hours=2)
+    _finding(store, world, "B")
+    ivan = people["interviewer"]
+
+    assert permissions.visible_customers(store, ivan, "calls.read", study) == {"A"}
+    assert permissions.visible_customers(store, people["lead"], "calls.read", study) is None
+    with pytest.raises(PermissionDeniedError):
+        permissions.visible_customers(store, people["coder"], "calls.read", study)
+    assert [i.customer_id for i in scheduling.list_interviews(store, study, actor=ivan)] == ["A"]
+    everyone = scheduling.list_interviews(store, study, actor=people["lead"])
+    assert sorted(i.customer_id for i in everyone) == ["A", "B"]
+    week = scheduling.week_interviews(store, study, lead, date(2030, 3, 4), actor=ivan)
+    assert [i.customer_id for i in week] == ["A"]
+    mine = candidates(store, study, actor=ivan)
+    assert mine.customers == ("A",) and set(mine.names) == {"A"}
+    assert mine.findings.empty  # B's record is not his
+    assert set(candidates(store, study, actor=people["lead"]).customers) == {"A", "B"}
