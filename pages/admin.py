@@ -44,12 +44,13 @@ users_tab, audit_tab, retention_tab = st.tabs(
 with users_tab:
     users = pd.DataFrame(accounts.list_users(store, actor=me))
     members = {m.id: m.name for m in team.list_members(store)}
+    when = lambda v: t.datetime(v) if pd.notna(v) else ""  # noqa: E731 (empty stays empty)
     st.dataframe(
         users.assign(
             role=users["role"].map(role_label),
             member=users["member_id"].map(lambda i: members.get(i, "") if pd.notna(i) else ""),
-            locked_until=pd.to_datetime(users["locked_until"]),
-            last_sign_in=pd.to_datetime(users["last_sign_in"]),
+            locked_until=users["locked_until"].map(when),
+            last_sign_in=users["last_sign_in"].map(when),
         )[["login", "display_name", "role", "member", "disabled", "locked_until", "last_sign_in"]],
         hide_index=True,
         column_config={
@@ -58,12 +59,8 @@ with users_tab:
             "role": t("signin.role"),
             "member": t("admin.member"),
             "disabled": t("admin.disabled"),
-            "locked_until": st.column_config.DatetimeColumn(
-                t("admin.locked_until"), format="YYYY-MM-DD HH:mm"
-            ),
-            "last_sign_in": st.column_config.DatetimeColumn(
-                t("admin.last_sign_in"), format="YYYY-MM-DD HH:mm"
-            ),
+            "locked_until": st.column_config.TextColumn(t("admin.locked_until")),
+            "last_sign_in": st.column_config.TextColumn(t("admin.last_sign_in")),
         },
     )
     member_choices = [None, *members]
@@ -161,6 +158,7 @@ with users_tab:
                 done(t(key, login=literal(chosen)))
 
 # ---- the audit log: who changed what, when, from which value to which
+TEXT_COLUMNS = ("entity_id", "study", "old", "new")
 with audit_tab:
     c1, c2, c3, c4 = st.columns(4)
     since = c1.date_input(t("admin.since"), date.today() - timedelta(days=7), key="admin_since")
@@ -187,7 +185,9 @@ with audit_tab:
     st.caption(t("admin.audit_count", count=len(log)))
     shown = log.drop(columns=["detail", "study_id"]).iloc[::-1]  # newest first
     st.dataframe(
-        shown.head(500).astype({"entity_id": "string", "study": "string"}),
+        shown.head(500).assign(  # empty cells stay empty
+            **{c: shown[c].head(500).astype("string").fillna("") for c in TEXT_COLUMNS}
+        ),
         hide_index=True,
         column_config={
             "id": None,

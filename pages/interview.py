@@ -124,7 +124,6 @@ st.title(t("interview.title"))
 if msg := state.pop("interview_flash", None):
     st.success(msg)
 if not ui.may("findings.write"):  # a second coder: the blind coding, and nothing else
-    st.caption(t("second.only_this"))
     second_coding()
     st.stop()
 

@@ -143,7 +143,8 @@ def test_a_second_coder_sees_the_blind_coding_and_no_record(db_path):
     at.switch_page("pages/interview.py").run()
     assert not at.exception
     assert "interview_customer" not in [s.key for s in at.selectbox]
-    assert any("code blind" in c.value for c in at.caption)
+    assert any("Blind second coding" in c.value for c in at.caption)
+    assert at.selectbox(key="second_pick").options  # the findings waiting for them
 
 
 def test_an_interviewer_sees_only_their_own_call_list(db_path, study_named):
