@@ -36,8 +36,13 @@ def role_label(role: str) -> str:
     return t(f"account_role.{role}")
 
 
-users_tab, audit_tab, retention_tab = st.tabs(
-    [t("admin.tab_accounts"), t("admin.tab_audit"), t("admin.tab_retention")]
+users_tab, audit_tab, retention_tab, erase_tab = st.tabs(
+    [
+        t("admin.tab_accounts"),
+        t("admin.tab_audit"),
+        t("admin.tab_retention"),
+        t("admin.tab_erase"),
+    ]
 )
 
 # ---- accounts: who may sign in, with which role
@@ -245,3 +250,32 @@ with retention_tab:
                 done(t("admin.retention_applied", count=len(erased)))
     else:
         st.info(t("admin.retention_none_due"))
+
+# ---- erase on request: one customer's personal data, everywhere; the counts keep them
+with erase_tab:
+    st.caption(t("admin.erase_intro"))
+    with st.form("admin_erase"):
+        c1, c2 = st.columns(2)
+        customer_id = c1.text_input(t("field.customer_id"), key="admin_erase_customer")
+        reason = c2.text_input(t("admin.erase_reason"), key="admin_erase_reason")
+        sure = st.checkbox(t("admin.erase_sure"), key="admin_erase_sure")
+        if st.form_submit_button(t("admin.erase"), type="primary"):
+            if not sure:
+                st.warning(t("admin.erase_tick"))
+            else:
+                try:
+                    report = erasure.erase_customer(
+                        store, customer_id, me, reason=reason.strip() or None
+                    )
+                except ResearchError as e:
+                    ui.show_error(e)
+                else:
+                    for key in ("admin_erase_customer", "admin_erase_reason", "admin_erase_sure"):
+                        state.pop(key, None)
+                    done(
+                        t(
+                            "admin.erased",
+                            customer_id=literal(customer_id.strip()),
+                            count=report.total,
+                        )
+                    )

@@ -98,3 +98,27 @@ def test_a_study_lead_sets_retention_on_the_study_page(db_path, study_named):
     from screen import ui
 
     assert erasure.retention(ui.store(), study_named("demo"))[0] == 180
+
+
+def test_an_admin_erases_a_customer_from_the_page_after_confirming(page, app_store):
+    from research.findings.erasure import erased_ids
+
+    with app_store.cursor() as cur:
+        customer_id, name = cur.execute(
+            "SELECT customer_id, name FROM customers WHERE name IS NOT NULL ORDER BY 1 LIMIT 1"
+        ).fetchall()[0]
+    page.text_input(key="admin_erase_customer").input(customer_id)
+    page.text_input(key="admin_erase_reason").input("request 42")
+    _submit(page, "admin_erase")
+    assert customer_id not in erased_ids(app_store)  # not without the tick
+    assert any("cannot be undone" in w.value for w in page.warning)
+    page.checkbox(key="admin_erase_sure").check()
+    _submit(page, "admin_erase")
+    assert customer_id in erased_ids(app_store)
+    with app_store.cursor() as cur:
+        assert (
+            cur.execute(
+                "SELECT name FROM customers WHERE customer_id = ?", [customer_id]
+            ).fetchall()[0][0]
+            != name
+        )
