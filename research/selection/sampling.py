@@ -41,6 +41,7 @@ from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
 from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, results
+from research.selection.filters import search_pattern
 
 
 @dataclass(frozen=True)
@@ -605,10 +606,61 @@ def target_list(store: Store, study: Study, *, include_removed: bool = False) ->
 def addable(results: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
     """Who can be put on the list by hand: defectors (full or partial) in ``results``
     (``detection.results``) not on it now (``targets``: ``target_list``), in the order of
-    ``results``."""
+    ``results``. (The page asks ``find_addable`` instead: a few matches, from the store.)"""
     on_list = targets.loc[targets["included"].astype(bool), "customer_id"]
     chosen = results["status"].isin(DEFECTOR_STATUSES) & ~results["customer_id"].isin(on_list)
     return results.loc[chosen, "customer_id"].tolist()
+
+
+# Defectors (full or partial, not marked former, not asking never to be called again)
+# not on the list now whose id or name
+# holds the search, in any case: the id itself first, then ids that start with it, then
+# by spend lost. At a million customers the page asks this instead of listing them all;
+# the names are joined to the few found only.
+FIND_ADDABLE = """
+WITH found AS (
+    SELECT r.customer_id,
+           row_number() OVER (ORDER BY lower(r.customer_id) = $needle DESC,
+                                       starts_with(lower(r.customer_id), $needle) DESC,
+                                       r.spend_lost DESC, r.customer_id) AS place
+    FROM detection_results r
+    WHERE r.study_id = $sid
+      AND list_contains(CAST($defectors AS VARCHAR[]), r.status)
+      AND (ilike_escape(r.customer_id, $pattern, '\\')
+           OR r.customer_id IN (SELECT customer_id FROM customers
+                                WHERE ilike_escape(name, $pattern, '\\')))
+      AND NOT EXISTS (SELECT 1 FROM former_customers f
+                      WHERE f.study_id = r.study_id AND f.customer_id = r.customer_id)
+      AND NOT EXISTS (SELECT 1 FROM target_list t WHERE t.study_id = r.study_id
+                      AND t.customer_id = r.customer_id AND t.included)
+      AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- asked never to be called again
+                      WHERE d.study_id = r.study_id AND d.customer_id = r.customer_id)
+    QUALIFY place <= $limit
+)
+SELECT f.customer_id, c.name
+FROM found f LEFT JOIN customers c ON c.customer_id = f.customer_id
+ORDER BY f.place
+"""
+
+
+def find_addable(store: Store, study: Study, search: str, *, limit: int = 20) -> dict[str, str]:
+    """Up to ``limit`` customers who can be put on the list by hand (as ``addable``,
+    leaving out those who asked never to be called again: on the list they would stay
+    hidden) whose id or name holds ``search`` (any case, spaces around ignored), best matches
+    first: {customer id: name or ""}. An empty search finds nobody."""
+    pattern = search_pattern(search or "")
+    if not pattern:
+        return {}
+    params = {
+        "sid": study.id,
+        "defectors": list(DEFECTOR_STATUSES),
+        "needle": search.strip().lower(),
+        "pattern": pattern,
+        "limit": int(limit),
+    }
+    with store.cursor() as cur:
+        found = cur.execute(FIND_ADDABLE, params).fetchall()
+    return {cid: name or "" for cid, name in found}
 
 
 def export_csv(frame: pd.DataFrame) -> bytes:
