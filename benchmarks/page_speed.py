@@ -262,20 +262,13 @@ def interactions(page) -> list[tuple[str, Callable[[], None]]]:
     """The interactions the issue names, on the Defectors page, as far as the page offers
     them (a name not found is reported as not measured)."""
     found: list[tuple[str, Callable[[], None]]] = []
-    search = page.get_by_placeholder("Search ID or name")
-    if search.count():
-
-        def search_id() -> None:
-            search.first.fill("C0000042")
-            search.first.press("Enter")
-
-        found.append(("Defectors: search a customer ID + Enter", search_id))
     status = page.get_by_label("Status")
     if status.count():
 
         def filter_status() -> None:
             status.first.click()
             page.get_by_role("option").first.click()
+            page.keyboard.press("Escape")  # close the list, as a person would
 
         found.append(("Defectors: a status filter", filter_status))
     sort = page.get_by_label("Sort by")
@@ -289,6 +282,15 @@ def interactions(page) -> list[tuple[str, Callable[[], None]]]:
     next_page = page.get_by_role("button", name="Next page")
     if next_page.count():
         found.append(("Defectors: next page of the table", lambda: next_page.first.click()))
+    # last: a search for one customer leaves no next page
+    search = page.get_by_label("Search ID or name")
+    if search.count():
+
+        def search_id() -> None:
+            search.first.fill("C0000042")
+            search.first.press("Enter")
+
+        found.append(("Defectors: search a customer ID + Enter", search_id))
     return found
 
 
