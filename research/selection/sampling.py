@@ -40,7 +40,7 @@ from research.base.i18n import Translator
 from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
-from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, results
+from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS
 from research.selection.filters import search_pattern
 
 
@@ -202,6 +202,20 @@ LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.c
 LEFT JOIN customers c ON c.customer_id = t.customer_id
 WHERE t.study_id = ? AND t.included
 """
+# whom a draw chooses from: the defectors (not marked former), id and segment only; at a
+# million customers reading every result with names and contacts cost seconds and memory
+DEFECTORS = """
+SELECT r.customer_id, r.segment FROM detection_results r
+WHERE r.study_id = $sid AND list_contains(CAST($defectors AS VARCHAR[]), r.status)
+  AND NOT EXISTS (SELECT 1 FROM former_customers f
+                  WHERE f.study_id = r.study_id AND f.customer_id = r.customer_id)
+"""
+# the segments of the customers added by hand, who count toward the size in their segment
+HAND_MADE_SEGMENTS = """
+SELECT t.customer_id, r.segment FROM target_list t
+JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
+WHERE t.study_id = ? AND t.source = 'manual' AND t.included
+"""
 HAND_MADE = (
     "SELECT customer_id, included FROM target_list WHERE study_id = ?"
     " AND (source = 'manual' OR NOT included)"
@@ -236,16 +250,17 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
     Raises NothingToDoError when there are no defectors to draw from.
     """
     actor = require(actor, "targets.write", store=store, study=study).name
-    frame = results(store, study)
-    defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
-    if defectors.empty:
-        raise NothingToDoError("error.no_defectors")
     with store.cursor() as cur:
+        defectors = cur.execute(
+            DEFECTORS, {"sid": study.id, "defectors": list(DEFECTOR_STATUSES)}
+        ).df()
+        if defectors.empty:
+            raise NothingToDoError("error.no_defectors")
         manual = cur.execute(HAND_MADE, [study.id]).fetchall()
         # people who asked never to be called again are never drawn again (research/desk/calls.py)
         never = {r[0] for r in cur.execute(DO_NOT_CALL, [study.id]).fetchall()}
         listed = cur.execute(WORK, [study.id]).df()
-    segment_of = dict(zip(frame["customer_id"], frame["segment"], strict=True))
+        segment_of = dict(cur.execute(HAND_MADE_SEGMENTS, [study.id]).fetchall())
     hand_made = {cid for cid, _ in manual} | never
     sample_rows = listed[(listed["source"] == "sample") & ~listed["do_not_call"]]
     kept = [
@@ -577,18 +592,24 @@ def remove_target(
     return store.write(apply)
 
 
+# The list with each target's result and details. The results and the customers are
+# narrowed to the list's few hundred ids before they are joined: joined whole, a million
+# of each cost more than the rest of the page.
 TARGETS = """
+WITH t AS (SELECT * FROM target_list WHERE study_id = $sid),
+r AS (SELECT * FROM detection_results
+      WHERE study_id = $sid AND customer_id IN (SELECT customer_id FROM t)),
+c AS (SELECT * FROM customers WHERE customer_id IN (SELECT customer_id FROM t))
 SELECT t.customer_id, c.name,
        CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END AS status,
        r.segment, r.baseline_spend, r.recent_spend, r.spend_lost, r.last_purchase,
        c.contact_person, c.phone, c.email, c.owner, c.region, c.industry,
        t.source, t.included, t.reason, t.updated_by, t.updated_at
-FROM target_list t
-LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
-LEFT JOIN customers c ON c.customer_id = t.customer_id
+FROM t
+LEFT JOIN r ON r.customer_id = t.customer_id
+LEFT JOIN c ON c.customer_id = t.customer_id
 LEFT JOIN former_customers f ON f.study_id = t.study_id AND f.customer_id = t.customer_id
-WHERE t.study_id = ?
-  AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list
+WHERE NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list
                   WHERE d.study_id = t.study_id AND d.customer_id = t.customer_id)
 ORDER BY t.included DESC,
          CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'general' THEN 2
@@ -599,7 +620,7 @@ ORDER BY t.included DESC,
 
 def target_list(store: Store, study: Study, *, include_removed: bool = False) -> pd.DataFrame:
     with store.cursor() as cur:
-        frame = cur.execute(TARGETS, [study.id]).df()
+        frame = cur.execute(TARGETS, {"sid": study.id}).df()
     return frame if include_removed else frame[frame["included"]].reset_index(drop=True)
 
 
