@@ -69,42 +69,6 @@ def coded_filter(column, name: str, label: str, options: list, format_func, defa
     return state[f"defectors_{name}"]
 
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-statuses = coded_filter(
-    c1,
-    "status",
-    t("field.status"),
-    list(detection.STATUSES),
-    t.status,
-    default=detection.DEFECTOR_STATUSES,
-)
-segments = coded_filter(
-    c2,
-    "segment",
-    t("field.segment"),
-    [*detection.SEGMENTS, NO_SEGMENT],
-    lambda s: t.segment(None if s == NO_SEGMENT else s),
-)
-chosen_owners = c3.multiselect(
-    t("field.owner"),
-    browse.owners(store, study),
-    key="defectors_owner",
-    placeholder=t("common.all"),
-)
-search = c4.text_input(t("defectors.search"), key="defectors_search")
-silent_only = st.checkbox(
-    t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
-)
-chosen = ResultFilter(tuple(statuses), tuple(segments), tuple(chosen_owners), search, silent_only)
-shown = browse.summary(store, study, chosen)
-
-m = st.columns(4)
-m[0].metric(t("defectors.shown"), t.number(shown.customers))
-m[1].metric(t("metric.full"), t.number(shown.of_status("full")))
-m[2].metric(t("metric.partial"), t.number(shown.of_status("partial")))
-m[3].metric(t("metric.spend_lost"), t.money_short(shown.spend_lost), help=t.money(shown.spend_lost))
-
-# ---- the table: one page of the customers the filters show, in the order asked for
 SORT_LABELS = {
     "spend_lost": "field.spend_lost",
     "baseline_spend": "field.baseline_spend",
@@ -116,105 +80,7 @@ SORT_LABELS = {
 }
 ORDER_LABELS = {"desc": "defectors.order_desc", "asc": "defectors.order_asc"}
 PAGE_ROWS = 50
-s1, s2, _, s3, s4, s5 = st.columns([2, 2, 1, 1, 2, 1], vertical_alignment="bottom")
-sort = s1.selectbox(
-    t("defectors.sort_by"),
-    browse.SORTS,
-    format_func=lambda c: t(SORT_LABELS[c]),
-    key="defectors_sort",
-)
-descending = (
-    s2.segmented_control(
-        t("defectors.order"),
-        ["desc", "asc"],
-        format_func=lambda o: t(ORDER_LABELS[o]),
-        default="desc",
-        key="defectors_order",
-    )
-    != "asc"
-)
-state = st.session_state
-view = (chosen, sort, descending)
-if state.get("defectors_view") != view:  # another filter or order starts at its first page
-    state["defectors_view"] = view
-    state["defectors_page"] = 0
-pages = max(1, -(-shown.customers // PAGE_ROWS))
-number = min(max(int(state.get("defectors_page", 0)), 0), pages - 1)
-state["defectors_page"] = number
-rows = browse.page(
-    store,
-    study,
-    chosen,
-    sort=sort,
-    descending=descending,
-    offset=number * PAGE_ROWS,
-    limit=PAGE_ROWS,
-).rows
-
-
-def turn(step: int) -> None:
-    st.session_state["defectors_page"] = st.session_state.get("defectors_page", 0) + step
-
-
-s3.button(
-    t("defectors.previous_page"),
-    key="defectors_previous",
-    on_click=turn,
-    args=(-1,),
-    disabled=number == 0,
-    width="stretch",
-)
-s4.caption(
-    t(
-        "defectors.rows_of",
-        first=t.number(number * PAGE_ROWS + 1 if shown.customers else 0),
-        last=t.number(number * PAGE_ROWS + len(rows)),
-        total=t.number(shown.customers),
-        page=t.number(number + 1),
-        pages=t.number(pages),
-    )
-)
-s5.button(
-    t("defectors.next_page"),
-    key="defectors_next",
-    on_click=turn,
-    args=(1,),
-    disabled=number >= pages - 1,
-    width="stretch",
-)
-
-table = rows.assign(
-    name=rows["name"].fillna(""),
-    owner=rows["owner"].fillna(""),
-    region=rows["region"].fillna(""),
-    industry=rows["industry"].fillna(""),
-    status=rows["status"].map(t.status),
-    segment=rows["segment"].map(t.segment),
-    baseline_spend=rows["baseline_spend"].astype(float),
-    recent_spend=rows["recent_spend"].astype(float),
-    spend_lost=rows["spend_lost"].astype(float),
-    baseline_share=rows["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
-    recent_share=rows["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
-)[
-    [
-        "customer_id",
-        "name",
-        "status",
-        "segment",
-        "baseline_spend",
-        "recent_spend",
-        "baseline_share",
-        "recent_share",
-        "spend_lost",
-        "first_purchase",
-        "last_purchase",
-        "days_silent",
-        "long_silence",
-        "owner",
-        "region",
-        "industry",
-    ]
-]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def money(label: str):
@@ -222,71 +88,220 @@ def money(label: str):
     return st.column_config.NumberColumn(label, format="localized", step=0.01)
 
 
-st.dataframe(
-    table,
-    width="stretch",
-    hide_index=True,
-    height=min(420, 38 + 35 * max(len(table), 1)),
-    column_config={
-        "customer_id": t("field.customer_id"),
-        "name": t("field.name"),
-        "status": t("field.status"),
-        "segment": t("field.segment"),
-        "baseline_spend": money(t("field.baseline_spend")),
-        "recent_spend": money(t("field.recent_spend")),
-        "baseline_share": t("field.baseline_share"),
-        "recent_share": t("field.recent_share"),
-        "spend_lost": money(t("field.spend_lost")),
-        "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
-        "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
-        "days_silent": t("field.days_silent"),
-        "long_silence": t("field.long_silence"),
-        "owner": t("field.owner"),
-        "region": t("field.region"),
-        "industry": t("field.industry"),
-    },
-)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-c1, c2, _ = st.columns([1, 1, 3])
-c1.download_button(  # every row the filters show, made when the button is pressed
-    t("defectors.download"),
-    lambda view=view: browse.csv_file(store, study, view[0], sort=view[1], descending=view[2]),
-    file_name=f"{study.name}-defectors.csv",
-    mime="text/csv",
-    key="defectors_download",
-)
-c2.download_button(
-    t("defectors.download_xlsx"),
-    lambda view=view: browse.xlsx_file(store, study, view[0], sort=view[1], descending=view[2]),
-    file_name=f"{study.name}-defectors.xlsx",
-    mime=XLSX,
-    key="defectors_download_xlsx",
-)
+def turn(step: int) -> None:
+    """The page control's buttons: the next or the previous page of the table."""
+    st.session_state["defectors_page"] = st.session_state.get("defectors_page", 0) + step
 
-# ---- counts and chart: of the customers the filters show, as the table above
-st.subheader(t("defectors.counts_title"))
-if not shown.customers:
-    st.info(t("defectors.none_shown"))
-else:
-    st.caption(
-        t("defectors.counts_filtered", shown=t.number(shown.customers), of=t.number(info.customers))
+
+@st.fragment  # a filter, a sort or a page reruns this part only, not the target list
+def results_view() -> None:
+    """Filters, the exact counts, one page of the table, the downloads, the chart."""
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
+    statuses = coded_filter(
+        c1,
+        "status",
+        t("field.status"),
+        list(detection.STATUSES),
+        t.status,
+        default=detection.DEFECTOR_STATUSES,
     )
-    columns, counted = shown.table()
-    st.dataframe(
-        pd.DataFrame(
-            [values for _, values in counted],
-            index=[t("common.total") if s == TOTAL else t.status(s) for s, _ in counted],
-            columns=[
-                t("common.total") if s == TOTAL else t.segment(None if s == NO_SEGMENT else s)
-                for s in columns
-            ],
-        ),
+    segments = coded_filter(
+        c2,
+        "segment",
+        t("field.segment"),
+        [*detection.SEGMENTS, NO_SEGMENT],
+        lambda s: t.segment(None if s == NO_SEGMENT else s),
+    )
+    chosen_owners = c3.multiselect(
+        t("field.owner"),
+        browse.owners(store, study),
+        key="defectors_owner",
+        placeholder=t("common.all"),
+    )
+    search = c4.text_input(t("defectors.search"), key="defectors_search")
+    silent_only = st.checkbox(
+        t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
+    )
+    chosen = ResultFilter(
+        tuple(statuses), tuple(segments), tuple(chosen_owners), search, silent_only
+    )
+    shown = browse.summary(store, study, chosen)
+
+    m = st.columns(4)
+    m[0].metric(t("defectors.shown"), t.number(shown.customers))
+    m[1].metric(t("metric.full"), t.number(shown.of_status("full")))
+    m[2].metric(t("metric.partial"), t.number(shown.of_status("partial")))
+    m[3].metric(
+        t("metric.spend_lost"), t.money_short(shown.spend_lost), help=t.money(shown.spend_lost)
+    )
+
+    # ---- the table: one page of the customers the filters show, in the order asked for
+    s1, s2, _, s3, s4, s5 = st.columns([2, 2, 1, 1, 2, 1], vertical_alignment="bottom")
+    sort = s1.selectbox(
+        t("defectors.sort_by"),
+        browse.SORTS,
+        format_func=lambda c: t(SORT_LABELS[c]),
+        key="defectors_sort",
+    )
+    descending = (
+        s2.segmented_control(
+            t("defectors.order"),
+            ["desc", "asc"],
+            format_func=lambda o: t(ORDER_LABELS[o]),
+            default="desc",
+            key="defectors_order",
+        )
+        != "asc"
+    )
+    state = st.session_state
+    view = (chosen, sort, descending)
+    if state.get("defectors_view") != view:  # another filter or order starts at its first page
+        state["defectors_view"] = view
+        state["defectors_page"] = 0
+    pages = max(1, -(-shown.customers // PAGE_ROWS))
+    number = min(max(int(state.get("defectors_page", 0)), 0), pages - 1)
+    state["defectors_page"] = number
+    rows = browse.page(
+        store,
+        study,
+        chosen,
+        sort=sort,
+        descending=descending,
+        offset=number * PAGE_ROWS,
+        limit=PAGE_ROWS,
+    ).rows
+
+    s3.button(
+        t("defectors.previous_page"),
+        key="defectors_previous",
+        on_click=turn,
+        args=(-1,),
+        disabled=number == 0,
         width="stretch",
     )
-    by_segment = pd.DataFrame(
-        shown.defectors_spend_by_segment(), columns=["segment", "status", "sum", "count"]
+    s4.caption(
+        t(
+            "defectors.rows_of",
+            first=t.number(number * PAGE_ROWS + 1 if shown.customers else 0),
+            last=t.number(number * PAGE_ROWS + len(rows)),
+            total=t.number(shown.customers),
+            page=t.number(number + 1),
+            pages=t.number(pages),
+        )
     )
-    st.plotly_chart(charts.spend_lost_by_segment(by_segment, t), width="stretch")
+    s5.button(
+        t("defectors.next_page"),
+        key="defectors_next",
+        on_click=turn,
+        args=(1,),
+        disabled=number >= pages - 1,
+        width="stretch",
+    )
+
+    table = rows.assign(
+        name=rows["name"].fillna(""),
+        owner=rows["owner"].fillna(""),
+        region=rows["region"].fillna(""),
+        industry=rows["industry"].fillna(""),
+        status=rows["status"].map(t.status),
+        segment=rows["segment"].map(t.segment),
+        baseline_spend=rows["baseline_spend"].astype(float),
+        recent_spend=rows["recent_spend"].astype(float),
+        spend_lost=rows["spend_lost"].astype(float),
+        baseline_share=rows["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
+        recent_share=rows["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
+    )[
+        [
+            "customer_id",
+            "name",
+            "status",
+            "segment",
+            "baseline_spend",
+            "recent_spend",
+            "baseline_share",
+            "recent_share",
+            "spend_lost",
+            "first_purchase",
+            "last_purchase",
+            "days_silent",
+            "long_silence",
+            "owner",
+            "region",
+            "industry",
+        ]
+    ]
+
+    st.dataframe(
+        table,
+        width="stretch",
+        hide_index=True,
+        height=min(420, 38 + 35 * max(len(table), 1)),
+        column_config={
+            "customer_id": t("field.customer_id"),
+            "name": t("field.name"),
+            "status": t("field.status"),
+            "segment": t("field.segment"),
+            "baseline_spend": money(t("field.baseline_spend")),
+            "recent_spend": money(t("field.recent_spend")),
+            "baseline_share": t("field.baseline_share"),
+            "recent_share": t("field.recent_share"),
+            "spend_lost": money(t("field.spend_lost")),
+            "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
+            "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
+            "days_silent": t("field.days_silent"),
+            "long_silence": t("field.long_silence"),
+            "owner": t("field.owner"),
+            "region": t("field.region"),
+            "industry": t("field.industry"),
+        },
+    )
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button(  # every row the filters show, made when the button is pressed
+        t("defectors.download"),
+        lambda view=view: browse.csv_file(store, study, view[0], sort=view[1], descending=view[2]),
+        file_name=f"{study.name}-defectors.csv",
+        mime="text/csv",
+        key="defectors_download",
+    )
+    c2.download_button(
+        t("defectors.download_xlsx"),
+        lambda view=view: browse.xlsx_file(store, study, view[0], sort=view[1], descending=view[2]),
+        file_name=f"{study.name}-defectors.xlsx",
+        mime=XLSX,
+        key="defectors_download_xlsx",
+    )
+
+    # ---- counts and chart: of the customers the filters show, as the table above
+    st.subheader(t("defectors.counts_title"))
+    if not shown.customers:
+        st.info(t("defectors.none_shown"))
+    else:
+        st.caption(
+            t(
+                "defectors.counts_filtered",
+                shown=t.number(shown.customers),
+                of=t.number(info.customers),
+            )
+        )
+        columns, counted = shown.table()
+        st.dataframe(
+            pd.DataFrame(
+                [values for _, values in counted],
+                index=[t("common.total") if s == TOTAL else t.status(s) for s, _ in counted],
+                columns=[
+                    t("common.total") if s == TOTAL else t.segment(None if s == NO_SEGMENT else s)
+                    for s in columns
+                ],
+            ),
+            width="stretch",
+        )
+        by_segment = pd.DataFrame(
+            shown.defectors_spend_by_segment(), columns=["segment", "status", "sum", "count"]
+        )
+        st.plotly_chart(charts.spend_lost_by_segment(by_segment, t), width="stretch")
+
+
+results_view()
 
 # ---- target list
 st.divider()

@@ -384,3 +384,26 @@ def test_a_new_import_changes_the_counts_the_page_kept(page, app_store, demo):
     assert back not in page.dataframe[0].value["customer_id"].tolist()
     counts = page.dataframe[1].value
     assert counts.loc["Total", "Total"] == len(before) - 1
+
+
+def test_the_page_never_reads_every_result(app, open_page, monkeypatch):
+    """At a million customers a full read of the results costs seconds and a gigabyte:
+    showing, filtering, paging, searching, drawing and adding must do without one."""
+    from research.selection import filters
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read every detection result")
+
+    monkeypatch.setattr(detection, "results", refuse)
+    monkeypatch.setattr(sampling, "results", refuse, raising=False)  # were it imported there
+    monkeypatch.setattr(filters.ResultFilter, "apply", refuse)
+    page = open_page(app, "pages/defectors.py")
+    page.button(key="defectors_next").click().run()
+    page.multiselect(key="defectors_segment_en").set_value(["general"]).run()
+    page.selectbox(key="defectors_sort").set_value("name").run()
+    page.text_input(key="defectors_search").input("c10").run()
+    page.text_input(key="targets_add_find").input("c10").run()
+    page.button(key="targets_draw").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.dataframe[0].value["customer_id"].str.contains("C10").all()
+    assert any("defectors drawn" in s.value for s in page.success)
