@@ -1,13 +1,19 @@
-"""Defectors: who left, how valuable they were, and whom to interview."""
+"""Defectors: who left, how valuable they were, and whom to interview.
 
+A company can have a million customers: the results are filtered, counted, sorted and
+paged in DuckDB (research/selection/browse.py), and the page shows one page of rows,
+the exact counts and the target list, never every result at once."""
+
+import pandas as pd
 import streamlit as st
 
 from research.base import exports
 from research.base.errors import InvalidSettingError, ResearchError
 from research.desk import calls, scheduling
 from research.reports import charts
-from research.selection import detection, sampling
-from research.selection.filters import NO_SEGMENT, ResultFilter, owners
+from research.selection import browse, detection, sampling
+from research.selection.filters import NO_SEGMENT, ResultFilter
+from research.selection.results_file import TOTAL
 from screen import ui
 from screen.plain import literal
 
@@ -15,13 +21,12 @@ t = ui.translator()
 store = ui.store()
 study = ui.require_study()
 if cleared := st.session_state.pop("targets_clear", None):  # a form that worked starts empty
-    for field in ("customer", "reason"):
+    for field in ("customer", "reason", "find"):
         st.session_state.pop(f"targets_{cleared}_{field}", None)
 
 st.title(t("defectors.title"))
 with st.spinner(t("defectors.detecting")):
     detection.ensure_current(store, study, actor=ui.actor())
-frame = detection.results(store, study)
 p = detection.periods(study.as_of, study.window_months)
 st.caption(
     t(
@@ -38,11 +43,12 @@ info = detection.run_info(store, study)
 for level, note in info.notes() if info else []:
     (st.warning if level == "warning" else st.caption)(note.render(t))
 
-if frame.empty:
+if info is None or not info.customers:
     st.info(t("study.no_data"))
     st.stop()
 
-# ---- filters
+# ---- filters: the results stay in DuckDB (research/selection/browse.py); what reaches
+# the screen is one page of rows and the counts
 
 
 def coded_filter(column, name: str, label: str, options: list, format_func, default=()) -> list:
@@ -63,72 +69,18 @@ def coded_filter(column, name: str, label: str, options: list, format_func, defa
     return state[f"defectors_{name}"]
 
 
-c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
-statuses = coded_filter(
-    c1,
-    "status",
-    t("field.status"),
-    list(detection.STATUSES),
-    t.status,
-    default=detection.DEFECTOR_STATUSES,
-)
-segments = coded_filter(
-    c2,
-    "segment",
-    t("field.segment"),
-    [*detection.SEGMENTS, NO_SEGMENT],
-    lambda s: t.segment(None if s == NO_SEGMENT else s),
-)
-chosen_owners = c3.multiselect(
-    t("field.owner"), owners(frame), key="defectors_owner", placeholder=t("common.all")
-)
-search = c4.text_input(t("defectors.search"), key="defectors_search")
-silent_only = st.checkbox(
-    t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
-)
-shown = ResultFilter(
-    tuple(statuses), tuple(segments), tuple(chosen_owners), search, silent_only
-).apply(frame)
-
-m = st.columns(4)
-m[0].metric(t("defectors.shown"), t.number(len(shown)))
-m[1].metric(t("metric.full"), t.number((shown["status"] == "full").sum()))
-m[2].metric(t("metric.partial"), t.number((shown["status"] == "partial").sum()))
-lost = shown["spend_lost"].astype(float).sum()
-m[3].metric(t("metric.spend_lost"), t.money_short(lost), help=t.money(lost))
-
-table = shown.assign(
-    name=shown["name"].fillna(""),
-    owner=shown["owner"].fillna(""),
-    region=shown["region"].fillna(""),
-    industry=shown["industry"].fillna(""),
-    status=shown["status"].map(t.status),
-    segment=shown["segment"].map(t.segment),
-    baseline_spend=shown["baseline_spend"].astype(float),
-    recent_spend=shown["recent_spend"].astype(float),
-    spend_lost=shown["spend_lost"].astype(float),
-    baseline_share=shown["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
-    recent_share=shown["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
-)[
-    [
-        "customer_id",
-        "name",
-        "status",
-        "segment",
-        "baseline_spend",
-        "recent_spend",
-        "baseline_share",
-        "recent_share",
-        "spend_lost",
-        "first_purchase",
-        "last_purchase",
-        "days_silent",
-        "long_silence",
-        "owner",
-        "region",
-        "industry",
-    ]
-]
+SORT_LABELS = {
+    "spend_lost": "field.spend_lost",
+    "baseline_spend": "field.baseline_spend",
+    "recent_spend": "field.recent_spend",
+    "days_silent": "field.days_silent",
+    "last_purchase": "field.last_purchase",
+    "customer_id": "field.customer_id",
+    "name": "field.name",
+}
+ORDER_LABELS = {"desc": "defectors.order_desc", "asc": "defectors.order_asc"}
+PAGE_ROWS = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def money(label: str):
@@ -136,62 +88,220 @@ def money(label: str):
     return st.column_config.NumberColumn(label, format="localized", step=0.01)
 
 
-st.dataframe(
-    table,
-    width="stretch",
-    hide_index=True,
-    height=min(420, 38 + 35 * max(len(table), 1)),
-    column_config={
-        "customer_id": t("field.customer_id"),
-        "name": t("field.name"),
-        "status": t("field.status"),
-        "segment": t("field.segment"),
-        "baseline_spend": money(t("field.baseline_spend")),
-        "recent_spend": money(t("field.recent_spend")),
-        "baseline_share": t("field.baseline_share"),
-        "recent_share": t("field.recent_share"),
-        "spend_lost": money(t("field.spend_lost")),
-        "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
-        "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
-        "days_silent": t("field.days_silent"),
-        "long_silence": t("field.long_silence"),
-        "owner": t("field.owner"),
-        "region": t("field.region"),
-        "industry": t("field.industry"),
-    },
-)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-c1, c2, _ = st.columns([1, 1, 3])
-c1.download_button(
-    t("defectors.download"),
-    exports.csv_bytes(shown),
-    file_name=f"{study.name}-defectors.csv",
-    mime="text/csv",
-)
-c2.download_button(  # the workbook is made when the button is pressed
-    t("defectors.download_xlsx"),
-    lambda shown=shown: exports.xlsx_bytes(shown),
-    file_name=f"{study.name}-defectors.xlsx",
-    mime=XLSX,
-    key="defectors_download_xlsx",
-)
+def turn(step: int) -> None:
+    """The page control's buttons: the next or the previous page of the table."""
+    st.session_state["defectors_page"] = st.session_state.get("defectors_page", 0) + step
 
-# ---- counts and chart: of the customers the filters show, as the table above
-st.subheader(t("defectors.counts_title"))
-if shown.empty:
-    st.info(t("defectors.none_shown"))
-else:
-    st.caption(t("defectors.counts_filtered", shown=t.number(len(shown)), of=t.number(len(frame))))
-    counts = detection.counts_by_status_segment(shown)
-    counts.index = [t("common.total") if s == "total" else t.status(s) for s in counts.index]
-    counts.columns = [
-        t("common.total") if s == "total" else t.segment(None if s == "none" else s)
-        for s in counts.columns
-    ]
-    st.dataframe(counts, width="stretch")
-    st.plotly_chart(
-        charts.spend_lost_by_segment(detection.spend_lost_by_segment(shown), t), width="stretch"
+
+@st.fragment  # a filter, a sort or a page reruns this part only, not the target list
+def results_view() -> None:
+    """Filters, the exact counts, one page of the table, the downloads, the chart."""
+    c1, c2, c3, c4 = st.columns([2, 2, 2, 2])
+    statuses = coded_filter(
+        c1,
+        "status",
+        t("field.status"),
+        list(detection.STATUSES),
+        t.status,
+        default=detection.DEFECTOR_STATUSES,
     )
+    segments = coded_filter(
+        c2,
+        "segment",
+        t("field.segment"),
+        [*detection.SEGMENTS, NO_SEGMENT],
+        lambda s: t.segment(None if s == NO_SEGMENT else s),
+    )
+    chosen_owners = c3.multiselect(
+        t("field.owner"),
+        browse.owners(store, study),
+        key="defectors_owner",
+        placeholder=t("common.all"),
+    )
+    search = c4.text_input(t("defectors.search"), key="defectors_search")
+    silent_only = st.checkbox(
+        t("defectors.long_silence_only", k=f"{study.gap_multiple:g}"), key="defectors_silent"
+    )
+    chosen = ResultFilter(
+        tuple(statuses), tuple(segments), tuple(chosen_owners), search, silent_only
+    )
+    shown = browse.summary(store, study, chosen)
+
+    m = st.columns(4)
+    m[0].metric(t("defectors.shown"), t.number(shown.customers))
+    m[1].metric(t("metric.full"), t.number(shown.of_status("full")))
+    m[2].metric(t("metric.partial"), t.number(shown.of_status("partial")))
+    m[3].metric(
+        t("metric.spend_lost"), t.money_short(shown.spend_lost), help=t.money(shown.spend_lost)
+    )
+
+    # ---- the table: one page of the customers the filters show, in the order asked for
+    s1, s2, _, s3, s4, s5 = st.columns([2, 2, 1, 1, 2, 1], vertical_alignment="bottom")
+    sort = s1.selectbox(
+        t("defectors.sort_by"),
+        browse.SORTS,
+        format_func=lambda c: t(SORT_LABELS[c]),
+        key="defectors_sort",
+    )
+    descending = (
+        s2.segmented_control(
+            t("defectors.order"),
+            ["desc", "asc"],
+            format_func=lambda o: t(ORDER_LABELS[o]),
+            default="desc",
+            key="defectors_order",
+        )
+        != "asc"
+    )
+    state = st.session_state
+    view = (chosen, sort, descending)
+    if state.get("defectors_view") != view:  # another filter or order starts at its first page
+        state["defectors_view"] = view
+        state["defectors_page"] = 0
+    pages = max(1, -(-shown.customers // PAGE_ROWS))
+    number = min(max(int(state.get("defectors_page", 0)), 0), pages - 1)
+    state["defectors_page"] = number
+    rows = browse.page(
+        store,
+        study,
+        chosen,
+        sort=sort,
+        descending=descending,
+        offset=number * PAGE_ROWS,
+        limit=PAGE_ROWS,
+    ).rows
+
+    s3.button(
+        t("defectors.previous_page"),
+        key="defectors_previous",
+        on_click=turn,
+        args=(-1,),
+        disabled=number == 0,
+        width="stretch",
+    )
+    s4.caption(
+        t(
+            "defectors.rows_of",
+            first=t.number(number * PAGE_ROWS + 1 if shown.customers else 0),
+            last=t.number(number * PAGE_ROWS + len(rows)),
+            total=t.number(shown.customers),
+            page=t.number(number + 1),
+            pages=t.number(pages),
+        )
+    )
+    s5.button(
+        t("defectors.next_page"),
+        key="defectors_next",
+        on_click=turn,
+        args=(1,),
+        disabled=number >= pages - 1,
+        width="stretch",
+    )
+
+    table = rows.assign(
+        name=rows["name"].fillna(""),
+        owner=rows["owner"].fillna(""),
+        region=rows["region"].fillna(""),
+        industry=rows["industry"].fillna(""),
+        status=rows["status"].map(t.status),
+        segment=rows["segment"].map(t.segment),
+        baseline_spend=rows["baseline_spend"].astype(float),
+        recent_spend=rows["recent_spend"].astype(float),
+        spend_lost=rows["spend_lost"].astype(float),
+        baseline_share=rows["baseline_share"].map(lambda v: t.percent(v) if v == v else ""),
+        recent_share=rows["recent_share"].map(lambda v: t.percent(v) if v == v else ""),
+    )[
+        [
+            "customer_id",
+            "name",
+            "status",
+            "segment",
+            "baseline_spend",
+            "recent_spend",
+            "baseline_share",
+            "recent_share",
+            "spend_lost",
+            "first_purchase",
+            "last_purchase",
+            "days_silent",
+            "long_silence",
+            "owner",
+            "region",
+            "industry",
+        ]
+    ]
+
+    st.dataframe(
+        table,
+        width="stretch",
+        hide_index=True,
+        height=min(420, 38 + 35 * max(len(table), 1)),
+        column_config={
+            "customer_id": t("field.customer_id"),
+            "name": t("field.name"),
+            "status": t("field.status"),
+            "segment": t("field.segment"),
+            "baseline_spend": money(t("field.baseline_spend")),
+            "recent_spend": money(t("field.recent_spend")),
+            "baseline_share": t("field.baseline_share"),
+            "recent_share": t("field.recent_share"),
+            "spend_lost": money(t("field.spend_lost")),
+            "first_purchase": st.column_config.DateColumn(t("field.first_purchase")),
+            "last_purchase": st.column_config.DateColumn(t("field.last_purchase")),
+            "days_silent": t("field.days_silent"),
+            "long_silence": t("field.long_silence"),
+            "owner": t("field.owner"),
+            "region": t("field.region"),
+            "industry": t("field.industry"),
+        },
+    )
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.download_button(  # every row the filters show, made when the button is pressed
+        t("defectors.download"),
+        lambda view=view: browse.csv_file(store, study, view[0], sort=view[1], descending=view[2]),
+        file_name=f"{study.name}-defectors.csv",
+        mime="text/csv",
+        key="defectors_download",
+    )
+    c2.download_button(
+        t("defectors.download_xlsx"),
+        lambda view=view: browse.xlsx_file(store, study, view[0], sort=view[1], descending=view[2]),
+        file_name=f"{study.name}-defectors.xlsx",
+        mime=XLSX,
+        key="defectors_download_xlsx",
+    )
+
+    # ---- counts and chart: of the customers the filters show, as the table above
+    st.subheader(t("defectors.counts_title"))
+    if not shown.customers:
+        st.info(t("defectors.none_shown"))
+    else:
+        st.caption(
+            t(
+                "defectors.counts_filtered",
+                shown=t.number(shown.customers),
+                of=t.number(info.customers),
+            )
+        )
+        columns, counted = shown.table()
+        st.dataframe(
+            pd.DataFrame(
+                [values for _, values in counted],
+                index=[t("common.total") if s == TOTAL else t.status(s) for s, _ in counted],
+                columns=[
+                    t("common.total") if s == TOTAL else t.segment(None if s == NO_SEGMENT else s)
+                    for s in columns
+                ],
+            ),
+            width="stretch",
+        )
+        by_segment = pd.DataFrame(
+            shown.defectors_spend_by_segment(), columns=["segment", "status", "sum", "count"]
+        )
+        st.plotly_chart(charts.spend_lost_by_segment(by_segment, t), width="stretch")
+
+
+results_view()
 
 # ---- target list
 st.divider()
@@ -331,21 +441,18 @@ c2.download_button(
     key="targets_download_xlsx",
 )
 
-names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
-label = lambda cid: f"{cid} {names.get(cid, '')}".strip()  # noqa: E731
 
-
-def target_form(name: str, title_key: str, choices: list, submit_key: str, change, done_key: str):
-    """Pick a customer, give a reason, apply ``change`` (sampling.add/remove_target)."""
+def target_form(name: str, choices: dict, placeholder: str, submit_key: str, change, done_key: str):
+    """Pick a customer of ``choices`` ({id: name}), give a reason, apply ``change``
+    (sampling.add/remove_target)."""
     with st.form(f"targets_{name}_form"):  # a failed form keeps what was typed
-        st.markdown("**" + t(title_key) + "**")
         customer = st.selectbox(
             t("field.customer_id"),
-            choices,
-            format_func=label,
+            list(choices),
+            format_func=lambda cid: f"{cid} {choices.get(cid) or ''}".strip(),
             index=None,
             key=f"targets_{name}_customer",
-            placeholder=t("common.type_to_search"),
+            placeholder=placeholder,
         )
         reason = st.text_input(t("targets.reason"), key=f"targets_{name}_reason")
         if st.form_submit_button(t(submit_key)):
@@ -364,16 +471,27 @@ def target_form(name: str, title_key: str, choices: list, submit_key: str, chang
         st.success(msg)
 
 
+FOUND_AT_MOST = 20
 add_col, remove_col = st.columns(2)
 with add_col:
-    target_form(
-        "add",
-        "targets.add_title",
-        sampling.addable(frame, targets),
-        "targets.add",
-        sampling.add_target,
-        "cli.target_added",
+    st.markdown("**" + t("targets.add_title") + "**")
+    # a company has too many defectors to list: the store finds a few by id or name
+    wanted = st.text_input(
+        t("targets.find"), key="targets_add_find", placeholder=t("targets.find_hint")
     )
+    found = sampling.find_addable(store, study, wanted, limit=FOUND_AT_MOST)
+    if st.session_state.get("targets_add_found_for") != wanted:  # a new search: its one match
+        st.session_state["targets_add_found_for"] = wanted
+        st.session_state["targets_add_customer"] = next(iter(found)) if len(found) == 1 else None
+    if not wanted.strip():
+        hint = t("targets.find_first")
+    elif not found:
+        hint = t("targets.found_none")
+    else:
+        hint = t("targets.found", count=len(found))
+    target_form("add", found, hint, "targets.add", sampling.add_target, "cli.target_added")
+    if len(found) == FOUND_AT_MOST:
+        st.caption(t("targets.found_more", count=FOUND_AT_MOST))
 
 
 def remove_or_ask(store, study, customer, reason, *, actor):
@@ -386,10 +504,11 @@ def remove_or_ask(store, study, customer, reason, *, actor):
 
 
 with remove_col:
+    st.markdown("**" + t("targets.remove_title") + "**")
     target_form(
         "remove",
-        "targets.remove_title",
-        on_list["customer_id"].tolist(),
+        dict(zip(on_list["customer_id"], on_list["name"].fillna(""), strict=True)),
+        t("common.type_to_search"),
         "targets.remove",
         remove_or_ask,
         "cli.target_removed",

@@ -47,3 +47,14 @@ class ResultFilter:
 def owners(results: pd.DataFrame) -> list[str]:
     """The owners to choose from, sorted; customers without one are left out."""
     return sorted(results["owner"].dropna().unique())
+
+
+def search_pattern(search: str) -> str:
+    """``search`` as an SQL ``ilike_escape(text, pattern, '\\')`` pattern that finds it
+    anywhere in the text, in any case, as ``ResultFilter.apply`` does: spaces around
+    ignored, ``%`` and ``_`` taken literally. '' for an empty search."""
+    needle = search.strip()
+    if not needle:
+        return ""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

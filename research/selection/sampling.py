@@ -40,7 +40,8 @@ from research.base.i18n import Translator
 from research.base.permissions import require
 from research.base.store import Store, audit, now
 from research.base.studies import Study
-from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, results
+from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS
+from research.selection.filters import search_pattern
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,20 @@ LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.c
 LEFT JOIN customers c ON c.customer_id = t.customer_id
 WHERE t.study_id = ? AND t.included
 """
+# whom a draw chooses from: the defectors (not marked former), id and segment only; at a
+# million customers reading every result with names and contacts cost seconds and memory
+DEFECTORS = """
+SELECT r.customer_id, r.segment FROM detection_results r
+WHERE r.study_id = $sid AND list_contains(CAST($defectors AS VARCHAR[]), r.status)
+  AND NOT EXISTS (SELECT 1 FROM former_customers f
+                  WHERE f.study_id = r.study_id AND f.customer_id = r.customer_id)
+"""
+# the segments of the customers added by hand, who count toward the size in their segment
+HAND_MADE_SEGMENTS = """
+SELECT t.customer_id, r.segment FROM target_list t
+JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
+WHERE t.study_id = ? AND t.source = 'manual' AND t.included
+"""
 HAND_MADE = (
     "SELECT customer_id, included FROM target_list WHERE study_id = ?"
     " AND (source = 'manual' OR NOT included)"
@@ -235,16 +250,17 @@ def draw_sample(store: Store, study: Study, *, actor: str) -> DrawResult:
     Raises NothingToDoError when there are no defectors to draw from.
     """
     actor = require(actor, "targets.write", store=store, study=study).name
-    frame = results(store, study)
-    defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
-    if defectors.empty:
-        raise NothingToDoError("error.no_defectors")
     with store.cursor() as cur:
+        defectors = cur.execute(
+            DEFECTORS, {"sid": study.id, "defectors": list(DEFECTOR_STATUSES)}
+        ).df()
+        if defectors.empty:
+            raise NothingToDoError("error.no_defectors")
         manual = cur.execute(HAND_MADE, [study.id]).fetchall()
         # people who asked never to be called again are never drawn again (research/desk/calls.py)
         never = {r[0] for r in cur.execute(DO_NOT_CALL, [study.id]).fetchall()}
         listed = cur.execute(WORK, [study.id]).df()
-    segment_of = dict(zip(frame["customer_id"], frame["segment"], strict=True))
+        segment_of = dict(cur.execute(HAND_MADE_SEGMENTS, [study.id]).fetchall())
     hand_made = {cid for cid, _ in manual} | never
     sample_rows = listed[(listed["source"] == "sample") & ~listed["do_not_call"]]
     kept = [
@@ -576,18 +592,24 @@ def remove_target(
     return store.write(apply)
 
 
+# The list with each target's result and details. The results and the customers are
+# narrowed to the list's few hundred ids before they are joined: joined whole, a million
+# of each cost more than the rest of the page.
 TARGETS = """
+WITH t AS (SELECT * FROM target_list WHERE study_id = $sid),
+r AS (SELECT * FROM detection_results
+      WHERE study_id = $sid AND customer_id IN (SELECT customer_id FROM t)),
+c AS (SELECT * FROM customers WHERE customer_id IN (SELECT customer_id FROM t))
 SELECT t.customer_id, c.name,
        CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END AS status,
        r.segment, r.baseline_spend, r.recent_spend, r.spend_lost, r.last_purchase,
        c.contact_person, c.phone, c.email, c.owner, c.region, c.industry,
        t.source, t.included, t.reason, t.updated_by, t.updated_at
-FROM target_list t
-LEFT JOIN detection_results r ON r.study_id = t.study_id AND r.customer_id = t.customer_id
-LEFT JOIN customers c ON c.customer_id = t.customer_id
+FROM t
+LEFT JOIN r ON r.customer_id = t.customer_id
+LEFT JOIN c ON c.customer_id = t.customer_id
 LEFT JOIN former_customers f ON f.study_id = t.study_id AND f.customer_id = t.customer_id
-WHERE t.study_id = ?
-  AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list
+WHERE NOT EXISTS (SELECT 1 FROM do_not_call d  -- "do not call" leaves every list
                   WHERE d.study_id = t.study_id AND d.customer_id = t.customer_id)
 ORDER BY t.included DESC,
          CASE r.segment WHEN 'best_core' THEN 0 WHEN 'other_core' THEN 1 WHEN 'general' THEN 2
@@ -598,17 +620,68 @@ ORDER BY t.included DESC,
 
 def target_list(store: Store, study: Study, *, include_removed: bool = False) -> pd.DataFrame:
     with store.cursor() as cur:
-        frame = cur.execute(TARGETS, [study.id]).df()
+        frame = cur.execute(TARGETS, {"sid": study.id}).df()
     return frame if include_removed else frame[frame["included"]].reset_index(drop=True)
 
 
 def addable(results: pd.DataFrame, targets: pd.DataFrame) -> list[str]:
     """Who can be put on the list by hand: defectors (full or partial) in ``results``
     (``detection.results``) not on it now (``targets``: ``target_list``), in the order of
-    ``results``."""
+    ``results``. (The page asks ``find_addable`` instead: a few matches, from the store.)"""
     on_list = targets.loc[targets["included"].astype(bool), "customer_id"]
     chosen = results["status"].isin(DEFECTOR_STATUSES) & ~results["customer_id"].isin(on_list)
     return results.loc[chosen, "customer_id"].tolist()
+
+
+# Defectors (full or partial, not marked former, not asking never to be called again)
+# not on the list now whose id or name
+# holds the search, in any case: the id itself first, then ids that start with it, then
+# by spend lost. At a million customers the page asks this instead of listing them all;
+# the names are joined to the few found only.
+FIND_ADDABLE = """
+WITH found AS (
+    SELECT r.customer_id,
+           row_number() OVER (ORDER BY lower(r.customer_id) = $needle DESC,
+                                       starts_with(lower(r.customer_id), $needle) DESC,
+                                       r.spend_lost DESC, r.customer_id) AS place
+    FROM detection_results r
+    WHERE r.study_id = $sid
+      AND list_contains(CAST($defectors AS VARCHAR[]), r.status)
+      AND (ilike_escape(r.customer_id, $pattern, '\\')
+           OR r.customer_id IN (SELECT customer_id FROM customers
+                                WHERE ilike_escape(name, $pattern, '\\')))
+      AND NOT EXISTS (SELECT 1 FROM former_customers f
+                      WHERE f.study_id = r.study_id AND f.customer_id = r.customer_id)
+      AND NOT EXISTS (SELECT 1 FROM target_list t WHERE t.study_id = r.study_id
+                      AND t.customer_id = r.customer_id AND t.included)
+      AND NOT EXISTS (SELECT 1 FROM do_not_call d  -- asked never to be called again
+                      WHERE d.study_id = r.study_id AND d.customer_id = r.customer_id)
+    QUALIFY place <= $limit
+)
+SELECT f.customer_id, c.name
+FROM found f LEFT JOIN customers c ON c.customer_id = f.customer_id
+ORDER BY f.place
+"""
+
+
+def find_addable(store: Store, study: Study, search: str, *, limit: int = 20) -> dict[str, str]:
+    """Up to ``limit`` customers who can be put on the list by hand (as ``addable``,
+    leaving out those who asked never to be called again: on the list they would stay
+    hidden) whose id or name holds ``search`` (any case, spaces around ignored), best matches
+    first: {customer id: name or ""}. An empty search finds nobody."""
+    pattern = search_pattern(search or "")
+    if not pattern:
+        return {}
+    params = {
+        "sid": study.id,
+        "defectors": list(DEFECTOR_STATUSES),
+        "needle": search.strip().lower(),
+        "pattern": pattern,
+        "limit": int(limit),
+    }
+    with store.cursor() as cur:
+        found = cur.execute(FIND_ADDABLE, params).fetchall()
+    return {cid: name or "" for cid, name in found}
 
 
 def export_csv(frame: pd.DataFrame) -> bytes:

@@ -50,3 +50,25 @@ def test_markdown_in_names_is_shown_as_text_and_nothing_is_fetched(fresh_server,
     assert page.locator("a[href*='evil.example']").count() == 0
     assert page.locator("[data-testid=stException]").count() == 0
     assert not [url for url in fetched if "evil.example" in url]
+
+    # the Defectors page finds defectors to add by a piece of their name, in the store;
+    # the matches are listed as written
+    page.locator("[data-testid=stSidebar]").get_by_role(
+        "link", name="Defectors", exact=True
+    ).click()
+    wait(page)
+    find = page.get_by_label("Find a defector")
+    find.fill("**Big**")
+    find.press("Enter")
+    wait(page)
+    page.locator(".st-key-targets_add_customer").click()
+    options = page.get_by_role("option")
+    expect(options.first).to_contain_text(as_written(NAME))
+    assert options.count() > 1  # every customer has the name: several match
+    for n in range(options.count()):  # as many as the list draws at once
+        expect(options.nth(n)).to_contain_text(as_written(NAME))
+    page.keyboard.press("Escape")
+    assert page.locator("img[src*='evil.example']").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert not [url for url in fetched if "evil.example" in url]

@@ -1,4 +1,8 @@
-"""The Defectors page: table and filters, counts, chart, target list."""
+"""The Defectors page: table and filters, counts, chart, target list.
+
+The table is one page of rows, filtered, counted, sorted and paged in DuckDB
+(research/selection/browse.py); the tests compare what the page shows with the same
+question put to every result in pandas, page by page."""
 
 from __future__ import annotations
 
@@ -8,6 +12,22 @@ import pytest
 
 from research.selection import detection, sampling
 from tests.pages.sessions import SIGNED_IN_NAME
+
+PAGE_ROWS = 50
+
+
+def defectors(frame):
+    """The defectors (the page's default filter) in the table's first order."""
+    shown = frame[frame["status"].isin(["full", "partial"])]
+    return shown.sort_values(["spend_lost", "customer_id"], ascending=[False, True])
+
+
+def metric(page, label: str) -> str:
+    return {m.label: m.value for m in page.metric}[label]
+
+
+def rows_caption(page) -> str:
+    return next(c.value for c in page.caption if c.value.startswith("Rows "))
 
 
 @pytest.fixture
@@ -22,22 +42,72 @@ def demo(app_store):
     return get_study(app_store, "demo")
 
 
-def test_table_shows_defectors_by_default(page, app_store, demo):
-    frame = detection.results(app_store, demo)
-    defectors = frame[frame["status"].isin(["full", "partial"])]
+def test_table_shows_the_first_page_of_defectors_and_how_many_there_are(page, app_store, demo):
+    expected = defectors(detection.results(app_store, demo))
+    assert len(expected) > PAGE_ROWS  # the demo's defectors fill more than one page
     table = page.dataframe[0].value
-    assert len(table) == len(defectors)
+    assert table["customer_id"].tolist() == expected["customer_id"].tolist()[:PAGE_ROWS]
     assert set(table["status"]) == {"Full defector", "Partial defector"}
-    assert {m.label: m.value for m in page.metric}["Customers shown"] == f"{len(defectors):,}"
+    assert metric(page, "Customers shown") == f"{len(expected):,}"
+    pages = -(-len(expected) // PAGE_ROWS)
+    assert rows_caption(page) == f"Rows 1–{PAGE_ROWS} of {len(expected)} (page 1 of {pages})"
+
+
+def test_the_page_control_walks_through_every_row_once(page, app_store, demo):
+    expected = defectors(detection.results(app_store, demo))["customer_id"].tolist()
+    assert page.button(key="defectors_previous").disabled
+    seen = page.dataframe[0].value["customer_id"].tolist()
+    while not page.button(key="defectors_next").disabled:
+        page.button(key="defectors_next").click().run()
+        seen += page.dataframe[0].value["customer_id"].tolist()
+    assert seen == expected
+    pages = -(-len(expected) // PAGE_ROWS)
+    last = (pages - 1) * PAGE_ROWS
+    assert rows_caption(page) == (
+        f"Rows {last + 1}–{len(expected)} of {len(expected)} (page {pages} of {pages})"
+    )
+    page.button(key="defectors_previous").click().run()
+    shown = page.dataframe[0].value["customer_id"].tolist()
+    assert shown == expected[last - PAGE_ROWS : last]
+    # another filter starts again at its first page, with its own total
+    page.multiselect(key="defectors_status_en").set_value(["full"]).run()
+    full = defectors(detection.results(app_store, demo))
+    full = full[full["status"] == "full"]
+    assert page.dataframe[0].value["customer_id"].tolist() == full["customer_id"].tolist()
+    assert rows_caption(page) == f"Rows 1–{len(full)} of {len(full)} (page 1 of 1)"
+    assert page.button(key="defectors_next").disabled
+
+
+def test_a_sort_orders_every_row_not_just_the_page_shown(page, app_store, demo):
+    frame = defectors(detection.results(app_store, demo))
+    page.selectbox(key="defectors_sort").set_value("days_silent").run()
+    page.button_group(key="defectors_order").set_value("asc").run()
+    expected = frame.sort_values(["days_silent", "customer_id"], na_position="last")
+    assert (
+        page.dataframe[0].value["customer_id"].tolist()
+        == (expected["customer_id"].tolist()[:PAGE_ROWS])
+    )
+    page.button(key="defectors_next").click().run()
+    assert (
+        page.dataframe[0].value["customer_id"].tolist()
+        == (expected["customer_id"].tolist()[PAGE_ROWS : 2 * PAGE_ROWS])
+    )
+    page.selectbox(key="defectors_sort").set_value("name").run()  # back to the first page
+    assert rows_caption(page).startswith("Rows 1–")
+    names = page.dataframe[0].value["name"].tolist()
+    assert names == sorted(frame["name"].fillna(""))[:PAGE_ROWS]
 
 
 def test_filters_narrow_the_table(page, app_store, demo):
     page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
     table = page.dataframe[0].value
     frame = detection.results(app_store, demo)
-    expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
-    assert len(table) == len(expected) > 0
+    expected = defectors(frame)
+    expected = expected[expected["segment"] == "best_core"]
+    assert 0 < len(expected) <= PAGE_ROWS
+    assert table["customer_id"].tolist() == expected["customer_id"].tolist()
     assert set(table["segment"]) == {"Best core"}
+    assert metric(page, "Customers shown") == str(len(expected))
 
     one = expected.iloc[0]
     page.text_input(key="defectors_search").input(one["customer_id"]).run()
@@ -88,12 +158,15 @@ def test_target_list_draw_add_remove(page, app_store, demo):
     assert not removed["included"] and removed["reason"] == "moved abroad, cannot be reached"
     assert removed["updated_by"] == SIGNED_IN_NAME
 
-    # adding one by hand
+    # adding one by hand: found by its id in the store, not picked from every defector
     frame = detection.results(app_store, demo)
     outsider = frame[
         frame["status"].isin(["full", "partial"])
         & ~frame["customer_id"].isin(targets["customer_id"])
     ].iloc[0]["customer_id"]
+    assert page.selectbox(key="targets_add_customer").options == []
+    page.text_input(key="targets_add_find").input(outsider.lower()).run()
+    assert page.selectbox(key="targets_add_customer").value == outsider  # the one match
     page.selectbox(key="targets_add_customer").set_value(outsider)
     page.text_input(key="targets_add_reason").input("owner asked for it")
     page.button(key="FormSubmitter:targets_add_form-Add to the list").click().run()
@@ -101,6 +174,10 @@ def test_target_list_draw_add_remove(page, app_store, demo):
     listed = sampling.target_list(app_store, demo)
     assert outsider in set(listed["customer_id"])
     assert on_list[0] not in set(listed["customer_id"])
+    assert page.text_input(key="targets_add_find").value == ""  # the form starts empty
+    page.text_input(key="targets_add_find").input(outsider).run()
+    assert page.selectbox(key="targets_add_customer").options == []  # on the list now
+    assert any("No defector off the list matches" in x for x in _placeholders(page))
 
     # redrawing keeps both hand-made changes and tops the list up to the target size
     page.button(key="targets_draw").click().run()
@@ -259,3 +336,75 @@ def test_the_filter_choice_carries_over_a_language_switch_in_its_own_words(
     expected = frame[(frame["status"] == "full") & (frame["segment"] == "best_core")]
     assert len(page.dataframe[0].value) == len(expected) > 0
     assert set(page.dataframe[0].value["status"]) == {"完全流失"}
+
+
+def _placeholders(page) -> list[str]:
+    return [box.proto.placeholder for box in page.selectbox]
+
+
+def test_adding_by_hand_finds_defectors_by_part_of_a_name(page, app_store, demo):
+    frame = detection.results(app_store, demo)
+    listed = set(sampling.target_list(app_store, demo)["customer_id"])
+    addable = frame[frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(listed)]
+    word = "医院"  # part of many Chinese hospital names
+    expected = addable[addable["name"].fillna("").str.contains(word)]
+    assert 1 < len(expected) <= 20
+    page.text_input(key="targets_add_find").input(word).run()
+    box = page.selectbox(key="targets_add_customer")
+    assert set(box.options) == {
+        f"{cid} {name}" for cid, name in zip(expected["customer_id"], expected["name"], strict=True)
+    }
+    assert box.value is None  # several: the person picks one
+    assert f"{len(expected)} matches: pick one" in _placeholders(page)
+    page.text_input(key="targets_add_find").input("C1").run()  # every id: the first 20
+    assert len(page.selectbox(key="targets_add_customer").options) == 20
+    assert any("Showing the first 20 matches" in c.value for c in page.caption)
+
+
+def test_a_new_import_changes_the_counts_the_page_kept(page, app_store, demo):
+    """The counts and rows are kept per version of the data: a second run reads them
+    from memory, and an import (with the detection run it causes) makes the page read
+    the store again."""
+    from research.ledger.load import import_file
+
+    frame = detection.results(app_store, demo)
+    before = defectors(frame)
+    shown_before = metric(page, "Customers shown")
+    full_before = metric(page, "Full defectors")
+    assert shown_before == str(len(before))
+    page.run()  # nothing changed: the same numbers, kept
+    assert metric(page, "Customers shown") == shown_before
+    # the biggest full defector bought again in the recent period: active now
+    back = before[before["status"] == "full"].iloc[0]["customer_id"]
+    lines = f"customer_id,date,amount\n{back},2026-10-20,5000000\n"
+    import_file(app_store, "transactions", lines.encode(), actor="tester", file_name="late.csv")
+    page.run()
+    assert not page.exception
+    assert metric(page, "Customers shown") == str(len(before) - 1)
+    assert metric(page, "Full defectors") == str(int(full_before) - 1)
+    assert back not in page.dataframe[0].value["customer_id"].tolist()
+    counts = page.dataframe[1].value
+    assert counts.loc["Total", "Total"] == len(before) - 1
+
+
+def test_the_page_never_reads_every_result(app, open_page, monkeypatch):
+    """At a million customers a full read of the results costs seconds and a gigabyte:
+    showing, filtering, paging, searching, drawing and adding must do without one."""
+    from research.selection import filters
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read every detection result")
+
+    monkeypatch.setattr(detection, "results", refuse)
+    monkeypatch.setattr(sampling, "results", refuse, raising=False)  # were it imported there
+    monkeypatch.setattr(filters.ResultFilter, "apply", refuse)
+    page = open_page(app, "pages/defectors.py")
+    page.button(key="defectors_next").click().run()
+    page.multiselect(key="defectors_segment_en").set_value(["general"]).run()
+    page.selectbox(key="defectors_sort").set_value("name").run()
+    page.text_input(key="defectors_search").input("c10").run()
+    page.text_input(key="targets_add_find").input("c10").run()
+    page.button(key="targets_draw").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.dataframe[0].value["customer_id"].str.contains("C10").all()
+    assert any("defectors drawn" in s.value for s in page.success)

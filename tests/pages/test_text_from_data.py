@@ -107,6 +107,12 @@ def test_defectors_page_shows_names_as_written(app, open_page, demo):
     assert set(at.dataframe[0].value["name"]) == {NAME}
     customer = at.selectbox(key="targets_remove_customer").options[0]
     assert NAME in customer  # select boxes show their options as plain text
+    # adding by hand: the store finds defectors by a piece of the name, Markdown and all
+    at.text_input(key="targets_add_find").input("**N** _n_").run()
+    assert not at.exception
+    found = at.selectbox(key="targets_add_customer").options
+    assert len(found) == 20 and all(NAME in option for option in found)
+    assert_shown_as_written(at)
 
 
 def test_interview_page_shows_the_name_as_written(app, open_page, app_store, demo):

@@ -1,6 +1,7 @@
 """Browsing the detection results in DuckDB (research/selection/browse.py) says exactly
 what filtering them in pandas says (filters.ResultFilter.apply on detection.results): the
-same customers, counts, spend and owners, one page at a time."""
+same customers, counts, spend and owners, one page at a time; the answers are kept per
+version of the data, and a change to what they read makes them be read again."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from research.base import exports, studies
 from research.base.store import connect
-from research.selection import browse, detection
+from research.selection import browse, detection, sampling
 from research.selection.filters import NO_SEGMENT, ResultFilter, owners
 
 
@@ -108,6 +109,27 @@ def test_a_download_gets_every_matching_row_neutralised(demo, tmp_path):
         exports.copy_csv(browse.matching(cur, study, filt), path)
     written = pd.read_csv(path, encoding="utf-8-sig", dtype={"customer_id": str})
     assert written["customer_id"].tolist() == filt.apply(frame)["customer_id"].tolist()
+    assert list(written.columns) == list(frame.columns)  # every column the results have
+
+
+def test_the_page_downloads_are_every_matching_row_in_the_order_chosen(demo):
+    import io
+
+    store, study, frame = demo
+    filt = ResultFilter(statuses=("full", "partial"))
+    expected = filt.apply(frame).sort_values(["days_silent", "customer_id"], na_position="last")
+    data = browse.csv_file(store, study, filt, sort="days_silent", descending=False)
+    assert data.startswith(exports.BOM.encode())
+    written = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype={"customer_id": str})
+    assert written["customer_id"].tolist() == expected["customer_id"].tolist()
+    assert len(written) > 50  # more than a page
+    book = pd.read_excel(
+        io.BytesIO(browse.xlsx_file(store, study, filt)),
+        dtype={"customer_id": str},
+        engine="openpyxl",
+    )
+    first_order = filt.apply(frame)  # the table's first order: spend lost, then id
+    assert book["customer_id"].tolist() == first_order["customer_id"].tolist()
 
 
 def test_the_filters_above_each_narrow_the_demo_to_some_but_not_all(demo):
@@ -117,3 +139,133 @@ def test_the_filters_above_each_narrow_the_demo_to_some_but_not_all(demo):
     kept = [len(f.apply(frame)) for f in FILTERS]
     assert kept[0] == len(frame) and kept[-1] == 0
     assert all(0 < n < len(frame) for n in kept[1:-1]), kept
+
+
+@pytest.fixture
+def private(demo_template, tmp_path):
+    """A store of one's own, to change."""
+    from tests.conftest import _copy_db
+
+    store = connect(_copy_db(demo_template[0], tmp_path / "demo.duckdb"))
+    yield store, studies.get_study(store, "demo")
+    store.close()
+
+
+def test_a_search_takes_percent_and_underscore_literally(private):
+    store, study = private
+    frame = detection.results(store, study)
+    one, two = frame["customer_id"].iloc[:2]
+    store.write(
+        lambda cur: cur.executemany(
+            "UPDATE customers SET name = ? WHERE customer_id = ?",
+            [["50%_OFF Lab", one], ["a\\b clinic", two]],
+        )
+    )
+    frame = detection.results(store, study)
+    for search in ("%_off", "50%", "_", "%", "a\\b", "\\"):
+        filt = ResultFilter(search=search)
+        expected = filt.apply(frame)["customer_id"].tolist()
+        assert expected, search  # each finds the renamed customers, not everyone
+        assert len(expected) < len(frame)
+        got = browse.page(store, study, filt, limit=10_000)
+        assert got.rows["customer_id"].tolist() == expected, search
+
+
+def test_answers_are_kept_until_what_they_read_changes(private):
+    """A second question reads nothing (the same answer comes back); a former-customer
+    mark, a customer's new name and a detection run each make the next question read the
+    store; a call logged, which the results do not depend on, does not."""
+    from research.desk import calls
+
+    store, study = private
+    filt = ResultFilter(statuses=("full", "partial"))
+    first = browse.summary(store, study, filt)
+    rows = browse.page(store, study, filt)
+    assert browse.summary(store, study, filt) is first
+    assert browse.page(store, study, filt) is rows
+    assert browse.owners(store, study) == browse.owners(store, study)
+
+    target = sampling.target_list(store, study)["customer_id"].iloc[0]
+    calls.log_attempt(store, study, target, "no_answer", actor="tester")
+    assert browse.summary(store, study, filt) is first
+
+    gone = rows.rows["customer_id"].iloc[0]
+    detection.mark_former_customer(store, study, gone, "closed down", actor="tester")
+    marked = browse.summary(store, study, filt)
+    assert marked.customers == first.customers - 1
+    assert gone not in browse.page(store, study, filt).rows["customer_id"].tolist()
+
+    store.write(
+        lambda cur: cur.execute(
+            "UPDATE customers SET name = ?, updated_at = now() WHERE customer_id = ?",
+            ["Renamed Holdings", rows.rows["customer_id"].iloc[1]],
+        )
+    )
+    assert browse.page(store, study, filt).rows["name"].iloc[0] == "Renamed Holdings"
+    assert browse.summary(store, study, ResultFilter(search="renamed holdings")).customers == 1
+
+    detection.unmark_former_customer(store, study, gone, actor="tester")
+    assert browse.summary(store, study, filt) == first
+    detection.run_detection(store, study, actor="tester")
+    again = browse.summary(store, study, filt)
+    assert again is not first and again == first
+
+
+def test_a_new_import_and_its_detection_run_change_the_kept_counts(private):
+    from research.ledger.load import import_file
+
+    store, study = private
+    filt = ResultFilter(statuses=("full",))
+    before = browse.summary(store, study, filt)
+    back = browse.page(store, study, filt).rows["customer_id"].iloc[0]
+    recent = detection.periods(study.as_of, study.window_months).recent_start
+    lines = f"customer_id,date,amount\n{back},{recent.isoformat()},9000000\n"
+    import_file(store, "transactions", lines.encode(), actor="tester", file_name="late.csv")
+    assert detection.ensure_current(store, study, actor="tester")
+    after = browse.summary(store, study, filt)
+    assert after.customers == before.customers - 1
+    fresh = filt.apply(detection.results(store, study))
+    assert after.customers == len(fresh) and back not in set(fresh["customer_id"])
+    assert browse.page(store, study, filt, limit=10_000).rows["customer_id"].tolist() == (
+        fresh["customer_id"].tolist()
+    )
+
+
+@pytest.mark.parametrize("search", ["c10", "C1002", "医院", "  LAB ", "nobody has this", "%"])
+def test_finding_a_customer_to_add_by_hand_agrees_with_the_full_list(demo, search):
+    store, study, frame = demo
+    targets = sampling.target_list(store, study, include_removed=True)
+    with store.cursor() as cur:
+        never = {r[0] for r in cur.execute(sampling.DO_NOT_CALL, [study.id]).fetchall()}
+    assert never  # the demo has people who asked never to be called again
+    everyone = set(sampling.addable(frame, targets)) - never
+    expected = set(ResultFilter(search=search).apply(frame)["customer_id"]) & everyone
+    found = sampling.find_addable(store, study, search, limit=10_000)
+    assert set(found) == expected
+    names = dict(zip(frame["customer_id"], frame["name"].fillna(""), strict=True))
+    assert found == {cid: names[cid] for cid in found}
+    few = sampling.find_addable(store, study, search, limit=3)
+    assert list(few) == list(found)[:3]
+
+
+def test_finding_puts_the_id_itself_first_and_never_lists_targets_or_former(private):
+    store, study = private
+    frame = detection.results(store, study)
+    with store.cursor() as cur:
+        never = {r[0] for r in cur.execute(sampling.DO_NOT_CALL, [study.id]).fetchall()}
+    addable = [
+        c for c in sampling.addable(frame, sampling.target_list(store, study)) if c not in never
+    ]
+    wanted, bigger = addable[-1], addable[0]  # by spend lost: the least and the most
+    store.write(
+        lambda cur: cur.execute(
+            "UPDATE customers SET name = ? WHERE customer_id = ?", [f"ex-{wanted} group", bigger]
+        )
+    )
+    found = list(sampling.find_addable(store, study, wanted.lower()))
+    assert found == [wanted, bigger]  # the id itself first, then by spend lost
+    on_list = sampling.target_list(store, study)["customer_id"].iloc[0]
+    assert on_list not in sampling.find_addable(store, study, on_list)
+    former = frame.loc[frame["status"] == "former", "customer_id"].iloc[0]
+    assert former not in sampling.find_addable(store, study, former)
+    assert sampling.find_addable(store, study, "   ") == {}
