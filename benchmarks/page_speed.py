@@ -334,7 +334,7 @@ def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
     tab.goto(address(url, page_path))
     drawn(tab, selector)
     timings.setdefault(f"{page_path}: first visit", []).append(time.perf_counter() - started)
-    other = "study" if page_path != "study" else "import"
+    other = "study" if page_path != "study" else "import_data"
     tab.goto(address(url, other))
     drawn(tab, "h1")
     link = tab.locator("[data-testid=stSidebar]").get_by_role("link", name=title, exact=True)
