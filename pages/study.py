@@ -51,9 +51,8 @@ if study is not None:
     if was.stale and was.computed_at is not None and was.newer_imports:
         st.info(t("study.recomputed", before=was.describe(t)))
     st.caption(now_state.describe(t))
-    frame = detection.results(store, study)
     counts = overview.study_counts(store, study)  # every count below comes from here
-    summary = overview.summarise(store, study, frame, counts)
+    summary = overview.summarise(store, study, counts)  # counted in DuckDB, never read
     cols = st.columns(5)
     cols[0].metric(t("metric.customers"), t.number(summary.customers))
     cols[1].metric(t("metric.full"), t.number(summary.full))
