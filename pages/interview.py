@@ -14,7 +14,7 @@ from research.base.i18n import Translator
 from research.base.records import EditConflictError
 from research.desk import scheduling
 from research.findings import agreement, interviews, taxonomy, wording
-from research.findings.candidates import candidates
+from research.findings.candidates import candidates, find
 from screen import desk, findings, ui
 from screen.autosave import autosave_text
 from screen.plain import literal
@@ -31,12 +31,18 @@ st.title(t("interview.title"))
 if msg := state.pop("interview_flash", None):
     st.success(msg)
 
-# ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here
-who = candidates(store, study)
-names, statuses = who.names, who.statuses
+# ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here.
+# The picker lists the targets and everyone with a record; other defectors and former
+# customers join it when the search below finds them or a link names them.
 LINK_KEYS = ("finding", "customer", "interview")
-
 params = st.query_params
+searched = state.get("interview_find", "")
+found, found_total = find(store, study, searched)
+who = candidates(
+    store, study, also=[*found, params.get("customer") or "", state.get("interview_customer") or ""]
+)
+names, statuses = who.names, who.statuses
+
 link = tuple(params.get(k) for k in LINK_KEYS)
 if link != state.get("interview_link"):  # a new link: follow it once
     state["interview_link"] = link
@@ -122,6 +128,16 @@ def show_booking(booking: scheduling.Interview) -> int | None:
 tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
 
 with tab_record:
+    st.text_input(
+        t("interview.find_other"),
+        key="interview_find",
+        placeholder=t("interview.find_placeholder"),
+    )
+    if searched.strip():
+        if not found_total:
+            st.caption(t("interview.find_none", text=literal(searched.strip())))
+        else:
+            st.caption(t("interview.find_some", count=found_total, shown=len(found)))
     customer = st.selectbox(
         t("interview.customer"),
         who.customers,
@@ -140,7 +156,7 @@ with tab_record:
             booking = None
     if booking is not None and (started := show_booking(booking)) is not None:
         fid = started
-        who = candidates(store, study)  # the new record among the customer's
+        who = candidates(store, study, also=[customer])  # the new record among theirs
     if customer:
         mine = who.records_of(customer)
         ids = mine["id"].tolist()

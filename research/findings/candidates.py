@@ -4,10 +4,16 @@ The people a study interviews are its targets, but a manager also meets defector
 were not drawn, and former customers whose call found something worth recording; and
 anyone who already has a record must stay reachable. The interview page (and, later,
 any other way of opening a record) picks from this one list.
+
+The list holds the targets and everyone with a record; the other defectors and former
+customers (hundreds of thousands at a company's scale) are found by a search in DuckDB
+(``find``) and join the list when found or asked for by a link, so that the picker
+never carries the whole study to the screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,13 +22,31 @@ from research.base.i18n import Translator
 from research.base.store import Store
 from research.base.studies import Study
 from research.findings import interviews
-from research.selection import detection, sampling
+from research.selection import browse, detection, sampling
+from research.selection.filters import ResultFilter
+
+# whom the search finds beside the list: the study's defectors and former customers
+FOUND_STATUSES = (*detection.DEFECTOR_STATUSES, "former")
+
+# The name and the status (``former`` after screening) of the given customers among the
+# study's results, and whether they are a defector or former customer. A join with the
+# ids, not a list test per row: the study may have a million results.
+NAMES_STATUSES = """
+WITH asked AS (SELECT DISTINCT unnest(CAST(? AS VARCHAR[])) AS customer_id)
+SELECT r.customer_id, coalesce(c.name, ''),
+       CASE WHEN f.customer_id IS NOT NULL THEN 'former' ELSE r.status END
+FROM detection_results r
+JOIN asked a ON a.customer_id = r.customer_id
+LEFT JOIN customers c ON c.customer_id = r.customer_id
+LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
+WHERE r.study_id = ?
+"""
 
 
 @dataclass(frozen=True)
 class Candidates:
-    # targets first, then other defectors and former customers, then anyone else who has
-    # a record, each once
+    # targets first, then anyone else who has a record, then the defectors and former
+    # customers asked for (a search's matches, a link's customer), each once
     customers: tuple[str, ...]
     names: dict[str, str]  # customer id -> name ("" when the file has none)
     statuses: dict[str, str]  # customer id -> detected status (``former`` after screening)
@@ -46,17 +70,33 @@ class Candidates:
         return found.iloc[0] if len(found) else None
 
 
-def candidates(store: Store, study: Study) -> Candidates:
-    results = detection.results(store, study)
+def candidates(store: Store, study: Study, *, also: Iterable[str] = ()) -> Candidates:
+    """The study's targets and everyone with a record; then those of ``also`` who are
+    the study's defectors or former customers (say ``find``'s matches)."""
     targets = sampling.target_list(store, study)["customer_id"].tolist()
     findings = interviews.list_findings(store, study)
-    others = results.loc[
-        results["status"].isin([*detection.DEFECTOR_STATUSES, "former"]), "customer_id"
-    ]
+    asked = [str(c) for c in also]
+    listed = list(dict.fromkeys([*targets, *findings["customer_id"]]))
+    with store.cursor() as cur:
+        rows = cur.execute(NAMES_STATUSES, [[*listed, *asked], study.id]).fetchall()
+    names = {cid: name for cid, name, _ in rows}
+    statuses = {cid: status for cid, _, status in rows}
+    more = [c for c in asked if statuses.get(c) in FOUND_STATUSES]
     return Candidates(
-        tuple(dict.fromkeys([*targets, *others, *findings["customer_id"]])),
-        dict(zip(results["customer_id"], results["name"].fillna(""), strict=True)),
-        dict(zip(results["customer_id"], results["status"], strict=True)),
+        tuple(dict.fromkeys([*listed, *more])),
+        names,
+        statuses,
         frozenset(targets),
         findings,
     )
+
+
+def find(store: Store, study: Study, text: str, *, limit: int = 50) -> tuple[list[str], int]:
+    """The study's defectors and former customers whose id or name contains ``text`` (in
+    any case), most spend lost first: at most ``limit`` ids, and how many match."""
+    if not text.strip():
+        return [], 0
+    found = browse.page(
+        store, study, ResultFilter(statuses=FOUND_STATUSES, search=text), limit=limit
+    )
+    return found.rows["customer_id"].tolist(), found.total
