@@ -292,10 +292,72 @@ def interactions(page) -> list[tuple[str, Callable[[], None]]]:
     return found
 
 
+def analysis_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """A filter on the Analysis page, then opening its rates tab (the ledger's one pass,
+    kept per version of the ledger: the first opening after a start computes it)."""
+
+    def segment() -> None:
+        page.get_by_label("Value segment").click()
+        page.get_by_role("option", name="Best core").click()
+        page.keyboard.press("Escape")
+
+    return [
+        ("Analysis: a segment filter", segment),
+        (
+            "Analysis: open the rates tab",
+            lambda: page.get_by_role("tab", name="Rates and worth").click(),
+        ),
+        (
+            "Analysis: back to the causes tab",
+            lambda: page.get_by_role("tab", name="Causes").click(),
+        ),
+    ]
+
+
+def interview_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """Finding a defector off the picker's list by id on the Interview page."""
+
+    def find() -> None:
+        box = page.locator(".st-key-interview_find input")
+        box.fill("C0000042")
+        box.press("Enter")
+
+    return [("Interview: find a customer ID + Enter", find)]
+
+
+def call_desk_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """Another interviewer's calls, then another target, on the Call desk (as far as the
+    page offers them)."""
+    found: list[tuple[str, Callable[[], None]]] = []
+    for key, name in (
+        ("desk_interviewer", "Call desk: another interviewer's calls"),
+        ("desk_target", "Call desk: open another target"),
+    ):
+        box = page.locator(f".st-key-{key}")
+        if box.count():
+
+            def pick(box=box) -> None:
+                box.click()
+                page.get_by_role("option").nth(1).click()
+
+            found.append((name, pick))
+    return found
+
+
+# page address -> the interactions measured on it, in order
+INTERACTIONS = {
+    "defectors": interactions,
+    "analysis": analysis_interactions,
+    "interview": interview_interactions,
+    "call-desk": call_desk_interactions,
+}
+
+
 def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
     """The page's first visit in a fresh tab, then a second visit through the page links
     after another page."""
     page_path, title, selector = page
+    print(f"  {page_path}", flush=True)
     tab = context.new_page()
     started = time.perf_counter()
     tab.goto(address(url, page_path))
@@ -313,7 +375,9 @@ def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
     tab.close()
 
 
-def drive(url: str, app_pid: int, runs: int) -> tuple[dict[str, list[float]], float]:
+def drive(
+    url: str, app_pid: int, runs: int, pages: list[str]
+) -> tuple[dict[str, list[float]], float]:
     from playwright.sync_api import sync_playwright
 
     timings: dict[str, list[float]] = {}
@@ -334,15 +398,19 @@ def drive(url: str, app_pid: int, runs: int) -> tuple[dict[str, list[float]], fl
         warm.goto(address(url, "study"))
         drawn(warm, "h1")
         warm.close()
+        chosen = [p for p in PAGES if p[0] in pages]
         for run in range(runs):
-            for page in PAGES:
+            for page in chosen:
                 visit(context, url, page, timings)
-            tab = context.new_page()
-            tab.goto(address(url, "defectors"))
-            drawn(tab, PAGES[2][2])
-            for name, action in interactions(tab):
-                timings.setdefault(name, []).append(timed(tab, action))
-            tab.close()
+            for page_path, _, selector in chosen:
+                if page_path not in INTERACTIONS:
+                    continue
+                tab = context.new_page()
+                tab.goto(address(url, page_path))
+                drawn(tab, selector)
+                for name, action in INTERACTIONS[page_path](tab):
+                    timings.setdefault(name, []).append(timed(tab, action))
+                tab.close()
             print(f"  run {run + 1} of {runs} done", flush=True)
         # three pages open at once, as three colleagues would have them
         tabs = []
@@ -364,6 +432,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=400, help="target sample size")
     parser.add_argument("--runs", type=int, default=3, help="visits of each page (median)")
     parser.add_argument("--workdir", type=Path, help="keep the store here (default: a temp dir)")
+    parser.add_argument(
+        "--pages",
+        default=",".join(p[0] for p in PAGES),
+        help="the page addresses to visit, comma-separated (default: every page)",
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -387,7 +460,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     log = workdir / "app.log"
     proc, url = start_app(db, log)
     try:
-        timings, memory = drive(url, proc.pid, args.runs)
+        timings, memory = drive(url, proc.pid, args.runs, args.pages.split(","))
     finally:
         proc.terminate()
         try:
