@@ -59,11 +59,13 @@ class StudyCounts:
         return self.targets - self.do_not_call
 
 
-def study_counts(store: Store, study: Study) -> StudyCounts:
+def study_counts(
+    store: Store, study: Study, progress: calls.CallProgress | None = None
+) -> StudyCounts:
     """Targets, calls, bookings, interviews and records of one study (the call desk's
-    funnel, research/desk/calls.py ``progress``, and the analysis's final records,
-    research/analysis/causes.py ``findings_frame``)."""
-    progress = calls.progress(store, study)
+    funnel, research/desk/calls.py ``progress``, read here when not given, and the
+    analysis's final records, research/analysis/causes.py ``findings_frame``)."""
+    progress = progress or calls.progress(store, study)
     final = len(findings_frame(store, FindingsFilter((study.id,))))
     with store.cursor() as cur:
         drafts = cur.execute(DRAFT_RECORDS, [study.id]).fetchall()[0][0]

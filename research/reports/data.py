@@ -447,10 +447,11 @@ def postmortem_data(store: Store, study: Study, lang: str, audience: Audience) -
     filt = FindingsFilter((study.id,))
     table = causes.cause_table(store, filt)
     found = overview.results_summary(store, study)  # counted in DuckDB, never read row by row
+    progress = calls.progress(store, study)  # the summary's counts and the method's, once
     return PostmortemData(
         meta=_meta(store, "postmortem", study.name, lang, audience),
         study=study,
-        summary=overview.summarise(store, study),
+        summary=overview.summarise(store, study, overview.study_counts(store, study, progress)),
         by_status_segment=overview.counts_by_status_segment(found),
         spend_by_segment=overview.spend_lost_by_segment(found),
         causes=table,
@@ -466,16 +467,21 @@ def postmortem_data(store: Store, study: Study, lang: str, audience: Audience) -
             tuple(s.id for s in studies.list_studies(store, include_archived=True)),
             audience,
         ),
-        method=_method(store, study, table.n),
+        method=_method(store, study, table.n, progress),
         codebook=taxonomy.codebook(store),
     )
 
 
-def _method(store: Store, study: Study | None, interviews: int) -> Method:
+def _method(
+    store: Store,
+    study: Study | None,
+    interviews: int,
+    progress: calls.CallProgress | None = None,
+) -> Method:
     return Method(
         study=study,
         periods=detection.periods(study.as_of, study.window_months) if study else None,
-        progress=calls.progress(store, study) if study else None,
+        progress=(progress or calls.progress(store, study)) if study else None,
         interviews=interviews,
         taxonomy_version=taxonomy.codebook(store).version,
     )

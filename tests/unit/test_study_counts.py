@@ -30,6 +30,7 @@ def test_the_pages_sources_agree_on_the_demo(demo):
     assert summary.targets == counts.targets
     assert dict((s.key, s.count) for s in summary.funnel)["targets"] == counts.targets
     progress = calls.progress(store, study)
+    assert overview.study_counts(store, study, progress) == counts  # progress read once
     assert progress.funnel["targets"] == counts.targets
     assert progress.funnel["tried"] == counts.tried
     assert progress.interviews_done == counts.interviews_held
