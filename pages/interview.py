@@ -82,6 +82,10 @@ if link != state.get("interview_link"):  # a new link: follow it once
             customer=literal(asked_customer),
             study=literal(study.name),
         )
+if (current := state.get("interview_customer")) and current not in who.customers:
+    # a link's booking named them after the list was read
+    who = candidates(store, study, also=[*found, current])
+    names, statuses = who.names, who.statuses
 if (problem := state.get("interview_link_problem")) is not None:
     if isinstance(problem, ResearchError):
         ui.show_error(problem)

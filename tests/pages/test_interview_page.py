@@ -120,6 +120,20 @@ def test_a_defector_off_the_list_is_found_by_the_search_and_recorded(page, app_s
     assert page.selectbox(key="interview_customer").value == customer  # still open
 
 
+def test_a_link_opens_a_defector_off_the_list(app, open_page, app_store, demo):
+    frame = detection.results(app_store, demo)
+    listed = set(sampling.target_list(app_store, demo)["customer_id"])
+    listed |= set(interviews.list_findings(app_store, demo)["customer_id"])
+    customer = frame.loc[
+        frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(listed),
+        "customer_id",
+    ].iloc[0]
+    app.query_params["customer"] = customer
+    page = open_page(app, "pages/interview.py")
+    assert page.selectbox(key="interview_customer").value == customer
+    assert any("No interview recorded" in i.value for i in page.info)
+
+
 def test_final_record_is_locked_until_amended_and_amendments_are_versions(page, app_store, demo):
     frame = interviews.list_findings(app_store, demo)
     row = frame[frame["status"] == "final"].iloc[0]
