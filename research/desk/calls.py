@@ -178,18 +178,24 @@ def call_state(
 
 
 def my_calls(
-    store: Store, study: Study, interviewer_id: int | None, *, at: datetime | None = None
+    store: Store,
+    study: Study,
+    interviewer_id: int | None,
+    *,
+    at: datetime | None = None,
+    targets: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The interviewer's calls for the day of ``at`` (default now), in the order to make them.
 
     Column ``why``: ``call_back_due`` (a call-back due today or earlier; by its time),
     ``untried`` (by segment value, then spend lost), ``retry`` (no answer or busy,
     last tried at least two hours ago, fewer than MAX_ATTEMPTS tries).
-    ``interviewer_id`` None gives the calls nobody is assigned to.
+    ``interviewer_id`` None gives the calls nobody is assigned to. ``targets``: the
+    caller's ``call_state`` of the study, read here when not given.
     """
     at = at or now()
     end_of_day = datetime.combine(at.date() + timedelta(days=1), datetime.min.time())
-    frame = call_state(store, study)
+    frame = call_state(store, study) if targets is None else targets
     if interviewer_id is None:
         mine = frame[frame["interviewer_id"].isna()]
     else:
