@@ -22,11 +22,26 @@ from research.base.i18n import Translator
 from research.base.store import Store
 from research.base.studies import Study
 from research.findings import interviews
-from research.selection import browse, detection, sampling
-from research.selection.filters import ResultFilter
+from research.selection import detection, sampling
 
 # whom the search finds beside the list: the study's defectors and former customers
 FOUND_STATUSES = (*detection.DEFECTOR_STATUSES, "former")
+
+# The study's defectors and former customers whose id or name contains the needle (lower
+# case), most spend lost first, with how many match: one pass, the customers joined to
+# the defectors only (what browse.page with a status filter and a search says, in a
+# third of the time at a million customers).
+FIND = """
+SELECT r.customer_id, count(*) OVER () AS matching
+FROM detection_results r
+LEFT JOIN former_customers f ON f.study_id = r.study_id AND f.customer_id = r.customer_id
+LEFT JOIN customers c ON c.customer_id = r.customer_id
+WHERE r.study_id = $sid
+  AND (list_contains(CAST($defectors AS VARCHAR[]), r.status) OR f.customer_id IS NOT NULL)
+  AND (contains(lower(r.customer_id), $needle) OR contains(lower(coalesce(c.name, '')), $needle))
+ORDER BY r.spend_lost DESC, r.customer_id
+LIMIT $limit
+"""
 
 # The name and the status (``former`` after screening) of the given customers among the
 # study's results, and whether they are a defector or former customer. A join with the
@@ -94,9 +109,17 @@ def candidates(store: Store, study: Study, *, also: Iterable[str] = ()) -> Candi
 def find(store: Store, study: Study, text: str, *, limit: int = 50) -> tuple[list[str], int]:
     """The study's defectors and former customers whose id or name contains ``text`` (in
     any case), most spend lost first: at most ``limit`` ids, and how many match."""
-    if not text.strip():
+    needle = text.strip().lower()
+    if not needle:
         return [], 0
-    found = browse.page(
-        store, study, ResultFilter(statuses=FOUND_STATUSES, search=text), limit=limit
-    )
-    return found.rows["customer_id"].tolist(), found.total
+    with store.cursor() as cur:
+        rows = cur.execute(
+            FIND,
+            {
+                "sid": study.id,
+                "defectors": list(detection.DEFECTOR_STATUSES),
+                "needle": needle,
+                "limit": int(limit),
+            },
+        ).fetchall()
+    return [r[0] for r in rows], int(rows[0][1]) if rows else 0

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from research.base import studies
 from research.base.i18n import Translator
 from research.findings import interviews, taxonomy, wording
 from research.findings.candidates import candidates, find
@@ -133,3 +134,28 @@ def test_candidates_put_targets_first_then_anyone_with_a_record_then_defectors_f
     assert who.customer_of(made.id) == "A1" and who.customer_of(made.id + 1) is None
     assert list(who.records_of("A1")["id"]) == [made.id]
     assert who.records_of("T1").empty
+
+
+@pytest.mark.parametrize("text", ["c101", "  LAB ", "医院", "C1", "nobody has this"])
+def test_find_says_what_browsing_the_results_says(demo_db, text):
+    """candidates.find is one query of its own; browse.page filters every result: the
+    same customers, in the same order, and the same total."""
+    from research.base.store import connect
+    from research.selection import browse
+    from research.selection.filters import ResultFilter
+
+    store = connect(demo_db)
+    try:
+        study = studies.get_study(store, "demo")
+        expected = browse.page(
+            store,
+            study,
+            ResultFilter(statuses=("full", "partial", "former"), search=text),
+            limit=20,
+        )
+        assert find(store, study, text, limit=20) == (
+            expected.rows["customer_id"].tolist(),
+            expected.total,
+        )
+    finally:
+        store.close()
