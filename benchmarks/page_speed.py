@@ -325,10 +325,72 @@ def interactions(page) -> list[tuple[str, Callable[[], None]]]:
     return found
 
 
+def analysis_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """A filter on the Analysis page, then opening its rates tab (the ledger's one pass,
+    kept per version of the ledger: the first opening after a start computes it)."""
+
+    def segment() -> None:
+        page.get_by_label("Value segment").click()
+        page.get_by_role("option", name="Best core").click()
+        page.keyboard.press("Escape")
+
+    return [
+        ("Analysis: a segment filter", segment),
+        (
+            "Analysis: open the rates tab",
+            lambda: page.get_by_role("tab", name="Rates and worth").click(),
+        ),
+        (
+            "Analysis: back to the causes tab",
+            lambda: page.get_by_role("tab", name="Causes").click(),
+        ),
+    ]
+
+
+def interview_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """Finding a defector off the picker's list by id on the Interview page."""
+
+    def find() -> None:
+        box = page.locator(".st-key-interview_find input")
+        box.fill("C0000042")
+        box.press("Enter")
+
+    return [("Interview: find a customer ID + Enter", find)]
+
+
+def call_desk_interactions(page) -> list[tuple[str, Callable[[], None]]]:
+    """Another interviewer's calls, then another target, on the Call desk (as far as the
+    page offers them)."""
+    found: list[tuple[str, Callable[[], None]]] = []
+    for key, name in (
+        ("desk_interviewer", "Call desk: another interviewer's calls"),
+        ("desk_target", "Call desk: open another target"),
+    ):
+        box = page.locator(f".st-key-{key}")
+        if box.count():
+
+            def pick(box=box) -> None:
+                box.click()
+                page.get_by_role("option").nth(1).click()
+
+            found.append((name, pick))
+    return found
+
+
+# page address -> the interactions measured on it, in order
+INTERACTIONS = {
+    "defectors": interactions,
+    "analysis": analysis_interactions,
+    "interview": interview_interactions,
+    "call_desk": call_desk_interactions,
+}
+
+
 def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
     """The page's first visit in a fresh tab, then a second visit through the page links
     after another page."""
     page_path, title, selector = page
+    print(f"  {page_path}", flush=True)
     tab = context.new_page()
     started = time.perf_counter()
     tab.goto(address(url, page_path))
@@ -347,7 +409,7 @@ def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
 
 
 def drive(
-    url: str, app_pid: int, runs: int, only: set[str] | None = None
+    url: str, app_pid: int, runs: int, pages: list[str]
 ) -> tuple[dict[str, list[float]], float]:
     from playwright.sync_api import sync_playwright
 
@@ -369,16 +431,19 @@ def drive(
         sign_in(warm, url)
         drawn(warm, "h1")
         warm.close()
+        chosen = [p for p in PAGES if p[0] in pages]
         for run in range(runs):
-            for page in PAGES:
-                if only is None or page[0] in only:
-                    visit(context, url, page, timings)
-            tab = context.new_page()
-            tab.goto(address(url, "defectors"))
-            drawn(tab, PAGES[2][2])
-            for name, action in interactions(tab):
-                timings.setdefault(name, []).append(timed(tab, action))
-            tab.close()
+            for page in chosen:
+                visit(context, url, page, timings)
+            for page_path, _, selector in chosen:
+                if page_path not in INTERACTIONS:
+                    continue
+                tab = context.new_page()
+                tab.goto(address(url, page_path))
+                drawn(tab, selector)
+                for name, action in INTERACTIONS[page_path](tab):
+                    timings.setdefault(name, []).append(timed(tab, action))
+                tab.close()
             print(f"  run {run + 1} of {runs} done", flush=True)
         # three pages open at once, as three colleagues would have them
         tabs = []
@@ -402,8 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep the store here (default: a temp dir)")
     parser.add_argument(
         "--pages",
-        help="visit only these pages, by address, comma-separated (e.g. defectors,analysis);"
-        " the interactions and the memory with three pages open are measured as always",
+        default=",".join(p[0] for p in PAGES),
+        help="the page addresses to visit, comma-separated (default: every page)",
     )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
@@ -429,8 +494,7 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     log = workdir / "app.log"
     proc, url = start_app(db, log)
     try:
-        only = set(args.pages.split(",")) if args.pages else None
-        timings, memory = drive(url, proc.pid, args.runs, only)
+        timings, memory = drive(url, proc.pid, args.runs, args.pages.split(","))
     finally:
         proc.terminate()
         try:

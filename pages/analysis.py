@@ -35,6 +35,8 @@ if table.small_sample:
         t("analysis.small_sample", n=t.number(table.n), min=causes.SMALL_SAMPLE, count=table.n)
     )
 
+# Only the open tab is computed and sent (a tab change reruns the page): the rates tab
+# reads the whole ledger once per version of it, which the other tabs need not wait for.
 tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends, tab_rates = st.tabs(
     [
         t("analysis.tab.causes"),
@@ -43,270 +45,294 @@ tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends, tab_rates = s
         t("analysis.tab.verbatims"),
         t("analysis.tab.trends"),
         t("analysis.tab.rates"),
-    ]
+    ],
+    key="analysis_tab",
+    on_change="rerun",
 )
 
-with tab_causes:
-    st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
-    st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
-    shown = table.frame()
-    shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
-    shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
-    st.dataframe(
-        shown,
-        hide_index=True,
-        column_config={
-            "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
-            "of": st.column_config.NumberColumn(t("analysis.col.of")),
-            "share": st.column_config.NumberColumn(t("analysis.col.share"), format="percent"),
-            "share_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
-            "share_high": st.column_config.NumberColumn(t("analysis.col.high"), format="percent"),
-            "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
-            "spend_share": st.column_config.NumberColumn(
-                t("analysis.col.spend_share"), format="percent"
-            ),
-        },
-    )
-    analysis_screen.downloads(t, shown, "causes", "analysis_causes")
-
-with tab_breakdown:
-    shares = causes.control_shares(store, view.filt)
-    m1, m2 = st.columns(2)
-    for column, key, share in (
-        (m1, "analysis.controllable", shares.controllable),
-        (m2, "analysis.involuntary", shares.involuntary),
-    ):
-        column.metric(t(key), t.percent(share.share))
-        column.caption(
-            t(
-                "analysis.share_caption",
-                count=t.number(share.count),
-                n=t.number(share.n),
-                low=t.percent(share.low),
-                high=t.percent(share.high),
-            )
-        )
-    dimension = st.selectbox(
-        t("analysis.cross_by"),
-        list(causes.CROSS_DIMENSIONS),
-        format_func=lambda d: t(f"analysis.dimension.{d}"),
-        key="analysis_dimension",
-    )
-    crossed = causes.cross_tab(store, view.filt, dimension, by=view.by)
-    crossed.index = [labels.get(k, t("common.total") if k == "total" else k) for k in crossed.index]
-    crossed.columns = [analysis_screen.dimension_value(t, dimension, c) for c in crossed.columns]
-    st.dataframe(crossed)
-    analysis_screen.downloads(
-        t, crossed.reset_index(names=""), f"causes-by-{dimension}", "analysis_cross"
-    )
-    st.plotly_chart(
-        charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
-        key="analysis_satisfaction",
-    )
-
-with tab_competitors:
-    won = competitors.copy()  # shown with labels; the verbatim filter keeps the names
-    if won.empty:
-        st.info(t("analysis.no_competitors"))
-    else:
-        won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
-        won["causes"] = won["causes"].map(
-            lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
-        )
+if tab_causes.open:
+    with tab_causes:
+        st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
+        st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
+        shown = table.frame()
+        shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
+        shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
         st.dataframe(
-            won,
+            shown,
             hide_index=True,
             column_config={
-                "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
                 "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
+                "of": st.column_config.NumberColumn(t("analysis.col.of")),
+                "share": st.column_config.NumberColumn(t("analysis.col.share"), format="percent"),
+                "share_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
+                "share_high": st.column_config.NumberColumn(
+                    t("analysis.col.high"), format="percent"
+                ),
                 "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
-                "causes": st.column_config.TextColumn(t("analysis.col.causes")),
-            },
-        )
-        analysis_screen.downloads(t, won, "competitors", "analysis_competitors")
-
-with tab_words:
-    c1, c2 = st.columns(2)
-    cause_pick = c1.selectbox(
-        t("analysis.col.cause"),
-        [r.key for r in primary.rows],
-        index=None,
-        format_func=lambda k: code_labels.get(k, k),
-        placeholder=t("common.all"),
-        key="analysis_quote_cause",
-    )
-    competitor_pick = c2.selectbox(
-        t("analysis.col.competitor"),
-        list(competitors["competitor"]),
-        index=None,
-        placeholder=t("common.all"),
-        key="analysis_quote_competitor",
-    )
-    quotes = causes.verbatims(store, view.filt, cause=cause_pick, competitor=competitor_pick)
-    if quotes.empty:
-        st.info(t("analysis.no_verbatims"))
-    else:
-        quotes["cause"] = quotes["cause"].map(lambda k: code_labels.get(k, k))
-        quotes["segment"] = quotes["segment"].map(lambda s: t.segment(None if s == "none" else s))
-        for column in ("competitor", "customer_id", "text"):
-            quotes[column] = quotes[column].map(analysis_screen.text_cell)
-        quotes["record"] = quotes["finding_id"].map(lambda i: f"/interview?finding={i}")
-        shown_columns = ["text", "cause", "segment", "competitor", "customer_id", "held_on"]
-        if ui.may("findings.write"):  # a link only for those who may open the record
-            shown_columns.append("record")
-        st.dataframe(
-            quotes[shown_columns],
-            hide_index=True,
-            column_config={
-                "text": st.column_config.TextColumn(t("analysis.col.verbatim"), width="large"),
-                "cause": st.column_config.TextColumn(t("analysis.col.cause")),
-                "segment": st.column_config.TextColumn(t("field.segment")),
-                "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
-                "customer_id": st.column_config.TextColumn(t("field.customer_id")),
-                "held_on": st.column_config.DateColumn(t("analysis.col.held_on")),
-                "record": st.column_config.LinkColumn(
-                    t("analysis.col.record"), display_text=t("analysis.open_record")
+                "spend_share": st.column_config.NumberColumn(
+                    t("analysis.col.spend_share"), format="percent"
                 ),
             },
         )
-        analysis_screen.downloads(
-            t, quotes.drop(columns=["record"]), "verbatims", "analysis_verbatims"
-        )
+        analysis_screen.downloads(t, shown, "causes", "analysis_causes")
 
-with tab_trends:
-    quarterly = trends.quarterly_counts(store, view.filt)
-    if quarterly.empty or len(quarterly.columns) < 2:
-        st.info(t("analysis.one_quarter"))
-    if not quarterly.empty:
-        shown = quarterly.copy()
-        shown.index = [
-            t("analysis.interviews") if k == "interviews" else code_labels.get(k, k)
-            for k in shown.index
+if tab_breakdown.open:
+    with tab_breakdown:
+        shares = causes.control_shares(store, view.filt)
+        m1, m2 = st.columns(2)
+        for column, key, share in (
+            (m1, "analysis.controllable", shares.controllable),
+            (m2, "analysis.involuntary", shares.involuntary),
+        ):
+            column.metric(t(key), t.percent(share.share))
+            column.caption(
+                t(
+                    "analysis.share_caption",
+                    count=t.number(share.count),
+                    n=t.number(share.n),
+                    low=t.percent(share.low),
+                    high=t.percent(share.high),
+                )
+            )
+        dimension = st.selectbox(
+            t("analysis.cross_by"),
+            list(causes.CROSS_DIMENSIONS),
+            format_func=lambda d: t(f"analysis.dimension.{d}"),
+            key="analysis_dimension",
+        )
+        crossed = causes.cross_tab(store, view.filt, dimension, by=view.by)
+        crossed.index = [
+            labels.get(k, t("common.total") if k == "total" else k) for k in crossed.index
         ]
-        st.dataframe(shown)
-        analysis_screen.downloads(t, shown.reset_index(names=""), "causes-by-quarter", "analysis_q")
-    for change in trends.latest_changes(quarterly):
-        flag = t("analysis.emerging") + " · " if change.emerging else ""
-        st.text(
-            f"{flag}{code_labels.get(change.cause, change.cause)} ({change.before} → "
-            f"{change.after}): {change.verdict(t)}"
+        crossed.columns = [
+            analysis_screen.dimension_value(t, dimension, c) for c in crossed.columns
+        ]
+        st.dataframe(crossed)
+        analysis_screen.downloads(
+            t, crossed.reset_index(names=""), f"causes-by-{dimension}", "analysis_cross"
+        )
+        st.plotly_chart(
+            charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
+            key="analysis_satisfaction",
         )
 
-with tab_rates:
-    st.caption(t("analysis.rates_intro", study=literal(study.name), window=study.window_months))
-    quarters = rates.last_quarters(8, study.as_of)
-    try:
-        by_quarter = rates.quarterly_rates(store, study, quarters)
-    except ResearchError as e:
-        ui.show_error(e)
-        st.stop()
-    st.plotly_chart(charts.defection_rates(by_quarter, t), key="analysis_rates_chart")
-    shown_rates = by_quarter.copy()
-    shown_rates["segment"] = shown_rates["segment"].map(
-        lambda s: t("common.total") if s == "all" else t.segment(s)
-    )
-    shown_rates["yearly_value"] = shown_rates["yearly_value"].map(
-        lambda v: analysis_screen.money_cell(t, v)
-    )
-    for column in ("rate", "rate_low", "rate_high"):
-        shown_rates[column] = shown_rates[column].map(
-            lambda v: analysis_screen.percent_cell(t, v, 1)
-        )
-    st.dataframe(
-        shown_rates,
-        hide_index=True,
-        column_config={
-            "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
-            "segment": st.column_config.TextColumn(t("field.segment")),
-            "customers": st.column_config.NumberColumn(t("analysis.col.base")),
-            "full": st.column_config.NumberColumn(t("status.full")),
-            "partial": st.column_config.NumberColumn(t("status.partial")),
-            "rate": st.column_config.TextColumn(t("analysis.col.rate")),
-            "rate_low": st.column_config.TextColumn(t("analysis.col.low")),
-            "rate_high": st.column_config.TextColumn(t("analysis.col.high")),
-            "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
-        },
-    )
-    analysis_screen.downloads(t, by_quarter, "defection-rates", "analysis_rates")
-    st.subheader(t("analysis.movement_title"))
-    moved = rates.movement(store, study, quarters)
-    st.dataframe(
-        moved[["quarter", "customers", "rose", "held", "fell", "by_share_of_wallet"]],
-        hide_index=True,
-        column_config={
-            "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
-            "customers": st.column_config.NumberColumn(t("analysis.col.base")),
-            "rose": st.column_config.NumberColumn(t("analysis.col.rose")),
-            "held": st.column_config.NumberColumn(t("analysis.col.held")),
-            "fell": st.column_config.NumberColumn(t("analysis.col.fell")),
-            "by_share_of_wallet": st.column_config.NumberColumn(t("analysis.col.by_share")),
-        },
-    )
-    st.subheader(t("analysis.followup_title"))
-    followed = rates.follow_up(store, study, view.filt.study_ids)
-    if followed.customers.empty:
-        st.info(t("analysis.followup_none"))
-    else:
-        by_cause = followed.by_cause.copy()
-        by_cause["cause"] = by_cause["cause"].map(lambda c: code_labels.get(c, c))
-        st.dataframe(
-            by_cause,
-            hide_index=True,
-            column_config={
-                "cause": st.column_config.TextColumn(t("analysis.col.cause")),
-                "won_back": st.column_config.NumberColumn(t("analysis.col.won_back")),
-                "partly_back": st.column_config.NumberColumn(t("analysis.col.partly_back")),
-                "still_gone": st.column_config.NumberColumn(t("analysis.col.still_gone")),
-            },
-        )
-        if not followed.by_action.empty:
+if tab_competitors.open:
+    with tab_competitors:
+        won = competitors.copy()  # shown with labels; the verbatim filter keeps the names
+        if won.empty:
+            st.info(t("analysis.no_competitors"))
+        else:
+            won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
+            won["causes"] = won["causes"].map(
+                lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
+            )
             st.dataframe(
-                followed.by_action.drop(columns=["action_id"]),
+                won,
                 hide_index=True,
                 column_config={
-                    "title": st.column_config.TextColumn(t("analysis.col.action")),
+                    "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
+                    "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
+                    "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
+                    "causes": st.column_config.TextColumn(t("analysis.col.causes")),
+                },
+            )
+            analysis_screen.downloads(t, won, "competitors", "analysis_competitors")
+
+if tab_words.open:
+    with tab_words:
+        c1, c2 = st.columns(2)
+        cause_pick = c1.selectbox(
+            t("analysis.col.cause"),
+            [r.key for r in primary.rows],
+            index=None,
+            format_func=lambda k: code_labels.get(k, k),
+            placeholder=t("common.all"),
+            key="analysis_quote_cause",
+        )
+        competitor_pick = c2.selectbox(
+            t("analysis.col.competitor"),
+            list(competitors["competitor"]),
+            index=None,
+            placeholder=t("common.all"),
+            key="analysis_quote_competitor",
+        )
+        quotes = causes.verbatims(store, view.filt, cause=cause_pick, competitor=competitor_pick)
+        if quotes.empty:
+            st.info(t("analysis.no_verbatims"))
+        else:
+            quotes["cause"] = quotes["cause"].map(lambda k: code_labels.get(k, k))
+            quotes["segment"] = quotes["segment"].map(
+                lambda s: t.segment(None if s == "none" else s)
+            )
+            for column in ("competitor", "customer_id", "text"):
+                quotes[column] = quotes[column].map(analysis_screen.text_cell)
+            quotes["record"] = quotes["finding_id"].map(lambda i: f"/interview?finding={i}")
+            shown_columns = ["text", "cause", "segment", "competitor", "customer_id", "held_on"]
+            if ui.may("findings.write"):  # a link only for those who may open the record
+                shown_columns.append("record")
+            st.dataframe(
+                quotes[shown_columns],
+                hide_index=True,
+                column_config={
+                    "text": st.column_config.TextColumn(t("analysis.col.verbatim"), width="large"),
+                    "cause": st.column_config.TextColumn(t("analysis.col.cause")),
+                    "segment": st.column_config.TextColumn(t("field.segment")),
+                    "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
+                    "customer_id": st.column_config.TextColumn(t("field.customer_id")),
+                    "held_on": st.column_config.DateColumn(t("analysis.col.held_on")),
+                    "record": st.column_config.LinkColumn(
+                        t("analysis.col.record"), display_text=t("analysis.open_record")
+                    ),
+                },
+            )
+            analysis_screen.downloads(
+                t, quotes.drop(columns=["record"]), "verbatims", "analysis_verbatims"
+            )
+
+if tab_trends.open:
+    with tab_trends:
+        quarterly = trends.quarterly_counts(store, view.filt)
+        if quarterly.empty or len(quarterly.columns) < 2:
+            st.info(t("analysis.one_quarter"))
+        if not quarterly.empty:
+            shown = quarterly.copy()
+            shown.index = [
+                t("analysis.interviews") if k == "interviews" else code_labels.get(k, k)
+                for k in shown.index
+            ]
+            st.dataframe(shown)
+            analysis_screen.downloads(
+                t, shown.reset_index(names=""), "causes-by-quarter", "analysis_q"
+            )
+        for change in trends.latest_changes(quarterly):
+            flag = t("analysis.emerging") + " · " if change.emerging else ""
+            st.text(
+                f"{flag}{code_labels.get(change.cause, change.cause)} ({change.before} → "
+                f"{change.after}): {change.verdict(t)}"
+            )
+
+if tab_rates.open:
+    with tab_rates:
+        st.caption(t("analysis.rates_intro", study=literal(study.name), window=study.window_months))
+        quarters = rates.last_quarters(8, study.as_of)
+        try:
+            by_quarter = rates.quarterly_rates(store, study, quarters)
+        except ResearchError as e:
+            ui.show_error(e)
+            st.stop()
+        st.plotly_chart(charts.defection_rates(by_quarter, t), key="analysis_rates_chart")
+        shown_rates = by_quarter.copy()
+        shown_rates["segment"] = shown_rates["segment"].map(
+            lambda s: t("common.total") if s == "all" else t.segment(s)
+        )
+        shown_rates["yearly_value"] = shown_rates["yearly_value"].map(
+            lambda v: analysis_screen.money_cell(t, v)
+        )
+        for column in ("rate", "rate_low", "rate_high"):
+            shown_rates[column] = shown_rates[column].map(
+                lambda v: analysis_screen.percent_cell(t, v, 1)
+            )
+        st.dataframe(
+            shown_rates,
+            hide_index=True,
+            column_config={
+                "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
+                "segment": st.column_config.TextColumn(t("field.segment")),
+                "customers": st.column_config.NumberColumn(t("analysis.col.base")),
+                "full": st.column_config.NumberColumn(t("status.full")),
+                "partial": st.column_config.NumberColumn(t("status.partial")),
+                "rate": st.column_config.TextColumn(t("analysis.col.rate")),
+                "rate_low": st.column_config.TextColumn(t("analysis.col.low")),
+                "rate_high": st.column_config.TextColumn(t("analysis.col.high")),
+                "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
+            },
+        )
+        analysis_screen.downloads(t, by_quarter, "defection-rates", "analysis_rates")
+        st.subheader(t("analysis.movement_title"))
+        moved = rates.movement(store, study, quarters)
+        st.dataframe(
+            moved[["quarter", "customers", "rose", "held", "fell", "by_share_of_wallet"]],
+            hide_index=True,
+            column_config={
+                "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
+                "customers": st.column_config.NumberColumn(t("analysis.col.base")),
+                "rose": st.column_config.NumberColumn(t("analysis.col.rose")),
+                "held": st.column_config.NumberColumn(t("analysis.col.held")),
+                "fell": st.column_config.NumberColumn(t("analysis.col.fell")),
+                "by_share_of_wallet": st.column_config.NumberColumn(t("analysis.col.by_share")),
+            },
+        )
+        st.subheader(t("analysis.followup_title"))
+        followed = rates.follow_up(store, study, view.filt.study_ids)
+        if followed.customers.empty:
+            st.info(t("analysis.followup_none"))
+        else:
+            by_cause = followed.by_cause.copy()
+            by_cause["cause"] = by_cause["cause"].map(lambda c: code_labels.get(c, c))
+            st.dataframe(
+                by_cause,
+                hide_index=True,
+                column_config={
+                    "cause": st.column_config.TextColumn(t("analysis.col.cause")),
                     "won_back": st.column_config.NumberColumn(t("analysis.col.won_back")),
                     "partly_back": st.column_config.NumberColumn(t("analysis.col.partly_back")),
                     "still_gone": st.column_config.NumberColumn(t("analysis.col.still_gone")),
                 },
             )
-    st.subheader(t("analysis.worth_title"))
-    c1, c2, c3 = st.columns(3)
-    cut = c1.number_input(t("analysis.worth_cut"), 1, 50, 5, key="analysis_worth_cut") / 100
-    horizon = c2.number_input(t("analysis.worth_horizon"), 1, 20, 5, key="analysis_worth_h")
-    discount = c3.number_input(t("analysis.worth_discount"), 0, 30, 0, key="analysis_worth_d") / 100
-    segments_now = by_quarter[by_quarter["quarter"] == quarters[-1]]
-    inputs = []
-    for segment in SEGMENTS:
-        row = segments_now[segments_now["segment"] == segment].iloc[0]
-        yearly = worth.yearly_from_window(row["rate"], study.window_months)
-        if yearly is not None and row["customers"]:
-            inputs.append((segment, int(row["customers"]), yearly, float(row["yearly_value"] or 0)))
-    if not inputs:
-        st.info(t("analysis.worth_none"))
-    else:
-        model = worth.worth(inputs, cut=cut, horizon_years=int(horizon), discount_rate=discount)
-        st.dataframe(
-            [
-                {
-                    t("field.segment"): t.segment(w.segment),
-                    t("analysis.col.customers"): w.customers,
-                    t("analysis.col.yearly_rate"): analysis_screen.percent_cell(
-                        t, w.yearly_rate, 1
-                    ),
-                    t("analysis.col.lifetime"): ""
-                    if analysis_screen.missing(w.lifetime_years)
-                    else t.number(w.lifetime_years, 1),
-                    t("analysis.col.yearly_value"): analysis_screen.money_cell(t, w.yearly_value),
-                    t("analysis.col.value_kept"): analysis_screen.money_cell(t, w.value_kept),
-                    t("analysis.col.value_kept_share"): analysis_screen.percent_cell(
-                        t, w.value_kept_share, 1
-                    ),
-                }
-                for w in model
-            ],
-            hide_index=True,
+            if not followed.by_action.empty:
+                st.dataframe(
+                    followed.by_action.drop(columns=["action_id"]),
+                    hide_index=True,
+                    column_config={
+                        "title": st.column_config.TextColumn(t("analysis.col.action")),
+                        "won_back": st.column_config.NumberColumn(t("analysis.col.won_back")),
+                        "partly_back": st.column_config.NumberColumn(t("analysis.col.partly_back")),
+                        "still_gone": st.column_config.NumberColumn(t("analysis.col.still_gone")),
+                    },
+                )
+        st.subheader(t("analysis.worth_title"))
+        c1, c2, c3 = st.columns(3)
+        cut = c1.number_input(t("analysis.worth_cut"), 1, 50, 5, key="analysis_worth_cut") / 100
+        horizon = c2.number_input(t("analysis.worth_horizon"), 1, 20, 5, key="analysis_worth_h")
+        discount = (
+            c3.number_input(t("analysis.worth_discount"), 0, 30, 0, key="analysis_worth_d") / 100
         )
-        st.caption(t("report.worth_model_note"))
-        for key in worth.ASSUMPTIONS:
-            st.caption("· " + t(key))
+        segments_now = by_quarter[by_quarter["quarter"] == quarters[-1]]
+        inputs = []
+        for segment in SEGMENTS:
+            row = segments_now[segments_now["segment"] == segment].iloc[0]
+            yearly = worth.yearly_from_window(row["rate"], study.window_months)
+            if yearly is not None and row["customers"]:
+                inputs.append(
+                    (segment, int(row["customers"]), yearly, float(row["yearly_value"] or 0))
+                )
+        if not inputs:
+            st.info(t("analysis.worth_none"))
+        else:
+            model = worth.worth(inputs, cut=cut, horizon_years=int(horizon), discount_rate=discount)
+            st.dataframe(
+                [
+                    {
+                        t("field.segment"): t.segment(w.segment),
+                        t("analysis.col.customers"): w.customers,
+                        t("analysis.col.yearly_rate"): analysis_screen.percent_cell(
+                            t, w.yearly_rate, 1
+                        ),
+                        t("analysis.col.lifetime"): ""
+                        if analysis_screen.missing(w.lifetime_years)
+                        else t.number(w.lifetime_years, 1),
+                        t("analysis.col.yearly_value"): analysis_screen.money_cell(
+                            t, w.yearly_value
+                        ),
+                        t("analysis.col.value_kept"): analysis_screen.money_cell(t, w.value_kept),
+                        t("analysis.col.value_kept_share"): analysis_screen.percent_cell(
+                            t, w.value_kept_share, 1
+                        ),
+                    }
+                    for w in model
+                ],
+                hide_index=True,
+            )
+            st.caption(t("report.worth_model_note"))
+            for key in worth.ASSUMPTIONS:
+                st.caption("· " + t(key))

@@ -48,7 +48,9 @@ interviewer_id = st.selectbox(
     t("desk.interviewer"), list(names), format_func=names.get, key="desk_interviewer"
 )
 
-mine = calls.my_calls(store, study, interviewer_id, actor=me)
+# read once a run (it joins every customer); an interviewer's holds only their own
+targets = calls.call_state(store, study, actor=me)
+mine = calls.my_calls(store, study, interviewer_id, targets=targets, actor=me)
 m = st.columns(4)
 m[0].metric(t("desk.calls_today"), t.number(len(mine)))
 m[1].metric(t("desk.call_backs_due"), t.number((mine["why"] == "call_back_due").sum()))
@@ -112,8 +114,7 @@ else:
     )
 
 # every target of this interviewer can be opened, today's list first
-assigned = calls.call_state(store, study, actor=me)
-assigned = assigned[assigned["interviewer_id"] == interviewer_id]
+assigned = targets[targets["interviewer_id"] == interviewer_id]
 options = list(dict.fromkeys([*mine["customer_id"], *assigned["customer_id"]]))
 labels = dict(zip(assigned["customer_id"], assigned["name"].fillna(""), strict=True))
 if state.get("desk_target") not in options:

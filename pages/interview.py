@@ -9,12 +9,13 @@ be amended, and every version is kept with who and when.
 import pandas as pd
 import streamlit as st
 
+from research.base import permissions
 from research.base.errors import ResearchError
 from research.base.i18n import Translator
 from research.base.records import EditConflictError
 from research.desk import scheduling
 from research.findings import agreement, interviews, taxonomy, wording
-from research.findings.candidates import candidates
+from research.findings.candidates import candidates, find
 from screen import desk, findings, ui
 from screen.autosave import autosave_text
 from screen.plain import literal
@@ -127,12 +128,24 @@ if not ui.may("findings.write"):  # a second coder: the blind coding, and nothin
     second_coding()
     st.stop()
 
-# ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here
-who = candidates(store, study, actor=actor)
-names, statuses = who.names, who.statuses
+# ---- who: from a link (?finding=, ?interview= a booking, ?customer=) or picked here.
+# The picker lists the targets and everyone with a record; other defectors and former
+# customers join it when the search below finds them or a link names them. An
+# interviewer's picker holds only their own customers (research/ filters it).
 LINK_KEYS = ("finding", "customer", "interview")
-
 params = st.query_params
+# an interviewer picks among their own customers: nobody else to search for
+searching = permissions.level(actor, "findings.read") != "own"
+searched = state.get("interview_find", "") if searching else ""
+found, found_total = find(store, study, searched) if searching else ([], 0)
+who = candidates(
+    store,
+    study,
+    also=[*found, params.get("customer") or "", state.get("interview_customer") or ""],
+    actor=actor,
+)
+names, statuses = who.names, who.statuses
+
 link = tuple(params.get(k) for k in LINK_KEYS)
 if link != state.get("interview_link"):  # a new link: follow it once
     state["interview_link"] = link
@@ -172,6 +185,10 @@ if link != state.get("interview_link"):  # a new link: follow it once
             customer=literal(asked_customer),
             study=literal(study.name),
         )
+if (current := state.get("interview_customer")) and current not in who.customers:
+    # a link's booking named them after the list was read
+    who = candidates(store, study, also=[*found, current], actor=actor)
+    names, statuses = who.names, who.statuses
 if (problem := state.get("interview_link_problem")) is not None:
     if isinstance(problem, ResearchError):
         ui.show_error(problem)
@@ -218,6 +235,17 @@ def show_booking(booking: scheduling.Interview) -> int | None:
 tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
 
 with tab_record:
+    if searching:
+        st.text_input(
+            t("interview.find_other"),
+            key="interview_find",
+            placeholder=t("interview.find_placeholder"),
+        )
+    if searched.strip():
+        if not found_total:
+            st.caption(t("interview.find_none", text=literal(searched.strip())))
+        else:
+            st.caption(t("interview.find_some", count=found_total, shown=len(found)))
     customer = st.selectbox(
         t("interview.customer"),
         who.customers,
@@ -236,7 +264,7 @@ with tab_record:
             booking = None
     if booking is not None and (started := show_booking(booking)) is not None:
         fid = started
-        who = candidates(store, study, actor=actor)  # the new record among the customer's
+        who = candidates(store, study, also=[customer], actor=actor)  # the new record too
     if customer:
         mine = who.records_of(customer)
         ids = mine["id"].tolist()

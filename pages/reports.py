@@ -82,13 +82,12 @@ else:
     m[1].metric(t("report.emerging_count"), t.number(len(data.emerging)))
     m[2].metric(t("report.studies_counted"), t.number(len(data.studies)))
 
-html = render_html(data)
 stem = re.sub(r"[^\w.-]+", "-", f"{kind}-{label}-{lang}").strip("-")
 made_for = (kind, label, lang)
 d1, d2 = st.columns(2)
-d1.download_button(
+d1.download_button(  # the file (megabytes at 10,000 interviews) is made when asked for
     t("reports.download_html"),
-    html.encode("utf-8"),
+    lambda: render_html(data).encode("utf-8"),
     file_name=f"{stem}.html",
     mime="text/html",
     key="reports_download_html",
@@ -111,4 +110,4 @@ if made is not None and made[0] == made_for:
 
 if st.toggle(t("reports.preview"), key="reports_preview"):
     # our own template's HTML (every text from data escaped by Jinja), shown as it prints
-    st.iframe(html, height=900)
+    st.iframe(render_html(data), height=900)

@@ -8,6 +8,7 @@ from research.analysis import overview
 from research.base import studies
 from research.base.errors import ResearchError
 from research.base.settings import STUDY_SETTINGS
+from research.desk import calls
 from research.findings import erasure
 from research.reports import charts
 from research.selection import detection
@@ -52,9 +53,9 @@ if study is not None:
     if was.stale and was.computed_at is not None and was.newer_imports:
         st.info(t("study.recomputed", before=was.describe(t)))
     st.caption(now_state.describe(t))
-    frame = detection.results(store, study)
-    counts = overview.study_counts(store, study)  # every count below comes from here
-    summary = overview.summarise(store, study, frame, counts)
+    progress = calls.progress(store, study)  # the call desk's funnel, read once a run
+    counts = overview.study_counts(store, study, progress)  # every count below comes from here
+    summary = overview.summarise(store, study, counts)  # counted in DuckDB, never read
     cols = st.columns(5)
     cols[0].metric(t("metric.customers"), t.number(summary.customers))
     cols[1].metric(t("metric.full"), t.number(summary.full))
@@ -76,7 +77,7 @@ if study is not None:
         held[0].metric(t("study.interviews_held"), t.number(counts.interviews_held))
         held[1].metric(t("study.final_records"), t.number(counts.final_records))
         held[2].metric(t("study.draft_records"), t.number(counts.draft_records))
-        desk.study_progress(store, study)  # calls, interviews, quotas, checkpoint (issue 3)
+        desk.study_progress(store, study, progress)  # calls, interviews, quotas (issue 3)
     else:  # the desk's funnel and quotas mean nothing before there is a target list
         st.info(t("study.no_targets_yet"))
 

@@ -220,10 +220,11 @@ def interview_line(interview: Interview, t: Translator, *, manager_zone: bool = 
     )
 
 
-def study_progress(store: Store, study: Study) -> None:
-    """The call desk's part of the study page: funnel, rates, quotas, checkpoint."""
+def study_progress(store: Store, study: Study, progress: calls.CallProgress | None = None) -> None:
+    """The call desk's part of the study page: funnel, rates, quotas, checkpoint
+    (``progress``: ``calls.progress``, read here when not given)."""
     t = ui.translator()
-    progress = calls.progress(store, study)
+    progress = progress or calls.progress(store, study)
     st.subheader(t("progress.title"))
     if progress.checkpoint_due:
         st.warning(

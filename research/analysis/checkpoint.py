@@ -107,9 +107,9 @@ def saturation(frame: pd.DataFrame, codebook: taxonomy.Codebook) -> Saturation:
     the last SATURATION_WINDOW interviews added to those heard before them."""
     ordered = frame.sort_values(["held_on", "id"], na_position="first", kind="stable")
     seen: list[set[str]] = []
-    for _, row in ordered.iterrows():
-        codes = {row["cause"]} if isinstance(row["cause"], str) else set()
-        secondary = row["secondary_codes"]
+    # two columns zipped, not a Series per row: 10,000 interviews took seconds
+    for cause, secondary in zip(ordered["cause"], ordered["secondary_codes"], strict=True):
+        codes = {cause} if isinstance(cause, str) else set()
         for code in json.loads(secondary) if isinstance(secondary, str) else secondary or []:
             codes.add(codebook.resolve(code))
         seen.append(codes)

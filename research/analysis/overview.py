@@ -4,10 +4,17 @@ Every page that counts targets, calls, bookings, interviews or interview records
 study takes the number from ``study_counts`` here, so that the study page, the call
 desk's funnel, the checkpoint review and the analysis never disagree about the same
 thing; where two numbers mean different things (interviews held, final records) the
-counts keep them apart and the labels say which is which."""
+counts keep them apart and the labels say which is which.
+
+The study's results are counted in DuckDB (``results_summary``: customers per status and
+segment, and their spend lost), never read row by row: at a million customers the rows
+cost seconds and hundreds of megabytes, their counts a few milliseconds; the counts are
+kept per version of the study's results, so a second visit reads a handful of numbers."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,7 +23,9 @@ from research.analysis.causes import FindingsFilter, findings_frame
 from research.base.store import Store
 from research.base.studies import Study
 from research.desk import calls
-from research.selection.detection import DEFECTOR_STATUSES
+from research.selection import browse
+from research.selection.detection import DEFECTOR_STATUSES, SEGMENTS, STATUSES
+from research.selection.filters import NO_SEGMENT, ResultFilter
 
 
 @dataclass(frozen=True)
@@ -50,11 +59,13 @@ class StudyCounts:
         return self.targets - self.do_not_call
 
 
-def study_counts(store: Store, study: Study) -> StudyCounts:
+def study_counts(
+    store: Store, study: Study, progress: calls.CallProgress | None = None
+) -> StudyCounts:
     """Targets, calls, bookings, interviews and records of one study (the call desk's
-    funnel, research/desk/calls.py ``progress``, and the analysis's final records,
-    research/analysis/causes.py ``findings_frame``)."""
-    progress = calls.progress(store, study)
+    funnel, research/desk/calls.py ``progress``, read here when not given, and the
+    analysis's final records, research/analysis/causes.py ``findings_frame``)."""
+    progress = progress or calls.progress(store, study)
     final = len(findings_frame(store, FindingsFilter((study.id,))))
     with store.cursor() as cur:
         drafts = cur.execute(DRAFT_RECORDS, [study.id]).fetchall()[0][0]
@@ -70,6 +81,69 @@ def study_counts(store: Store, study: Study) -> StudyCounts:
         draft_records=int(drafts),
         planned=study.target_sample_size,
     )
+
+
+# What a study's results and their counts depend on: its detection results (a run
+# replaces every row, stamped with the run's time; erasing a customer removes one) and its
+# former-customer marks (a mark adds or restamps a row, taking it back deletes it). A few
+# milliseconds at a million customers.
+RESULTS_VERSION = """
+SELECT (SELECT count(*) FROM detection_results WHERE study_id = $sid),
+       (SELECT max(computed_at) FROM detection_results WHERE study_id = $sid),
+       (SELECT count(*) FROM former_customers WHERE study_id = $sid),
+       (SELECT max(created_at) FROM former_customers WHERE study_id = $sid),
+       (SELECT bit_xor(hash(customer_id, created_at)) FROM former_customers
+        WHERE study_id = $sid)
+"""
+
+# per open store (dropped with it): {study id: (results version, browse.Summary)}
+_kept_summaries: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def results_version(store: Store, study: Study) -> tuple:
+    """The version of the study's stored results (see RESULTS_VERSION)."""
+    with store.cursor() as cur:
+        return tuple(cur.execute(RESULTS_VERSION, {"sid": study.id}).fetchall()[0])
+
+
+def results_summary(store: Store, study: Study) -> browse.Summary:
+    """Every customer of the study's results counted per (status, segment or
+    ``NO_SEGMENT``), with their spend lost: counted in DuckDB once per version of the
+    results and kept (a detection run or a former-customer mark makes a new version)."""
+    version = results_version(store, study)
+    with _kept_lock:
+        found = _kept_summaries.get(store, {}).get(study.id)
+    if found is not None and found[0] == version:
+        return found[1]
+    summary = browse.summary(store, study, ResultFilter())
+    with _kept_lock:
+        _kept_summaries.setdefault(store, {})[study.id] = (version, summary)
+    return summary
+
+
+def counts_by_status_segment(summary: browse.Summary) -> pd.DataFrame:
+    """Customers per status (rows) × segment (columns), with totals; unranked as 'none':
+    ``detection.counts_by_status_segment`` from the counts instead of the rows (an empty
+    frame when the study has no results)."""
+    if not summary.counts:
+        return pd.DataFrame()
+    columns, rows = summary.table()
+    table = pd.DataFrame(
+        [values for _, values in rows],
+        index=pd.Index([status for status, _ in rows], name="status"),
+        columns=pd.Index(columns, name="segment"),
+    )
+    return table
+
+
+def spend_lost_by_segment(summary: browse.Summary) -> pd.DataFrame:
+    """Spend lost by defectors (full and partial), per segment and defection type:
+    ``detection.spend_lost_by_segment`` from the counts instead of the rows."""
+    rows = summary.defectors_spend_by_segment()
+    grouped = pd.DataFrame(rows, columns=["segment", "status", "sum", "count"])
+    grouped["segment"] = pd.Categorical(grouped["segment"], SEGMENTS, ordered=True)
+    return grouped.astype({"sum": float, "count": "int64"})
 
 
 @dataclass(frozen=True)
@@ -88,29 +162,31 @@ class StudySummary:
         return self.full + self.partial
 
 
-def summarise(
-    store: Store, study: Study, frame: pd.DataFrame, counts: StudyCounts | None = None
-) -> StudySummary:
-    """Counts for the study page from detection ``results`` (one row per customer) and
-    the study's ``counts`` (``study_counts``, read here when not given)."""
-    defectors = frame[frame["status"].isin(DEFECTOR_STATUSES)]
-    former = int((frame["status"] == "former").sum())
+def summarise(store: Store, study: Study, counts: StudyCounts | None = None) -> StudySummary:
+    """Counts for the study page from the study's stored results (``results_summary``)
+    and its ``counts`` (``study_counts``, read here when not given)."""
+    found = results_summary(store, study)
+    per_status = {status: found.of_status(status) for status in STATUSES}
+    customers = found.customers
+    ranked = sum(n for (_, segment), n in found.counts.items() if segment != NO_SEGMENT)
+    defectors = sum(per_status[s] for s in DEFECTOR_STATUSES)
     targets = (counts or study_counts(store, study)).targets
-    ranked = int(frame["segment"].notna().sum())
     funnel = (
-        FunnelStage("customers", len(frame)),
+        FunnelStage("customers", customers),
         FunnelStage("ranked", ranked),
-        FunnelStage("defectors", len(defectors) + former),
-        FunnelStage("real_defectors", len(defectors)),
+        FunnelStage("defectors", defectors + per_status["former"]),
+        FunnelStage("real_defectors", defectors),
         FunnelStage("targets", targets),
     )
     return StudySummary(
-        customers=len(frame),
+        customers=customers,
         ranked=ranked,
-        full=int((frame["status"] == "full").sum()),
-        partial=int((frame["status"] == "partial").sum()),
-        former=former,
+        full=per_status["full"],
+        partial=per_status["partial"],
+        former=per_status["former"],
         targets=targets,
-        spend_lost=float(defectors["spend_lost"].astype(float).sum()),
+        spend_lost=sum(
+            lost for (status, _), lost in found.spend.items() if status in DEFECTOR_STATUSES
+        ),
         funnel=funnel,
     )

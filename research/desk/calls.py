@@ -183,6 +183,7 @@ def my_calls(
     interviewer_id: int | None,
     *,
     at: datetime | None = None,
+    targets: pd.DataFrame | None = None,
     actor: Person | str | None = None,
 ) -> pd.DataFrame:
     """The interviewer's calls for the day of ``at`` (default now), in the order to make them.
@@ -190,7 +191,8 @@ def my_calls(
     Column ``why``: ``call_back_due`` (a call-back due today or earlier; by its time),
     ``untried`` (by segment value, then spend lost), ``retry`` (no answer or busy,
     last tried at least two hours ago, fewer than MAX_ATTEMPTS tries).
-    ``interviewer_id`` None gives the calls nobody is assigned to. With ``actor``: an
+    ``interviewer_id`` None gives the calls nobody is assigned to. ``targets``: the
+    caller's ``call_state`` of the study, read here when not given. With ``actor``: an
     interviewer may read only their own list (PermissionDeniedError for anyone else's).
     """
     if actor is not None:
@@ -201,7 +203,7 @@ def my_calls(
             raise PermissionDeniedError("error.not_your_list", role=person.role)
     at = at or now()
     end_of_day = datetime.combine(at.date() + timedelta(days=1), datetime.min.time())
-    frame = call_state(store, study)
+    frame = call_state(store, study) if targets is None else targets
     if interviewer_id is None:
         mine = frame[frame["interviewer_id"].isna()]
     else:

@@ -394,16 +394,30 @@ def _action_effects(
     return tuple(out)
 
 
+# The names of the quoted customers among the study's (not every customer's: a million
+# names read for a dozen quotes cost seconds).
+QUOTED_NAMES = """
+SELECT r.customer_id, c.name
+FROM detection_results r JOIN customers c ON c.customer_id = r.customer_id
+WHERE r.study_id = ? AND list_contains(CAST(? AS VARCHAR[]), r.customer_id) AND c.name <> ''
+"""
+
+
 def _quotes(
     store: Store,
+    study: Study,
     filt: FindingsFilter,
     top: tuple[causes.CauseRow, ...],
-    names: dict[str, str],
     audience: Audience,
 ) -> tuple[CauseQuotes, ...]:
+    frames = [
+        (row, causes.verbatims(store, filt, cause=row.key).head(QUOTES_PER_CAUSE)) for row in top
+    ]
+    quoted = sorted({str(c) for _, frame in frames for c in frame["customer_id"]})
+    with store.cursor() as cur:
+        names = dict(cur.execute(QUOTED_NAMES, [study.id, quoted]).fetchall())
     out = []
-    for row in top:
-        frame = causes.verbatims(store, filt, cause=row.key).head(QUOTES_PER_CAUSE)
+    for row, frame in frames:
         quotes = tuple(
             Quote(
                 text=str(q.text),
@@ -431,44 +445,43 @@ def _day(value) -> date | None:
 def postmortem_data(store: Store, study: Study, lang: str, audience: Audience) -> PostmortemData:
     """Everything the study post-mortem shows, from the analysis functions."""
     filt = FindingsFilter((study.id,))
-    results = detection.results(store, study)
     table = causes.cause_table(store, filt)
-    names = {
-        str(cid): name
-        for cid, name in zip(results["customer_id"], results["name"], strict=True)
-        if isinstance(name, str) and name
-    }
+    found = overview.results_summary(store, study)  # counted in DuckDB, never read row by row
+    progress = calls.progress(store, study)  # the summary's counts and the method's, once
     return PostmortemData(
         meta=_meta(store, "postmortem", study.name, lang, audience),
         study=study,
-        summary=overview.summarise(store, study, results),
-        by_status_segment=detection.counts_by_status_segment(results)
-        if not results.empty
-        else pd.DataFrame(),
-        spend_by_segment=detection.spend_lost_by_segment(results),
+        summary=overview.summarise(store, study, overview.study_counts(store, study, progress)),
+        by_status_segment=overview.counts_by_status_segment(found),
+        spend_by_segment=overview.spend_lost_by_segment(found),
         causes=table,
         groups=causes.cause_table(store, filt, by="group"),
         control=causes.control_shares(store, filt),
         by_segment=causes.cross_tab(store, filt, "segment"),
         competitors=causes.competitors(store, filt),
         satisfaction=causes.satisfaction_profile(store, filt),
-        quotes=_quotes(store, filt, table.rows[:TOP_CAUSES], names, audience),
+        quotes=_quotes(store, study, filt, table.rows[:TOP_CAUSES], audience),
         actions=_action_effects(
             store,
             actions.list_actions(store, study=study),
             tuple(s.id for s in studies.list_studies(store, include_archived=True)),
             audience,
         ),
-        method=_method(store, study, table.n),
+        method=_method(store, study, table.n, progress),
         codebook=taxonomy.codebook(store),
     )
 
 
-def _method(store: Store, study: Study | None, interviews: int) -> Method:
+def _method(
+    store: Store,
+    study: Study | None,
+    interviews: int,
+    progress: calls.CallProgress | None = None,
+) -> Method:
     return Method(
         study=study,
         periods=detection.periods(study.as_of, study.window_months) if study else None,
-        progress=calls.progress(store, study) if study else None,
+        progress=(progress or calls.progress(store, study)) if study else None,
         interviews=interviews,
         taxonomy_version=taxonomy.codebook(store).version,
     )

@@ -37,3 +37,18 @@ def test_a_segment_filter_changes_the_charts(app_page, wait, shot):
     assert 0 < n_after < n_before
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "best-core")
+
+
+def test_the_rates_tab_is_drawn_when_opened(app_page, wait, server, shot):
+    """Only the open tab is computed: opening the rates tab reruns the page and draws it."""
+    page = app_page
+    page.goto(f"{server['url']}/analysis?study=demo&lang=en")  # whichever study is current
+    wait(page)
+    rates = page.get_by_role("tabpanel", name="Rates and worth")
+    expect(page.get_by_role("tab", name="Causes")).to_have_attribute("aria-selected", "true")
+    page.get_by_role("tab", name="Rates and worth").click()
+    wait(page)
+    expect(rates.locator("[data-testid=stPlotlyChart]")).to_have_count(1, timeout=30_000)
+    expect(rates.get_by_text("Share of wallet (or spend) quarter on quarter")).to_be_visible()
+    assert page.locator("[data-testid=stException]").count() == 0
+    shot(page, "rates")

@@ -23,6 +23,18 @@ def demo(app_store):
     return get_study(app_store, "demo")
 
 
+TABS = ("Causes", "Breakdowns", "Competitors", "In their words", "Quarter by quarter")
+RATES = "Rates and worth"
+
+
+def open_tab(page, label: str):
+    """Only the open tab is drawn: open another as a click would (a rerun)."""
+    page.session_state["analysis_tab"] = label
+    page.run()
+    assert not page.exception, [e.value for e in page.exception]
+    return page
+
+
 def _pareto(page):
     figure = json.loads(page.get("plotly_chart")[0].proto.spec)
     return figure["data"]
@@ -76,13 +88,30 @@ def test_rates_tab_shows_each_segment_per_quarter_and_the_worth_model(page, app_
     from research.analysis import rates
 
     expected = rates.quarterly_rates(app_store, demo, rates.last_quarters(8, demo.as_of))
-    tables = [d.value for d in page.dataframe]
+    assert not [d for d in page.dataframe if "rate" in d.value.columns]  # not open yet
+    tables = [d.value for d in open_tab(page, RATES).dataframe]
     shown_rates = next(t for t in tables if "rate" in t.columns and "quarter" in t.columns)
     assert len(shown_rates) == len(expected) == 8 * 5
     assert list(shown_rates["customers"]) == list(expected["customers"])
     assert any("Spend kept" in " ".join(map(str, t.columns)) for t in tables)
     page.number_input(key="analysis_worth_cut").set_value(10).run()
     assert not page.exception
+    assert [d.value for d in page.dataframe if "rate" in d.value.columns]  # still open
+
+
+def test_only_the_open_tab_is_computed(page, monkeypatch):
+    """The rates read the whole ledger: the other tabs never wait for them."""
+    from research.analysis import rates
+
+    asked = []
+    real = rates.quarterly_rates
+    monkeypatch.setattr(rates, "quarterly_rates", lambda *a, **k: asked.append(1) or real(*a, **k))
+    for label in TABS:
+        open_tab(page, label)
+        assert page.get("tab")[TABS.index(label)].children  # the open one is drawn
+        assert not page.get("tab")[-1].children and not asked
+    open_tab(page, RATES)
+    assert asked and page.get("tab")[-1].children
 
 
 def _empty_looking(value) -> bool:
@@ -101,7 +130,7 @@ def test_empty_cells_are_empty_and_money_has_two_decimals(page):
     those cells are empty, never "None", "nan" or a dash; money is exact to the fen."""
     import re
 
-    tables = [d.value for d in page.dataframe]
+    tables = [d.value for label in (*TABS, RATES) for d in open_tab(page, label).dataframe]
     money_columns = {"spend_lost", "yearly_value", "Yearly spend per customer", "Spend kept"}
     seen_blank = seen_money = 0
     for table in tables:

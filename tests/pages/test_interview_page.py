@@ -8,7 +8,7 @@ import pytest
 
 from research.base import studies
 from research.findings import agreement, interviews
-from research.selection import sampling
+from research.selection import detection, sampling
 from tests.pages.sessions import SIGNED_IN_NAME
 
 
@@ -94,6 +94,45 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     page.button(key=f"{p}_finalize").click().run()
     assert any("is final" in s.value for s in page.success)
     assert interviews.get_finding(app_store, fid).final
+
+
+def test_a_defector_off_the_list_is_found_by_the_search_and_recorded(page, app_store, demo):
+    """The picker carries the targets and those with a record; any other defector is
+    found by id or name and joins it."""
+    frame = detection.results(app_store, demo)
+    listed = set(sampling.target_list(app_store, demo)["customer_id"])
+    listed |= set(interviews.list_findings(app_store, demo)["customer_id"])
+    other = frame[frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(listed)]
+    customer = other["customer_id"].iloc[-1]
+
+    def ids() -> list[str]:  # the picker's lines start with the customer id
+        return [line.split(" ")[0] for line in page.selectbox(key="interview_customer").options]
+
+    assert customer not in ids() and set(ids()) == listed
+    page.text_input(key="interview_find").input(customer.lower()).run()
+    assert not page.exception
+    assert ids()[-1] == customer and set(ids()) == listed | {customer}
+    assert any("1 defector or former customer matches" in c.value for c in page.caption)
+    page.selectbox(key="interview_customer").set_value(customer).run()
+    page.button(key="interview_new").click().run()
+    assert len(interviews.list_findings(app_store, demo, customer_id=customer)) == 1
+    page.text_input(key="interview_find").input("nobody is called this").run()
+    assert any("No defector or former customer" in c.value for c in page.caption)
+    assert page.selectbox(key="interview_customer").value == customer  # still open
+
+
+def test_a_link_opens_a_defector_off_the_list(app, open_page, app_store, demo):
+    frame = detection.results(app_store, demo)
+    listed = set(sampling.target_list(app_store, demo)["customer_id"])
+    listed |= set(interviews.list_findings(app_store, demo)["customer_id"])
+    customer = frame.loc[
+        frame["status"].isin(["full", "partial"]) & ~frame["customer_id"].isin(listed),
+        "customer_id",
+    ].iloc[0]
+    app.query_params["customer"] = customer
+    page = open_page(app, "pages/interview.py")
+    assert page.selectbox(key="interview_customer").value == customer
+    assert any("No interview recorded" in i.value for i in page.info)
 
 
 def test_final_record_is_locked_until_amended_and_amendments_are_versions(page, app_store, demo):

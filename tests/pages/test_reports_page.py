@@ -33,6 +33,20 @@ def test_postmortem_key_numbers_and_html_download(page, app_store, demo):
     assert page.button(key="reports_make_pdf").label == "Make the PDF"
 
 
+def test_the_html_is_made_only_for_the_preview_or_the_download(page, monkeypatch):
+    """Drawing the page sends the key numbers, not the whole report (megabytes at
+    10,000 interviews): the HTML is rendered for the preview, or when downloaded."""
+    from research.reports import render
+
+    made = []
+    real = render.render_html
+    monkeypatch.setattr(render, "render_html", lambda data: made.append(1) or real(data))
+    page.run()
+    assert not made and "Download HTML" in _downloads(page)
+    page.toggle(key="reports_preview").set_value(True).run()
+    assert made and page.get("iframe")
+
+
 def test_quarterly_pack_offers_the_quarters_with_interviews(page, app_store):
     page.selectbox(key="reports_kind").set_value("quarterly").run()
     assert not page.exception

@@ -6,6 +6,7 @@ import dataclasses
 import threading
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from research.analysis import checkpoint
@@ -73,6 +74,8 @@ def test_my_calls_puts_due_call_backs_first_then_untried_by_value_then_retries(s
     log(store, study, "F", "busy", AT - timedelta(hours=1), li)  # too soon to retry
     log(store, study, "G", "refused", morning, li)
     mine = calls.my_calls(store, study, li.id, at=AT)
+    read = calls.call_state(store, study)  # the page reads the targets once a run
+    pd.testing.assert_frame_equal(calls.my_calls(store, study, li.id, at=AT, targets=read), mine)
     assert list(zip(mine["customer_id"], mine["why"], strict=True)) == [
         ("C", "call_back_due"),
         ("A", "untried"),

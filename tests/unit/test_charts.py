@@ -82,8 +82,7 @@ def test_summary_counts_by_hand(store, study, add_results):
     from research.selection.sampling import add_target
 
     add_target(store, study, "A", "key account", actor="tester")
-    frame = detection.results(store, study)
-    summary = overview.summarise(store, study, frame)
+    summary = overview.summarise(store, study)
     assert (
         summary.customers,
         summary.ranked,
@@ -106,7 +105,7 @@ def test_summary_counts_by_hand(store, study, add_results):
 def test_former_customers_leave_the_real_defectors(store, study, add_results):
     add_results(study, [("A", "full", "best_core", 100, 0), ("B", "full", "general", 50, 0)])
     detection.mark_former_customer(store, study, "B", "closed", actor="tester")
-    summary = overview.summarise(store, study, detection.results(store, study))
+    summary = overview.summarise(store, study)
     assert (summary.full, summary.former, summary.spend_lost) == (1, 1, 100.0)
     assert dict((s.key, s.count) for s in summary.funnel)["defectors"] == 2
     assert dict((s.key, s.count) for s in summary.funnel)["real_defectors"] == 1
@@ -115,7 +114,7 @@ def test_former_customers_leave_the_real_defectors(store, study, add_results):
 def test_funnel_chart(t, store, study, add_results):
     add_results(study, [("A", "full", "best_core", 100, 0), ("B", "active", "general", 10, 10)])
     sampling.add_target(store, study, "A", "why not", actor="tester")
-    summary = overview.summarise(store, study, detection.results(store, study))
+    summary = overview.summarise(store, study)
     fig = charts.study_funnel(summary, t)
     (funnel,) = fig.data
     assert list(funnel.y) == [t(f"funnel.{s.key}") for s in summary.funnel]

@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
+from research.base import studies
 from research.base.i18n import Translator
 from research.findings import interviews, taxonomy, wording
-from research.findings.candidates import candidates
+from research.findings.candidates import candidates, find
 
 EN, ZH = Translator("en"), Translator("zh")
 
@@ -91,7 +92,7 @@ def test_an_unknown_finding_has_no_history(store, book):
     assert wording.history_table(store, 999, EN, book).empty
 
 
-def test_candidates_put_targets_first_then_defectors_then_anyone_with_a_record(
+def test_candidates_put_targets_first_then_anyone_with_a_record_then_defectors_found(
     store, study, add_customers, add_results
 ):
     add_customers([("T1", "Target One"), ("D1", "Defector"), ("A1", "Active")])
@@ -117,8 +118,15 @@ def test_candidates_put_targets_first_then_defectors_then_anyone_with_a_record(
 
     store.write(targets)
     made = interviews.create_finding(store, study, "A1", actor="wang")
-    who = candidates(store, study)
-    assert who.customers == ("T1", "D1", "F1", "A1")
+    assert candidates(store, study).customers == ("T1", "A1")
+    # the other defectors and former customers are found by id or name, most spend lost
+    # first, and join the list; an active customer without a record does not
+    assert find(store, study, "1") == (["T1", "D1", "F1"], 3)
+    assert find(store, study, " defector ") == (["D1"], 1)
+    assert find(store, study, "1", limit=1) == (["T1"], 3)
+    assert find(store, study, "nobody") == ([], 0) and find(store, study, " ") == ([], 0)
+    who = candidates(store, study, also=["F1", "D1", "T1", "A1", "NOBODY"])
+    assert who.customers == ("T1", "A1", "F1", "D1")
     assert who.statuses["F1"] == "former" and who.statuses["T1"] == "partial"
     assert who.label("T1", EN) == f"T1 Target One · {EN('interview.on_target_list')}"
     assert who.label("D1", ZH) == "D1 Defector"
@@ -126,3 +134,28 @@ def test_candidates_put_targets_first_then_defectors_then_anyone_with_a_record(
     assert who.customer_of(made.id) == "A1" and who.customer_of(made.id + 1) is None
     assert list(who.records_of("A1")["id"]) == [made.id]
     assert who.records_of("T1").empty
+
+
+@pytest.mark.parametrize("text", ["c101", "  LAB ", "医院", "C1", "nobody has this"])
+def test_find_says_what_browsing_the_results_says(demo_db, text):
+    """candidates.find is one query of its own; browse.page filters every result: the
+    same customers, in the same order, and the same total."""
+    from research.base.store import connect
+    from research.selection import browse
+    from research.selection.filters import ResultFilter
+
+    store = connect(demo_db)
+    try:
+        study = studies.get_study(store, "demo")
+        expected = browse.page(
+            store,
+            study,
+            ResultFilter(statuses=("full", "partial", "former"), search=text),
+            limit=20,
+        )
+        assert find(store, study, text, limit=20) == (
+            expected.rows["customer_id"].tolist(),
+            expected.total,
+        )
+    finally:
+        store.close()

@@ -247,16 +247,13 @@ def _error_classes():
 
 def _run_time_values() -> tuple[list[str], list[str]]:
     """The import history's columns and the funnel's stage keys, as the code makes them."""
-    import pandas as pd
-
     from research.base.store import connect
 
     s = connect(":memory:")
     try:
         study = studies.create_study(s, "x", date(2025, 1, 1), actor="t")
         history = list(import_history(s, study).columns)
-        frame = pd.DataFrame({"status": ["full"], "segment": ["general"], "spend_lost": [1.0]})
-        funnel = [stage.key for stage in overview.summarise(s, study, frame).funnel]
+        funnel = [stage.key for stage in overview.summarise(s, study).funnel]
     finally:
         s.close()
     return history, funnel

@@ -10,7 +10,7 @@ from research.analysis import causes, checkpoint, overview
 from research.base import studies
 from research.base.store import connect
 from research.desk import calls, scheduling
-from research.selection import detection, sampling
+from research.selection import sampling
 
 
 @pytest.fixture
@@ -26,10 +26,11 @@ def test_the_pages_sources_agree_on_the_demo(demo):
     assert counts.targets > 0 and counts.final_records > 0  # the demo has work to count
 
     # study page summary and its funnel chart, the call desk's funnel
-    summary = overview.summarise(store, study, detection.results(store, study))
+    summary = overview.summarise(store, study)
     assert summary.targets == counts.targets
     assert dict((s.key, s.count) for s in summary.funnel)["targets"] == counts.targets
     progress = calls.progress(store, study)
+    assert overview.study_counts(store, study, progress) == counts  # progress read once
     assert progress.funnel["targets"] == counts.targets
     assert progress.funnel["tried"] == counts.tried
     assert progress.interviews_done == counts.interviews_held
