@@ -216,6 +216,14 @@ def sign_in(page, login: str = SIGN_IN_AS, password: str = DEMO_PASSWORD) -> Non
     page.locator("[data-testid=stFormSubmitButton] button").click()
     page.wait_for_selector(".st-key-app_sign_out", timeout=60_000)
     wait_for_app(page)
+    # the browser keeps the sign-in once the page has handed it its cookie (a component
+    # mounted after the run): a page opened before that would ask again
+    for _ in range(300):
+        if any(c["name"] == "defectors_session" for c in page.context.cookies()):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the app never handed the browser its sign-in cookie")
 
 
 def open_signed_in(page, url: str, login: str = SIGN_IN_AS) -> None:
