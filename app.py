@@ -40,7 +40,8 @@ if not signed_in:  # the address stays: after signing in, the page asked for ope
     signin.sign_in_screen()
     st.stop()
 ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
-signin.keep_cookie()  # just signed in: the browser keeps the session's token
+if page is not FRONT:  # the front door switches at once: its elements never reach the browser
+    signin.keep_cookie()  # just signed in: the browser keeps the session's token
 with nav:
     for p in PAGES:
         if ALLOWED[p]:
