@@ -53,8 +53,6 @@ def sso_configured() -> bool:
     """True when ``.streamlit/secrets.toml`` has an ``[auth]`` section."""
     try:
         return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, ResearchError):
-        return False
     except Exception:  # noqa: BLE001 (Streamlit raises its own error when no file exists)
         return False
 

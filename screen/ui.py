@@ -140,7 +140,7 @@ def may(*permission_names: str) -> bool:
     """True when the signed-in person may do any of these at all (research/ still checks
     each record: this only decides what a page offers)."""
     found = person()
-    return found is not None and any(permissions.level(found, p) != "-" for p in permission_names)
+    return found is not None and permissions.may_any(found, *permission_names)
 
 
 def current_study() -> studies.Study | None:

@@ -110,6 +110,12 @@ def level(actor: Person | str, permission: str) -> str:
     return PERMISSIONS[permission].get(person.role, "-")
 
 
+def may_any(actor: Person | str, *permissions: str) -> bool:
+    """True when ``actor`` may do any of ``permissions`` at some level (what a page may
+    offer them; each record is still checked by ``require``)."""
+    return any(level(actor, p) != "-" for p in permissions)
+
+
 def masked(actor: Person | str, permission: str) -> bool:
     """True when ``actor`` may read only with personal fields masked."""
     return level(actor, permission) == "masked"
@@ -201,6 +207,7 @@ __all__ = [
     "PERMISSIONS",
     "level",
     "masked",
+    "may_any",
     "require",
     "leads",
     "owns",
