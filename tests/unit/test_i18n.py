@@ -87,6 +87,48 @@ def test_no_key_is_defined_twice_or_left_empty(lang):
     assert set(i18n.catalog(lang)) == set(entries)
 
 
+def test_a_catalog_is_parsed_once_per_content_and_kept(tmp_path, monkeypatch):
+    source = tmp_path / "en.po"
+    source.write_bytes((LOCALES / "en.po").read_bytes())
+    first = i18n.load_catalog(source, "en_US")
+    assert first == i18n._parse(source.read_bytes(), "en_US")
+    assert first["study.title"] == EN["study.title"]
+    kept = list((tmp_path / "__pycache__").glob("en.*.catalog"))
+    assert len(kept) == 1
+
+    def no_parsing(*_):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as m:  # the same content: read from what was kept
+        m.setattr(i18n, "_parse", no_parsing)
+        assert i18n.load_catalog(source, "en_US") == first
+    # a changed catalog is parsed anew, and the earlier content's copy goes
+    text = source.read_text(encoding="utf-8")
+    entry = f'msgid "study.title"\nmsgstr "{EN["study.title"]}"'
+    assert entry in text
+    source.write_text(text.replace(entry, 'msgid "study.title"\nmsgstr "Studie"'), encoding="utf-8")
+    changed = i18n.load_catalog(source, "en_US")
+    assert changed["study.title"] == "Studie"
+    assert [p.name for p in (tmp_path / "__pycache__").glob("en.*.catalog")] != [
+        p.name for p in kept
+    ]
+    assert len(list((tmp_path / "__pycache__").glob("en.*.catalog"))) == 1
+
+
+def test_a_damaged_kept_catalog_or_a_folder_that_cannot_be_written_only_costs_time(tmp_path):
+    source = tmp_path / "zh.po"
+    source.write_bytes((LOCALES / "zh.po").read_bytes())
+    expected = i18n.load_catalog(source, "zh_Hans_CN")
+    (kept,) = (tmp_path / "__pycache__").glob("zh.*.catalog")
+    kept.write_bytes(b"not a catalog")
+    assert i18n.load_catalog(source, "zh_Hans_CN") == expected
+    readonly = tmp_path / "readonly"
+    readonly.mkdir()
+    (readonly / "zh.po").write_bytes(source.read_bytes())
+    (readonly / "__pycache__").write_text("a file where the folder would be")
+    assert i18n.load_catalog(readonly / "zh.po", "zh_Hans_CN") == expected
+
+
 def test_keys_are_stable_ids():
     assert [k for k in EN if not KEY.match(k)] == []
 
