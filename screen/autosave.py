@@ -10,7 +10,9 @@ single-line input; no maintained multi-line equivalent exists) that:
 - keeps every keystroke in the browser's localStorage under ``storage_key`` until
   Python has acknowledged it, so text typed while the connection was down, or just
   before a crash or reload, is restored and sent when the page comes back;
-- never lets a re-render overwrite what the user is typing.
+- never lets a re-render overwrite what the user is typing, and keeps the focus and the
+  caret when a rerun builds the box anew (a message above it that was shown once and
+  is gone moves it, and Streamlit then replaces it): the keys typed next still land.
 
 Every send carries the record version the text was typed on. The page passes
 ``on_save(text, base_version, own_versions)``, which writes to the store through
@@ -132,8 +134,16 @@ export default function({ parentElement, data, setStateValue }) {
     status.textContent = "";
   }
 
+  // Where the caret was, for this tab: a rerun that changes what stands above the box
+  // (a message shown once, a sign-in's cookie) makes the page build it anew, and the
+  // keys typed next would go nowhere. The new box takes the focus and the caret back.
+  const focusKey = "autosave-focus:" + (data.storage_key ?? "");
+  const remember = () => sessionStorage.setItem(focusKey,
+    JSON.stringify({ start: text.selectionStart, end: text.selectionEnd }));
+
   const pyValue = data.value ?? "";
   const unsent = pending();
+  const wasFocused = !parentElement._attached && sessionStorage.getItem(focusKey);
   if (!parentElement._attached) {
     // first render: text typed earlier that Python never acknowledged wins, sent with the
     // version it was typed on, so Python can tell whether someone saved since
@@ -181,7 +191,12 @@ export default function({ parentElement, data, setStateValue }) {
     text.addEventListener("blur", () => {
       clearTimeout(timer);
       if (text._typing && !parentElement._conflict) send(text.value);
+      // the user left the box, or the page replaced it (then the new box takes over)
+      setTimeout(() => { if (text.isConnected) sessionStorage.removeItem(focusKey); }, 0);
     });
+    for (const event of ["focus", "input", "keyup", "select", "mouseup"]) {
+      text.addEventListener(event, remember);
+    }
     const choose = (how) => {
       const c = parentElement._conflict;
       if (!c) return;
@@ -208,6 +223,14 @@ export default function({ parentElement, data, setStateValue }) {
     el("keep_theirs").addEventListener("click", () => choose("theirs"));
     el("merge").addEventListener("click", () => choose("merge"));
     parentElement._attached = true;
+    const elsewhere = document.activeElement && document.activeElement !== document.body;
+    if (wasFocused && !elsewhere && !text.disabled) {
+      let caret = null;
+      try { caret = JSON.parse(wasFocused); } catch (e) { caret = null; }
+      text.focus();
+      const end = text.value.length;
+      text.setSelectionRange(Math.min(caret?.start ?? end, end), Math.min(caret?.end ?? end, end));
+    }
   }
 }
 """

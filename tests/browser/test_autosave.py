@@ -88,6 +88,27 @@ def test_text_typed_just_before_a_reload_is_restored_and_saved(page, harness, wa
     expect(page.get_by_text("stored: 'typed, then the tab crashed'")).to_be_visible(timeout=10_000)
 
 
+@pytest.mark.parametrize("query", ["once=1", "once=1&slow=1.5"])
+def test_typing_on_while_a_rerun_builds_the_box_anew_keeps_every_key(page, harness, wait, query):
+    """A message shown once above the box is gone on the run after the first save: the
+    box moves, the browser builds it anew, and the words typed on (during the run, on a
+    slow server) land in the new box, in order, and are saved."""
+    page.goto(f"{harness}/?{query}")
+    wait(page)
+    expect(page.get_by_text("a message shown once")).to_be_visible()
+    notes(page).click()
+    typed = ""
+    for n in range(4):
+        words = f"第{n}句 part {n}; "
+        page.keyboard.type(words, delay=30)  # wherever the focus is: as a person types
+        typed += words
+        page.wait_for_timeout(900)  # a pause: the text is sent, the page reruns
+    expect(page.get_by_text("a message shown once")).to_have_count(0)
+    expect(notes(page)).to_have_value(typed)
+    expect(notes(page)).to_be_focused()
+    expect(page.get_by_text(f"stored: {typed!r}")).to_be_visible(timeout=15_000)
+
+
 def test_a_colleagues_save_is_shown_not_overwritten(browser, harness, wait):
     first = browser.new_page()
     second = browser.new_page()

@@ -42,16 +42,26 @@ def save(new_text: str, base: int, own: set[int]) -> int:
     )
 
 
-autosave_text(
-    "Notes",
-    key="note",
-    value=text,
-    version=version,
-    storage_key="harness:1:text",
-    on_save=save,
-    labels={"typing": "typing…", "saving": "saving…", "saved": "saved", "restored": "restored"},
-    disabled=st.query_params.get("locked") == "1",
-)
+once = st.query_params.get("once") == "1"
+if once and not st.session_state.get("once_shown"):
+    st.session_state["once_shown"] = True  # above the box on the first run only
+    st.success("a message shown once")
+# in columns with ?once=1, as on the call desk: a block moved by the message is rebuilt
+with st.columns([3, 1])[0] if once else st.container():
+    autosave_text(
+        "Notes",
+        key="note",
+        value=text,
+        version=version,
+        storage_key="harness:1:text",
+        on_save=save,
+        labels={"typing": "typing…", "saving": "saving…", "saved": "saved", "restored": "restored"},
+        disabled=st.query_params.get("locked") == "1",
+    )
 if error := st.session_state.get("note_error"):
     st.error(f"conflict: theirs={error.theirs['text']!r} mine={error.mine['text']!r}")
 st.write(f"stored: {text!r} (version {version})")
+if slow := st.query_params.get("slow"):  # a server under load: each run takes this long
+    import time
+
+    time.sleep(float(slow))
