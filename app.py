@@ -40,13 +40,17 @@ if not signed_in:  # the address stays: after signing in, the page asked for ope
     signin.sign_in_screen()
     st.stop()
 ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
-if page is not FRONT:  # the front door switches at once: its elements never reach the browser
-    signin.keep_cookie()  # just signed in: the browser keeps the session's token
 with nav:
     for p in PAGES:
         if ALLOWED[p]:
             st.page_link(p)
     st.divider()
+if page is not FRONT:  # the front door switches at once: its elements never reach the browser
+    # just signed in: the browser keeps the session's token. Last in the sidebar: shown
+    # once in the page, it would move everything under it on the next run, and the
+    # browser would build the page anew (a text box being typed in among it)
+    with st.sidebar:
+        signin.keep_cookie()
 ui.show_notices()
 if page is not FRONT:  # the front door's run is replaced by the Study page's
     ui.address_notice()

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from research.base.i18n import Translator
 from research.desk import calls
+from tests.browser.conftest import open_signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +94,43 @@ def test_work_a_call_log_it_book_and_download_the_invitation(app_page, wait, sho
     assert f"{start:%H:%M}" in slot_text
     assert event.decoded("DTEND") - start == timedelta(minutes=60)
     assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0
+
+
+def test_notes_typed_on_through_the_pages_reruns_keep_every_word(browser, server, wait, shot):
+    """An interviewer just signed in types notes with the pauses of a conversation. Each
+    pause saves, and the first run after it no longer carries what the sign-in showed
+    once (the cookie's component): the words typed on still land, in order, and are
+    stored."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    open_signed_in(page, f"{server['url']}/call_desk", "zhao.lin")
+    expect(page.get_by_role("heading", name=re.compile("^Calling "))).to_be_visible()
+    target = page.locator(".st-key-desk_target input").input_value()  # "C10083 name"
+    notes = page.locator("textarea").first
+    notes.click()
+    page.keyboard.press("End")
+    before = notes.input_value()
+    typed = ""
+    for n in range(4):
+        words = f" 第{n}句 point {n};"
+        page.keyboard.type(words, delay=30)  # wherever the focus is, as a person types
+        typed += words
+        page.wait_for_timeout(900)
+    expect(notes).to_have_value(before + typed)
+    expect(notes).to_be_focused()
+    expect(page.get_by_text(re.compile(r"Saved · last by 赵琳"))).to_be_visible(timeout=15_000)
+    page.wait_for_timeout(1_000)
+    page.reload()  # a new session opens the first on the list: open the same target again
+    wait(page)
+    if page.locator(".st-key-desk_target input").input_value() != target:
+        page.locator(".st-key-desk_target").click()
+        page.keyboard.type(target.split()[0])
+        page.get_by_role("option").first.click()
+        wait(page)
+    expect(page.locator(".st-key-desk_target input")).to_have_value(target)
+    expect(page.locator("textarea").first).to_have_value(before + typed, timeout=15_000)
+    no_exception(page)
+    shot(page, "notes-kept")
+    page.close()
 
 
 def test_agenda_team_and_study_pages_show_the_desk(app_page, wait, shot):
