@@ -12,9 +12,12 @@ benchmarks/analysis_speed.py does). Each step's time is printed; with --workdir 
 run reuses the store.
 
 Then it starts the app on that store (``streamlit run app.py``), drives Debian's
-Chromium (never a downloaded browser) and prints, for every page, the time from asking
-for the address until the page is drawn and idle (first visit in a fresh tab, then a
-second visit through the sidebar), the time of each interaction it finds (a filter, a
+Chromium (never a downloaded browser) and prints, for every page's first visit in a
+fresh tab, by the page's own clock from the start of the navigation: when its title was
+drawn, when its content was (PAGES: the title, or the Defectors target list, or the
+Analysis page's first chart) and when it was complete (every table and chart drawn, the
+run finished); for a second visit through the sidebar, the time until it is drawn and
+idle; the time of each interaction it finds (a filter, a
 search, a sort, the next page of a table), and the app's resident memory with three
 pages open. Targets (issue "The app at company scale"): first paint under 2 s, every
 interaction under 1 s, under 1 GB resident.
@@ -49,17 +52,21 @@ AS_OF = "2026-01-01"
 FIRST_PAINT_TARGET = 2.0
 INTERACTION_TARGET = 1.0
 MEMORY_TARGET_MB = 1024
-# (address, its link in the sidebar, what must be on screen when the page is drawn)
+# (address, its link in the sidebar, the page's content: what must be drawn on screen
+# for the page to have painted what it is for: a title, Defectors' target list, the
+# Analysis page's first chart)
+TABLE_DRAWN = "[data-testid=stDataFrame] canvas"
+CHART_DRAWN = "[data-testid=stPlotlyChart] .main-svg"
 PAGES = [
     ("study", "Study", "h1"),
     ("import_data", "Import data", "h1"),
-    ("defectors", "Defectors", "[data-testid=stDataFrame], [data-testid=stTable]"),
+    ("defectors", "Defectors", TABLE_DRAWN),
     ("team", "Team", "h1"),
     ("call_desk", "Call desk", "h1"),
     ("agenda", "Agenda", "h1"),
     ("interview", "Interview", "h1"),
     ("taxonomy", "Taxonomy", "h1"),
-    ("analysis", "Analysis", "[data-testid=stPlotlyChart]"),
+    ("analysis", "Analysis", CHART_DRAWN),
     ("review", "Review", "h1"),
     ("reports", "Reports", "h1"),
 ]
@@ -260,6 +267,63 @@ SETTLED = """
 """
 
 
+# The page's own clock (milliseconds from the start of the navigation), kept as the page
+# is drawn: its title, its content (PAGES), the moment the last of its tables and charts
+# was drawn, and the moment its last run finished. A first visit reports these rather
+# than the time a poll from this script notices them.
+PAINT = """
+(contentByPage) => {
+  window.__paint = {};
+  const content = contentByPage[location.pathname.split('/').filter(Boolean).pop()] || 'h1';
+  const look = () => {
+    const p = window.__paint, now = performance.now();
+    const main = document.querySelector('[data-testid=stMain]');
+    if (!main) return;
+    if (p.title === undefined && main.querySelector('h1')) p.title = now;
+    if (p.content === undefined && main.querySelector(content)) p.content = now;
+    const undrawn = (box, inside) =>
+      [...main.querySelectorAll(box)].filter(
+        (e) => e.getClientRects().length && !e.querySelector(inside)).length;  // shown ones
+    const pending = undrawn('[data-testid=stPlotlyChart]', '.main-svg')
+      + undrawn('[data-testid=stDataFrame]', 'canvas');
+    if (pending === 0 && (p.pending === undefined || p.pending > 0)) p.drawn = now;
+    p.pending = pending;
+    const app = document.querySelector('[data-testid=stApp]');
+    const idle = app && app.getAttribute('data-test-script-state') === 'notRunning';
+    if (idle && !p.wasIdle) p.idle = now;
+    p.wasIdle = idle;
+  };
+  new MutationObserver(look).observe(document, {childList: true, subtree: true, attributes: true});
+}
+"""
+
+
+def paint_script() -> str:
+    import json
+
+    return f"({PAINT.strip()})({json.dumps({path: content for path, _, content in PAGES})});"
+
+
+def painted(page) -> dict[str, float]:
+    """Seconds from the start of the navigation: the title, the content, and complete (the
+    last table or chart drawn and the run finished), once everything is drawn."""
+    try:
+        page.wait_for_function(
+            "() => window.__paint && window.__paint.pending === 0 && window.__paint.wasIdle",
+            timeout=120_000,
+            polling=50,
+        )
+    except Exception as e:
+        state = page.evaluate("() => window.__paint")
+        raise RuntimeError(f"{page.url} was not drawn completely: {state}") from e
+    p = page.evaluate("() => window.__paint")
+    return {
+        "title": p["title"] / 1000,
+        "content": p["content"] / 1000,
+        "complete": max(p["drawn"], p["idle"]) / 1000,
+    }
+
+
 def runs_done(page) -> int:
     return page.evaluate("() => window.__runsDone || 0")
 
@@ -392,10 +456,10 @@ def visit(context, url: str, page: tuple[str, str, str], timings: dict) -> None:
     page_path, title, selector = page
     print(f"  {page_path}", flush=True)
     tab = context.new_page()
-    started = time.perf_counter()
     tab.goto(address(url, page_path))
     drawn(tab, selector)
-    timings.setdefault(f"{page_path}: first visit", []).append(time.perf_counter() - started)
+    for what, seconds in painted(tab).items():
+        timings.setdefault(f"{page_path}: first visit, {what}", []).append(seconds)
     other = "study" if page_path != "study" else "import_data"
     tab.goto(address(url, other))
     drawn(tab, "h1")
@@ -427,6 +491,7 @@ def drive(
         )
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         context.add_init_script(COUNT_RUNS)
+        context.add_init_script(paint_script())
         warm = context.new_page()  # the first session after a start builds caches
         sign_in(warm, url)
         drawn(warm, "h1")
@@ -455,6 +520,14 @@ def drive(
         memory = resident_mb(app_pid)
         browser.close()
     return timings, memory
+
+
+def target_of(name: str) -> float | None:
+    """A first visit's target is on its content (its title and what the page is for);
+    the title alone and the complete drawing are printed beside it."""
+    if "first visit" in name:
+        return FIRST_PAINT_TARGET if name.endswith("content") else None
+    return FIRST_PAINT_TARGET if "second visit" in name else INTERACTION_TARGET
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -504,15 +577,15 @@ def run(args: argparse.Namespace, workdir: Path) -> int:
     print("\n" + "=" * 88)
     failures = 0
     for name, values in timings.items():
-        target = (
-            INTERACTION_TARGET if ":" not in name or "visit" not in name else FIRST_PAINT_TARGET
-        )
+        target = target_of(name)
         median = statistics.median(values)
-        ok = median < target
+        ok = target is None or median < target
         failures += not ok
+        verdict = "    " if target is None else "PASS" if ok else "FAIL"
         print(
-            f"{'PASS' if ok else 'FAIL'}  {name:<48}median {median:6.2f} s"
-            f"   ({min(values):.2f}–{max(values):.2f}, n={len(values)}; target < {target:.0f} s)"
+            f"{verdict}  {name:<48}median {median:6.2f} s"
+            f"   ({min(values):.2f}–{max(values):.2f}, n={len(values)}"
+            + (f"; target < {target:.0f} s)" if target is not None else ")")
         )
     ok = memory < MEMORY_TARGET_MB
     failures += not ok
