@@ -63,9 +63,9 @@ def catalog(lang: str) -> dict[str, str | tuple[str, ...]]:
 def load_catalog(source: Path, locale: str) -> dict[str, str | tuple[str, ...]]:
     """The catalog in ``source``, parsed once per content: Babel's parser takes 10-20 ms
     of every command's start, so the parsed catalog is kept beside the file in
-    ``__pycache__`` (as Python keeps compiled modules), under a name made of the
-    content's hash. A changed catalog gets a new name; where the folder cannot be
-    written, the catalog is parsed each time."""
+    ``__pycache__`` (as Python keeps compiled modules, and not when Python is told not
+    to), under a name made of the content's hash. A changed catalog gets a new name;
+    where the folder cannot be written, the catalog is parsed each time."""
     data = source.read_bytes()
     digest = hashlib.blake2b(data, digest_size=12).hexdigest()
     folder = source.parent / "__pycache__"
@@ -78,6 +78,8 @@ def load_catalog(source: Path, locale: str) -> dict[str, str | tuple[str, ...]]:
     except (OSError, EOFError, ValueError, TypeError):
         pass  # not kept yet, or unreadable: parse and keep it anew
     found = _parse(data, locale)
+    if sys.dont_write_bytecode:  # PYTHONDONTWRITEBYTECODE: no caches beside the sources
+        return found
     try:
         folder.mkdir(exist_ok=True)
         for old in folder.glob(f"{prefix}*.catalog"):  # an earlier content's

@@ -7,6 +7,7 @@ import ast
 import builtins
 import re
 import string
+import sys
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
@@ -88,6 +89,7 @@ def test_no_key_is_defined_twice_or_left_empty(lang):
 
 
 def test_a_catalog_is_parsed_once_per_content_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     source = tmp_path / "en.po"
     source.write_bytes((LOCALES / "en.po").read_bytes())
     first = i18n.load_catalog(source, "en_US")
@@ -115,7 +117,10 @@ def test_a_catalog_is_parsed_once_per_content_and_kept(tmp_path, monkeypatch):
     assert len(list((tmp_path / "__pycache__").glob("en.*.catalog"))) == 1
 
 
-def test_a_damaged_kept_catalog_or_a_folder_that_cannot_be_written_only_costs_time(tmp_path):
+def test_a_damaged_kept_catalog_or_a_folder_that_cannot_be_written_only_costs_time(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
     source = tmp_path / "zh.po"
     source.write_bytes((LOCALES / "zh.po").read_bytes())
     expected = i18n.load_catalog(source, "zh_Hans_CN")
@@ -127,6 +132,14 @@ def test_a_damaged_kept_catalog_or_a_folder_that_cannot_be_written_only_costs_ti
     (readonly / "zh.po").write_bytes(source.read_bytes())
     (readonly / "__pycache__").write_text("a file where the folder would be")
     assert i18n.load_catalog(readonly / "zh.po", "zh_Hans_CN") == expected
+
+
+def test_nothing_is_kept_when_python_is_told_not_to_write_caches(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    source = tmp_path / "en.po"
+    source.write_bytes((LOCALES / "en.po").read_bytes())
+    assert i18n.load_catalog(source, "en_US")["study.title"] == EN["study.title"]
+    assert not (tmp_path / "__pycache__").exists()
 
 
 def test_keys_are_stable_ids():
