@@ -7,8 +7,9 @@ single-line input; no maintained multi-line equivalent exists) that:
 
 - sends the text to Python a moment after typing pauses (``debounce_ms``), and at
   once on blur;
-- keeps every keystroke in the browser's localStorage under ``storage_key`` until
-  Python has acknowledged it, so text typed while the connection was down, or just
+- keeps every keystroke in the browser's localStorage under ``storage_key`` (and the
+  signed-in person's login: a shared computer's next user never gets it) until Python
+  has acknowledged it, so text typed while the connection was down, or just
   before a crash or reload, is restored and sent when the page comes back;
 - never lets a re-render overwrite what the user is typing, and keeps the focus and the
   caret when a rerun builds the box anew (a message above it that was shown once and
@@ -40,6 +41,7 @@ import streamlit as st
 
 from research.base.i18n import Translator
 from research.base.records import EditConflictError, text_choice
+from screen.ui import LOGIN_KEY
 
 _HTML = """
 <div class="autosave" id="root">
@@ -262,6 +264,9 @@ def autosave_text(
     ``typing``, ``saving``, ``saved`` and ``restored``.
     """
     internal = f"_autosave_{key}"
+    # the browser's backup belongs to the person signed in: on a shared computer, text
+    # one person typed and never sent is neither shown to the next nor saved as theirs
+    owner = st.session_state.get(LOGIN_KEY) or ""
 
     own = st.session_state.setdefault(f"{key}_versions", set())
 
@@ -284,7 +289,7 @@ def autosave_text(
             "label": label,
             "value": value,
             "version": version,
-            "storage_key": storage_key,
+            "storage_key": f"{owner}/{storage_key}" if owner else storage_key,
             "debounce": debounce_ms,
             "height": height,
             "placeholder": placeholder,

@@ -88,6 +88,27 @@ def test_text_typed_just_before_a_reload_is_restored_and_saved(page, harness, wa
     expect(page.get_by_text("stored: 'typed, then the tab crashed'")).to_be_visible(timeout=10_000)
 
 
+def test_text_one_person_never_sent_is_not_restored_for_the_next_on_a_shared_browser(
+    page, harness, wait
+):
+    page.goto(f"{harness}/?login=zhao.lin&user=zhao")
+    wait(page)
+    # what the browser holds when 赵琳's tab crashed before the text was sent
+    page.evaluate(
+        """() => localStorage.setItem('autosave:zhao.lin/harness:1:text',
+             JSON.stringify({text: "赵琳's unsent words", base: 1, at: Date.now()}))"""
+    )
+    page.goto(f"{harness}/?login=amy.chen&user=amy")
+    wait(page)
+    expect(notes(page)).to_have_value("")
+    page.wait_for_timeout(1_500)
+    expect(page.get_by_text("stored: '' (version 1)")).to_be_visible()
+    page.goto(f"{harness}/?login=zhao.lin&user=zhao")  # the author comes back: restored
+    wait(page)
+    expect(notes(page)).to_have_value("赵琳's unsent words")
+    expect(page.get_by_text('stored: "赵琳\'s unsent words"')).to_be_visible(timeout=10_000)
+
+
 @pytest.mark.parametrize("query", ["once=1", "once=1&slow=1.5"])
 def test_typing_on_while_a_rerun_builds_the_box_anew_keeps_every_key(page, harness, wait, query):
     """A message shown once above the box is gone on the run after the first save: the

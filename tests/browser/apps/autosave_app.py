@@ -28,6 +28,8 @@ def store():
 
 
 user = st.query_params.get("user", "tester")
+if login := st.query_params.get("login"):  # as the app does once someone has signed in
+    st.session_state["app_login"] = login
 with store().cursor() as cur:
     text, version = cur.execute("SELECT text, version FROM harness_notes WHERE id = 1").fetchall()[
         0
