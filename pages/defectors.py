@@ -538,7 +538,17 @@ removed = targets[~targets["included"]]
 if not removed.empty:
     with st.expander(t("targets.removed_title", count=len(removed))):
         st.dataframe(
-            removed[["customer_id", "name", "reason", "updated_by", "updated_at"]].fillna(""),
+            removed[["customer_id", "name", "reason", "updated_by", "updated_at"]]
+            .fillna("")
+            .rename(
+                columns={
+                    "customer_id": t("field.customer_id"),
+                    "name": t("field.name"),
+                    "reason": t("targets.reason"),
+                    "updated_by": t("field.updated_by"),
+                    "updated_at": t("field.updated_at"),
+                }
+            ),
             width="stretch",
             hide_index=True,
         )

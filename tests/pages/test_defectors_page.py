@@ -157,6 +157,10 @@ def test_target_list_draw_add_remove(page, app_store, demo):
     removed = current[current["customer_id"] == on_list[0]].iloc[0]
     assert not removed["included"] and removed["reason"] == "moved abroad, cannot be reached"
     assert removed["updated_by"] == SIGNED_IN_NAME
+    # shown under "Removed by hand" with the reader's words for its columns
+    shown = page.dataframe[-1].value
+    assert list(shown.columns) == ["Customer ID", "Name", "Reason", "Changed by", "Last changed"]
+    assert "moved abroad, cannot be reached" in set(shown["Reason"])
 
     # adding one by hand: found by its id in the store, not picked from every defector
     frame = detection.results(app_store, demo)
