@@ -54,8 +54,9 @@ if tab_causes.open:
     with tab_causes:
         st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
         st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
-        shown = table.frame()
-        shown.insert(0, t("analysis.col.cause"), shown.pop("cause").map(lambda k: labels.get(k, k)))
+        numbers = table.frame()
+        numbers["cause"] = numbers["cause"].map(lambda k: labels.get(k, k))
+        shown = numbers.rename(columns={"cause": t("analysis.col.cause")})
         shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
         st.dataframe(
             shown,
@@ -74,7 +75,22 @@ if tab_causes.open:
                 ),
             },
         )
-        analysis_screen.downloads(t, shown, "causes", "analysis_causes")
+        cause_headers = {
+            "cause": t("analysis.col.cause"),
+            "findings": t("analysis.col.findings"),
+            "of": t("analysis.col.of"),
+            "share": t("analysis.col.share"),
+            "share_low": t("analysis.col.low"),
+            "share_high": t("analysis.col.high"),
+            "spend_lost": t("analysis.col.spend_lost"),
+            "spend_share": t("analysis.col.spend_share"),
+        }
+        analysis_screen.downloads(
+            t,
+            analysis_screen.table_file(numbers, cause_headers, money=("spend_lost",)),
+            "causes",
+            "analysis_causes",
+        )
 
 if tab_breakdown.open:
     with tab_breakdown:
@@ -122,10 +138,11 @@ if tab_competitors.open:
         if won.empty:
             st.info(t("analysis.no_competitors"))
         else:
-            won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
             won["causes"] = won["causes"].map(
                 lambda codes: ", ".join(code_labels.get(c, c) for c in codes)
             )
+            won_numbers = won.copy()
+            won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
             st.dataframe(
                 won,
                 hide_index=True,
@@ -136,7 +153,18 @@ if tab_competitors.open:
                     "causes": st.column_config.TextColumn(t("analysis.col.causes")),
                 },
             )
-            analysis_screen.downloads(t, won, "competitors", "analysis_competitors")
+            competitor_headers = {
+                "competitor": t("analysis.col.competitor"),
+                "findings": t("analysis.col.findings"),
+                "spend_lost": t("analysis.col.spend_lost"),
+                "causes": t("analysis.col.causes"),
+            }
+            analysis_screen.downloads(
+                t,
+                analysis_screen.table_file(won_numbers, competitor_headers, money=("spend_lost",)),
+                "competitors",
+                "analysis_competitors",
+            )
 
 if tab_words.open:
     with tab_words:
@@ -247,7 +275,27 @@ if tab_rates.open:
                 "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
             },
         )
-        analysis_screen.downloads(t, by_quarter, "defection-rates", "analysis_rates")
+        rate_headers = {
+            "quarter": t("analysis.col.quarter"),
+            "segment": t("field.segment"),
+            "customers": t("analysis.col.base"),
+            "full": t("status.full"),
+            "partial": t("status.partial"),
+            "rate": t("analysis.col.rate"),
+            "rate_low": t("analysis.col.low"),
+            "rate_high": t("analysis.col.high"),
+            "yearly_value": t("analysis.col.yearly_value"),
+        }
+        analysis_screen.downloads(
+            t,
+            analysis_screen.table_file(
+                by_quarter.assign(segment=shown_rates["segment"]),
+                rate_headers,
+                money=("yearly_value",),
+            ),
+            "defection-rates",
+            "analysis_rates",
+        )
         st.subheader(t("analysis.movement_title"))
         moved = rates.movement(store, study, quarters)
         st.dataframe(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -126,6 +127,28 @@ def text_cell(value) -> str:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def table_file(
+    frame: pd.DataFrame, headers: dict[str, str], money: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A table as its downloads hold it: the ``headers`` columns under the reader's
+    words, numbers kept as numbers a spreadsheet can sum and sort (money to the cent,
+    shares and rates to four places) rather than the screen's formatted text."""
+    out = frame[list(headers)].copy()
+    for column in out.columns:
+        values = out[column].dropna()
+        numeric = pd.api.types.is_float_dtype(out[column]) or (
+            len(values) > 0
+            and all(
+                isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in values
+            )
+        )  # text that looks like a number (an ID with a leading zero) stays text
+        if numeric:
+            out[column] = (
+                pd.to_numeric(out[column]).astype(float).round(2 if column in money else 4)
+            )
+    return out.rename(columns=headers)
 
 
 def downloads(t: Translator, frame: pd.DataFrame, name: str, key: str) -> None:

@@ -145,3 +145,57 @@ def test_empty_cells_are_empty_and_money_has_two_decimals(page):
                     assert value == "" or re.fullmatch(r"-?CN¥[\d,]+\.\d\d", value), value
                     seen_money += value != ""
     assert seen_blank > 0 and seen_money > 0  # the demo has both, so the test looks at them
+
+
+def test_table_downloads_hold_numbers_under_the_readers_headers(page, app_store, demo, monkeypatch):
+    """The CSV and Excel files of the Causes, Competitors and Rates tables: money and
+    shares as numbers a spreadsheet can sum (not the screen's "CN¥1,273,627.07"), every
+    header in the reader's words."""
+    from research.base import exports
+    from research.base.i18n import Translator
+
+    t = Translator("en")
+    files = []
+    real = exports.csv_bytes
+    monkeypatch.setattr(exports, "csv_bytes", lambda frame: files.append(frame) or real(frame))
+    page.run()
+    causes_file = files[-1]
+    table = causes.cause_table(app_store, causes.FindingsFilter((demo.id,))).frame()
+    assert list(causes_file.columns) == [
+        t("analysis.col.cause"),
+        t("analysis.col.findings"),
+        t("analysis.col.of"),
+        t("analysis.col.share"),
+        t("analysis.col.low"),
+        t("analysis.col.high"),
+        t("analysis.col.spend_lost"),
+        t("analysis.col.spend_share"),
+    ]
+    spend = causes_file[t("analysis.col.spend_lost")]
+    assert spend.dtype == float
+    assert list(spend) == [round(float(v), 2) for v in table["spend_lost"]]
+    shares = causes_file[t("analysis.col.share")]
+    assert shares.dtype == float and shares.between(0, 1).all()
+    assert list(shares) == [round(float(v), 4) for v in table["share"]]
+
+    open_tab(page, "Competitors")
+    competitors_file = files[-1]
+    assert list(competitors_file.columns) == [
+        t("analysis.col.competitor"),
+        t("analysis.col.findings"),
+        t("analysis.col.spend_lost"),
+        t("analysis.col.causes"),
+    ]
+    assert competitors_file[t("analysis.col.spend_lost")].dtype == float
+
+    open_tab(page, RATES)
+    rates_file = files[-1]
+    assert t("analysis.col.yearly_value") in rates_file.columns
+    assert rates_file[t("analysis.col.rate")].dtype == float
+    assert set(rates_file[t("field.segment")]) <= {
+        t("common.total"),
+        *map(t.segment, SEGMENT_CODES),
+    }
+
+
+SEGMENT_CODES = ("best_core", "other_core", "general", "expendable")
