@@ -199,3 +199,13 @@ def test_table_downloads_hold_numbers_under_the_readers_headers(page, app_store,
 
 
 SEGMENT_CODES = ("best_core", "other_core", "general", "expendable")
+
+
+def test_the_rates_tab_says_how_its_rule_differs_from_the_studys_count(page):
+    """Quarter-end rates judge a partial defection by spend, not share of wallet, and
+    ignore the segment filter: the tab says so, so that a number unlike the Study
+    page's is not a mystery."""
+    open_tab(page, RATES)
+    captions = " ".join(c.value for c in page.caption)
+    assert "share of wallet is not used" in captions
+    assert "value-segment filter above does not apply" in captions
