@@ -84,8 +84,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def money(label: str):
-    """A money column: the reader's separators, always two decimals (the step sets them)."""
-    return st.column_config.NumberColumn(label, format="localized", step=0.01)
+    """A money column: the reader's separators, always two decimals (the step sets them),
+    wide enough for millions (the grid sizes a column by its first rows, and cut a hand-
+    added 1,132,563.61 to ",132,563.61")."""
+    return st.column_config.NumberColumn(label, format="localized", step=0.01, width="medium")
 
 
 def turn(step: int) -> None:
@@ -425,7 +427,7 @@ st.dataframe(
         "reason": t("targets.reason"),
     },
 )
-c1, c2, _ = st.columns([1, 1, 3])
+c1, c2, _ = st.columns([2, 2, 3])  # room for the buttons' words, in both languages
 c1.download_button(
     t("targets.download"),
     exports.csv_bytes(on_list),

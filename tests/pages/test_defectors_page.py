@@ -412,3 +412,14 @@ def test_the_page_never_reads_every_result(app, open_page, monkeypatch):
     assert not page.exception, [e.value for e in page.exception]
     assert page.dataframe[0].value["customer_id"].str.contains("C10").all()
     assert any("defectors drawn" in s.value for s in page.success)
+
+
+def test_money_columns_are_wide_enough_for_millions(page):
+    """The grid sizes a column by its first rows: a hand-added target of 1,132,563.61
+    above smaller ones was shown as ",132,563.61". Money columns have a set width."""
+    import json
+
+    results, _, targets = page.dataframe[:3]
+    for grid in (results, targets):
+        config = json.loads(grid.proto.columns)
+        assert config["spend_lost"]["width"] == "medium", config["spend_lost"]
