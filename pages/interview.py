@@ -300,6 +300,10 @@ with tab_record:
         state["interview_link"] = (str(fid), None, None)
 
 
+# answers picked in a select box that, once given, are changed but never cleared
+PICKED_FOR_GOOD = ("primary_code", "lifecycle_stage")
+
+
 def show_conflict(error: EditConflictError, name: str) -> None:
     theirs = error.theirs.get(name) if name in error.theirs else error.theirs.get("text")
     mine = error.mine.get(name) if name in error.mine else error.mine.get("text")
@@ -346,6 +350,10 @@ def record_form(f: interviews.Finding) -> None:
 
     def save(name: str) -> None:
         value = state[f"{prefix}_{name}"]
+        if value is None and name in PICKED_FOR_GOOD:
+            # these boxes cannot be cleared: an empty value (Esc in the box) erases nothing
+            state[f"{prefix}_{name}"] = getattr(f, name)
+            return
         try:
             if name == "primary_code":
                 version = interviews.set_primary_cause(
@@ -515,19 +523,25 @@ def record_form(f: interviews.Finding) -> None:
             args=("primary_code",),
             disabled=locked,
             placeholder=t("interview.cause_hint"),
+            required=True,  # changed, never cleared: Esc must not erase the saved cause
             help=literal(book.code(f.primary_code).description(lang))
             if f.primary_code in book.codes
             else None,
         )
+        # the primary cause is never a secondary one; and no "Select all matches" that
+        # Enter would pick with every code the search finds
+        secondary_key = f"{prefix}_secondary_codes"
+        state[secondary_key] = [c for c in state[secondary_key] if c != f.primary_code]
         st.multiselect(
             wording.field_label(t, "secondary_codes"),
-            findings.code_options(book, *f.secondary_codes),
+            [c for c in findings.code_options(book, *f.secondary_codes) if c != f.primary_code],
             format_func=lambda c: book.full_label(c, lang),
-            key=f"{prefix}_secondary_codes",
+            key=secondary_key,
             on_change=save,
             args=("secondary_codes",),
             disabled=locked,
             placeholder=t("interview.cause_hint"),
+            select_all=False,
         )
         c1, c2 = st.columns(2)
         with c1:
@@ -564,6 +578,7 @@ def record_form(f: interviews.Finding) -> None:
             disabled=locked,
             format_func=lambda v: wording.choice_label(t, "lifecycle_stage", v),
             placeholder=t("common.type_to_search"),
+            required=True,  # changed, never cleared: Esc must not erase the saved stage
         )
 
         st.markdown("#### " + t("interview.quotes"))

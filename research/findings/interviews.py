@@ -576,6 +576,24 @@ def _check(cur: duckdb.DuckDBPyConnection, current: dict, changes: dict[str, Any
                 value = json.dumps([c for c in codes if c], ensure_ascii=False)
             out["codebook_version"] = book.version
         out[name] = value
+    return _apart_from_primary(current, out)
+
+
+def _apart_from_primary(current: dict, out: dict[str, Any]) -> dict[str, Any]:
+    """A secondary cause is never the primary one: drop it from the secondary causes saved,
+    and from those stored when it becomes the primary cause."""
+    primary = out["primary_code"] if "primary_code" in out else current.get("primary_code")
+    if not primary:
+        return out
+    if "secondary_codes" in out:
+        secondary = json.loads(out["secondary_codes"])
+    elif "primary_code" in out:
+        secondary = list(_loads(current.get("secondary_codes")) or [])
+        if primary not in secondary:
+            return out
+    else:
+        return out
+    out["secondary_codes"] = json.dumps([c for c in secondary if c != primary], ensure_ascii=False)
     return out
 
 

@@ -250,3 +250,47 @@ def test_import_past_findings_mapping_an_unknown_label(app_page, wait, shot, tmp
     expect(panel.get_by_text(re.compile(r"3 new findings"))).to_be_visible(timeout=30_000)
     shot(page, "findings-imported")
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_esc_keeps_the_primary_cause_and_enter_adds_one_secondary_cause(browser, server, wait):
+    """Esc in the primary cause's box erases nothing; typing in the secondary causes and
+    pressing Enter adds the first match only, never the primary cause."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    open_signed_in(page, server["url"])
+    page.locator("[data-testid=stSidebar]").get_by_role("link", name="Interview").click()
+    wait(page)
+    page.locator(".st-key-interview_customer input").click()
+    page.get_by_role("option").first.click()
+    wait(page)
+    page.locator(".st-key-interview_new button").click()
+    wait(page)
+    page.wait_for_url(re.compile(r"finding=\d+"))
+    fid = int(re.search(r"finding=(\d+)", page.url)[1])
+
+    primary = widget(page, fid, "primary_code")
+    pick(page, primary, "After-sales", wait)
+    combobox = primary.get_by_role("combobox")
+    expect(combobox).to_have_value(re.compile("After-sales service"))
+    combobox.click()  # the list opens, the box has the focus
+    combobox.press("Escape")
+    combobox.press("Escape")
+    wait(page)
+    page.wait_for_timeout(500)
+    expect(combobox).to_have_value(re.compile("After-sales service"))
+
+    secondary = widget(page, fid, "secondary_codes")
+    pick(page, secondary, "service", wait)
+    page.keyboard.press("Escape")
+    wait(page)
+    expect(secondary).to_contain_text(re.compile("service", re.IGNORECASE))  # one match
+    expect(secondary).not_to_contain_text("After-sales service")
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.close()
+
+    again = browser.new_page(viewport={"width": 1440, "height": 1000})
+    open_signed_in(again, server["url"] + f"/interview?finding={fid}")
+    expect(widget(again, fid, "primary_code").get_by_role("combobox")).to_have_value(
+        re.compile("After-sales service")
+    )
+    expect(widget(again, fid, "secondary_codes")).not_to_contain_text("After-sales service")
+    again.close()

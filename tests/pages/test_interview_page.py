@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from research.base import studies
-from research.findings import agreement, interviews
+from research.findings import agreement, interviews, taxonomy
 from research.selection import detection, sampling
 from tests.pages.sessions import SIGNED_IN_NAME
 
@@ -94,6 +94,55 @@ def test_record_a_new_interview_through_the_form(page, app_store, demo):
     page.button(key=f"{p}_finalize").click().run()
     assert any("is final" in s.value for s in page.success)
     assert interviews.get_finding(app_store, fid).final
+
+
+def _open_new_draft(app, open_page, store, study):
+    draft = interviews.create_finding(store, study, untouched_target(store, study), actor="x")
+    app.query_params["finding"] = str(draft.id)
+    return open_page(app, "pages/interview.py"), draft.id
+
+
+@pytest.mark.parametrize(
+    ("name", "answer"), [("primary_code", "after_sales_service"), ("lifecycle_stage", "onboarding")]
+)
+def test_an_empty_value_from_a_picked_box_never_erases_the_saved_answer(
+    app, open_page, app_store, demo, name, answer
+):
+    """Esc in a select box sends it back empty: the box cannot be cleared, and an empty
+    value arriving all the same saves nothing."""
+    page, fid = _open_new_draft(app, open_page, app_store, demo)
+    box = page.selectbox(key=f"interview_{fid}_{name}")
+    assert box.proto.required  # the browser offers no way to clear it
+    box.set_value(answer).run()
+    saved = interviews.get_finding(app_store, fid)
+    assert getattr(saved, name) == answer
+
+    page.selectbox(key=f"interview_{fid}_{name}").set_value(None).run()
+    assert not page.exception and not page.error
+    after = interviews.get_finding(app_store, fid)
+    assert getattr(after, name) == answer and after.version == saved.version
+    assert page.selectbox(key=f"interview_{fid}_{name}").value == answer
+
+
+def test_secondary_causes_never_offer_the_primary_nor_select_all_matches(
+    app, open_page, app_store, demo
+):
+    page, fid = _open_new_draft(app, open_page, app_store, demo)
+    p = f"interview_{fid}"
+    service = taxonomy.codebook(app_store).full_label("after_sales_service", "en")
+    page.multiselect(key=f"{p}_secondary_codes").set_value(
+        ["after_sales_service", "price_value"]
+    ).run()
+    secondary = page.multiselect(key=f"{p}_secondary_codes")
+    assert service in secondary.options
+    assert secondary.proto.select_all == 0  # no "Select all" / "Select 3 matches" for Enter
+    # the primary cause leaves the secondary causes and their options
+    page.selectbox(key=f"{p}_primary_code").set_value("after_sales_service").run()
+    assert not page.exception and not page.error
+    secondary = page.multiselect(key=f"{p}_secondary_codes")
+    assert service not in secondary.options
+    assert secondary.value == ["price_value"]
+    assert interviews.get_finding(app_store, fid).secondary_codes == ("price_value",)
 
 
 def test_a_defector_off_the_list_is_found_by_the_search_and_recorded(page, app_store, demo):

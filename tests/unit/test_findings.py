@@ -145,6 +145,24 @@ def test_primary_cause_prefills_controllable_and_voluntary_which_stay_editable(s
     assert (f.primary_code, f.controllable, f.voluntary) == ("moved_away", False, "voluntary")
 
 
+def test_a_secondary_cause_is_never_the_primary_one(store, finding):
+    v = interviews.set_primary_cause(store, finding.id, "price_value", base_version=1, actor=ACTOR)
+    # saving secondary causes that include the primary keeps only the others
+    v = interviews.save_field(
+        store,
+        finding.id,
+        "secondary_codes",
+        ["price_value", "moved_away"],
+        base_version=v,
+        actor=ACTOR,
+    )
+    assert interviews.get_finding(store, finding.id).secondary_codes == ("moved_away",)
+    # a secondary cause that becomes the primary one leaves the secondary causes
+    interviews.set_primary_cause(store, finding.id, "moved_away", base_version=v, actor=ACTOR)
+    f = interviews.get_finding(store, finding.id)
+    assert (f.primary_code, f.secondary_codes) == ("moved_away", ())
+
+
 def test_final_needs_type_and_cause_then_counts_and_later_edits_are_versions(store, study, finding):
     with pytest.raises(FindingError) as caught:
         interviews.finalize(store, finding.id, actor="wang")
