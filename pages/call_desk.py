@@ -44,12 +44,27 @@ names = {m.id: m.name for m in interviewers}
 if state.get("desk_interviewer") not in names:
     mine_first = [m.id for m in interviewers if m.id == me.member_id]
     state["desk_interviewer"] = mine_first[0] if mine_first else interviewers[0].id
-interviewer_id = st.selectbox(
-    t("desk.interviewer"), list(names), format_func=names.get, key="desk_interviewer"
-)
 
 # read once a run (it joins every customer); an interviewer's holds only their own
 targets = calls.call_state(store, study, actor=me)
+
+# the open customer is kept in the address (?customer=), so a reload or a shared link
+# opens the same person, never silently the first on the list. A new address is
+# followed once: its customer opens with the list that holds them, where that list is
+# one this person may open
+asked = st.query_params.get("customer")
+if asked != state.get("desk_link"):
+    state["desk_link"] = asked
+    holder = targets.loc[targets["customer_id"] == asked, "interviewer_id"].tolist()
+    holder = next((i for i in names if holder and i == holder[0]), None)
+    if holder is not None:
+        state["desk_interviewer"] = holder
+        state["desk_target"] = asked
+    elif asked:
+        st.warning(t("desk.link_not_on_list", customer=literal(asked)))
+interviewer_id = st.selectbox(
+    t("desk.interviewer"), list(names), format_func=names.get, key="desk_interviewer"
+)
 mine = calls.my_calls(store, study, interviewer_id, targets=targets, actor=me)
 m = st.columns(4)
 m[0].metric(t("desk.calls_today"), t.number(len(mine)))
@@ -127,6 +142,9 @@ customer_id = st.selectbox(
     key="desk_target",
     format_func=lambda c: f"{c} {labels.get(c, '')}".strip(),
 )
+if st.query_params.get("customer") != customer_id:
+    st.query_params["customer"] = customer_id
+state["desk_link"] = customer_id
 
 st.divider()
 file = calls.customer_file(store, study, customer_id, actor=me)
@@ -190,13 +208,16 @@ with form_col:
     # ---- the call itself
     st.markdown(f"#### {t('desk.log_title')}")
     # not a form: the call-back fields follow the outcome as it is picked; what was
-    # typed stays after a refusal and is cleared once the call is logged
+    # typed stays after a refusal and is cleared once the call is logged: no outcome
+    # picked and no note, in the browser too, so a second click logs nothing twice
     if state.pop("desk_log_done", False):
-        for key in ("desk_outcome", "desk_note", "desk_back_day", "desk_back_time"):
+        ui.reset_widgets({"desk_outcome": None, "desk_note": ""})
+        for key in ("desk_back_day", "desk_back_time"):  # not drawn without a call-back
             state.pop(key, None)
     outcome = st.radio(
         t("desk.outcome"),
         calls.OUTCOMES,
+        index=None,
         format_func=lambda o: t(calls.OUTCOME_LABELS[o]),
         key="desk_outcome",
     )
@@ -210,7 +231,7 @@ with form_col:
             t("desk.call_back_time"), time(10, 0), key="desk_back_time", step=timedelta(minutes=15)
         )
     note = st.text_input(t("desk.note"), key="desk_note")
-    if st.button(t("desk.log"), type="primary", key="desk_log"):
+    if st.button(t("desk.log"), type="primary", key="desk_log", disabled=outcome is None):
         try:
             calls.log_attempt(
                 store,

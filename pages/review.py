@@ -14,8 +14,9 @@ from screen import analysis as analysis_screen
 from screen import ui
 from screen.plain import literal
 
-REVIEW_FIELDS = ("held_on", "kind", "attendees", "problems", "proposals", "decisions")
-ACTION_FIELDS = ("title", "owner", "due", "causes", "description")
+REVIEW_TEXTS = ("attendees", "problems", "proposals", "decisions")
+# a new action's form, as it is before anything is typed
+ACTION_EMPTY = {"title": "", "owner": "", "due": None, "causes": [], "description": ""}
 
 t = ui.translator()
 store = ui.store()
@@ -93,8 +94,9 @@ with tab_check:
     # a failed save keeps what was typed; a saved review clears the form (on the next run,
     # before its widgets are drawn) and says so beside it
     if st.session_state.pop("review_form_clear", False):
-        for name in REVIEW_FIELDS:
+        for name in ("held_on", "kind"):  # back to their defaults (today, the first kind)
             st.session_state.pop(f"review_{name}", None)
+        ui.reset_widgets({f"review_{name}": "" for name in REVIEW_TEXTS})
     with st.form("review_form"):
         held_on = st.date_input(
             t("review.held_on"), value=date.today(), max_value=date.today(), key="review_held_on"
@@ -181,9 +183,10 @@ with tab_actions:
                         ui.show_error(e)
 
     st.subheader(t("action.new"))
+    # a failed add keeps what was typed; an added action empties the form (so a second
+    # click adds nothing) and says so beside it
     if st.session_state.pop("review_action_clear", False):
-        for name in ACTION_FIELDS:
-            st.session_state.pop(f"review_action_{name}", None)
+        ui.reset_widgets({f"review_action_{k}": v for k, v in ACTION_EMPTY.items()})
     with st.form("review_new_action"):
         title = st.text_input(t("action.title"), key="review_action_title")
         c1, c2 = st.columns(2)
@@ -196,9 +199,11 @@ with tab_actions:
             key="review_action_causes",
         )
         description = st.text_area(t("action.description"), key="review_action_description")
+        if added := st.session_state.pop("review_action_added", None):
+            st.success(t("action.added", title=literal(added)))
         if st.form_submit_button(t("action.add"), type="primary"):
             try:
-                actions.add_action(
+                made = actions.add_action(
                     store,
                     title=title,
                     owner=owner,
@@ -209,6 +214,7 @@ with tab_actions:
                     study=study,
                 )
                 st.session_state["review_action_clear"] = True
+                st.session_state["review_action_added"] = made.title
                 st.rerun()
             except ResearchError as e:
                 ui.show_error(e)

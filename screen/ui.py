@@ -153,6 +153,14 @@ def current_study() -> studies.Study | None:
         return None
 
 
+def reset_widgets(values: dict[str, object]) -> None:
+    """Put widgets back to ``values`` ({key: value}), before they are drawn. Popping a
+    widget's key is not enough in a browser: the widget keeps what it showed and sends it
+    back with the next run; a value assigned here is sent to the browser and shown."""
+    for key, value in values.items():
+        st.session_state[key] = value
+
+
 def show_error(error: ResearchError) -> None:
     t = translator()
     # the message may quote a file's cells or a person's words: shown as written

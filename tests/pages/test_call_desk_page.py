@@ -11,7 +11,7 @@ import pytest
 from research.base import records
 from research.desk import calls, scheduling, team
 from research.selection import detection
-from tests.pages.sessions import SIGNED_IN_NAME
+from tests.pages.sessions import SIGNED_IN_NAME, signed_in
 
 PAGE = "pages/call_desk.py"
 
@@ -68,7 +68,7 @@ def test_every_outcome_is_logged_with_time_interviewer_and_note(
     me = _first_interviewer(app_store, study)
     customer_id = desk.selectbox(key="desk_target").value
     before = len(calls.attempts(app_store, study, customer_id))
-    desk.radio(key="desk_outcome").set_value(outcome)
+    desk.radio(key="desk_outcome").set_value(outcome).run()  # the button comes alive
     desk.text_input(key="desk_note").input(f"note for {outcome}")
     _button(desk, "Log call").click().run()
     assert not desk.exception, [e.value for e in desk.exception]
@@ -399,7 +399,8 @@ def test_a_defector_without_a_zone_is_said_to_be_unknown(desk, app_store):
 
 def test_call_back_fields_only_for_call_back(desk):
     keys = lambda: {w.key for w in [*desk.date_input, *desk.time_input]}  # noqa: E731
-    assert desk.radio(key="desk_outcome").value == "no_answer"
+    assert desk.radio(key="desk_outcome").value is None  # nothing logged by a stray click
+    assert _button(desk, "Log call").disabled
     assert not {"desk_back_day", "desk_back_time"} & keys()
     desk.radio(key="desk_outcome").set_value("call_back").run()
     assert {"desk_back_day", "desk_back_time"} <= keys()
@@ -423,8 +424,80 @@ def test_a_refused_call_keeps_what_was_typed_and_says_what_is_wrong(desk):
     _button(desk, "Log call").click().run()
     assert not desk.exception and not desk.error
     assert desk.text_input(key="desk_note").value == ""
-    assert desk.radio(key="desk_outcome").value == "no_answer"
+    assert desk.radio(key="desk_outcome").value is None
     assert any(s.value.startswith("Logged: Call back") for s in desk.success)
+
+
+def test_a_logged_call_clears_the_form_in_the_browser_and_cannot_be_logged_twice(
+    desk, app_store, study_named
+):
+    study = study_named("demo")
+    customer_id = desk.selectbox(key="desk_target").value
+    before = len(calls.attempts(app_store, study, customer_id))
+    desk.radio(key="desk_outcome").set_value("reached").run()
+    desk.text_input(key="desk_note").input("spoke with the lab manager")
+    _button(desk, "Log call").click().run()
+    assert not desk.exception and not desk.error
+    assert len(calls.attempts(app_store, study, customer_id)) == before + 1
+    outcome, note = desk.radio(key="desk_outcome"), desk.text_input(key="desk_note")
+    # cleared, and sent to the browser as cleared: a widget whose key is merely dropped
+    # keeps showing (and sends back) what was picked and typed
+    assert outcome.value is None and outcome.proto.set_value
+    assert note.value == "" and note.proto.set_value
+    assert _button(desk, "Log call").disabled  # no outcome: nothing to log again
+    desk.run()
+    assert len(calls.attempts(app_store, study, customer_id)) == before + 1
+
+
+def _desk_at(db_path, customer: str | None, login: str | None = None):
+    """A new browser session opening the call desk at ``?customer=``."""
+    at = signed_in(login) if login else signed_in()
+    at.query_params.update({"study": "demo", **({"customer": customer} if customer else {})})
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _query(at, name):
+    value = at.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def test_the_open_customer_is_in_the_address_and_a_reload_opens_them(
+    desk, db_path, app_store, study_named
+):
+    study = study_named("demo")
+    first = desk.selectbox(key="desk_target").value
+    assert _query(desk, "customer") == first
+    # a customer of another interviewer's list
+    others = calls.interviewers_of(app_store, study)[1:]
+    assert others
+    desk.selectbox(key="desk_interviewer").set_value(others[0].id).run()
+    options = desk.selectbox(key="desk_target").options
+    picked = options[-1].split(" ")[0]
+    desk.selectbox(key="desk_target").set_value(picked).run()
+    assert _query(desk, "customer") == picked
+    # a reload: a new session on the same address opens the same customer and list
+    again = _desk_at(db_path, picked)
+    assert again.selectbox(key="desk_target").value == picked
+    assert again.selectbox(key="desk_interviewer").value == others[0].id
+    assert any(h.value.startswith("Calling ") for h in again.subheader)
+    assert not again.warning
+    # and a pick there writes the address again
+    again.selectbox(key="desk_target").set_value(options[0].split(" ")[0]).run()
+    assert _query(again, "customer") == options[0].split(" ")[0]
+    assert again.selectbox(key="desk_interviewer").value == others[0].id
+
+
+def test_an_address_naming_someone_off_the_lists_says_so_and_opens_the_first(desk, db_path):
+    first = desk.selectbox(key="desk_target").value
+    at = _desk_at(db_path, "NO-SUCH-CUSTOMER")
+    assert at.selectbox(key="desk_target").value == first
+    assert [w.value for w in at.warning] == [
+        "The link named NO-SUCH-CUSTOMER, who is not on a call list you can open; "
+        "showing your list instead."
+    ]
+    assert _query(at, "customer") == first
 
 
 def test_empty_cells_are_empty_and_money_has_two_decimals(desk, app_store, study_named):

@@ -86,3 +86,29 @@ def test_a_failed_action_keeps_what_was_typed(page, app_store):
     assert next(w for w in page.text_input if w.label == "What will change").value == (
         "Call back within a day"
     )
+
+
+def _action_field(page, label):
+    return next(w for w in [*page.text_input, *page.text_area] if w.label == label)
+
+
+def test_an_added_action_empties_the_form_says_so_and_a_second_click_adds_nothing(page, app_store):
+    before = len(actions.list_actions(app_store))
+    _action_field(page, "What will change").input("Call back within a day")
+    _action_field(page, "Owner").input("李娜")
+    _action_field(page, "Details").input("Within 24 hours of the complaint")
+    page.multiselect[-1].set_value(["staff_attitude"])
+    page.button[-1].click().run()
+    assert not page.exception and not page.error
+    assert len(actions.list_actions(app_store)) == before + 1
+    assert [s.value for s in page.success] == ["Action added: Call back within a day."]
+    for label in ("What will change", "Owner", "Details"):
+        field = _action_field(page, label)
+        # empty, and sent to the browser as empty: a widget whose key is merely dropped
+        # keeps showing (and sends back) what was typed
+        assert field.value == "" and field.proto.set_value, label
+    causes = page.multiselect[-1]
+    assert causes.value == [] and causes.proto.set_value
+    page.button[-1].click().run()  # the same click again: nothing to add
+    assert len(actions.list_actions(app_store)) == before + 1
+    assert page.error and not page.success
