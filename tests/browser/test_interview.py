@@ -56,6 +56,18 @@ def type_text(page, area, text: str, wait) -> None:
     wait(page)
 
 
+def start_a_record(page, wait) -> int:
+    """On the Interview page: pick the first defector on the target list, start a new
+    record; its id (from the address)."""
+    page.locator(".st-key-interview_customer input").click()
+    page.get_by_role("option").first.click()
+    wait(page)
+    page.locator(".st-key-interview_new button").click()
+    wait(page)
+    page.wait_for_url(re.compile(r"finding=\d+"))
+    return int(re.search(r"finding=(\d+)", page.url)[1])
+
+
 def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     browser, server, wait, shot
 ):
@@ -68,14 +80,7 @@ def test_record_a_complete_interview_close_the_tab_and_find_every_answer(
     expect(page.get_by_role("heading", name="Interview", exact=True)).to_be_visible()
 
     # pick a defector on the target list (type to search), start a new record
-    customer_box = page.locator(".st-key-interview_customer")
-    customer_box.locator("input").click()
-    page.get_by_role("option").first.click()
-    wait(page)
-    page.locator(".st-key-interview_new button").click()
-    wait(page)
-    page.wait_for_url(re.compile(r"finding=\d+"))
-    fid = int(re.search(r"finding=(\d+)", page.url)[1])
+    fid = start_a_record(page, wait)
     assert page.locator("[data-testid=stException]").count() == 0
 
     choose(page, widget(page, fid, "defection_type"), "Partial defector", wait)
@@ -259,13 +264,7 @@ def test_esc_keeps_the_primary_cause_and_enter_adds_one_secondary_cause(browser,
     open_signed_in(page, server["url"])
     page.locator("[data-testid=stSidebar]").get_by_role("link", name="Interview").click()
     wait(page)
-    page.locator(".st-key-interview_customer input").click()
-    page.get_by_role("option").first.click()
-    wait(page)
-    page.locator(".st-key-interview_new button").click()
-    wait(page)
-    page.wait_for_url(re.compile(r"finding=\d+"))
-    fid = int(re.search(r"finding=(\d+)", page.url)[1])
+    fid = start_a_record(page, wait)
 
     primary = widget(page, fid, "primary_code")
     pick(page, primary, "After-sales", wait)
