@@ -111,6 +111,7 @@ else:
             ]
         ],
         hide_index=True,
+        placeholder="",  # no call-back set: an empty cell, not "None"
         width="stretch",
         column_config={
             "why": t("desk.why"),
@@ -181,6 +182,7 @@ if not history.empty:
                 note=history["note"].fillna(""),
             )[["called_at", "interviewer", "outcome", "call_back_at", "note"]],
             hide_index=True,
+            placeholder="",  # no call-back set: an empty cell, not "None"
             width="stretch",
             column_config={
                 "called_at": st.column_config.DatetimeColumn(

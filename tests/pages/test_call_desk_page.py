@@ -511,11 +511,15 @@ def test_empty_cells_are_empty_and_money_has_two_decimals(desk, app_store, study
     assert not text.isna().any().any()
     config = json.loads(grid.proto.columns)
     assert config["spend_lost"]["type_config"]["format"] == "%,.2f"
+    # an empty call-back cell reads empty, not "None"
+    assert grid.proto.HasField("placeholder") and grid.proto.placeholder == ""
     # the previous calls of a target too
     customer_id = desk.selectbox(key="desk_target").value
     calls.log_attempt(app_store, study, customer_id, "no_answer", actor="x")
     desk.run()
-    history = [d.value for d in desk.dataframe if "called_at" in d.value.columns][0]
+    grid = [d for d in desk.dataframe if "called_at" in d.value.columns][0]
+    assert grid.proto.HasField("placeholder") and grid.proto.placeholder == ""
+    history = grid.value
     assert str(history["call_back_at"].dtype).startswith("datetime64")
     text = history.select_dtypes(include="object")
     assert not text.isin(["None", "nan"]).any().any() and not text.isna().any().any()
