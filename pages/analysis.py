@@ -54,27 +54,7 @@ if tab_causes.open:
     with tab_causes:
         st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
         st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
-        numbers = table.frame()
-        numbers["cause"] = numbers["cause"].map(lambda k: labels.get(k, k))
-        shown = numbers.rename(columns={"cause": t("analysis.col.cause")})
-        shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
-        st.dataframe(
-            shown,
-            hide_index=True,
-            column_config={
-                "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
-                "of": st.column_config.NumberColumn(t("analysis.col.of")),
-                "share": st.column_config.NumberColumn(t("analysis.col.share"), format="percent"),
-                "share_low": st.column_config.NumberColumn(t("analysis.col.low"), format="percent"),
-                "share_high": st.column_config.NumberColumn(
-                    t("analysis.col.high"), format="percent"
-                ),
-                "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
-                "spend_share": st.column_config.NumberColumn(
-                    t("analysis.col.spend_share"), format="percent"
-                ),
-            },
-        )
+        # one set of headers for the table on screen and its downloads
         cause_headers = {
             "cause": t("analysis.col.cause"),
             "findings": t("analysis.col.findings"),
@@ -85,6 +65,29 @@ if tab_causes.open:
             "spend_lost": t("analysis.col.spend_lost"),
             "spend_share": t("analysis.col.spend_share"),
         }
+        numbers = table.frame()
+        numbers["cause"] = numbers["cause"].map(lambda k: labels.get(k, k))
+        shown = numbers.rename(columns={"cause": cause_headers["cause"]})
+        shown["spend_lost"] = shown["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
+        st.dataframe(
+            shown,
+            hide_index=True,
+            column_config={
+                "findings": st.column_config.NumberColumn(cause_headers["findings"]),
+                "of": st.column_config.NumberColumn(cause_headers["of"]),
+                "share": st.column_config.NumberColumn(cause_headers["share"], format="percent"),
+                "share_low": st.column_config.NumberColumn(
+                    cause_headers["share_low"], format="percent"
+                ),
+                "share_high": st.column_config.NumberColumn(
+                    cause_headers["share_high"], format="percent"
+                ),
+                "spend_lost": st.column_config.TextColumn(cause_headers["spend_lost"]),
+                "spend_share": st.column_config.NumberColumn(
+                    cause_headers["spend_share"], format="percent"
+                ),
+            },
+        )
         analysis_screen.downloads(
             t,
             analysis_screen.table_file(numbers, cause_headers, money=("spend_lost",)),
@@ -143,22 +146,24 @@ if tab_competitors.open:
             )
             won_numbers = won.copy()
             won["spend_lost"] = won["spend_lost"].map(lambda v: analysis_screen.money_cell(t, v))
-            st.dataframe(
-                won,
-                hide_index=True,
-                column_config={
-                    "competitor": st.column_config.TextColumn(t("analysis.col.competitor")),
-                    "findings": st.column_config.NumberColumn(t("analysis.col.findings")),
-                    "spend_lost": st.column_config.TextColumn(t("analysis.col.spend_lost")),
-                    "causes": st.column_config.TextColumn(t("analysis.col.causes")),
-                },
-            )
             competitor_headers = {
                 "competitor": t("analysis.col.competitor"),
                 "findings": t("analysis.col.findings"),
                 "spend_lost": t("analysis.col.spend_lost"),
                 "causes": t("analysis.col.causes"),
             }
+            st.dataframe(
+                won,
+                hide_index=True,
+                column_config={
+                    name: (
+                        st.column_config.NumberColumn(label)
+                        if name == "findings"
+                        else st.column_config.TextColumn(label)
+                    )
+                    for name, label in competitor_headers.items()
+                },
+            )
             analysis_screen.downloads(
                 t,
                 analysis_screen.table_file(won_numbers, competitor_headers, money=("spend_lost",)),
@@ -260,21 +265,6 @@ if tab_rates.open:
             shown_rates[column] = shown_rates[column].map(
                 lambda v: analysis_screen.percent_cell(t, v, 1)
             )
-        st.dataframe(
-            shown_rates,
-            hide_index=True,
-            column_config={
-                "quarter": st.column_config.TextColumn(t("analysis.col.quarter")),
-                "segment": st.column_config.TextColumn(t("field.segment")),
-                "customers": st.column_config.NumberColumn(t("analysis.col.base")),
-                "full": st.column_config.NumberColumn(t("status.full")),
-                "partial": st.column_config.NumberColumn(t("status.partial")),
-                "rate": st.column_config.TextColumn(t("analysis.col.rate")),
-                "rate_low": st.column_config.TextColumn(t("analysis.col.low")),
-                "rate_high": st.column_config.TextColumn(t("analysis.col.high")),
-                "yearly_value": st.column_config.TextColumn(t("analysis.col.yearly_value")),
-            },
-        )
         rate_headers = {
             "quarter": t("analysis.col.quarter"),
             "segment": t("field.segment"),
@@ -286,6 +276,19 @@ if tab_rates.open:
             "rate_high": t("analysis.col.high"),
             "yearly_value": t("analysis.col.yearly_value"),
         }
+        counted = ("customers", "full", "partial")  # numbers; the rest is text on screen
+        st.dataframe(
+            shown_rates,
+            hide_index=True,
+            column_config={
+                name: (
+                    st.column_config.NumberColumn(label)
+                    if name in counted
+                    else st.column_config.TextColumn(label)
+                )
+                for name, label in rate_headers.items()
+            },
+        )
         analysis_screen.downloads(
             t,
             analysis_screen.table_file(
