@@ -55,8 +55,8 @@ targets = calls.call_state(store, study, actor=me)
 asked = st.query_params.get("customer")
 if asked != state.get("desk_link"):
     state["desk_link"] = asked
-    holder = targets.loc[targets["customer_id"] == asked, "interviewer_id"].tolist()
-    holder = next((i for i in names if holder and i == holder[0]), None)
+    lists = targets.loc[targets["customer_id"] == asked, "interviewer_id"].tolist()
+    holder = lists[0] if lists and lists[0] in names else None
     if holder is not None:
         state["desk_interviewer"] = holder
         state["desk_target"] = asked
