@@ -142,6 +142,17 @@ export default function({ parentElement, data, setStateValue }) {
   const focusKey = "autosave-focus:" + (data.storage_key ?? "");
   const remember = () => sessionStorage.setItem(focusKey,
     JSON.stringify({ start: text.selectionStart, end: text.selectionEnd }));
+  text._focusKey = focusKey;
+  // the old box of this same text, still on the page while the new one is built (a busy
+  // server sends the elements that replace it a moment later), is not "elsewhere"
+  const ours = (node) => !!node && node !== text && node._focusKey === focusKey;
+  const focused = () => {  // the box is in a shadow root: the document sees only its host
+    let node = document.activeElement;
+    while (node && node.shadowRoot && node.shadowRoot.activeElement) {
+      node = node.shadowRoot.activeElement;
+    }
+    return node;
+  };
 
   const pyValue = data.value ?? "";
   const unsent = pending();
@@ -194,7 +205,9 @@ export default function({ parentElement, data, setStateValue }) {
       clearTimeout(timer);
       if (text._typing && !parentElement._conflict) send(text.value);
       // the user left the box, or the page replaced it (then the new box takes over)
-      setTimeout(() => { if (text.isConnected) sessionStorage.removeItem(focusKey); }, 0);
+      setTimeout(() => {
+        if (text.isConnected && !ours(focused())) sessionStorage.removeItem(focusKey);
+      }, 0);
     });
     for (const event of ["focus", "input", "keyup", "select", "mouseup"]) {
       text.addEventListener(event, remember);
@@ -225,7 +238,8 @@ export default function({ parentElement, data, setStateValue }) {
     el("keep_theirs").addEventListener("click", () => choose("theirs"));
     el("merge").addEventListener("click", () => choose("merge"));
     parentElement._attached = true;
-    const elsewhere = document.activeElement && document.activeElement !== document.body;
+    const active = focused();
+    const elsewhere = active && active !== document.body && !ours(active);
     if (wasFocused && !elsewhere && !text.disabled) {
       let caret = null;
       try { caret = JSON.parse(wasFocused); } catch (e) { caret = null; }

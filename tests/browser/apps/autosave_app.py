@@ -60,6 +60,10 @@ with st.columns([3, 1])[0] if once else st.container():
         labels={"typing": "typing…", "saving": "saving…", "saved": "saved", "restored": "restored"},
         disabled=st.query_params.get("locked") == "1",
     )
+if gap := st.query_params.get("gap"):  # a server under load between two elements
+    import time
+
+    time.sleep(float(gap))
 if error := st.session_state.get("note_error"):
     st.error(f"conflict: theirs={error.theirs['text']!r} mine={error.mine['text']!r}")
 st.write(f"stored: {text!r} (version {version})")
