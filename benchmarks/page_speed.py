@@ -56,7 +56,7 @@ MEMORY_TARGET_MB = 1024
 # for the page to have painted what it is for: a title, Defectors' target list, the
 # Analysis page's first chart)
 TABLE_DRAWN = "[data-testid=stDataFrame] canvas"
-CHART_DRAWN = "[data-testid=stPlotlyChart] .main-svg"
+CHART_DRAWN = ".defectors-chart .main-svg"  # screen/chart.py
 PAGES = [
     ("study", "Study", "h1"),
     ("import_data", "Import data", "h1"),
@@ -284,7 +284,7 @@ PAINT = """
     const undrawn = (box, inside) =>
       [...main.querySelectorAll(box)].filter(
         (e) => e.getClientRects().length && !e.querySelector(inside)).length;  // shown ones
-    const pending = undrawn('[data-testid=stPlotlyChart]', '.main-svg')
+    const pending = undrawn('.defectors-chart', '.main-svg')
       + undrawn('[data-testid=stDataFrame]', 'canvas');
     if (pending === 0 && (p.pending === undefined || p.pending > 0)) p.drawn = now;
     p.pending = pending;
@@ -309,7 +309,8 @@ def painted(page) -> dict[str, float]:
     last table or chart drawn and the run finished), once everything is drawn."""
     try:
         page.wait_for_function(
-            "() => window.__paint && window.__paint.pending === 0 && window.__paint.wasIdle",
+            "() => window.__paint && window.__paint.pending === 0 && window.__paint.wasIdle"
+            " && window.__paint.content !== undefined",
             timeout=120_000,
             polling=50,
         )

@@ -11,6 +11,7 @@ from research.reports import charts
 from research.selection.detection import SEGMENTS
 from screen import analysis as analysis_screen
 from screen import ui
+from screen.chart import chart
 from screen.plain import literal
 
 t = ui.translator()
@@ -24,11 +25,6 @@ if table.n == 0:
     st.info(t("analysis.no_findings"))
     st.stop()
 labels = analysis_screen.cause_labels(store, t, view.by)
-# the verbatims pick from primary causes and competitors: computed once for the page
-primary = (
-    table if view.by == "code" and not view.with_secondary else causes.cause_table(store, view.filt)
-)
-competitors = causes.competitors(store, view.filt)
 code_labels = analysis_screen.cause_labels(store, t, "code")
 if table.small_sample:
     st.warning(
@@ -52,8 +48,8 @@ tab_causes, tab_breakdown, tab_competitors, tab_words, tab_trends, tab_rates = s
 
 if tab_causes.open:
     with tab_causes:
-        st.plotly_chart(charts.cause_pareto(table, labels, t), key="analysis_pareto")
-        st.plotly_chart(charts.cause_weighted(table, labels, t), key="analysis_weighted")
+        chart(charts.cause_pareto(table, labels, t), t, key="analysis_pareto")
+        chart(charts.cause_weighted(table, labels, t), t, key="analysis_weighted")
         # one set of headers for the table on screen and its downloads
         cause_headers = {
             "cause": t("analysis.col.cause"),
@@ -130,13 +126,15 @@ if tab_breakdown.open:
         analysis_screen.downloads(
             t, crossed.reset_index(names=""), f"causes-by-{dimension}", "analysis_cross"
         )
-        st.plotly_chart(
+        chart(
             charts.satisfaction_profile(causes.satisfaction_profile(store, view.filt), t),
+            t,
             key="analysis_satisfaction",
         )
 
 if tab_competitors.open:
     with tab_competitors:
+        competitors = causes.competitors(store, view.filt)
         won = competitors.copy()  # shown with labels; the verbatim filter keeps the names
         if won.empty:
             st.info(t("analysis.no_competitors"))
@@ -173,6 +171,13 @@ if tab_competitors.open:
 
 if tab_words.open:
     with tab_words:
+        # the verbatims pick from primary causes and competitors
+        primary = (
+            table
+            if view.by == "code" and not view.with_secondary
+            else causes.cause_table(store, view.filt)
+        )
+        competitors = causes.competitors(store, view.filt)
         c1, c2 = st.columns(2)
         cause_pick = c1.selectbox(
             t("analysis.col.cause"),
@@ -253,7 +258,7 @@ if tab_rates.open:
         except ResearchError as e:
             ui.show_error(e)
             st.stop()
-        st.plotly_chart(charts.defection_rates(by_quarter, t), key="analysis_rates_chart")
+        chart(charts.defection_rates(by_quarter, t), t, key="analysis_rates_chart")
         shown_rates = by_quarter.copy()
         shown_rates["segment"] = shown_rates["segment"].map(
             lambda s: t("common.total") if s == "all" else t.segment(s)

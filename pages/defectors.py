@@ -15,6 +15,7 @@ from research.selection import browse, detection, sampling
 from research.selection.filters import NO_SEGMENT, ResultFilter
 from research.selection.results_file import TOTAL
 from screen import ui
+from screen.chart import chart
 from screen.plain import literal
 
 t = ui.translator()
@@ -300,7 +301,7 @@ def results_view() -> None:
         by_segment = pd.DataFrame(
             shown.defectors_spend_by_segment(), columns=["segment", "status", "sum", "count"]
         )
-        st.plotly_chart(charts.spend_lost_by_segment(by_segment, t), width="stretch")
+        chart(charts.spend_lost_by_segment(by_segment, t), t, key="defectors_spend_chart")
 
 
 results_view()

@@ -12,6 +12,7 @@ from research.base.studies import list_studies
 from research.reports import charts
 from screen import analysis as analysis_screen
 from screen import ui
+from screen.chart import chart
 from screen.plain import literal
 
 REVIEW_TEXTS = ("attendees", "problems", "proposals", "decisions")
@@ -50,7 +51,7 @@ with tab_check:
             + literal(", ".join(labels.get(c, c) for c in state.saturation.new_codes))
         )
     if state.ranking.n:
-        st.plotly_chart(charts.cause_pareto(state.ranking, labels, t), key="review_pareto")
+        chart(charts.cause_pareto(state.ranking, labels, t), t, key="review_pareto")
     segments = state.segments.copy()
     segments["segment"] = segments["segment"].map(t.segment)
     segments["behind"] = segments["behind"].map(lambda b: t("review.behind") if b else "")

@@ -13,6 +13,7 @@ from research.findings import erasure
 from research.reports import charts
 from research.selection import detection
 from screen import desk, findings, ui
+from screen.chart import chart
 from screen.plain import literal
 
 t = ui.translator()
@@ -69,7 +70,7 @@ if study is not None:
         t("metric.spend_lost"), t.money_short(summary.spend_lost), help=t.money(summary.spend_lost)
     )
     if summary.customers:
-        st.plotly_chart(charts.study_funnel(summary, t), width="stretch")
+        chart(charts.study_funnel(summary, t), t, key="study_funnel")
     else:
         st.info(t("study.no_data"))
     if counts.targets:

@@ -172,10 +172,10 @@ def shot(request):
 
     def take(page, name: str) -> Path:
         path = SHOTS / f"{request.node.name}-{name}.png"
-        charts = page.locator("[data-testid=stPlotlyChart]").count()
+        charts = page.locator(".defectors-chart").count()
         if charts:
             page.wait_for_function(
-                f"document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+                f"document.querySelectorAll('.defectors-chart .main-svg').length >= {charts}",
                 timeout=30_000,
             )
         # Streamlit scrolls its main block, not the document: grow the viewport to fit it

@@ -12,7 +12,7 @@ pytestmark = __import__("pytest").mark.browser
 def _bar_count(page) -> int:
     """Bars of the first chart (the causes), as Plotly drew them."""
     return page.evaluate(
-        "document.querySelectorAll('[data-testid=stPlotlyChart]')[0]"
+        "document.querySelectorAll('.defectors-chart')[0]"
         ".querySelectorAll('.barlayer .point').length"
     )
 
@@ -48,7 +48,8 @@ def test_the_rates_tab_is_drawn_when_opened(app_page, wait, server, shot):
     expect(page.get_by_role("tab", name="Causes")).to_have_attribute("aria-selected", "true")
     page.get_by_role("tab", name="Rates and worth").click()
     wait(page)
-    expect(rates.locator("[data-testid=stPlotlyChart]")).to_have_count(1, timeout=30_000)
+    expect(rates.locator(".defectors-chart")).to_have_count(1, timeout=30_000)
+    expect(rates.locator(".defectors-chart .scatterlayer .trace").first).to_be_attached()
     expect(rates.get_by_text("Share of wallet (or spend) quarter on quarter")).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
     shot(page, "rates")

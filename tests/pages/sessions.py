@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -18,3 +19,16 @@ def signed_in(login: str = SIGNED_IN_AS, *, app_file: str = APP) -> AppTest:
     at = AppTest.from_file(app_file, default_timeout=60)
     at.session_state["app_login"] = login
     return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    """The figures of the charts the run drew (screen/chart.py), in page order, as Plotly's
+    JSON: each with ``data`` and ``layout``, and its element key as ``key``."""
+    found = []
+    for element in at.get("bidi_component"):
+        if element.proto.component_name != "defectors_chart":
+            continue
+        figure = json.loads(json.loads(element.proto.json)["figure"])
+        figure["key"] = element.proto.id.rsplit("-", 1)[-1]
+        found.append(figure)
+    return found

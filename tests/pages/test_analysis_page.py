@@ -3,12 +3,12 @@ that every chart and table obeys."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pytest
 
 from research.analysis import causes
+from tests.pages.sessions import charts
 
 
 @pytest.fixture
@@ -36,8 +36,7 @@ def open_tab(page, label: str):
 
 
 def _pareto(page):
-    figure = json.loads(page.get("plotly_chart")[0].proto.spec)
-    return figure["data"]
+    return charts(page)[0]["data"]
 
 
 def test_causes_show_counts_shares_and_intervals(page, app_store, demo):

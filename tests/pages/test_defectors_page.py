@@ -11,7 +11,7 @@ import json
 import pytest
 
 from research.selection import detection, sampling
-from tests.pages.sessions import SIGNED_IN_NAME
+from tests.pages.sessions import SIGNED_IN_NAME, charts
 
 PAGE_ROWS = 50
 
@@ -122,9 +122,9 @@ def test_counts_and_chart(page, app_store, demo):
     assert counts.loc["Total", "Total"] == frame["status"].isin(["full", "partial"]).sum()
     page.multiselect(key="defectors_status_en").set_value(list(detection.STATUSES)).run()
     assert page.dataframe[1].value.loc["Total", "Total"] == len(frame)
-    charts = page.get("plotly_chart")
-    assert len(charts) == 1
-    assert "Spend lost per value segment" in charts[0].proto.spec
+    drawn = charts(page)
+    assert len(drawn) == 1
+    assert "Spend lost per value segment" in drawn[0]["layout"]["title"]["text"]
 
 
 def booked_or_recorded(store, study) -> set[str]:
@@ -268,18 +268,18 @@ def test_a_redraw_with_a_new_seed_keeps_the_work_and_says_so(page, app_store, de
 
 def test_filters_apply_to_the_counts_and_the_chart(page, app_store, demo):
     frame = detection.results(app_store, demo)
-    chart_before = page.get("plotly_chart")[0].proto.spec
+    chart_before = charts(page)[0]
     page.multiselect(key="defectors_segment_en").set_value(["best_core"]).run()
     expected = frame[frame["status"].isin(["full", "partial"]) & (frame["segment"] == "best_core")]
     counts = page.dataframe[1].value
     assert counts.loc["Total", "Total"] == len(expected) > 0
     assert list(counts.columns) == ["Best core", "Total"]
     assert counts.loc["Full defector", "Total"] == (expected["status"] == "full").sum()
-    chart_after = page.get("plotly_chart")[0].proto.spec
+    chart_after = charts(page)[0]
     assert chart_after != chart_before
 
-    def spend_drawn(spec: str) -> float:
-        return sum(float(v or 0) for trace in json.loads(spec)["data"] for v in trace["y"])
+    def spend_drawn(figure: dict) -> float:
+        return sum(float(v or 0) for trace in figure["data"] for v in trace["y"])
 
     shown_spend = expected["spend_lost"].astype(float).sum()
     assert spend_drawn(chart_after) == pytest.approx(shown_spend, rel=1e-6)
@@ -288,7 +288,7 @@ def test_filters_apply_to_the_counts_and_the_chart(page, app_store, demo):
     page.text_input(key="defectors_search").input("no such customer anywhere").run()
     assert not page.exception
     assert any("No customers match the filters" in i.value for i in page.info)
-    assert not page.get("plotly_chart")
+    assert not charts(page)
 
 
 def test_the_status_chips_are_in_the_readers_language(app, open_page):
@@ -417,7 +417,6 @@ def test_the_page_never_reads_every_result(app, open_page, monkeypatch):
 def test_money_columns_are_wide_enough_for_millions(page):
     """The grid sizes a column by its first rows: a hand-added target of 1,132,563.61
     above smaller ones was shown as ",132,563.61". Money columns have a set width."""
-    import json
 
     results, _, targets = page.dataframe[:3]
     for grid in (results, targets):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from research.selection import detection
 from tests.markdown_view import shown
-from tests.pages.sessions import SIGNED_IN_NAME
+from tests.pages.sessions import SIGNED_IN_NAME, charts
 
 
 def create_button(app):
@@ -27,7 +27,7 @@ def test_study_page_shows_the_demo_summary_and_funnel(app, app_store, study_name
     shown = {m.label: m.value for m in app.metric}
     assert shown["Customers"] == f"{len(frame):,}"
     assert shown["Full defectors"] == f"{(frame['status'] == 'full').sum():,}"
-    assert len(app.get("plotly_chart")) == 1
+    assert [c["key"] for c in charts(app)] == ["study_funnel"]
 
 
 def test_language_switch_translates_the_page(app):
