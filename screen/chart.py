@@ -102,4 +102,3 @@ def chart(fig: go.Figure, t: Translator, *, key: str) -> None:
         },
         key=key,
     )
-
