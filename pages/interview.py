@@ -101,6 +101,7 @@ def second_coding() -> None:
                 format_func=lambda c: book.full_label(c, lang),
                 placeholder=t("interview.cause_hint"),
                 key="second_secondary",
+                select_all=False,  # Enter would pick every code the search finds
             )
             note = st.text_input(t("second.note"), key="second_note")
             if st.form_submit_button(t("second.save"), type="primary"):

@@ -95,13 +95,15 @@ with tab_check:
     # a failed save keeps what was typed; a saved review clears the form (on the next run,
     # before its widgets are drawn) and says so beside it
     if st.session_state.pop("review_form_clear", False):
-        for name in ("held_on", "kind"):  # back to their defaults (today, the first kind)
-            st.session_state.pop(f"review_{name}", None)
-        ui.reset_widgets({f"review_{name}": "" for name in REVIEW_TEXTS})
-    with st.form("review_form"):
-        held_on = st.date_input(
-            t("review.held_on"), value=date.today(), max_value=date.today(), key="review_held_on"
+        ui.reset_widgets(
+            {
+                "review_held_on": date.today(),  # back to their defaults: today, the first kind
+                "review_kind": next(iter(checkpoint.REVIEW_KINDS)),
+                **{f"review_{name}": "" for name in REVIEW_TEXTS},
+            }
         )
+    with st.form("review_form"):
+        held_on = st.date_input(t("review.held_on"), max_value=date.today(), key="review_held_on")
         kind = st.selectbox(
             t("review.kind"),
             list(checkpoint.REVIEW_KINDS),

@@ -280,6 +280,8 @@ def record_second_coding(
     coder = require(coder, "codes.write", store=store, finding_id=finding_id).name
     if not primary_code:
         raise CodingError("error.second_primary_required")
+    # a secondary cause is never the primary one, nor named twice (as on the first coding)
+    secondary_codes = list(dict.fromkeys(c for c in secondary_codes if c != primary_code))
 
     def apply(cur: duckdb.DuckDBPyConnection) -> None:
         row = read_row(cur, "second_codings", {"finding_id": int(finding_id)})
@@ -303,7 +305,7 @@ def record_second_coding(
                 first["primary_code"],
                 coder,
                 primary_code,
-                json.dumps(list(secondary_codes)),
+                json.dumps(secondary_codes),
                 note or None,
                 book.version,
                 stamp,

@@ -256,6 +256,8 @@ def test_second_coding_is_blind_and_feeds_the_agreement(page, app_store, demo):
     assert first.summary in shown
     # blind: the first coder's cause is nowhere on the tab
     assert "second_primary" in [s.key for s in page.selectbox]
+    # no "Select all matches" that Enter would pick with every code the search finds
+    assert page.multiselect(key="second_secondary").proto.select_all == 0
     before = agreement.agreement(app_store, demo)
     page.selectbox(key="second_primary").set_value(first.primary_code)
     page.button(key=f"FormSubmitter:second_form_{fid}-Save second coding").click().run()

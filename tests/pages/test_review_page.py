@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -70,9 +70,18 @@ def test_a_failed_review_keeps_what_was_typed_and_a_saved_one_clears(page, app_s
     assert page.text_area[0].value == "Wrong numbers on the list"  # still there to fix
     assert page.text_area[2].value == "Check the numbers first"
     page.text_input[0].input("李娜")
+    held = next(d for d in page.date_input if d.key == "review_held_on")
+    held.set_value(date.today() - timedelta(days=3))
+    page.selectbox(key="review_kind").set_value(list(checkpoint.REVIEW_KINDS)[-1])
     page.button[0].click().run()
-    assert [r.attendees for r in checkpoint.list_reviews(app_store, demo)] == ["李娜"]
+    kept = checkpoint.list_reviews(app_store, demo)
+    assert [(r.attendees, r.held_on) for r in kept] == [("李娜", date.today() - timedelta(days=3))]
     assert page.text_input[0].value == "" and page.text_area[0].value == ""
+    # the date and the kind are assigned back to their defaults, as the browser then shows
+    assert page.session_state["review_held_on"] == date.today()
+    assert page.session_state["review_kind"] == next(iter(checkpoint.REVIEW_KINDS))
+    assert next(d for d in page.date_input if d.key == "review_held_on").value == date.today()
+    assert not page.warning  # no "set through the Session State API" warning
     assert [s.value for s in page.success] == ["Review saved."]
 
 

@@ -3,6 +3,7 @@ agreement on the primary cause, and settling disagreements."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -227,3 +228,28 @@ def test_the_second_coding_is_blind_and_independent(store, study):
     with pytest.raises(CodingError):
         agreement.record_second_coding(store, f.id, coder="zhao", primary_code="price_value")
     assert agreement.queue(store, study, "zhao").empty
+
+
+def test_a_second_coders_secondary_causes_leave_out_the_primary_and_repeats(store, study):
+    f = interviews.create_finding(store, study, "C1", actor="wang")
+    interviews.save_fields(
+        store,
+        f.id,
+        {"defection_type": "full", "primary_code": "price_value"},
+        base_version=1,
+        actor="wang",
+    )
+    interviews.finalize(store, f.id, actor="wang")
+    agreement.set_plan(store, study, 1.0, actor="lead")
+    agreement.record_second_coding(
+        store,
+        f.id,
+        coder="li",
+        primary_code="staff_attitude",
+        secondary_codes=["price_value", "staff_attitude", "price_value"],
+    )
+    with store.cursor() as cur:
+        stored = cur.execute(
+            "SELECT secondary_codes FROM second_codings WHERE finding_id = ?", [f.id]
+        ).fetchall()[0][0]
+    assert json.loads(stored) == ["price_value"]
