@@ -41,20 +41,26 @@ def test_kappa_at_the_edges():
 CODES = {"a": "staff_attitude", "b": "price_value", "c": "moved_away"}
 
 
+def final_finding(store, study, customer_id: str, code: str) -> interviews.Finding:
+    """A final interview record by wang whose primary cause is ``code``."""
+    f = interviews.create_finding(store, study, customer_id, actor="wang")
+    interviews.save_fields(
+        store,
+        f.id,
+        {"defection_type": "full", "primary_code": code},
+        base_version=1,
+        actor="wang",
+    )
+    interviews.finalize(store, f.id, actor="wang")
+    return f
+
+
 @pytest.fixture
 def coded_study(store, study):
     """Ten final findings coded as FIRST, each picked and coded again as SECOND by li."""
     ids = []
     for i, letter in enumerate(FIRST):
-        f = interviews.create_finding(store, study, f"C{i}", actor="wang")
-        interviews.save_fields(
-            store,
-            f.id,
-            {"defection_type": "full", "primary_code": CODES[letter]},
-            base_version=1,
-            actor="wang",
-        )
-        interviews.finalize(store, f.id, actor="wang")
+        f = final_finding(store, study, f"C{i}", CODES[letter])
         ids.append(f.id)
     assert agreement.set_plan(store, study, 1.0, actor="lead") == 10
     for fid, letter in zip(ids, SECOND, strict=True):
@@ -158,15 +164,7 @@ def test_merges_are_followed_when_comparing(store, coded_study):
 def test_picks_are_reproducible_kept_and_topped_up(store, study):
     ids = []
     for i in range(7):
-        f = interviews.create_finding(store, study, f"C{i}", actor="wang")
-        interviews.save_fields(
-            store,
-            f.id,
-            {"defection_type": "full", "primary_code": "price_value"},
-            base_version=1,
-            actor="wang",
-        )
-        interviews.finalize(store, f.id, actor="wang")
+        f = final_finding(store, study, f"C{i}", "price_value")
         ids.append(f.id)
     draft = interviews.create_finding(store, study, "D", actor="wang")
     assert agreement.set_plan(store, study, 0.3, actor="lead") == 3  # ceil(0.3 × 7)
@@ -175,25 +173,9 @@ def test_picks_are_reproducible_kept_and_topped_up(store, study):
     assert draft.id not in set(agreement.queue(store, study, "li")["finding_id"])
     assert agreement.assign(store, study, actor="lead") == 0  # nothing new to pick
     for i in range(3):  # three more final findings: ceil(0.3 × 10) = 3, no new pick
-        f = interviews.create_finding(store, study, f"N{i}", actor="wang")
-        interviews.save_fields(
-            store,
-            f.id,
-            {"defection_type": "full", "primary_code": "price_value"},
-            base_version=1,
-            actor="wang",
-        )
-        interviews.finalize(store, f.id, actor="wang")
+        f = final_finding(store, study, f"N{i}", "price_value")
     assert agreement.assign(store, study, actor="lead") == 0
-    f = interviews.create_finding(store, study, "N9", actor="wang")
-    interviews.save_fields(
-        store,
-        f.id,
-        {"defection_type": "full", "primary_code": "price_value"},
-        base_version=1,
-        actor="wang",
-    )
-    interviews.finalize(store, f.id, actor="wang")
+    f = final_finding(store, study, "N9", "price_value")
     assert agreement.assign(store, study, actor="lead") == 1  # ceil(0.3 × 11) = 4
     assert set(expected) <= set(agreement.queue(store, study, "li")["finding_id"])
     with pytest.raises(CodingError):
@@ -231,15 +213,7 @@ def test_the_second_coding_is_blind_and_independent(store, study):
 
 
 def test_a_second_coders_secondary_causes_leave_out_the_primary_and_repeats(store, study):
-    f = interviews.create_finding(store, study, "C1", actor="wang")
-    interviews.save_fields(
-        store,
-        f.id,
-        {"defection_type": "full", "primary_code": "price_value"},
-        base_version=1,
-        actor="wang",
-    )
-    interviews.finalize(store, f.id, actor="wang")
+    f = final_finding(store, study, "C1", "price_value")
     agreement.set_plan(store, study, 1.0, actor="lead")
     agreement.record_second_coding(
         store,
