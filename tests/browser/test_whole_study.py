@@ -146,6 +146,7 @@ def test_a_whole_study_draw_call_book_hold_record_redraw(browser, study_server, 
     panel.locator("[data-testid=stExpander] summary").first.click()
     link = panel.get_by_role("link", name="Record the interview findings")
     expect(link).to_be_visible()
+    wait(page)  # a link clicked while a run is under way may be superseded by that run
     link.click()
     wait(page)
     # Streamlit moves between pages in the browser's history, without a page load
