@@ -12,7 +12,8 @@ st.session_state["app_frame_seen"] = True
 t = ui.translator()
 with st.spinner(t("app.opening")):
     ui.store()
-signed_in = ui.person() is not None
+me = ui.person()  # read once for the frame (each read asks the store); signing out reruns
+signed_in = me is not None
 nav = st.sidebar.container()  # filled below, once the language is known
 if signed_in:
     ui.sidebar()
@@ -22,7 +23,6 @@ PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address)
     for file, title, icon, address, _ in PAGE_FILES
 ]
-me = ui.person()  # read once for the links: each read asks the store
 ALLOWED = {p: may_open(me, file) for p, (file, *_) in zip(PAGES, PAGE_FILES, strict=True)}
 
 
