@@ -68,21 +68,11 @@ if tab_causes.open:
         st.dataframe(
             shown,
             hide_index=True,
-            column_config={
-                "findings": st.column_config.NumberColumn(cause_headers["findings"]),
-                "of": st.column_config.NumberColumn(cause_headers["of"]),
-                "share": st.column_config.NumberColumn(cause_headers["share"], format="percent"),
-                "share_low": st.column_config.NumberColumn(
-                    cause_headers["share_low"], format="percent"
-                ),
-                "share_high": st.column_config.NumberColumn(
-                    cause_headers["share_high"], format="percent"
-                ),
-                "spend_lost": st.column_config.TextColumn(cause_headers["spend_lost"]),
-                "spend_share": st.column_config.NumberColumn(
-                    cause_headers["spend_share"], format="percent"
-                ),
-            },
+            column_config=analysis_screen.column_config(
+                {k: v for k, v in cause_headers.items() if k != "cause"},  # renamed: its header
+                numbers=("findings", "of"),
+                percents=("share", "share_low", "share_high", "spend_share"),
+            ),
         )
         analysis_screen.downloads(
             t,
@@ -153,14 +143,9 @@ if tab_competitors.open:
             st.dataframe(
                 won,
                 hide_index=True,
-                column_config={
-                    name: (
-                        st.column_config.NumberColumn(label)
-                        if name == "findings"
-                        else st.column_config.TextColumn(label)
-                    )
-                    for name, label in competitor_headers.items()
-                },
+                column_config=analysis_screen.column_config(
+                    competitor_headers, numbers=("findings",)
+                ),
             )
             analysis_screen.downloads(
                 t,
@@ -281,18 +266,12 @@ if tab_rates.open:
             "rate_high": t("analysis.col.high"),
             "yearly_value": t("analysis.col.yearly_value"),
         }
-        counted = ("customers", "full", "partial")  # numbers; the rest is text on screen
         st.dataframe(
             shown_rates,
             hide_index=True,
-            column_config={
-                name: (
-                    st.column_config.NumberColumn(label)
-                    if name in counted
-                    else st.column_config.TextColumn(label)
-                )
-                for name, label in rate_headers.items()
-            },
+            column_config=analysis_screen.column_config(
+                rate_headers, numbers=("customers", "full", "partial")
+            ),
         )
         analysis_screen.downloads(
             t,

@@ -129,6 +129,23 @@ def text_cell(value) -> str:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def column_config(
+    headers: dict[str, str], *, numbers: tuple[str, ...] = (), percents: tuple[str, ...] = ()
+) -> dict:
+    """Each column under the reader's header: ``numbers`` as numbers, ``percents`` as
+    shares shown in percent, every other one as text (money and rates come formatted)."""
+    return {
+        name: (
+            st.column_config.NumberColumn(label, format="percent")
+            if name in percents
+            else st.column_config.NumberColumn(label)
+            if name in numbers
+            else st.column_config.TextColumn(label)
+        )
+        for name, label in headers.items()
+    }
+
+
 def table_file(
     frame: pd.DataFrame, headers: dict[str, str], money: tuple[str, ...] = ()
 ) -> pd.DataFrame:
