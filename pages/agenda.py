@@ -49,7 +49,7 @@ def show(interviews, where: str, empty_key: str) -> None:
         own = [i for i in interviews if i.manager_id == manager.id]
         if not own:
             continue
-        st.markdown(f"**{literal(manager.name)}** · {manager.time_zone}")
+        st.markdown(f"**{literal(manager.name)}** · {literal(manager.time_zone)}")
         for interview in own:
             with st.expander(literal(desk.interview_line(interview, t))):
                 desk.customer_file(store, study, interview.customer_id, t)
