@@ -15,7 +15,7 @@ from research.base.i18n import Translator
 from research.base.records import EditConflictError
 from research.desk import scheduling
 from research.findings import agreement, interviews, taxonomy, wording
-from research.findings.candidates import candidates, find
+from research.findings.candidates import candidates, detected_status, find
 from screen import desk, findings, ui
 from screen.autosave import autosave_text
 from screen.plain import literal
@@ -468,6 +468,8 @@ def record_form(f: interviews.Finding) -> None:
                     st.rerun()
                 except ResearchError as e:
                     ui.show_error(e)
+        # the targets' and the found customers' statuses are on hand; anyone else's is read
+        detected = statuses.get(f.customer_id) or detected_status(store, study, f.customer_id)
         st.caption(
             t(
                 "interview.record_meta",
@@ -475,7 +477,7 @@ def record_form(f: interviews.Finding) -> None:
                 by=literal(f.updated_by),
                 at=t.datetime(f.updated_at),
                 book=f.codebook_version or "–",
-                detected=t.status(statuses[f.customer_id]) if f.customer_id in statuses else "–",
+                detected=t.status(detected) if detected else "–",
             )
         )
         if f.final:

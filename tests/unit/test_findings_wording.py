@@ -10,7 +10,7 @@ import pytest
 from research.base import studies
 from research.base.i18n import Translator
 from research.findings import interviews, taxonomy, wording
-from research.findings.candidates import candidates, find
+from research.findings.candidates import candidates, detected_status, find
 
 EN, ZH = Translator("en"), Translator("zh")
 
@@ -134,6 +134,11 @@ def test_candidates_put_targets_first_then_anyone_with_a_record_then_defectors_f
     assert who.customer_of(made.id) == "A1" and who.customer_of(made.id + 1) is None
     assert list(who.records_of("A1")["id"]) == [made.id]
     assert who.records_of("T1").empty
+    # a record's customer is named from the records; their status is read when shown
+    assert who.label("A1", EN) == "A1 Active"
+    assert detected_status(store, study, "A1") == "active"
+    assert detected_status(store, study, "F1") == "former"
+    assert detected_status(store, study, "NOBODY") is None
 
 
 @pytest.mark.parametrize("text", ["c101", "  LAB ", "医院", "C1", "nobody has this"])
