@@ -4,7 +4,8 @@ import streamlit as st
 
 from research.base.errors import ResearchError
 from screen import signin, ui
-from screen.site import PAGE_FILES, may_open
+from screen.chart import preload as preload_charts
+from screen.site import CHARTS_FIRST, PAGE_FILES, may_open
 
 st.set_page_config(page_title="Defector research", page_icon="🔎", layout="wide")
 st.session_state["app_frame_seen"] = True
@@ -23,7 +24,8 @@ PAGES = [
     st.Page(file, title=t(title), icon=icon, url_path=address)
     for file, title, icon, address, _ in PAGE_FILES
 ]
-ALLOWED = {p: may_open(me, file) for p, (file, *_) in zip(PAGES, PAGE_FILES, strict=True)}
+FILES = {p: file for p, (file, *_) in zip(PAGES, PAGE_FILES, strict=True)}
+ALLOWED = {p: may_open(me, file) for p, file in FILES.items()}
 
 
 def front_door() -> None:
@@ -40,7 +42,9 @@ page = st.navigation([FRONT, *PAGES], position="hidden")
 if not signed_in:  # the address stays: after signing in, the page asked for opens
     signin.sign_in_screen()
     st.stop()
-ui.mark_frame({file: p for (file, *_), p in zip(PAGE_FILES, PAGES, strict=True)})
+if FILES.get(page) in CHARTS_FIRST and ALLOWED[page]:  # first in the page: see preload's note
+    preload_charts()
+ui.mark_frame({file: p for p, file in FILES.items()})
 with nav:
     for p in PAGES:
         if ALLOWED[p]:

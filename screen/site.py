@@ -45,6 +45,10 @@ PAGE_FILES = [
     ("pages/admin.py", "nav.admin", ":material/admin_panel_settings:", "admin", ("users.manage",)),
 ]
 
+# The pages whose content is a chart first of all: the frame has the chart bundle loaded
+# before such a page's own elements arrive (screen/chart.py's ``preload``)
+CHARTS_FIRST = ("pages/analysis.py",)
+
 
 def may_open(person: Person | None, page_file: str) -> bool:
     """True when ``person`` may open the page (any of its permissions at any level)."""

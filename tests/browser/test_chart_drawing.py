@@ -31,11 +31,22 @@ def test_the_funnel_and_the_bars_are_drawn_and_follow_the_width(app_page, wait, 
         timeout=10_000,
     )
 
+    title_top = page.locator("h1").first.bounding_box()["y"]
     page.goto(f"{server['url']}/analysis?study=demo&lang=en")
     wait(page)
+    # the frame's early loader of the bundle (screen/chart.preload) shows nothing and
+    # takes no room: the title stands where it stands on every page
+    expect(page.locator(".defectors-chart-preload")).to_be_attached()
+    assert page.locator(".stElementContainer:has(.defectors-chart-preload)").bounding_box() is None
+    assert page.locator("h1").first.bounding_box()["y"] == title_top
     boxes = page.locator(".defectors-chart")
     expect(boxes).to_have_count(2, timeout=30_000)
     for n in range(2):
         expect(boxes.nth(n).locator(".barlayer .point").first).to_be_attached(timeout=30_000)
     assert page.get_by_text("The chart could not be drawn").count() == 0
+    loaded = page.evaluate(  # the loader and the two charts shared one load
+        "performance.getEntriesByType('resource').filter(r => r.name.includes("
+        "'/app/static/plotly-finance.min.js')).length"
+    )
+    assert loaded == 1
     assert page.locator("[data-testid=stException]").count() == 0

@@ -32,3 +32,13 @@ def charts(at: AppTest) -> list[dict]:
         figure["key"] = element.proto.id.rsplit("-", 1)[-1]
         found.append(figure)
     return found
+
+
+def chart_preloads(at: AppTest) -> list[str]:
+    """Where the run's hidden chart-bundle loaders (screen/chart.py's ``preload``) load
+    the bundle from, in page order."""
+    return [
+        json.loads(element.proto.json)["src"]
+        for element in at.get("bidi_component")
+        if element.proto.component_name == "defectors_chart_preload"
+    ]

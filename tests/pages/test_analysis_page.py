@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from research.analysis import causes
-from tests.pages.sessions import charts
+from tests.pages.sessions import chart_preloads, charts
 
 
 @pytest.fixture
@@ -208,3 +208,26 @@ def test_the_rates_tab_says_how_its_rule_differs_from_the_studys_count(page):
     captions = " ".join(c.value for c in page.caption)
     assert "share of wallet is not used" in captions
     assert "value-segment filter above does not apply" in captions
+
+
+def test_the_chart_bundle_is_asked_for_first_on_analysis_only(db_path):
+    """Opened at its address, the Analysis page gets the bundle's loader from the frame
+    before its own elements (screen/site.CHARTS_FIRST: a chart is its content); a page
+    whose content is a table gets none (an early load would delay its table)."""
+    from screen.chart import BUNDLE, BUNDLE_VERSION
+    from tests.pages.sessions import signed_in
+
+    def opened_at(page_file: str):
+        at = signed_in()
+        at.switch_page(page_file).run()  # a session's first run: the address's page
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    analysis = opened_at("pages/analysis.py")
+    assert analysis.title[0].value == "Why customers left"
+    assert chart_preloads(analysis) == [f"/app/static/{BUNDLE}?v={BUNDLE_VERSION}"]
+    first = next(iter(analysis.main.children.values()))
+    assert first.type == "bidi_component"  # before the title and the filters
+    assert first.proto.component_name == "defectors_chart_preload"
+    for other in ("pages/defectors.py", "pages/study.py", "pages/review.py"):
+        assert chart_preloads(opened_at(other)) == [], other
