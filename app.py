@@ -13,6 +13,7 @@ st.session_state["app_frame_seen"] = True
 t = ui.translator()
 with st.spinner(t("app.opening")):
     ui.store()
+ui.warm_up()
 me = ui.person()  # read once for the frame (each read asks the store); signing out reruns
 signed_in = me is not None
 nav = st.sidebar.container()  # filled below, once the language is known

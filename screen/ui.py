@@ -7,7 +7,9 @@ Session-state keys are prefixed with the page they belong to (``app_`` here).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sys
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -34,6 +36,30 @@ def _open_store(path: str) -> Store:
         with st.spinner(Translator(lang)("app.building_demo"), show_time=True):
             build_demo(store, actor=current_user())
     return store
+
+
+# The statistics libraries research/ imports when first asked for an interval or a test
+# (statsmodels alone takes about a second), so that the command line starts fast
+HEAVY_IMPORTS = (
+    "statsmodels.stats.proportion",  # research/analysis/causes.py, trends.py; agreement
+    "statsmodels.stats.inter_rater",  # research/findings/agreement.py
+    "scipy.stats",  # research/analysis/trends.py
+)
+
+
+def import_heavy() -> None:
+    """Import ``HEAVY_IMPORTS``, in the order a page would."""
+    for name in HEAVY_IMPORTS:
+        importlib.import_module(name)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Once per app process: import the statistics libraries in the background, so that
+    the first Analysis page after a start does not wait a second for them."""
+    worker = threading.Thread(target=import_heavy, name="import-heavy", daemon=True)
+    worker.start()
+    return worker
 
 
 def store() -> Store:

@@ -94,3 +94,56 @@ def test_every_page_address_is_its_file_name():
     assert [address for _, _, _, address, _ in PAGE_FILES] == [
         Path(file).stem for file, *_ in PAGE_FILES
     ]
+
+
+def _lazy_statistics_imports() -> set[str]:
+    """The statsmodels and scipy modules research/ imports inside functions (so that the
+    command line starts fast), read from its source."""
+    import ast
+    from pathlib import Path
+
+    found = set()
+    for path in (Path(__file__).resolve().parents[2] / "research").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and inner.module:
+                    found.add(inner.module)
+                elif isinstance(inner, ast.Import):
+                    found.update(a.name for a in inner.names)
+    return {m for m in found if m.split(".")[0] in ("statsmodels", "scipy")}
+
+
+def test_the_app_imports_the_statistics_libraries_in_the_background_once(
+    db_path, app_file, subprocess_env
+):
+    """statsmodels takes about a second to import: research/ imports it when first asked
+    (the command line starts fast) and the app, once per process, in the background as
+    it starts (the first Analysis page does not wait)."""
+    import subprocess
+    import sys
+
+    from screen import ui
+
+    assert _lazy_statistics_imports() == set(ui.HEAVY_IMPORTS) and ui.HEAVY_IMPORTS
+    code = (  # a fresh interpreter: none of them imported before
+        "import sys\n"
+        f"names = {ui.HEAVY_IMPORTS!r}\n"
+        "assert not any(n in sys.modules for n in names)\n"
+        "from screen.ui import import_heavy\n"
+        "import_heavy()\n"
+        "print('MISSING', [n for n in names if n not in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "MISSING []" in done.stdout
+    at = signed_in(app_file=app_file)
+    at.run()
+    assert not at.exception
+    worker = ui.warm_up()  # the one the run started: kept for the process
+    assert worker.name == "import-heavy"
+    worker.join(60)
+    assert not worker.is_alive() and ui.warm_up() is worker
