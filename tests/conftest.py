@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
@@ -223,6 +224,21 @@ def subprocess_env() -> dict[str, str]:
     env.pop("DEFECTORS_LANG", None)
     env["DEFECTORS_USER"] = ACTOR
     return env
+
+
+@pytest.fixture
+def run_python(subprocess_env) -> Callable[[str], str]:
+    """``run_python(code)``: run ``code`` in a fresh interpreter (nothing imported yet)
+    with ``subprocess_env``; its standard output (the test fails on a non-zero exit)."""
+
+    def run(code: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    return run
 
 
 DEMO_AS_OF = "2026-11-01"

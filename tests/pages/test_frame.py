@@ -116,13 +116,11 @@ def _lazy_statistics_imports() -> set[str]:
 
 
 def test_the_app_imports_the_statistics_libraries_in_the_background_once(
-    db_path, app_file, subprocess_env
+    db_path, app_file, run_python
 ):
     """statsmodels takes about a second to import: research/ imports it when first asked
     (the command line starts fast) and the app, once per process, in the background as
     it starts (the first Analysis page does not wait)."""
-    import subprocess
-    import sys
 
     from screen import ui
 
@@ -135,11 +133,7 @@ def test_the_app_imports_the_statistics_libraries_in_the_background_once(
         "import_heavy()\n"
         "print('MISSING', [n for n in names if n not in sys.modules])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env
-    )
-    assert done.returncode == 0, done.stderr
-    assert "MISSING []" in done.stdout
+    assert "MISSING []" in run_python(code)
     at = signed_in(app_file=app_file)
     at.run()
     assert not at.exception

@@ -3,9 +3,6 @@ is compared with a plain pandas script (benchmarks/cli_speed.py), start-up inclu
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from research.base import accounts
 
 
@@ -16,7 +13,7 @@ def test_the_unknown_login_hash_is_of_the_hasher_parameters_and_its_password():
     assert not accounts._verify(accounts._DUMMY_HASH, "")
 
 
-def test_identify_hashes_no_password(demo_db, tmp_path, subprocess_env):
+def test_identify_hashes_no_password(demo_db, tmp_path, run_python):
     # Argon2id is made to be slow: hashing one at import cost every command 0.14 s
     out = tmp_path / "out.csv"
     code = (
@@ -29,9 +26,5 @@ def test_identify_hashes_no_password(demo_db, tmp_path, subprocess_env):
         " standalone_mode=False)\n"
         "print('HASHED', len(hashed))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env
-    )
-    assert done.returncode == 0, done.stderr
-    assert "HASHED 0" in done.stdout
+    assert "HASHED 0" in run_python(code)
     assert out.exists()

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 from openpyxl import load_workbook
 
@@ -79,7 +76,7 @@ def test_the_file_has_the_columns_and_order_of_the_results(
     assert sheet["B2"].value == "=Acme" and sheet["B2"].data_type == "s"
 
 
-def test_identify_loads_neither_pandas_nor_the_sampling_code(demo_db, tmp_path, subprocess_env):
+def test_identify_loads_neither_pandas_nor_the_sampling_code(demo_db, tmp_path, run_python):
     """Start-up and the file are most of a CLI run on a big ledger: identify stays light."""
     out = tmp_path / "out.csv"
     code = (
@@ -91,9 +88,5 @@ def test_identify_loads_neither_pandas_nor_the_sampling_code(demo_db, tmp_path, 
         " 'research.selection.sampling', 'research.demo') if m in sys.modules)\n"
         "print('LOADED', heavy)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=subprocess_env
-    )
-    assert done.returncode == 0, done.stderr
-    assert "LOADED []" in done.stdout
+    assert "LOADED []" in run_python(code)
     assert out.exists() and len(out.read_text(encoding="utf-8-sig").splitlines()) == 301
