@@ -360,3 +360,28 @@ def test_study_page_asks_for_second_coding(app, open_page, app_store, demo):
     after = agreement.agreement(app_store, demo)
     assert after.share == pytest.approx(0.6) and after.assigned > before
     assert any("more interview" in s.value and "picked" in s.value for s in page.success)
+
+
+def test_back_on_a_record_after_another_one_its_answers_are_shown_again(page, app_store, demo):
+    """A record's boxes are not drawn while another record is open, and Streamlit forgets
+    their values: back on it (say after discarding an empty new record) the form shows
+    its stored answers again, not blanks and not an error."""
+    frame = interviews.list_findings(app_store, demo)
+    row = frame[(frame["status"] == "final") & frame["secondary_codes"].map(bool)].iloc[0]
+    fid, customer = int(row["id"]), row["customer_id"]
+    stored = interviews.get_finding(app_store, fid)
+    page.selectbox(key="interview_customer").set_value(customer).run()
+    p = f"interview_{fid}"
+    assert page.date_input(key=f"{p}_interview_date").value == stored.interview_date
+    page.button(key="interview_new").click().run()  # a new, empty record of the customer
+    assert not page.exception
+    new = int(interviews.list_findings(app_store, demo, customer_id=customer).iloc[-1]["id"])
+    assert new != fid
+    page.button(key=f"interview_{new}_discard").click().run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.session_state["interview_finding"] in (None, fid)
+    page.selectbox(key="interview_customer").set_value(customer).run()
+    assert not page.exception, [e.value for e in page.exception]
+    assert page.date_input(key=f"{p}_interview_date").value == stored.interview_date
+    assert page.selectbox(key=f"{p}_primary_code").value == stored.primary_code
+    assert page.multiselect(key=f"{p}_secondary_codes").value == list(stored.secondary_codes)
