@@ -131,18 +131,21 @@ chosen_id = st.selectbox(
 )
 interview = scheduling.get_interview(store, chosen_id)
 local = interview.start.replace(tzinfo=None)
+# The boxes start from the picked interview's booking: again when another is picked or
+# it moved, and when Streamlit forgot them (the page was left). A widget's value= counts
+# only the first time its key is drawn; without this a Reschedule could move the picked
+# interview to the time of the one picked before.
+booking = {"agenda_day": local.date(), "agenda_time": local.time()}
+booking["agenda_length"] = interview.length_minutes
+shown_for = (interview.id, interview.starts_at_utc, interview.length_minutes)
+if state.get("agenda_form_for") != shown_for or any(k not in state for k in booking):
+    state["agenda_form_for"] = shown_for
+    ui.reset_widgets(booking)
 c1, c2, c3 = st.columns(3)
-new_day = c1.date_input(t("desk.date"), local.date(), key="agenda_day")
-new_time = c2.time_input(
-    t("desk.time"), local.time(), key="agenda_time", step=timedelta(minutes=15)
-)
+new_day = c1.date_input(t("desk.date"), key="agenda_day")
+new_time = c2.time_input(t("desk.time"), key="agenda_time", step=timedelta(minutes=15))
 new_length = c3.number_input(
-    t("desk.length"),
-    min_value=15,
-    max_value=480,
-    step=15,
-    value=interview.length_minutes,
-    key="agenda_length",
+    t("desk.length"), min_value=15, max_value=480, step=15, key="agenda_length"
 )
 st.caption(t("agenda.zone_note", zone=interview.time_zone))
 reason = st.text_input(t("agenda.reason"), key="agenda_reason")

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from research.base import studies
 from research.desk import scheduling, team
 
 PAGE = "pages/agenda.py"
@@ -149,3 +150,27 @@ def scheduling_study(store):
     from research.base import studies
 
     return studies.get_study(store, "demo")
+
+
+def test_the_change_form_shows_the_picked_interviews_booking(
+    app, open_page, app_store, past_interview
+):
+    """Date, time and length show the booking of the interview picked, again after
+    another one is picked and after leaving the page: a Reschedule never moves it to
+    another interview's time."""
+    at = open_page(app, PAGE)
+    study = studies.get_study(app_store, "demo")
+    open_ones = [
+        i for i in scheduling.list_interviews(app_store, study, statuses=("booked",)) if not i.held
+    ]
+    assert len(open_ones) >= 2
+    for chosen in reversed(open_ones):
+        at.selectbox(key="agenda_interview").set_value(chosen.id).run()
+        local = chosen.start.replace(tzinfo=None)
+        assert at.date_input(key="agenda_day").value == local.date()
+        assert at.time_input(key="agenda_time").value == local.time()
+        assert at.number_input(key="agenda_length").value == chosen.length_minutes
+    open_page(at, "pages/team.py")  # away and back: the boxes' values were forgotten
+    open_page(at, PAGE)
+    assert at.date_input(key="agenda_day").value == local.date()
+    assert at.time_input(key="agenda_time").value == local.time()
