@@ -521,8 +521,11 @@ def record_form(f: interviews.Finding) -> None:
             text_box("competitor", height=38, placeholder=t("interview.competitor_hint"))
 
         st.markdown("#### " + t("interview.causes"))
+        # Streamlit marks a required box "(required)" in English alone: its label says so
+        # in the reader's language instead
+        st.html("<style>[data-testid=stWidgetLabelRequired] { display: none; }</style>")
         st.selectbox(
-            wording.field_label(t, "primary_code"),
+            wording.field_label(t, "primary_code") + t("interview.required_mark"),
             findings.code_options(book, f.primary_code),
             index=None,
             format_func=lambda c: book.full_label(c, lang),
@@ -577,7 +580,7 @@ def record_form(f: interviews.Finding) -> None:
         for name in interviews.SATISFACTION_FIELDS:
             radio(name, interviews.SATISFACTION, "satisfaction")
         st.selectbox(
-            wording.field_label(t, "lifecycle_stage"),
+            wording.field_label(t, "lifecycle_stage") + t("interview.required_mark"),
             interviews.LIFECYCLE_STAGES,
             index=None,
             key=f"{prefix}_lifecycle_stage",

@@ -218,6 +218,12 @@ def test_study_agreement_and_a_chinese_interview_record(app_page, server, wait, 
     expect(page.get_by_role("heading", name="五个为什么")).to_be_visible()
     expect(page.get_by_role("heading", name="访谈提纲")).to_be_visible()
     assert page.locator("[data-testid=stException]").count() == 0
+    # a required answer says so in Chinese; Streamlit's English "(required)" is not shown
+    expect(page.get_by_text("主要原因（必填）")).to_be_visible()
+    english = page.get_by_text("(required)")
+    assert english.count() > 0  # Streamlit's mark is there, and hidden
+    for n in range(english.count()):
+        expect(english.nth(n)).to_be_hidden()
     shot(page, "interview-zh")
     page.get_by_role("tab", name="二次编码").click()
     wait(page)
