@@ -21,12 +21,24 @@ FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Helvetica, Arial, sans-s
 
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
+    """The house style: the title on the first line, the legend (when there is one) on a
+    line of its own under it, left-aligned, so a long title never runs into it."""
+    legend = fig.layout.showlegend  # Plotly's own rule when unset: two traces or more
+    if legend is None:
+        legend = sum(trace.showlegend is not False for trace in fig.data) > 1
     fig.update_layout(
-        title={"text": title, "x": 0},
+        title={
+            "text": title,
+            "x": 0,
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 14},
+        },
         font={"family": FONT, "size": 14},
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        margin={"l": 10, "r": 10, "t": 96 if legend else 60, "b": 10},
         template="plotly_white",
-        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+        legend={"orientation": "h", "y": 1.02, "x": 0, "xanchor": "left", "yanchor": "bottom"},
     )
     return fig
 

@@ -233,3 +233,20 @@ def test_share_axes_never_read_past_100_percent(counts):
         ticks = list(fig.layout.xaxis.tickvals)
         assert ticks[0] == 0 and max(ticks) <= 1.0 and len(ticks) >= 2
         assert fig.layout.xaxis.range[1] >= max(ticks)
+
+
+def test_a_legend_has_a_line_of_its_own_under_the_title(t):
+    """A long title (the rates chart's) used to run into a legend on its line: the legend
+    is now under the title, left-aligned, with room for both; a chart without a legend
+    keeps the narrow top."""
+    with_legend = charts.spend_lost_by_segment(detection.spend_lost_by_segment(FRAME), t)
+    assert len(with_legend.data) > 1
+    layout = with_legend.layout
+    assert (layout.legend.x, layout.legend.xanchor, layout.legend.yanchor) == (0, "left", "bottom")
+    assert layout.legend.y > 1  # above the plot, in the top margin
+    assert (layout.title.yref, layout.title.y, layout.title.yanchor) == ("container", 1, "top")
+    assert layout.margin.t >= 90  # the title's line and the legend's
+    single = go.Figure(go.Bar(x=[1], y=["a"]))
+    assert charts._layout(single, "One bar").layout.margin.t == 60
+    hidden = go.Figure([go.Bar(x=[1]), go.Bar(x=[2])]).update_layout(showlegend=False)
+    assert charts._layout(hidden, "No legend").layout.margin.t == 60
