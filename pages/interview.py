@@ -242,14 +242,23 @@ with tab_record:
             key="interview_find",
             placeholder=t("interview.find_placeholder"),
         )
+    # a search's matches head the list; one match is picked at once (once per search:
+    # the interviewer may pick someone else while the search text stays)
+    listed = set(who.customers)
+    picker = list(dict.fromkeys([*(c for c in found if c in listed), *who.customers]))
     if searched.strip():
         if not found_total:
             st.caption(t("interview.find_none", text=literal(searched.strip())))
         else:
             st.caption(t("interview.find_some", count=found_total, shown=len(found)))
+        if state.get("interview_found_for") != searched.strip():
+            state["interview_found_for"] = searched.strip()
+            if len(found) == 1 and found[0] in listed:
+                state["interview_customer"] = found[0]
+                customer_changed()
     customer = st.selectbox(
         t("interview.customer"),
-        who.customers,
+        picker,
         index=None,
         format_func=lambda cid: who.label(cid, t),
         key="interview_customer",
