@@ -207,9 +207,9 @@ def customer_changed() -> None:
     forget_link()
 
 
-def show_booking(booking: scheduling.Interview) -> int | None:
+def show_booking(booking: scheduling.Interview) -> None:
     """The booked interview the link came from: its line, and the start of its record
-    (from the booking's start on). Returns the id of a record started here."""
+    (from the booking's start on)."""
     st.info(
         t(
             "interview.booking_head",
@@ -227,10 +227,12 @@ def show_booking(booking: scheduling.Interview) -> int | None:
         t("interview.record_booking"), key="interview_record_booking", disabled=why is not None
     ):
         try:
-            return interviews.record_interview(store, study, booking.id, actor=actor).id
+            made = interviews.record_interview(store, study, booking.id, actor=actor)
         except ResearchError as e:
             ui.show_error(e)
-    return None
+        else:  # drawn anew: "no record yet" and this button, drawn above, go
+            state["interview_finding"] = made.id
+            st.rerun()
 
 
 tab_record, tab_second = st.tabs([t("interview.tab_record"), t("interview.tab_second")])
@@ -272,9 +274,8 @@ with tab_record:
         booking = scheduling.get_interview(store, state["interview_booking"])
         if booking.customer_id != customer:
             booking = None
-    if booking is not None and (started := show_booking(booking)) is not None:
-        fid = started
-        who = candidates(store, study, also=[customer], actor=actor)  # the new record too
+    if booking is not None:
+        show_booking(booking)
     if customer:
         mine = who.records_of(customer)
         ids = mine["id"].tolist()

@@ -150,6 +150,9 @@ def test_the_agendas_link_opens_that_interviews_own_record(app, open_page, app_s
     assert (made.interview_id, made.interviewer) == (booking.id, "Helen Xu")
     assert made.interview_date == booking.start_for_manager().date()
     assert _query(page, "finding") == str(made.id)
+    # drawn anew: the booking no longer says it has no record, nor offers to start one
+    assert not any("has no record yet" in c.value for c in page.caption)
+    assert "interview_record_booking" not in [b.key for b in page.button]
 
 
 def test_a_booking_that_has_not_started_cannot_be_recorded_yet(
