@@ -287,3 +287,17 @@ def test_unknown_kind_and_missing_study_are_refused(store, report_study):
     with pytest.raises(ReportError) as info:
         render.render(report_data.quarterly_data(store, "2024Q4", "en", EVERYONE), "docx")
     assert info.value.key == "error.report_format"
+
+
+def test_a_study_report_without_actions_says_where_the_other_studies_actions_are(
+    store, report_study
+):
+    """A post-mortem or checkpoint shows the actions its study decided; when there are
+    none it says that of the study, not that no action exists (the Review page and the
+    quarterly report list those of the other studies)."""
+    from dataclasses import replace
+
+    for make in (report_data.postmortem_data, report_data.checkpoint_data):
+        html = render.render_html(replace(make(store, report_study, "en", EVERYONE), actions=()))
+        assert "This study has not decided an improvement action yet." in html
+        assert "No improvement action has been recorded yet." not in html
