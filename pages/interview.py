@@ -244,8 +244,8 @@ with tab_record:
             key="interview_find",
             placeholder=t("interview.find_placeholder"),
         )
-    # a search's matches head the list; one match is picked at once (once per search:
-    # the interviewer may pick someone else while the search text stays)
+    # a search's matches head the list (not picked: opening a record is the next step,
+    # and at a million customers the search and the record together take over a second)
     listed = set(who.customers)
     picker = list(dict.fromkeys([*(c for c in found if c in listed), *who.customers]))
     if searched.strip():
@@ -253,11 +253,6 @@ with tab_record:
             st.caption(t("interview.find_none", text=literal(searched.strip())))
         else:
             st.caption(t("interview.find_some", count=found_total, shown=len(found)))
-        if state.get("interview_found_for") != searched.strip():
-            state["interview_found_for"] = searched.strip()
-            if len(found) == 1 and found[0] in listed:
-                state["interview_customer"] = found[0]
-                customer_changed()
     customer = st.selectbox(
         t("interview.customer"),
         picker,
