@@ -135,12 +135,15 @@ local = interview.start.replace(tzinfo=None)
 # it moved, and when Streamlit forgot them (the page was left). A widget's value= counts
 # only the first time its key is drawn; without this a Reschedule could move the picked
 # interview to the time of the one picked before.
-booking = {"agenda_day": local.date(), "agenda_time": local.time()}
-booking["agenda_length"] = interview.length_minutes
-shown_for = (interview.id, interview.starts_at_utc, interview.length_minutes)
-if state.get("agenda_form_for") != shown_for or any(k not in state for k in booking):
-    state["agenda_form_for"] = shown_for
-    ui.reset_widgets(booking)
+ui.seed_widgets(
+    "agenda_form_for",
+    (interview.id, interview.starts_at_utc, interview.length_minutes),
+    {
+        "agenda_day": local.date(),
+        "agenda_time": local.time(),
+        "agenda_length": interview.length_minutes,
+    },
+)
 c1, c2, c3 = st.columns(3)
 new_day = c1.date_input(t("desk.date"), key="agenda_day")
 new_time = c2.time_input(t("desk.time"), key="agenda_time", step=timedelta(minutes=15))

@@ -60,9 +60,11 @@ def coded_filter(column, name: str, label: str, options: list, format_func, defa
     state = st.session_state
     widget = f"defectors_{name}_{t.lang}"
     state.setdefault(f"defectors_{name}", list(default))
-    if state.get(f"defectors_{name}_lang") != t.lang or widget not in state:
-        state[widget] = [v for v in state[f"defectors_{name}"] if v in options]
-    state[f"defectors_{name}_lang"] = t.lang
+    ui.seed_widgets(
+        f"defectors_{name}_lang",
+        t.lang,
+        {widget: [v for v in state[f"defectors_{name}"] if v in options]},
+    )
     chosen = column.multiselect(
         label, options, key=widget, format_func=format_func, placeholder=t("common.all")
     )

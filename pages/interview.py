@@ -346,17 +346,13 @@ def record_form(f: interviews.Finding) -> None:
         "win_back": f.win_back,
         **{name: getattr(f, name) for name in interviews.SATISFACTION_FIELDS},
     }
-    # ... and whenever Streamlit has forgotten them: a box not drawn in a run (another
-    # record was open) loses its value, while the record's version stays the same
-    forgotten = any(f"{prefix}_{name}" not in state for name in widgets) or any(
-        f"{prefix}_qcode_{q.id}" not in state for q in f.quotes
+    # ... and whenever Streamlit has forgotten them (another record was open)
+    ui.seed_widgets(
+        f"{prefix}_seen",
+        f.version,
+        {f"{prefix}_{name}": value for name, value in widgets.items()}
+        | {f"{prefix}_qcode_{q.id}": q.code for q in f.quotes},
     )
-    if forgotten or state.get(f"{prefix}_seen") != f.version:
-        for name, value in widgets.items():
-            state[f"{prefix}_{name}"] = value
-        for q in f.quotes:
-            state[f"{prefix}_qcode_{q.id}"] = q.code
-        state[f"{prefix}_seen"] = f.version
     state[f"{prefix}_base"] = f.version
 
     def save(name: str) -> None:

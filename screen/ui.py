@@ -187,6 +187,18 @@ def reset_widgets(values: dict[str, object]) -> None:
         st.session_state[key] = value
 
 
+def seed_widgets(marker_key: str, marker: object, values: dict[str, object]) -> None:
+    """Put widgets to ``values`` ({key: value}) before they are drawn when ``marker``
+    (what the values stand for: a record's version, the picked booking, the language)
+    is not the one kept under ``marker_key``, or when Streamlit has forgotten any of
+    them (a widget not drawn in a run loses its value, while the marker stays).
+    Otherwise the widgets keep what the person entered."""
+    state = st.session_state
+    if state.get(marker_key) != marker or any(key not in state for key in values):
+        state[marker_key] = marker
+        reset_widgets(values)
+
+
 def show_error(error: ResearchError) -> None:
     t = translator()
     # the message may quote a file's cells or a person's words: shown as written
